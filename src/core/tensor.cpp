@@ -1,0 +1,96 @@
+// Tensor storage and whole-tensor dtype casts.
+#include "core/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace r1 {
+
+std::string shape_str(const Shape& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(s[i]);
+  }
+  return out + "]";
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+Tensor Tensor::zeros(DType dtype, Shape shape) {
+  Tensor t;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  size_t bytes = (t.nbytes() + 63) / 64 * 64;
+  if (bytes == 0) bytes = 64;
+  void* p = std::aligned_alloc(64, bytes);
+  if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for tensor " +
+                      shape_str(t.shape));
+  std::memset(p, 0, bytes);
+  t.data = p;
+  t.owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  return t;
+}
+
+Tensor Tensor::view(DType dtype, Shape shape, const void* data, std::shared_ptr<void> owner) {
+  Tensor t;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.data = const_cast<void*>(data);
+  t.owner = std::move(owner);
+  return t;
+}
+
+Tensor to_f32(const Tensor& t) {
+  Tensor out = Tensor::zeros(DType::F32, t.shape);
+  float* o = out.f32();
+  int64_t n = t.numel();
+  switch (t.dtype) {
+    case DType::F32: std::memcpy(o, t.data, size_t(n) * 4); break;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) o[i] = bf16_to_f32(t.as<uint16_t>()[i]);
+      break;
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) o[i] = f16_to_f32(t.as<uint16_t>()[i]);
+      break;
+    case DType::F8_E4M3:
+      for (int64_t i = 0; i < n; ++i) o[i] = fp8_e4m3_to_f32(t.as<uint8_t>()[i]);
+      break;
+    case DType::F64:
+      for (int64_t i = 0; i < n; ++i) o[i] = float(t.as<double>()[i]);
+      break;
+    default:
+      throw FormatError(std::string("cannot convert tensor of dtype ") + dtype_name(t.dtype) +
+                        " to F32");
+  }
+  return out;
+}
+
+Tensor cast_from_f32(const Tensor& t, DType to) {
+  R1_ASSERT(t.dtype == DType::F32);
+  Tensor out = Tensor::zeros(to, t.shape);
+  int64_t n = t.numel();
+  const float* x = t.f32();
+  switch (to) {
+    case DType::F32: std::memcpy(out.data, x, size_t(n) * 4); break;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) out.as<uint16_t>()[i] = f32_to_bf16(x[i]);
+      break;
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) out.as<uint16_t>()[i] = f32_to_f16(x[i]);
+      break;
+    case DType::F8_E4M3:
+      for (int64_t i = 0; i < n; ++i) out.as<uint8_t>()[i] = f32_to_fp8_e4m3(x[i]);
+      break;
+    default: R1_ASSERT_MSG(false, "unsupported cast target");
+  }
+  return out;
+}
+
+}  // namespace r1
