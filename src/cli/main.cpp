@@ -1,7 +1,34 @@
-// The `r1` command: dispatches to subcommands and turns r1::Error into one clear message.
+// The `r1` command: dispatches to subcommands and turns r1::Error into one clear message
+// (exit code 1; 2 for usage errors).
 #include <cstdio>
+#include <exception>
+#include <new>
 
-int main() {
-  std::puts("r1");
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"r1: DeepSeek-R1 / V3 models in C++ (init, info, logits)", "r1"};
+  app.require_subcommand(1);
+  r1::cli::add_init(app);
+  r1::cli::add_info(app);
+  r1::cli::add_logits(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const r1::UsageError& e) {
+    std::fprintf(stderr, "r1: error: %s\n", e.what());
+    return 2;
+  } catch (const r1::Error& e) {
+    std::fprintf(stderr, "r1: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "r1: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "r1: error: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }

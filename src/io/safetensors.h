@@ -26,8 +26,9 @@ struct TensorEntry {
 class SafetensorsFile {
  public:
   static SafetensorsFile open(const std::string& path);
-  // Parses a header from memory (used by open() and the fuzzer). `file_size` is the size of
-  // the whole file the header came from.
+  // Validates the header of a whole file held in memory (`bytes`, `size`: the 8-byte length,
+  // the JSON header and the data section) and returns its tensors; used by open() and the
+  // fuzzer. `meta` (may be null) receives __metadata__.
   static std::map<std::string, TensorEntry> parse_header(const std::string& path,
                                                          const unsigned char* bytes, size_t size,
                                                          std::map<std::string, std::string>* meta);
@@ -36,7 +37,9 @@ class SafetensorsFile {
   const std::map<std::string, TensorEntry>& entries() const { return entries_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   bool has(const std::string& name) const { return entries_.count(name) != 0; }
-  Tensor get(const std::string& name) const;  // a view into the mapping, no copy
+  // A view into the mapping, no copy; only a tensor whose address is misaligned for its dtype
+  // (possible with writers that do not pad the header) is copied into aligned memory.
+  Tensor get(const std::string& name) const;
 
  private:
   std::shared_ptr<MappedFile> file_;

@@ -29,6 +29,8 @@ struct RopeConfig {
   // llama3
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
+
+  bool operator==(const RopeConfig&) const = default;
 };
 
 struct ModelConfig {
@@ -79,12 +81,17 @@ struct ModelConfig {
     return n_routed_experts > 0 && layer >= first_k_dense_replace && layer % moe_layer_freq == 0;
   }
   int64_t q_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
+
+  bool operator==(const ModelConfig&) const = default;
 };
 
-// Parses config.json; `path` is used in messages ("<path>: field 'x': ...").
+// Parses config.json; `path` is used in messages ("<path>: field 'x': ..."). Unknown fields
+// are ignored; null counts as absent. Throws ConfigError.
 ModelConfig parse_model_config(const Json& j, const std::string& path);
+// `path` is a config.json or a model directory holding one.
 ModelConfig load_model_config(const std::string& path);
-// Writes the config back as HF config.json (the fields above plus the usual HF boilerplate).
+// Writes the config back as HF config.json (the fields above plus the usual HF boilerplate);
+// parse_model_config(model_config_to_json(c)) == c for every parsed c.
 Json model_config_to_json(const ModelConfig& c);
 
 }  // namespace r1

@@ -1,0 +1,84 @@
+// `r1 logits`: float32 .npy of the logits at every position, computed over the full sequence or
+// one token at a time through the KV cache (--incremental); --mtp gives the MTP module's
+// next-next-token logits instead.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "io/npy.h"
+#include "model/model.h"
+
+namespace r1::cli {
+
+namespace {
+
+struct LogitsArgs {
+  std::string model, tokens, out;
+  bool incremental = false;
+  bool mtp = false;
+};
+
+std::vector<int32_t> parse_token_list(const std::string& s) {
+  std::vector<int32_t> out;
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    const std::string item = s.substr(i, j - i);
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || errno != 0 || v < 0 || v > INT32_MAX)
+      throw UsageError("--tokens: '" + item + "' is not a token id (expected comma-separated "
+                       "non-negative integers, e.g. 5,17,3)");
+    out.push_back(int32_t(v));
+    i = j + 1;
+  }
+  return out;
+}
+
+// Copies rows of `src` [n, V] into `dst` starting at row `row`.
+void put_rows(Tensor& dst, int64_t row, const Tensor& src) {
+  std::memcpy(dst.f32() + row * dst.dim(1), src.f32(), src.nbytes());
+}
+
+void run_logits(const LogitsArgs& a) {
+  const std::vector<int32_t> tokens = parse_token_list(a.tokens);
+  auto model = Model::load(a.model);
+  const int64_t T = int64_t(tokens.size()), V = model->config().vocab_size,
+                D = model->config().hidden_size;
+  Tensor logits = Tensor::zeros(DType::F32, {T, V});   // [T, V]
+  Tensor hidden = Tensor::zeros(DType::F32, {T, D});   // [T, D] before the final norm
+  if (a.incremental) {
+    KvCache cache = KvCache::create(model->config(), T);
+    for (int64_t t = 0; t < T; ++t) {
+      Tensor h;
+      put_rows(logits, t, model->forward({tokens[size_t(t)]}, t, &cache, &h));
+      put_rows(hidden, t, h);
+    }
+  } else {
+    logits = model->forward(tokens, 0, nullptr, &hidden);
+  }
+  const Tensor result = a.mtp ? model->mtp_logits(tokens, hidden) : logits;
+  write_npy(a.out, result);
+  std::printf("wrote %s: float32 %s\n", a.out.c_str(), shape_str(result.shape).c_str());
+}
+
+}  // namespace
+
+void add_logits(CLI::App& app) {
+  auto args = std::make_shared<LogitsArgs>();
+  CLI::App* cmd = app.add_subcommand("logits", "Write the logits at every position as .npy");
+  cmd->add_option("--model", args->model, "checkpoint directory")->required();
+  cmd->add_option("--tokens", args->tokens, "comma-separated token ids, e.g. 5,17,3")->required();
+  cmd->add_option("--out", args->out, "output .npy file")->required();
+  cmd->add_flag("--incremental", args->incremental,
+                "feed one token at a time through the KV cache (MLA: latent cache)");
+  cmd->add_flag("--mtp", args->mtp, "MTP next-next-token logits [T-1, V] instead");
+  cmd->callback([args] { run_logits(*args); });
+}
+
+}  // namespace r1::cli

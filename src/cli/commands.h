@@ -1,0 +1,12 @@
+// Registration of the `r1` subcommands; each adds itself to the app and sets its callback.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace r1::cli {
+
+void add_init(CLI::App& app);
+void add_info(CLI::App& app);
+void add_logits(CLI::App& app);
+
+}  // namespace r1::cli

@@ -1,0 +1,40 @@
+// JSON file reading with messages that name the file and the byte offset of a syntax error.
+#include "io/json_file.h"
+
+#include "core/error.h"
+#include "io/file_io.h"
+
+namespace r1 {
+
+namespace {
+
+// nlohmann messages start with "[json.exception.parse_error.101] "; the id means nothing to
+// a user, the rest (line, column, what was expected) does.
+std::string strip_exception_id(const std::string& what) {
+  size_t close = what.find("] ");
+  return what.rfind("[json.exception.", 0) == 0 && close != std::string::npos
+             ? what.substr(close + 2)
+             : what;
+}
+
+}  // namespace
+
+Json read_json_file(const std::string& path) {
+  std::string text = read_file(path);
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw FormatError(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " +
+                      strip_exception_id(e.what()));
+  } catch (const Json::exception& e) {
+    throw FormatError(path + ": invalid JSON: " + strip_exception_id(e.what()));
+  }
+}
+
+void write_text_file_atomic(const std::string& path, const std::string& text) {
+  AtomicFileWriter w(path);
+  w.write(text.data(), text.size());
+  w.commit();
+}
+
+}  // namespace r1

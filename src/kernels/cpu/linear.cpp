@@ -1,0 +1,55 @@
+// Linear layers: f32 weights go straight to BLAS sgemm; bf16/f16/fp8 weights are dequantised
+// one row panel at a time into a small f32 buffer and multiplied by sgemm, so a quantised
+// model never holds a full f32 copy of its weights.
+#include "kernels/cpu/linear.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace r1 {
+
+void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
+              bool b_transposed, float beta) {
+  if (M == 0 || N == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, int(M), int(N),
+              int(K), 1.0f, A, int(K), B, b_transposed ? int(K) : int(N), beta, C, int(N));
+}
+
+void gemm_f32_strided(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                      int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed,
+                      float beta) {
+  if (M == 0 || N == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, int(M), int(N),
+              int(K), 1.0f, A, int(lda), B, int(ldb), beta, C, int(ldc));
+}
+
+namespace {
+// Rows per dequantised panel: ~1 MiB of f32, a multiple of the fp8 block height.
+int64_t panel_rows(int64_t cols) { return std::max<int64_t>(128, (262144 / std::max<int64_t>(cols, 1)) / 128 * 128); }
+}  // namespace
+
+void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y) {
+  const int64_t out = W.rows(), in = W.cols();
+  if (W.w.dtype == DType::F32) {
+    gemm_f32(x, W.w.f32(), y, T, out, in, true);
+  } else {
+    const int64_t step = panel_rows(in);
+    thread_local std::vector<float> panel;
+    panel.resize(size_t(std::min(step, out) * in));
+    for (int64_t r0 = 0; r0 < out; r0 += step) {
+      const int64_t r1 = std::min(out, r0 + step);
+      W.rows_to_f32(r0, r1, panel.data());
+      // y[:, r0:r1] = x @ panel^T, written with leading dimension `out`.
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(T), int(r1 - r0), int(in), 1.0f, x,
+                  int(in), panel.data(), int(in), 0.0f, y + r0, int(out));
+    }
+  }
+  if (bias) {
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t o = 0; o < out; ++o) y[t * out + o] += bias[o];
+  }
+}
+
+}  // namespace r1

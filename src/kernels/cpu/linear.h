@@ -1,0 +1,23 @@
+// y = x W^T (+ b) for a stored weight matrix in any supported dtype.
+#pragma once
+
+#include <cstdint>
+
+#include "core/weight_matrix.h"
+
+namespace r1 {
+
+// x: [T, in], W: [out, in], bias: [out] or nullptr, y: [T, out].
+void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y);
+
+// Plain f32 GEMM wrapper: C[M, N] = A[M, K] * op(B) (+ beta C), row-major, B given as
+// [N, K] when b_transposed else [K, N].
+void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
+              bool b_transposed, float beta = 0.0f);
+
+// Same with explicit leading dimensions (row strides) for A, B and C.
+void gemm_f32_strided(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                      int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed,
+                      float beta = 0.0f);
+
+}  // namespace r1

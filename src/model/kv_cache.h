@@ -1,0 +1,29 @@
+// Per-layer key/value cache storage that attention blocks read and write. MLA caches only the
+// normalised latent and the roped shared key ([kv_lora_rank + qk_rope_head_dim] per token);
+// GQA caches keys and values per kv head.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "model/config.h"
+
+namespace r1 {
+
+struct LayerCache {
+  Tensor k;  // MLA: [ctx, kv_lora_rank + rope] (latent | k_pe); GQA: [ctx, Hkv, head_dim]
+  Tensor v;  // GQA only: [ctx, Hkv, head_dim]
+};
+
+struct KvCache {
+  int64_t capacity = 0;  // tokens
+  int64_t length = 0;    // tokens already written
+  std::vector<LayerCache> layers;  // main layers, then MTP layers
+
+  // Preallocates `capacity` tokens for every main layer and every MTP layer.
+  static KvCache create(const ModelConfig& c, int64_t capacity);
+  static int64_t bytes_per_token(const ModelConfig& c);  // main layers only
+};
+
+}  // namespace r1

@@ -1,0 +1,48 @@
+// A loaded model (DeepSeek-V3/V2, Qwen2, Llama): config, mmapped weights and the forward pass.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/safetensors.h"
+#include "model/config.h"
+#include "model/kv_cache.h"
+#include "model/rope_freqs.h"
+#include "model/weights.h"
+
+namespace r1 {
+
+class Model {
+ public:
+  // Reads <dir>/config.json and the safetensors weights. Throws r1::Error naming what is wrong.
+  static std::unique_ptr<Model> load(const std::string& dir);
+
+  const ModelConfig& config() const { return config_; }
+  const ModelWeights& weights() const { return weights_; }
+  const WeightStore& store() const { return store_; }
+
+  // Runs tokens [T] at positions pos0..pos0+T-1 and returns logits [T, V].
+  // cache == nullptr: the full-sequence path (pos0 must be 0). With a cache, the tokens are
+  // appended at pos0 (== cache->length) and cache->length advances by T.
+  // hidden (optional): receives the last layer's output before the final norm, [T, D].
+  Tensor forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache* cache,
+                 Tensor* hidden = nullptr) const;
+
+  // Multi-token prediction (first MTP module): for tokens t_0..t_{T-1} and the main model's
+  // hidden states h [T, D] (from forward), logits [T-1, V] where row i predicts t_{i+2} from
+  // h_i and t_{i+1}. Throws Error if the checkpoint has no MTP layer.
+  Tensor mtp_logits(const std::vector<int32_t>& tokens, const Tensor& hidden) const;
+
+ private:
+  void check_tokens(const std::vector<int32_t>& tokens) const;
+
+  std::string dir_;
+  ModelConfig config_;
+  WeightStore store_;
+  ModelWeights weights_;
+  RopeFreqs rope_;
+};
+
+}  // namespace r1

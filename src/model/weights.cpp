@@ -1,0 +1,158 @@
+// Weight loading: validates the checkpoint against weight_specs and builds the block structs.
+#include "model/weights.h"
+
+#include <map>
+
+#include "core/error.h"
+#include "model/weight_specs.h"
+
+namespace r1 {
+
+namespace {
+
+bool is_float(DType t) {
+  return t == DType::F32 || t == DType::BF16 || t == DType::F16 || t == DType::F8_E4M3;
+}
+
+class Loader {
+ public:
+  Loader(const ModelConfig& c, const WeightStore& store) : c_(c), store_(store) {}
+
+  void load_all() {
+    for (const WeightSpec& spec : weight_specs(c_)) {
+      Tensor t = store_.get(spec.name, spec.shape);
+      if (!is_float(t.dtype))
+        fail(spec.name, std::string("has dtype ") + dtype_name(t.dtype) +
+                            ", expected F32, BF16, F16 or F8_E4M3");
+      const bool projection = spec.role == WeightRole::Linear || spec.role == WeightRole::Expert ||
+                              spec.role == WeightRole::Head || spec.role == WeightRole::MtpLinear;
+      if (t.dtype == DType::F8_E4M3 && !projection)
+        fail(spec.name, "is F8_E4M3 but only projection weights may be FP8");
+      if (t.ndim() == 1) t = to_f32(t);
+      tensors_[spec.name] = std::move(t);
+    }
+  }
+
+  Tensor vec(const std::string& name) const { return tensors_.at(name); }
+
+  WeightMatrix matrix(const std::string& name) const {
+    WeightMatrix m;
+    m.w = tensors_.at(name);
+    if (m.w.dtype != DType::F8_E4M3) return m;
+    m.block_rows = c_.fp8_block_rows;
+    m.block_cols = c_.fp8_block_cols;
+    const std::string scale_name = name + "_scale_inv";
+    const Shape expected = {(m.rows() + m.block_rows - 1) / m.block_rows,
+                            (m.cols() + m.block_cols - 1) / m.block_cols};
+    if (!store_.has(scale_name))
+      fail(name, "is F8_E4M3 but its block scales '" + scale_name + "' are missing");
+    Tensor s = store_.get(scale_name, expected);
+    if (!is_float(s.dtype) || s.dtype == DType::F8_E4M3)
+      fail(scale_name, std::string("has dtype ") + dtype_name(s.dtype) + ", expected F32 or BF16");
+    m.scale_inv = to_f32(s);
+    return m;
+  }
+
+  Linear linear(const std::string& prefix) const {
+    Linear l;
+    l.weight = matrix(prefix + ".weight");
+    auto it = tensors_.find(prefix + ".bias");
+    if (it != tensors_.end()) l.bias = it->second;
+    return l;
+  }
+
+  MlpWeights mlp(const std::string& p) const {
+    return {linear(p + "gate_proj"), linear(p + "up_proj"), linear(p + "down_proj")};
+  }
+
+  BlockWeights block(int64_t layer) const {
+    const std::string p = layer_prefix(layer);
+    BlockWeights b;
+    b.attn_norm = vec(p + "input_layernorm.weight");
+    b.mlp_norm = vec(p + "post_attention_layernorm.weight");
+    const std::string a = p + "self_attn.";
+    if (c_.is_deepseek()) {
+      MlaWeights& m = b.mla;
+      if (c_.q_lora_rank > 0) {
+        m.q_a_proj = linear(a + "q_a_proj");
+        m.q_a_norm = vec(a + "q_a_layernorm.weight");
+        m.q_b_proj = linear(a + "q_b_proj");
+      } else {
+        m.q_proj = linear(a + "q_proj");
+      }
+      m.kv_a_proj = linear(a + "kv_a_proj_with_mqa");
+      m.kv_a_norm = vec(a + "kv_a_layernorm.weight");
+      m.kv_b_proj = linear(a + "kv_b_proj");
+      m.o_proj = linear(a + "o_proj");
+    } else {
+      b.gqa = {linear(a + "q_proj"), linear(a + "k_proj"), linear(a + "v_proj"),
+               linear(a + "o_proj")};
+    }
+    b.is_moe = c_.is_moe_layer(layer);
+    if (!b.is_moe) {
+      b.mlp = mlp(p + "mlp.");
+      return b;
+    }
+    b.moe.router = to_f32(tensors_.at(p + "mlp.gate.weight"));
+    if (c_.topk_method == TopkMethod::NoauxTc)
+      b.moe.score_bias = vec(p + "mlp.gate.e_score_correction_bias");
+    for (int64_t e = 0; e < c_.n_routed_experts; ++e)
+      b.moe.experts.push_back(mlp(p + "mlp.experts." + std::to_string(e) + "."));
+    b.moe.has_shared = c_.n_shared_experts > 0;
+    if (b.moe.has_shared) b.moe.shared = mlp(p + "mlp.shared_experts.");
+    return b;
+  }
+
+  MtpWeights mtp(int64_t layer) const {
+    const std::string p = layer_prefix(layer);
+    MtpWeights m;
+    m.embed = tensors_.at(p + "embed_tokens.weight");
+    m.enorm = vec(p + "enorm.weight");
+    m.hnorm = vec(p + "hnorm.weight");
+    m.eh_proj = linear(p + "eh_proj");
+    m.block = block(layer);
+    m.head_norm = vec(p + "shared_head.norm.weight");
+    m.head = matrix(p + "shared_head.head.weight");
+    return m;
+  }
+
+  [[noreturn]] void fail(const std::string& name, const std::string& what) const {
+    const std::string file = store_.has(name) ? store_.file_of(name) : store_.dir();
+    throw FormatError(file + ": tensor '" + name + "' " + what);
+  }
+
+ private:
+  const ModelConfig& c_;
+  const WeightStore& store_;
+  std::map<std::string, Tensor> tensors_;
+};
+
+}  // namespace
+
+ModelWeights load_weights(const ModelConfig& c, const WeightStore& store) {
+  Loader L(c, store);
+  L.load_all();
+  ModelWeights w;
+  w.embed = L.vec("model.embed_tokens.weight");
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) w.layers.push_back(L.block(i));
+  w.final_norm = L.vec("model.norm.weight");
+  if (c.tie_word_embeddings) {
+    if (w.embed.dtype == DType::F8_E4M3) L.fail("model.embed_tokens.weight", "is F8_E4M3");
+    w.lm_head.w = w.embed;
+  } else {
+    w.lm_head = L.matrix("lm_head.weight");
+  }
+  if (c.is_deepseek())
+    for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k)
+      w.mtp.push_back(L.mtp(c.num_hidden_layers + k));
+  return w;
+}
+
+void embedding_rows(const Tensor& table, const int32_t* tokens, int64_t n, float* out) {
+  const int64_t D = table.dim(1);
+  WeightMatrix m;
+  m.w = table;
+  for (int64_t i = 0; i < n; ++i) m.rows_to_f32(tokens[i], tokens[i] + 1, out + i * D);
+}
+
+}  // namespace r1

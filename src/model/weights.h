@@ -1,0 +1,80 @@
+// In-memory model weights: projections keep their stored dtype (views into the mmapped
+// checkpoint), small vectors (norms, biases, router) are converted to f32.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/weight_matrix.h"
+#include "io/safetensors.h"
+#include "model/config.h"
+
+namespace r1 {
+
+struct Linear {
+  WeightMatrix weight;  // [out, in]
+  Tensor bias;          // [out] f32, undefined when the layer has none
+  const float* bias_ptr() const { return bias.defined() ? bias.f32() : nullptr; }
+};
+
+struct MlpWeights {  // SwiGLU: down(silu(gate x) * up x)
+  Linear gate, up, down;
+};
+
+struct MoeWeights {
+  Tensor router;      // [E, D] f32
+  Tensor score_bias;  // [E] f32 (noaux_tc only)
+  std::vector<MlpWeights> experts;
+  MlpWeights shared;  // present when n_shared_experts > 0
+  bool has_shared = false;
+};
+
+struct MlaWeights {
+  Linear q_proj;                 // q_lora_rank == 0
+  Linear q_a_proj, q_b_proj;     // q_lora_rank > 0
+  Tensor q_a_norm;               // [q_lora_rank]
+  Linear kv_a_proj;              // [kv_lora_rank + rope, D]
+  Tensor kv_a_norm;              // [kv_lora_rank]
+  Linear kv_b_proj;              // [H * (nope + v), kv_lora_rank]
+  Linear o_proj;                 // [D, H * v]
+};
+
+struct GqaWeights {
+  Linear q, k, v, o;
+};
+
+struct BlockWeights {
+  Tensor attn_norm, mlp_norm;  // [D] f32
+  MlaWeights mla;              // DeepSeek
+  GqaWeights gqa;              // Qwen2 / Llama
+  bool is_moe = false;
+  MlpWeights mlp;
+  MoeWeights moe;
+};
+
+struct MtpWeights {
+  Tensor embed;  // [V, D] stored dtype
+  Tensor enorm, hnorm;
+  Linear eh_proj;  // [D, 2D]
+  BlockWeights block;
+  Tensor head_norm;
+  WeightMatrix head;  // [V, D]
+};
+
+struct ModelWeights {
+  Tensor embed;  // [V, D] stored dtype
+  std::vector<BlockWeights> layers;
+  Tensor final_norm;
+  WeightMatrix lm_head;  // [V, D]; the embedding when tied
+  std::vector<MtpWeights> mtp;
+};
+
+// Loads and validates every tensor that weight_specs(c) names: presence, shape, a float dtype,
+// and for F8_E4M3 weights their `weight_scale_inv` block scales. Throws FormatError naming the
+// file and tensor.
+ModelWeights load_weights(const ModelConfig& c, const WeightStore& store);
+
+// Copies embedding rows (any float dtype) into out [n, D] f32.
+void embedding_rows(const Tensor& table, const int32_t* tokens, int64_t n, float* out);
+
+}  // namespace r1
