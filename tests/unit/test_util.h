@@ -1,0 +1,26 @@
+// Helpers shared by tests: temp dirs, running the r1 binary, comparing arrays.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace r1::test {
+
+// A fresh empty directory under the test temp dir, unique per call.
+std::string make_temp_dir(const std::string& tag);
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout + stderr
+};
+// Runs a shell command line, capturing both streams.
+RunResult run_command(const std::string& cmd);
+// Runs the built r1 binary with the given arguments (already shell-quoted as needed).
+RunResult run_r1(const std::string& args);
+
+// max|a - b| / max|b| over all elements (shapes must match).
+double max_relative_error(const Tensor& a, const Tensor& b);
+
+}  // namespace r1::test
