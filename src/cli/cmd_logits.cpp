@@ -1,12 +1,11 @@
 // `r1 logits`: float32 .npy of the logits at every position, computed over the full sequence or
 // one token at a time through the KV cache (--incremental); --mtp gives the MTP module's
 // next-next-token logits instead.
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include "cli/commands.h"
+#include "cli/token_list.h"
 #include "core/error.h"
 #include "io/npy.h"
 #include "model/model.h"
@@ -20,25 +19,6 @@ struct LogitsArgs {
   bool incremental = false;
   bool mtp = false;
 };
-
-std::vector<int32_t> parse_token_list(const std::string& s) {
-  std::vector<int32_t> out;
-  size_t i = 0;
-  while (i <= s.size()) {
-    size_t j = s.find(',', i);
-    if (j == std::string::npos) j = s.size();
-    const std::string item = s.substr(i, j - i);
-    char* end = nullptr;
-    errno = 0;
-    const long long v = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || errno != 0 || v < 0 || v > INT32_MAX)
-      throw UsageError("--tokens: '" + item + "' is not a token id (expected comma-separated "
-                       "non-negative integers, e.g. 5,17,3)");
-    out.push_back(int32_t(v));
-    i = j + 1;
-  }
-  return out;
-}
 
 // Copies rows of `src` [n, V] into `dst` starting at row `row`.
 void put_rows(Tensor& dst, int64_t row, const Tensor& src) {

@@ -8,5 +8,6 @@ namespace r1::cli {
 void add_init(CLI::App& app);
 void add_info(CLI::App& app);
 void add_logits(CLI::App& app);
+void add_generate(CLI::App& app);
 
 }  // namespace r1::cli

@@ -85,9 +85,12 @@ class Fields {
   [[noreturn]] void fail(const std::string& field, const std::string& msg) const {
     throw ConfigError(path_ + ": field '" + prefix_ + field + "': " + msg);
   }
-  void require(bool ok, const char* field, const std::string& value,
-               const std::string& expected) const {
-    if (!ok) fail(field, "value " + value + " is out of range (expected " + expected + ")");
+  // Reports the value as the file spells it (or the default when the field is absent).
+  void require(bool ok, const char* field, double value, const std::string& expected) const {
+    if (ok) return;
+    const Json* v = find(field);
+    fail(field, "value " + (v ? show(*v) : num_str(value)) + " is out of range (expected " +
+                    expected + ")");
   }
 
   const Json* find(const char* name) const {
@@ -194,10 +197,10 @@ void parse_common(const Fields& f, ModelConfig& c) {
   c.max_position_embeddings =
       f.integer_or("max_position_embeddings", default_positions, 1, kMaxPositions);
   c.rms_norm_eps = f.number_or("rms_norm_eps", 1e-6);
-  f.require(c.rms_norm_eps > 0 && c.rms_norm_eps < 1, "rms_norm_eps", num_str(c.rms_norm_eps),
+  f.require(c.rms_norm_eps > 0 && c.rms_norm_eps < 1, "rms_norm_eps", c.rms_norm_eps,
             "0 < rms_norm_eps < 1");
   c.rope.theta = f.number_or("rope_theta", 10000.0);
-  f.require(c.rope.theta > 0, "rope_theta", num_str(c.rope.theta), "> 0");
+  f.require(c.rope.theta > 0, "rope_theta", c.rope.theta, "> 0");
   c.tie_word_embeddings = f.boolean_or("tie_word_embeddings", false);
   f.only("hidden_act", "silu");
 }
@@ -271,7 +274,7 @@ void parse_deepseek(const Fields& f, ModelConfig& c) {
   c.norm_topk_prob = f.boolean_or("norm_topk_prob", false);
   c.routed_scaling_factor = f.number_or("routed_scaling_factor", 1.0);
   f.require(c.routed_scaling_factor > 0 && c.routed_scaling_factor <= kMaxScale,
-            "routed_scaling_factor", num_str(c.routed_scaling_factor), "0 < x <= 1e6");
+            "routed_scaling_factor", c.routed_scaling_factor, "0 < x <= 1e6");
   c.first_k_dense_replace = f.integer_or("first_k_dense_replace", 0, 0, c.num_hidden_layers);
   c.moe_layer_freq = f.integer_or("moe_layer_freq", 1, 1, kMaxLayers);
   c.num_nextn_predict_layers = f.integer_or("num_nextn_predict_layers", 0, 0, kMaxMtpLayers);
@@ -281,33 +284,33 @@ void parse_deepseek(const Fields& f, ModelConfig& c) {
 void parse_yarn(const Fields& r, RopeConfig& rope) {
   rope.type = RopeScaling::Yarn;
   rope.factor = r.number("factor");
-  r.require(rope.factor >= 1 && rope.factor <= kMaxScale, "factor", num_str(rope.factor),
+  r.require(rope.factor >= 1 && rope.factor <= kMaxScale, "factor", rope.factor,
             "1 <= factor <= 1e6");
   rope.original_max_position_embeddings =
       r.integer_or("original_max_position_embeddings", 4096, 1, kMaxPositions);
   rope.beta_fast = r.number_or("beta_fast", 32.0);
-  r.require(rope.beta_fast > 0, "beta_fast", num_str(rope.beta_fast), "> 0");
+  r.require(rope.beta_fast > 0, "beta_fast", rope.beta_fast, "> 0");
   rope.beta_slow = r.number_or("beta_slow", 1.0);
-  r.require(rope.beta_slow > 0, "beta_slow", num_str(rope.beta_slow), "> 0");
+  r.require(rope.beta_slow > 0, "beta_slow", rope.beta_slow, "> 0");
   rope.mscale = r.number_or("mscale", 1.0);
-  r.require(rope.mscale >= 0, "mscale", num_str(rope.mscale), ">= 0");
+  r.require(rope.mscale >= 0, "mscale", rope.mscale, ">= 0");
   rope.mscale_all_dim = r.number_or("mscale_all_dim", 0.0);
-  r.require(rope.mscale_all_dim >= 0, "mscale_all_dim", num_str(rope.mscale_all_dim), ">= 0");
+  r.require(rope.mscale_all_dim >= 0, "mscale_all_dim", rope.mscale_all_dim, ">= 0");
 }
 
 void parse_llama3(const Fields& r, RopeConfig& rope) {
   rope.type = RopeScaling::Llama3;
   rope.factor = r.number("factor");
-  r.require(rope.factor >= 1 && rope.factor <= kMaxScale, "factor", num_str(rope.factor),
+  r.require(rope.factor >= 1 && rope.factor <= kMaxScale, "factor", rope.factor,
             "1 <= factor <= 1e6");
   rope.original_max_position_embeddings =
       r.integer_or("original_max_position_embeddings", 8192, 1, kMaxPositions);
   rope.low_freq_factor = r.number_or("low_freq_factor", 1.0);
-  r.require(rope.low_freq_factor > 0, "low_freq_factor", num_str(rope.low_freq_factor), "> 0");
+  r.require(rope.low_freq_factor > 0, "low_freq_factor", rope.low_freq_factor, "> 0");
   rope.high_freq_factor = r.number_or("high_freq_factor", 4.0);
   // The smoothing ramp divides by high_freq_factor - low_freq_factor.
   r.require(rope.high_freq_factor > rope.low_freq_factor, "high_freq_factor",
-            num_str(rope.high_freq_factor), "> low_freq_factor");
+            rope.high_freq_factor, "> low_freq_factor");
 }
 
 void parse_rope_scaling(const Fields& f, const std::string& path, RopeConfig& rope) {

@@ -14,6 +14,10 @@ struct InitCase {
   bool mtp;
 };
 
+void PrintTo(const InitCase& c, std::ostream* os) {
+  *os << c.preset << "/" << c.dtype << "/x" << c.shards;
+}
+
 class InitReference : public ::testing::TestWithParam<InitCase> {};
 
 TEST_P(InitReference, SameLogitsAsPyTorch) {

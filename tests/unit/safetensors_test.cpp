@@ -237,7 +237,7 @@ TEST(Safetensors, WriteFailureLeavesNoTempFile) {
   EXPECT_FALSE(fs::exists(dir.file("taken.tmp")));
 }
 
-TEST(WeightStore, SingleFile) {
+TEST(SafetensorsDir, SingleFile) {
   TempDir dir;
   Named tensors = all_dtypes();
   write_safetensors_dir(dir.path(), tensors, 1);
@@ -251,7 +251,7 @@ TEST(WeightStore, SingleFile) {
   expect_error<FormatError>([&] { s.file_of("nope"); }, {"missing tensor 'nope'"});
 }
 
-TEST(WeightStore, ShardedRoundTripWithIndex) {
+TEST(SafetensorsDir, ShardedRoundTripWithIndex) {
   TempDir dir;
   Named tensors;
   for (int i = 0; i < 10; ++i)
@@ -281,7 +281,7 @@ TEST(WeightStore, ShardedRoundTripWithIndex) {
   for (const std::string& f : files) EXPECT_LT(fs::file_size(f), total / 2) << f;
 }
 
-TEST(WeightStore, MoreShardsThanTensorsAndEmptyStore) {
+TEST(SafetensorsDir, MoreShardsThanTensorsAndEmptyStore) {
   TempDir dir;
   Named two = {{"a", random_tensor(DType::F32, {4}, 1)}, {"b", random_tensor(DType::F32, {4}, 2)}};
   write_safetensors_dir(dir.path(), two, 8);
@@ -295,7 +295,7 @@ TEST(WeightStore, MoreShardsThanTensorsAndEmptyStore) {
   expect_error<IoError>([&] { WeightStore::open_dir(empty.file("missing")); }, {"not a directory"});
 }
 
-TEST(WeightStore, GlobFallbackAndDuplicates) {
+TEST(SafetensorsDir, GlobFallbackAndDuplicates) {
   TempDir dir;
   write_safetensors(dir.file("b.safetensors"), {{"y", random_tensor(DType::I8, {3}, 1)}});
   write_safetensors(dir.file("a.safetensors"), {{"x", random_tensor(DType::I8, {3}, 2)}});
@@ -312,7 +312,7 @@ void write_index(const TempDir& dir, const Json& weight_map) {
   write_text_file_atomic(dir.file("model.safetensors.index.json"), index.dump());
 }
 
-TEST(WeightStore, InconsistentIndexIsAnErrorNamingIndexAndShard) {
+TEST(SafetensorsDir, InconsistentIndexIsAnErrorNamingIndexAndShard) {
   TempDir dir;
   write_safetensors(dir.file("s1.safetensors"), {{"x", random_tensor(DType::F32, {2}, 1)}});
   write_safetensors(dir.file("s2.safetensors"), {{"x", random_tensor(DType::F32, {2}, 2)},
