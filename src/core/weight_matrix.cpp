@@ -1,6 +1,7 @@
 // Row-panel dequantisation of stored weights into f32.
 #include "core/weight_matrix.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.h"
@@ -37,7 +38,11 @@ void WeightMatrix::rows_to_f32(int64_t r0, int64_t r1, float* out) const {
         const float* srow = scales + (r / block_rows) * scale_cols;
         const uint8_t* wrow = src + r * n;
         float* orow = out + (r - r0) * n;
-        for (int64_t c = 0; c < n; ++c) orow[c] = table.v[wrow[c]] * srow[c / block_cols];
+        for (int64_t c0 = 0, b = 0; c0 < n; c0 += block_cols, ++b) {
+          const float scale = srow[b];
+          const int64_t c1 = std::min(n, c0 + block_cols);
+          for (int64_t c = c0; c < c1; ++c) orow[c] = table.v[wrow[c]] * scale;
+        }
       }
       break;
     }
