@@ -4,7 +4,7 @@
 # tokens greedily through the MLA latent cache. The weights are random, so the tokens are too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+bash scripts/build.sh r1
 out="${1:-build/demo-tiny}"
 rm -rf "$out"
 echo; echo "== r1 init --preset tiny --dtype bf16 --out $out"
