@@ -13,6 +13,10 @@ cmake -S "$root" -B "$build" -G Ninja -DR1_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDeb
   -DCMAKE_CXX_COMPILER=clang++ -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
+# A small stack turns any per-nesting-level recursion on hostile JSON (dump, copy, compare)
+# into a crash within the input sizes the fuzzer tries.
+ulimit -s 1024
+
 status=0
 for t in "${targets[@]}"; do
   # New inputs go to a scratch directory so that the checked-in seed corpus stays small.

@@ -14,7 +14,9 @@ namespace r1 {
 
 namespace {
 
-std::string errno_str(int err) { return std::strerror(err); }
+std::string errno_str(int err) {
+  return std::strerror(err);
+}
 
 // Makes a rename durable; failure here does not undo the write, so it is not reported.
 void fsync_parent_dir(const std::string& path) {
@@ -54,7 +56,8 @@ std::string read_file(const std::string& path) {
   return out;
 }
 
-AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
+AtomicFileWriter::AtomicFileWriter(std::string path)
+    : path_(std::move(path)), tmp_(path_ + ".tmp") {
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) throw IoError(tmp_ + ": cannot create: " + errno_str(errno));
 }

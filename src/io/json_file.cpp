@@ -17,7 +17,34 @@ std::string strip_exception_id(const std::string& what) {
              : what;
 }
 
+void append_preview(const Json& v, int depth, size_t max_chars, std::string& out) {
+  if (!v.is_structured()) {
+    out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return;
+  }
+  bool array = v.is_array();
+  out += array ? '[' : '{';
+  if (depth == 0 && !v.empty()) out += "...";
+  size_t i = 0;
+  for (auto it = v.begin(); depth > 0 && it != v.end() && out.size() <= max_chars; ++it, ++i) {
+    if (i) out += ", ";
+    if (!array) out += Json(it.key()).dump(-1, ' ', false, Json::error_handler_t::replace) + ": ";
+    append_preview(it.value(), depth - 1, max_chars, out);
+  }
+  out += array ? ']' : '}';
+}
+
 }  // namespace
+
+std::string json_preview(const Json& v, size_t max_chars) {
+  std::string out;
+  append_preview(v, 3, max_chars, out);
+  if (out.size() > max_chars) {
+    out.resize(max_chars);
+    out += "...";
+  }
+  return out;
+}
 
 Json read_json_file(const std::string& path) {
   std::string text = read_file(path);

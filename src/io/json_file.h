@@ -11,4 +11,8 @@ using Json = nlohmann::json;
 Json read_json_file(const std::string& path);  // IoError / FormatError naming path
 void write_text_file_atomic(const std::string& path, const std::string& text);
 
+// A JSON value rendered for a one-line error message: nesting shown to depth 3, cut after
+// about `max_chars`. Unlike dump() it is safe on hostile, deeply nested values.
+std::string json_preview(const Json& v, size_t max_chars = 80);
+
 }  // namespace r1

@@ -108,7 +108,8 @@ class HeaderParser {
       int64_t d = parse_dim();
       shape.push_back(d);
       if (shape.size() > kMaxDims) fail("more than " + std::to_string(kMaxDims) + " dimensions");
-      if (__builtin_mul_overflow(numel, d, &numel)) fail("shape is absurd (element count overflows)");
+      if (__builtin_mul_overflow(numel, d, &numel))
+        fail("shape is absurd (element count overflows)");
       if (!consume(',')) {
         expect(')');
         break;
@@ -136,10 +137,14 @@ class HeaderParser {
 
 const char* descr_of(DType t) {
   switch (t) {
-    case DType::F32: return "<f4";
-    case DType::I32: return "<i4";
-    case DType::I64: return "<i8";
-    default: return nullptr;
+    case DType::F32:
+      return "<f4";
+    case DType::I32:
+      return "<i4";
+    case DType::I64:
+      return "<i8";
+    default:
+      return nullptr;
   }
 }
 
@@ -168,6 +173,7 @@ void write_npy(const std::string& path, const Tensor& t) {
   if (!descr)
     throw FormatError(path + ": cannot write a " + dtype_name(t.dtype) +
                       " tensor as .npy (F32, I32 or I64 expected)");
+  R1_ASSERT_MSG(t.data != nullptr || t.numel() == 0, "write_npy of an undefined tensor");
   std::string header = std::string("{'descr': '") + descr +
                        "', 'fortran_order': False, 'shape': " + shape_tuple(t.shape) + ", }";
   size_t unpadded = kMagicLen + 4 + header.size() + 1;  // magic, version, length, dict, '\n'

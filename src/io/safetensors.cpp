@@ -118,7 +118,7 @@ class EntryParser {
       if (d.is_number_integer() && !d.is_number_unsigned() && d.get<int64_t>() < 0)
         fail("negative dimension " + std::to_string(d.get<int64_t>()) + " in 'shape'");
       std::optional<uint64_t> x = as_index(d);
-      if (!x) fail("'shape' must hold non-negative integers, got " + d.dump());
+      if (!x) fail("'shape' must hold non-negative integers, got " + json_preview(d));
       shape.push_back(int64_t(*x));
       // Every prefix product must fit so that shape_numel() and stride math cannot overflow.
       if (__builtin_mul_overflow(numel, int64_t(*x), &numel))
@@ -134,8 +134,9 @@ class EntryParser {
       b = as_index(v[0]);
       en = as_index(v[1]);
     }
-    if (!b || !en) fail("'data_offsets' must be [begin, end] with non-negative integers, got " +
-                        v.dump().substr(0, kMaxQuoted));
+    if (!b || !en)
+      fail("'data_offsets' must be [begin, end] with non-negative integers, got " +
+           json_preview(v));
     std::string offs = "data_offsets [" + std::to_string(*b) + ", " + std::to_string(*en) + "]";
     if (*b > *en) fail(offs + ": begin is after end");
     if (*en > data_size_)
@@ -181,9 +182,9 @@ void check_overlaps(const std::string& path, const std::map<std::string, TensorE
     const TensorEntry& cur = *order[i].second;
     if (cur.begin < prev.end)
       throw FormatError(path + ": tensors " + quote_name(*order[i - 1].first) + " and " +
-                        quote_name(*order[i].first) + " overlap (bytes " + std::to_string(prev.begin) +
-                        ".." + std::to_string(prev.end) + " and " + std::to_string(cur.begin) +
-                        ".." + std::to_string(cur.end) + ")");
+                        quote_name(*order[i].first) + " overlap (bytes " +
+                        std::to_string(prev.begin) + ".." + std::to_string(prev.end) + " and " +
+                        std::to_string(cur.begin) + ".." + std::to_string(cur.end) + ")");
   }
 }
 
@@ -286,7 +287,7 @@ void open_index(const std::string& dir, const std::string& index, FileList& file
   for (const auto& [name, v] : wm->items()) {
     if (!v.is_string() || !is_plain_file_name(v.get<std::string>()))
       throw FormatError(index + ": weight_map[" + quote_name(name) + "] must be a file name in " +
-                        dir + ", got " + v.dump().substr(0, kMaxQuoted));
+                        dir + ", got " + json_preview(v));
     const std::string& shard = v.get_ref<const std::string&>();
     shard_of[name] = shard;
     if (shard_index.count(shard)) continue;

@@ -58,22 +58,18 @@ std::string choice_list(const Choices<T>& choices) {
   return out;
 }
 
-// A JSON value for a one-line message: escaped, and cut if long.
-std::string show(const Json& v) {
-  std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return s.size() > 80 ? s.substr(0, 80) + "..." : s;
-}
-
-// A string value in single quotes, escaped like JSON (show() may have cut the closing quote).
+// A string value in single quotes, escaped like JSON (the preview may cut the closing quote).
 std::string quote(const std::string& s) {
-  std::string d = show(Json(s));
+  std::string d = json_preview(Json(s));
   std::string out = "'";
   out += d.size() >= 2 && d.back() == '"' ? d.substr(1, d.size() - 2) : d.substr(1);
   out += "'";
   return out;
 }
 
-std::string num_str(double v) { return show(Json(v)); }
+std::string num_str(double v) {
+  return json_preview(Json(v));
+}
 
 // Typed access to the fields of one JSON object. A null field counts as absent (HF writes
 // null for "not used"). Every failure is a ConfigError "<path>: field '<name>': ...".
@@ -89,7 +85,7 @@ class Fields {
   void require(bool ok, const char* field, double value, const std::string& expected) const {
     if (ok) return;
     const Json* v = find(field);
-    fail(field, "value " + (v ? show(*v) : num_str(value)) + " is out of range (expected " +
+    fail(field, "value " + (v ? json_preview(*v) : num_str(value)) + " is out of range (expected " +
                     expected + ")");
   }
 
@@ -107,18 +103,21 @@ class Fields {
     const Json& v = get(name);
     std::optional<int64_t> x;
     if (v.is_number_unsigned()) {
-      if (v.get<uint64_t>() > uint64_t(hi)) x = hi + 1;  // out of range, reported below
-      else x = int64_t(v.get<uint64_t>());
+      if (v.get<uint64_t>() > uint64_t(hi))
+        x = hi + 1;  // out of range, reported below
+      else
+        x = int64_t(v.get<uint64_t>());
     } else if (v.is_number_integer()) {
       x = v.get<int64_t>();
     } else if (v.is_number_float() && std::nearbyint(v.get<double>()) == v.get<double>() &&
                std::fabs(v.get<double>()) < 9007199254740992.0) {
       x = int64_t(v.get<double>());
     }
-    if (!x) fail(name, std::string("expected an integer, got ") + v.type_name() + " " + show(v));
+    if (!x)
+      fail(name, std::string("expected an integer, got ") + v.type_name() + " " + json_preview(v));
     if (*x < lo || *x > hi)
-      fail(name, "value " + show(v) + " is out of range (expected " + std::to_string(lo) + ".." +
-                     std::to_string(hi) + ")");
+      fail(name, "value " + json_preview(v) + " is out of range (expected " + std::to_string(lo) +
+                     ".." + std::to_string(hi) + ")");
     return *x;
   }
   int64_t integer_or(const char* name, int64_t def, int64_t lo, int64_t hi) const {
@@ -129,9 +128,9 @@ class Fields {
     const Json* v = find(name);
     if (!v) return def;
     if (!v->is_number())
-      fail(name, std::string("expected a number, got ") + v->type_name() + " " + show(*v));
+      fail(name, std::string("expected a number, got ") + v->type_name() + " " + json_preview(*v));
     double x = v->get<double>();
-    if (!std::isfinite(x)) fail(name, "value " + show(*v) + " is not finite");
+    if (!std::isfinite(x)) fail(name, "value " + json_preview(*v) + " is not finite");
     return x;
   }
   double number(const char* name) const {
@@ -143,7 +142,8 @@ class Fields {
     const Json* v = find(name);
     if (!v) return def;
     if (!v->is_boolean())
-      fail(name, std::string("expected true or false, got ") + v->type_name() + " " + show(*v));
+      fail(name,
+           std::string("expected true or false, got ") + v->type_name() + " " + json_preview(*v));
     return v->get<bool>();
   }
 
@@ -151,7 +151,7 @@ class Fields {
     const Json* v = find(name);
     if (!v) return def;
     if (!v->is_string())
-      fail(name, std::string("expected a string, got ") + v->type_name() + " " + show(*v));
+      fail(name, std::string("expected a string, got ") + v->type_name() + " " + json_preview(*v));
     return v->get<std::string>();
   }
 
@@ -209,10 +209,9 @@ void parse_dense(const Fields& f, ModelConfig& c) {
   if (f.find("head_dim")) {
     c.head_dim = f.integer("head_dim", 1, kMaxHeadDim);
   } else if (c.hidden_size % c.num_attention_heads != 0) {
-    f.fail("num_attention_heads", "hidden_size " + std::to_string(c.hidden_size) +
-                                      " is not divisible by " +
-                                      std::to_string(c.num_attention_heads) +
-                                      " and head_dim is not given");
+    f.fail("num_attention_heads",
+           "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by " +
+               std::to_string(c.num_attention_heads) + " and head_dim is not given");
   } else {
     c.head_dim = c.hidden_size / c.num_attention_heads;
   }
@@ -235,13 +234,14 @@ void check_routing(const Fields& f, const ModelConfig& c) {
                           std::to_string(c.n_group));
   int64_t per_group = e / c.n_group;
   if (c.topk_method != TopkMethod::Greedy && c.num_experts_per_tok > c.topk_group * per_group)
-    f.fail("num_experts_per_tok",
-           "value " + std::to_string(c.num_experts_per_tok) + " exceeds topk_group x experts " +
-               "per group = " + std::to_string(c.topk_group * per_group));
+    f.fail("num_experts_per_tok", "value " + std::to_string(c.num_experts_per_tok) +
+                                      " exceeds topk_group x experts " +
+                                      "per group = " + std::to_string(c.topk_group * per_group));
   if (c.topk_method == TopkMethod::NoauxTc && per_group < 2)
-    f.fail("n_group", "noaux_tc scores a group by its top-2 experts, so it needs at least 2 "
-                      "experts per group, got n_routed_experts / n_group = " +
-                          std::to_string(per_group));
+    f.fail("n_group",
+           "noaux_tc scores a group by its top-2 experts, so it needs at least 2 "
+           "experts per group, got n_routed_experts / n_group = " +
+               std::to_string(per_group));
 }
 
 void parse_deepseek(const Fields& f, ModelConfig& c) {
@@ -267,10 +267,11 @@ void parse_deepseek(const Fields& f, ModelConfig& c) {
                                 : f.integer_or("moe_intermediate_size", 0, 0, kMaxIntermediate);
   c.n_group = f.integer_or("n_group", 1, 1, kMaxExperts);
   c.topk_group = f.integer_or("topk_group", 1, 1, c.n_group);
-  c.topk_method = f.choice("topk_method", std::optional(v3 ? TopkMethod::NoauxTc : TopkMethod::Greedy),
-                           kTopkMethods);
-  c.scoring_func = f.choice(
-      "scoring_func", std::optional(v3 ? ScoringFunc::Sigmoid : ScoringFunc::Softmax), kScoringFuncs);
+  c.topk_method = f.choice(
+      "topk_method", std::optional(v3 ? TopkMethod::NoauxTc : TopkMethod::Greedy), kTopkMethods);
+  c.scoring_func =
+      f.choice("scoring_func", std::optional(v3 ? ScoringFunc::Sigmoid : ScoringFunc::Softmax),
+               kScoringFuncs);
   c.norm_topk_prob = f.boolean_or("norm_topk_prob", false);
   c.routed_scaling_factor = f.number_or("routed_scaling_factor", 1.0);
   f.require(c.routed_scaling_factor > 0 && c.routed_scaling_factor <= kMaxScale,
@@ -309,8 +310,8 @@ void parse_llama3(const Fields& r, RopeConfig& rope) {
   r.require(rope.low_freq_factor > 0, "low_freq_factor", rope.low_freq_factor, "> 0");
   rope.high_freq_factor = r.number_or("high_freq_factor", 4.0);
   // The smoothing ramp divides by high_freq_factor - low_freq_factor.
-  r.require(rope.high_freq_factor > rope.low_freq_factor, "high_freq_factor",
-            rope.high_freq_factor, "> low_freq_factor");
+  r.require(rope.high_freq_factor > rope.low_freq_factor, "high_freq_factor", rope.high_freq_factor,
+            "> low_freq_factor");
 }
 
 void parse_rope_scaling(const Fields& f, const std::string& path, RopeConfig& rope) {
@@ -332,8 +333,7 @@ void parse_quantization(const Fields& f, const std::string& path, ModelConfig& c
   const Json* q = f.find("quantization_config");
   if (!q) return;
   if (!q->is_object())
-    f.fail("quantization_config",
-           std::string("expected an object or null, got ") + q->type_name());
+    f.fail("quantization_config", std::string("expected an object or null, got ") + q->type_name());
   Fields qf(*q, path, "quantization_config.");
   qf.get("quant_method");
   qf.only("quant_method", "fp8");
@@ -345,7 +345,7 @@ void parse_quantization(const Fields& f, const std::string& path, ModelConfig& c
     };
     if (!b->is_array() || b->size() != 2 || !positive((*b)[0]) || !positive((*b)[1]))
       qf.fail("weight_block_size", "expected an array of 2 integers in 1.." +
-                                       std::to_string(kMaxFp8Block) + ", got " + show(*b));
+                                       std::to_string(kMaxFp8Block) + ", got " + json_preview(*b));
     c.fp8_block_rows = (*b)[0].get<int64_t>();
     c.fp8_block_cols = (*b)[1].get<int64_t>();
   }
@@ -367,9 +367,9 @@ double param_count(const ModelConfig& c) {
     attn = 2 * d * h * hd + 2 * d * double(c.num_key_value_heads) * hd;
   }
   double dense_mlp = 3 * d * double(c.intermediate_size);
-  double moe_mlp = 3 * d * double(c.moe_intermediate_size) *
-                       double(c.n_routed_experts + c.n_shared_experts) +
-                   d * double(c.n_routed_experts);
+  double moe_mlp =
+      3 * d * double(c.moe_intermediate_size) * double(c.n_routed_experts + c.n_shared_experts) +
+      d * double(c.n_routed_experts);
   double layers = double(c.num_hidden_layers + c.num_nextn_predict_layers);
   double embed = double(c.vocab_size) * d * (c.tie_word_embeddings ? 1 : 2);
   return embed + layers * (attn + std::max(dense_mlp, moe_mlp));
@@ -377,7 +377,9 @@ double param_count(const ModelConfig& c) {
 
 }  // namespace
 
-const char* arch_name(Arch a) { return choice_name(kArchs, a); }
+const char* arch_name(Arch a) {
+  return choice_name(kArchs, a);
+}
 
 ModelConfig parse_model_config(const Json& j, const std::string& path) {
   if (!j.is_object())
@@ -411,7 +413,8 @@ namespace {
 
 Json rope_scaling_json(const RopeConfig& r) {
   switch (r.type) {
-    case RopeScaling::None: return nullptr;
+    case RopeScaling::None:
+      return nullptr;
     case RopeScaling::Yarn:
       return {{"type", "yarn"},
               {"factor", r.factor},
@@ -430,7 +433,9 @@ Json rope_scaling_json(const RopeConfig& r) {
   return nullptr;
 }
 
-Json nullable(int64_t v) { return v == 0 ? Json(nullptr) : Json(v); }
+Json nullable(int64_t v) {
+  return v == 0 ? Json(nullptr) : Json(v);
+}
 
 void deepseek_json(const ModelConfig& c, Json& j) {
   j["attention_bias"] = false;
@@ -457,10 +462,14 @@ void deepseek_json(const ModelConfig& c, Json& j) {
 
 const char* architecture_class(Arch a) {
   switch (a) {
-    case Arch::DeepseekV3: return "DeepseekV3ForCausalLM";
-    case Arch::DeepseekV2: return "DeepseekV2ForCausalLM";
-    case Arch::Qwen2: return "Qwen2ForCausalLM";
-    case Arch::Llama: return "LlamaForCausalLM";
+    case Arch::DeepseekV3:
+      return "DeepseekV3ForCausalLM";
+    case Arch::DeepseekV2:
+      return "DeepseekV2ForCausalLM";
+    case Arch::Qwen2:
+      return "Qwen2ForCausalLM";
+    case Arch::Llama:
+      return "LlamaForCausalLM";
   }
   return "";
 }

@@ -83,7 +83,9 @@ Json llama31_8b() {
     "use_cache": true, "vocab_size": 128256})");
 }
 
-ModelConfig parse(const Json& j) { return parse_model_config(j, "config.json"); }
+ModelConfig parse(const Json& j) {
+  return parse_model_config(j, "config.json");
+}
 
 TEST(Config, DeepseekV3AllFields) {
   ModelConfig c = parse(deepseek_v3());
@@ -179,11 +181,15 @@ TEST(Config, Qwen2AndLlama) {
 }
 
 Json minimal(const char* model_type) {
-  Json j = {{"model_type", model_type}, {"vocab_size", 100},       {"hidden_size", 64},
+  Json j = {{"model_type", model_type}, {"vocab_size", 100},      {"hidden_size", 64},
             {"intermediate_size", 96},  {"num_hidden_layers", 2}, {"num_attention_heads", 4}};
   if (std::string(model_type).rfind("deepseek", 0) == 0) {
-    j.update({{"kv_lora_rank", 16}, {"qk_nope_head_dim", 8}, {"qk_rope_head_dim", 4},
-              {"v_head_dim", 8}, {"n_routed_experts", 4}, {"num_experts_per_tok", 2},
+    j.update({{"kv_lora_rank", 16},
+              {"qk_nope_head_dim", 8},
+              {"qk_rope_head_dim", 4},
+              {"v_head_dim", 8},
+              {"n_routed_experts", 4},
+              {"num_experts_per_tok", 2},
               {"moe_intermediate_size", 32}});
   }
   return j;
@@ -260,12 +266,19 @@ std::vector<ErrorCase> error_cases() {
        "llama)"},
       {v3, erase("model_type"), "field 'model_type': missing"},
       {v3, set("model_type", 3), "field 'model_type': expected a string, got number 3"},
+      // Built in place: copying (or dumping) a 200000-deep value would overflow the stack.
+      {v3,
+       [](Json& j) {
+         j["model_type"] = Json::parse(std::string(200000, '[') + std::string(200000, ']'));
+       },
+       "field 'model_type': expected a string, got array [[[[...]]]]"},
       {v3, erase("vocab_size"), "field 'vocab_size': missing"},
       {v3, set("vocab_size", nullptr), "field 'vocab_size': missing"},
       {v3, set("hidden_size", "7168"), "field 'hidden_size': expected an integer, got string"},
       {v3, set("hidden_size", 7168.5), "field 'hidden_size': expected an integer, got number"},
       {v3, set("vocab_size", 1e30), "field 'vocab_size': expected an integer"},
-      {v3, set("vocab_size", 0), "field 'vocab_size': value 0 is out of range (expected 1..16777216)"},
+      {v3, set("vocab_size", 0),
+       "field 'vocab_size': value 0 is out of range (expected 1..16777216)"},
       {v3, set("vocab_size", uint64_t(1) << 63), "field 'vocab_size': value 9223372036854775808"},
       {v3, set("hidden_size", 100000), "field 'hidden_size': value 100000 is out of range"},
       {v3, set("intermediate_size", -1), "field 'intermediate_size': value -1 is out of range"},
@@ -279,9 +292,12 @@ std::vector<ErrorCase> error_cases() {
       {v3, set("rms_norm_eps", 1.5), "field 'rms_norm_eps': value 1.5"},
       {v3, set("rms_norm_eps", "small"), "field 'rms_norm_eps': expected a number, got string"},
       {v3, set("rope_theta", -1), "field 'rope_theta': value -1 is out of range (expected > 0)"},
-      {v3, set("tie_word_embeddings", "yes"), "field 'tie_word_embeddings': expected true or false"},
-      {v3, set("hidden_act", "gelu"), "field 'hidden_act': unsupported value 'gelu' (expected silu)"},
-      {v3, set("attention_bias", true), "field 'attention_bias': true is unsupported for deepseek_v3"},
+      {v3, set("tie_word_embeddings", "yes"),
+       "field 'tie_word_embeddings': expected true or false"},
+      {v3, set("hidden_act", "gelu"),
+       "field 'hidden_act': unsupported value 'gelu' (expected silu)"},
+      {v3, set("attention_bias", true),
+       "field 'attention_bias': true is unsupported for deepseek_v3"},
       {v3, erase("kv_lora_rank"), "field 'kv_lora_rank': missing"},
       {v3, set("q_lora_rank", -5), "field 'q_lora_rank': value -5"},
       {v3, set("qk_rope_head_dim", 63), "field 'qk_rope_head_dim': value 63 must be even"},
@@ -293,7 +309,8 @@ std::vector<ErrorCase> error_cases() {
        "field 'num_experts_per_tok': value 0 is out of range (expected 1..256)"},
       {v3, set("num_experts_per_tok", 300), "field 'num_experts_per_tok': value 300"},
       {v3, erase("moe_intermediate_size"), "field 'moe_intermediate_size': missing"},
-      {v3, set("n_group", 7), "field 'n_group': n_routed_experts 256 is not divisible by n_group 7"},
+      {v3, set("n_group", 7),
+       "field 'n_group': n_routed_experts 256 is not divisible by n_group 7"},
       {v3, set("n_group", 0), "field 'n_group': value 0"},
       {v3, set("topk_group", 9), "field 'topk_group': value 9 is out of range (expected 1..8)"},
       {v3, [](Json& j) { j["n_group"] = 64, j["topk_group"] = 1; },
@@ -339,8 +356,7 @@ std::vector<ErrorCase> error_cases() {
       {qwen, set("use_sliding_window", true), "field 'use_sliding_window': true is unsupported"},
       {qwen, [](Json& j) { j["num_attention_heads"] = 27, j["num_key_value_heads"] = 27; },
        "field 'num_attention_heads': hidden_size 3584 is not divisible by 27"},
-      {qwen, [](Json& j) { j["hidden_size"] = 84; },
-       "field 'head_dim': value 3 must be even"},
+      {qwen, [](Json& j) { j["hidden_size"] = 84; }, "field 'head_dim': value 3 must be even"},
       {llama, set("head_dim", 63), "field 'head_dim': value 63 must be even"},
       {llama, set("attention_bias", "no"), "field 'attention_bias': expected true or false"},
       {llama, rope({{"high_freq_factor", 0.5}}),

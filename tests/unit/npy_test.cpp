@@ -107,8 +107,7 @@ TEST(Npy, RejectsMalformedFiles) {
        "expected True or False"},
       {numpy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}", f8),
        "expected a non-negative integer dimension"},
-      {numpy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}",
-                  f8),
+      {numpy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", f8),
        "dimension too large"},
       {numpy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296)}",
                   f8),
@@ -138,8 +137,7 @@ TEST(Json, ReadWriteAndErrors) {
   write_text_file_atomic(dir.file("a.json"), "{\n  \"x\": [1, 2,]\n}");
   expect_error<FormatError>([&] { read_json_file(dir.file("a.json")); },
                             {dir.file("a.json") + ": invalid JSON at byte 16: ", "line 2"});
-  expect_error<IoError>([&] { read_json_file(dir.file("none.json")); },
-                        {"none.json: cannot open"});
+  expect_error<IoError>([&] { read_json_file(dir.file("none.json")); }, {"none.json: cannot open"});
   expect_error<IoError>([&] { read_json_file(dir.path()); }, {"not a regular file"});
   expect_error<IoError>([&] { write_text_file_atomic(dir.file("no/dir.json"), "{}"); },
                         {"no/dir.json.tmp: cannot create"});

@@ -127,7 +127,9 @@ struct BadCase {
   std::string needle;
 };
 
-std::string entry(const std::string& fields) { return R"({"w":{)" + fields + "}}"; }
+std::string entry(const std::string& fields) {
+  return R"({"w":{)" + fields + "}}";
+}
 
 std::vector<BadCase> bad_cases() {
   std::string absurd_len(8, '\0');
@@ -170,11 +172,10 @@ std::vector<BadCase> bad_cases() {
       {"dim beyond int64",
        raw_file(entry(dt + R"("shape":[18446744073709551615],"data_offsets":[0,8])"), 8),
        "non-negative integers"},
-      {"too many dims", raw_file(entry(dt + R"("shape":)" + many_dims + R"(,"data_offsets":[0,4])"),
-                                 4),
+      {"too many dims",
+       raw_file(entry(dt + R"("shape":)" + many_dims + R"(,"data_offsets":[0,4])"), 4),
        "65 dimensions"},
-      {"missing data_offsets", raw_file(entry(dt + R"("shape":[2])"), 8),
-       "missing 'data_offsets'"},
+      {"missing data_offsets", raw_file(entry(dt + R"("shape":[2])"), 8), "missing 'data_offsets'"},
       {"data_offsets of one", raw_file(entry(dt + sh + R"("data_offsets":[0])"), 8),
        "'data_offsets' must be [begin, end]"},
       {"data_offsets strings", raw_file(entry(dt + sh + R"("data_offsets":["0","8"])"), 8),
@@ -197,6 +198,12 @@ std::vector<BadCase> bad_cases() {
       {"metadata value not a string", raw_file(R"({"__metadata__":{"k":1}})"),
        "__metadata__ must map strings to strings, but 'k' is a number"},
       {"control characters in a name", raw_file("{\"a\\nb\":5}"), "tensor 'a\\x0ab'"},
+      // dump() of this would recurse 200000 levels deep; the message must not.
+      {"deeply nested dim",
+       raw_file(entry(dt + R"("shape":)" + std::string(200000, '[') + std::string(200000, ']') +
+                      R"(,"data_offsets":[0,8])"),
+                8),
+       "'shape' must hold non-negative integers, got [[[[...]]]]"},
   };
 }
 
@@ -210,7 +217,8 @@ TEST(Safetensors, RejectsEveryBadHeaderWithOneLineNamingFileAndTensor) {
     // The in-memory entry point used by the fuzzer agrees.
     expect_error<FormatError>(
         [&] {
-          SafetensorsFile::parse_header("mem", reinterpret_cast<const unsigned char*>(c.bytes.data()),
+          SafetensorsFile::parse_header("mem",
+                                        reinterpret_cast<const unsigned char*>(c.bytes.data()),
                                         c.bytes.size(), nullptr);
         },
         {"mem: ", c.needle});
@@ -245,8 +253,11 @@ TEST(SafetensorsDir, SingleFile) {
   WeightStore s = WeightStore::open_dir(dir.path());
   EXPECT_EQ(s.names().size(), tensors.size());
   for (const auto& [name, t] : tensors) EXPECT_TRUE(same_bytes(s.get(name, t.shape), t)) << name;
-  expect_error<FormatError>([&] { s.get("t.F32", {5, 3}); },
-                            {"model.safetensors: tensor 't.F32' has shape [3, 5], expected [5, 3]"});
+  expect_error<FormatError>(
+      [&] {
+        s.get("t.F32", {5, 3});
+      },
+      {"model.safetensors: tensor 't.F32' has shape [3, 5], expected [5, 3]"});
   expect_error<FormatError>([&] { s.get("nope"); }, {dir.path() + ": missing tensor 'nope'"});
   expect_error<FormatError>([&] { s.file_of("nope"); }, {"missing tensor 'nope'"});
 }
