@@ -18,11 +18,15 @@ std::string strip_exception_id(const std::string& what) {
 }
 
 void append_preview(const Json& v, int depth, size_t max_chars, std::string& out) {
-  if (!v.is_structured()) {
+  if (v.is_primitive()) {  // string, number, boolean or null: dump() cannot recurse
     out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
     return;
   }
-  bool array = v.is_array();
+  if (!v.is_structured()) {
+    out += v.type_name();
+    return;
+  }
+  const bool array = v.is_array();
   out += array ? '[' : '{';
   if (depth == 0 && !v.empty()) out += "...";
   size_t i = 0;
@@ -46,16 +50,26 @@ std::string json_preview(const Json& v, size_t max_chars) {
   return out;
 }
 
-Json read_json_file(const std::string& path) {
-  std::string text = read_file(path);
+Json parse_json(const std::string& source, const char* begin, const char* end) {
+  auto limit_depth = [&source](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxJsonDepth)
+      throw FormatError(source + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                        " levels");
+    return true;
+  };
   try {
-    return Json::parse(text);
+    return Json::parse(begin, end, limit_depth);
   } catch (const Json::parse_error& e) {
-    throw FormatError(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " +
+    throw FormatError(source + ": invalid JSON at byte " + std::to_string(e.byte) + ": " +
                       strip_exception_id(e.what()));
   } catch (const Json::exception& e) {
-    throw FormatError(path + ": invalid JSON: " + strip_exception_id(e.what()));
+    throw FormatError(source + ": invalid JSON: " + strip_exception_id(e.what()));
   }
+}
+
+Json read_json_file(const std::string& path) {
+  const std::string text = read_file(path);
+  return parse_json(path, text.data(), text.data() + text.size());
 }
 
 void write_text_file_atomic(const std::string& path, const std::string& text) {

@@ -8,6 +8,12 @@ namespace r1 {
 
 using Json = nlohmann::json;
 
+// Parses JSON text, rejecting documents nested deeper than kMaxJsonDepth (hostile nesting would
+// otherwise make copies, comparisons and dump() recurse until the stack overflows). Errors are
+// FormatErrors starting with `source` (a file name) and giving the byte offset.
+constexpr int kMaxJsonDepth = 64;
+Json parse_json(const std::string& source, const char* begin, const char* end);
+
 Json read_json_file(const std::string& path);  // IoError / FormatError naming path
 void write_text_file_atomic(const std::string& path, const std::string& text);
 

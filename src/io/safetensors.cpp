@@ -189,14 +189,8 @@ void check_overlaps(const std::string& path, const std::map<std::string, TensorE
 }
 
 Json parse_header_json(const std::string& path, const unsigned char* p, size_t n) {
-  try {
-    return Json::parse(p, p + n);
-  } catch (const Json::exception& e) {
-    std::string what = e.what();
-    size_t close = what.find("] ");
-    throw FormatError(path + ": invalid header JSON: " +
-                      (close == std::string::npos ? what : what.substr(close + 2)));
-  }
+  const char* text = reinterpret_cast<const char*>(p);
+  return parse_json(path + ": header", text, text + n);
 }
 
 }  // namespace

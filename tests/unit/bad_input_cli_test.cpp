@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "io_test_util.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
 #include "test_util.h"
@@ -16,17 +15,8 @@ namespace fs = std::filesystem;
 namespace r1 {
 namespace {
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << bytes;
-}
+using testing::read_bytes;
+using testing::write_bytes;
 
 uint64_t header_len(const std::string& bytes) {
   uint64_t n = 0;

@@ -1,0 +1,66 @@
+// `r1 init` options: --config, --tokenizer, size-math-only presets and bad arguments.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "io/json_file.h"
+#include "io_test_util.h"
+#include "model/config.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace r1 {
+namespace {
+
+TEST(InitCli, CopiesTokenizerFiles) {
+  const std::string tok = test::make_temp_dir("tok"), out = test::make_temp_dir("out") + "/m";
+  testing::write_bytes(tok + "/tokenizer.json", "{\"model\": {}}");
+  testing::write_bytes(tok + "/tokenizer_config.json", "{}");
+  auto r = test::run_r1("init --preset tiny-qwen2 --out " + out + " --tokenizer " + tok);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(testing::read_bytes(out + "/tokenizer.json"), "{\"model\": {}}");
+  EXPECT_TRUE(fs::exists(out + "/tokenizer_config.json"));
+
+  fs::remove(tok + "/tokenizer.json");
+  r = test::run_r1("init --preset tiny-qwen2 --out " + out + " --tokenizer " + tok);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("tokenizer.json"), std::string::npos) << r.out;
+}
+
+TEST(InitCli, FromConfigFileKeepsEveryField) {
+  const std::string a = test::make_temp_dir("cfg_a"), b = test::make_temp_dir("cfg_b");
+  ASSERT_EQ(test::run_r1("init --preset tiny --dtype fp8 --out " + a).exit_code, 0);
+  auto r = test::run_r1("init --config " + a + "/config.json --dtype fp8 --out " + b);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(load_model_config(a + "/config.json"), load_model_config(b + "/config.json"));
+  EXPECT_TRUE(load_model_config(b + "/config.json").fp8);
+}
+
+TEST(InitCli, SizeMathOnlyPresetWritesConfigOnly) {
+  const std::string out = test::make_temp_dir("big");
+  auto r = test::run_r1("init --preset deepseek-v3-671b --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(fs::exists(out + "/config.json"));
+  EXPECT_FALSE(fs::exists(out + "/model.safetensors"));
+  r = test::run_r1("info --model " + out + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const Json j = Json::parse(r.out);
+  EXPECT_NEAR(double(j["params_total"].get<int64_t>()) / 1e9, 671.0, 0.5);
+  EXPECT_NEAR(double(j["params_active_per_token"].get<int64_t>()) / 1e9, 37.5, 0.5);
+  EXPECT_EQ(j["kv_cache_bytes_per_token"].get<int64_t>(), 61 * (512 + 64) * 4);
+}
+
+TEST(InitCli, BadArguments) {
+  const std::string out = test::make_temp_dir("args");
+  EXPECT_EQ(test::run_r1("init --preset tiny --dtype q3 --out " + out).exit_code, 2);
+  EXPECT_EQ(test::run_r1("init --preset nope --out " + out).exit_code, 2);
+  EXPECT_EQ(test::run_r1("init --out " + out).exit_code, 2);
+  EXPECT_EQ(test::run_r1("init --preset tiny --shards 0 --out " + out).exit_code, 2);
+  auto r = test::run_r1("init --config " + out + "/missing.json --out " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("missing.json"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace r1
