@@ -1,5 +1,5 @@
 // WeightMatrix: a linear layer's weight [out, in] in its stored dtype (f32, bf16, f16 or
-// fp8-e4m3 with per-block scales), read directly by the matmul kernels without a full copy.
+// fp8-e4m3 with per-block scales), read directly by the matmul kernels without a full copy (see kernels/cpu/dequant.h).
 #pragma once
 
 #include <cstdint>
@@ -17,8 +17,6 @@ struct WeightMatrix {
   int64_t rows() const { return w.dim(0); }
   int64_t cols() const { return w.dim(1); }
   bool defined() const { return w.defined(); }
-  // Dequantises rows [r0, r1) into out ([r1-r0, cols] f32, row-major).
-  void rows_to_f32(int64_t r0, int64_t r1, float* out) const;
 };
 
 }  // namespace r1

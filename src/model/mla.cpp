@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/cpu/dequant.h"
 #include "kernels/cpu/attention.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/linear.h"
@@ -87,7 +88,7 @@ void attend_absorbed(const ModelConfig& c, const MlaWeights& w, float scale,
   const int64_t kvb_rows = d.H * (d.nope + d.vd);
   thread_local std::vector<float> kvb;  // [H, nope + v, lora] dequantised kv_b_proj
   kvb.resize(size_t(kvb_rows * d.lora));
-  w.kv_b_proj.weight.rows_to_f32(0, kvb_rows, kvb.data());
+  dequantize_rows(w.kv_b_proj.weight, 0, kvb_rows, kvb.data());
 
   std::vector<float> q_abs(size_t(T * d.H * d.ckv));  // [T, H, lora + rope]
   for (int64_t h = 0; h < d.H; ++h) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "kernels/cpu/dequant.h"
 #include "model/weight_specs.h"
 
 namespace r1 {
@@ -152,7 +153,7 @@ void embedding_rows(const Tensor& table, const int32_t* tokens, int64_t n, float
   const int64_t D = table.dim(1);
   WeightMatrix m;
   m.w = table;
-  for (int64_t i = 0; i < n; ++i) m.rows_to_f32(tokens[i], tokens[i] + 1, out + i * D);
+  for (int64_t i = 0; i < n; ++i) dequantize_rows(m, tokens[i], tokens[i] + 1, out + i * D);
 }
 
 }  // namespace r1

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/cpu/dequant.h"
+
 namespace r1 {
 
 void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
@@ -40,7 +42,7 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
     panel.resize(size_t(std::min(step, out) * in));
     for (int64_t r0 = 0; r0 < out; r0 += step) {
       const int64_t r1 = std::min(out, r0 + step);
-      W.rows_to_f32(r0, r1, panel.data());
+      dequantize_rows(W, r0, r1, panel.data());
       // y[:, r0:r1] = x @ panel^T, written with leading dimension `out`.
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(T), int(r1 - r0), int(in), 1.0f, x,
                   int(in), panel.data(), int(in), 0.0f, y + r0, int(out));

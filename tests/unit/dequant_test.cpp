@@ -1,0 +1,60 @@
+// SIMD dequantisation against the scalar dtype conversions.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/dequant.h"
+
+namespace r1 {
+namespace {
+
+TEST(Dequant, Fp8EveryCodeMatchesScalar) {
+  std::vector<uint8_t> codes;
+  for (int rep = 0; rep < 3; ++rep)  // 768 values: exercises the vector body and the tail
+    for (int c = 0; c < 256; ++c) codes.push_back(uint8_t(c));
+  codes.push_back(0x38);
+  std::vector<float> out(codes.size());
+  fp8_to_f32_row(codes.data(), 0.5f, out.data(), int64_t(codes.size()));
+  for (size_t i = 0; i < codes.size(); ++i) {
+    const uint8_t c = codes[i];
+    if ((c & 0x7f) == 0x7f) continue;  // NaN codes are not stored in checkpoints
+    EXPECT_EQ(out[i], fp8_e4m3_to_f32(c) * 0.5f) << "code " << int(c);
+  }
+}
+
+TEST(Dequant, Bf16AndF16MatchScalar) {
+  std::mt19937 rng(1);
+  std::vector<uint16_t> bits(1003);
+  for (auto& b : bits) b = uint16_t(rng());
+  std::vector<float> out(bits.size());
+  bf16_to_f32_row(bits.data(), out.data(), int64_t(bits.size()));
+  for (size_t i = 0; i < bits.size(); ++i)
+    if (!std::isnan(out[i])) {
+      EXPECT_EQ(out[i], bf16_to_f32(bits[i]));
+    }
+  f16_to_f32_row(bits.data(), out.data(), int64_t(bits.size()));
+  for (size_t i = 0; i < bits.size(); ++i)
+    if (!std::isnan(out[i])) {
+      EXPECT_EQ(out[i], f16_to_f32(bits[i])) << bits[i];
+    }
+}
+
+TEST(Dequant, Fp8RowsUsePartialEdgeBlocks) {
+  WeightMatrix m;
+  m.block_rows = 2, m.block_cols = 3;
+  m.w = Tensor::zeros(DType::F8_E4M3, {3, 5});  // blocks: 2 x 2 with partial edges
+  for (int64_t i = 0; i < 15; ++i) m.w.as<uint8_t>()[i] = f32_to_fp8_e4m3(float(i % 7) - 3.0f);
+  m.scale_inv = Tensor::zeros(DType::F32, {2, 2});
+  const float scales[] = {1.0f, 2.0f, 4.0f, 8.0f};
+  std::copy(scales, scales + 4, m.scale_inv.f32());
+  std::vector<float> out(15);
+  dequantize_rows(m, 0, 3, out.data());
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t c = 0; c < 5; ++c)
+      EXPECT_EQ(out[size_t(r * 5 + c)], (float((r * 5 + c) % 7) - 3.0f) * scales[(r / 2) * 2 + c / 3]);
+}
+
+}  // namespace
+}  // namespace r1
