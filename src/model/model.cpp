@@ -5,9 +5,11 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/linear.h"
 #include "model/decoder_block.h"
+#include "model/weight_specs.h"
 
 namespace r1 {
 
@@ -16,10 +18,25 @@ std::unique_ptr<Model> Model::load(const std::string& dir) {
   m->dir_ = dir;
   m->config_ = load_model_config(dir + "/config.json");
   m->store_ = WeightStore::open_dir(dir);
+  m->drop_absent_mtp_layers();
   m->weights_ = load_weights(m->config_, m->store_);
   const ModelConfig& c = m->config_;
   m->rope_ = rope_freqs(c.rope, c.is_deepseek() ? c.qk_rope_head_dim : c.head_dim);
   return m;
+}
+
+// Many re-published DeepSeek-V3/R1 checkpoints keep num_nextn_predict_layers in config.json but
+// leave the MTP layer's tensors out; such a model is complete without them.
+void Model::drop_absent_mtp_layers() {
+  ModelConfig& c = config_;
+  if (!c.is_deepseek() || c.num_nextn_predict_layers == 0) return;
+  const std::string prefix = layer_prefix(c.num_hidden_layers);
+  for (const std::string& name : store_.names())
+    if (name.rfind(prefix, 0) == 0) return;  // present: load_weights validates it fully
+  log_note(dir_ + ": config.json has num_nextn_predict_layers " +
+           std::to_string(c.num_nextn_predict_layers) +
+           " but the checkpoint has no MTP tensors; loading without MTP");
+  c.num_nextn_predict_layers = 0;
 }
 
 void Model::check_tokens(const std::vector<int32_t>& tokens) const {

@@ -36,6 +36,7 @@ class Model {
   Tensor mtp_logits(const std::vector<int32_t>& tokens, const Tensor& hidden) const;
 
  private:
+  void drop_absent_mtp_layers();
   void check_tokens(const std::vector<int32_t>& tokens) const;
 
   std::string dir_;

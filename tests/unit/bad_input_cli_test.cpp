@@ -124,6 +124,24 @@ TEST_F(BadInput, WrongShape) {
   expect_failure({file_, "model.norm.weight", "[64]"});
 }
 
+TEST_F(BadInput, PartialMtpLayerIsAnError) {
+  edit_header(file_, [](Json& h) { h.erase("model.layers.3.eh_proj.weight"); });
+  expect_failure({"model.layers.3.eh_proj.weight"});
+}
+
+TEST_F(BadInput, AbsentMtpLayerLoadsWithoutMtp) {
+  edit_header(file_, [](Json& h) {
+    for (auto it = h.begin(); it != h.end();)
+      it = it.key().rfind("model.layers.3.", 0) == 0 ? h.erase(it) : std::next(it);
+  });
+  auto r = test::run_r1("logits --model " + dir_ + " --tokens 1,2,3 --out " + dir_ + "/o.npy");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("loading without MTP"), std::string::npos) << r.out;
+  r = test::run_r1("logits --model " + dir_ + " --tokens 1,2,3 --mtp --out " + dir_ + "/o.npy");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("no MTP layer"), std::string::npos) << r.out;
+}
+
 TEST_F(BadInput, MissingShard) {
   fs::remove_all(dir_);
   auto r = test::run_r1("init --preset tiny --dtype bf16 --shards 3 --out " + dir_);
