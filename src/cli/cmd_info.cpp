@@ -107,9 +107,11 @@ void run_info(const InfoArgs& a) {
   if (!has_weights(a.model)) {
     const Json raw = read_json_file(a.model + "/config.json");
     const ModelConfig c = parse_model_config(raw, a.model + "/config.json");
-    const bool f32 = raw.value("torch_dtype", "bfloat16") == "float32";
+    const std::string torch_dtype =
+        raw.contains("torch_dtype") && raw["torch_dtype"].is_string() ? raw["torch_dtype"].get<std::string>() : "bfloat16";
+    const bool f32 = torch_dtype == "float32";
     print_report(c, size_report(c, assumed_bytes(c, f32 ? 4 : 2)), a.model,
-                 std::string("none (config only; size math for ") + (c.fp8 ? "fp8" : f32 ? "f32" : "bf16") + ")",
+                 "none (config only; size math for " + (c.fp8 ? std::string("fp8") : torch_dtype) + ")",
                  a.json);
     return;
   }

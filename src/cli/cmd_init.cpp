@@ -65,7 +65,9 @@ void run_init(const InitArgs& a) {
   fs::create_directories(a.out, ec);
   if (ec) throw IoError(a.out + ": cannot create directory: " + ec.message());
   Json j = model_config_to_json(c);
-  j["torch_dtype"] = dtype == CheckpointDType::F32 ? "float32" : "bfloat16";
+  j["torch_dtype"] = dtype == CheckpointDType::F32   ? "float32"
+                     : dtype == CheckpointDType::F16 ? "float16"
+                                                     : "bfloat16";
   const int64_t bytes = checkpoint_bytes(c, dtype);
   if (size_math_only || bytes > physical_memory_bytes() / 2) {
     write_text_file_atomic(a.out + "/config.json", j.dump(2) + "\n");
@@ -93,7 +95,7 @@ void add_init(CLI::App& app) {
   for (const Preset& p : presets()) preset_help += "\n  " + p.name + ": " + p.description;
   cmd->add_option("--preset", args->preset, preset_help);
   cmd->add_option("--out", args->out, "output directory")->required();
-  cmd->add_option("--dtype", args->dtype, "f32 | bf16 | fp8 (default bf16)");
+  cmd->add_option("--dtype", args->dtype, "f32 | f16 | bf16 | fp8 (default bf16)");
   cmd->add_option("--shards", args->shards, "number of safetensors shards (default 1)");
   cmd->add_option("--seed", args->seed, "random seed (default 0)");
   cmd->add_option("--tokenizer", args->tokenizer, "directory whose tokenizer files to copy");

@@ -13,9 +13,10 @@ namespace r1 {
 
 CheckpointDType checkpoint_dtype_from_name(const std::string& name) {
   if (name == "f32") return CheckpointDType::F32;
+  if (name == "f16") return CheckpointDType::F16;
   if (name == "bf16") return CheckpointDType::BF16;
   if (name == "fp8") return CheckpointDType::FP8;
-  throw UsageError("--dtype: unknown value '" + name + "' (expected f32, bf16 or fp8)");
+  throw UsageError("--dtype: unknown value '" + name + "' (expected f32, f16, bf16 or fp8)");
 }
 
 namespace {
@@ -104,7 +105,8 @@ std::vector<std::pair<std::string, Tensor>> random_checkpoint_tensors(const Mode
       out.emplace_back(spec.name, std::move(codes));
       out.emplace_back(spec.name + "_scale_inv", std::move(scales));
     } else {
-      out.emplace_back(spec.name, cast_from_f32(w, DType::BF16));
+      out.emplace_back(spec.name,
+                       cast_from_f32(w, dtype == CheckpointDType::F16 ? DType::F16 : DType::BF16));
     }
   }
   return out;

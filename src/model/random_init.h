@@ -1,5 +1,5 @@
 // Random-weight checkpoints (`r1 init`): every tensor of weight_specs(c), seeded per tensor name
-// so the values do not depend on sharding, in f32, bf16 or FP8 (block-quantised projections).
+// so the values do not depend on sharding, in f32, f16, bf16 or FP8 (block-quantised projections).
 #pragma once
 
 #include <cstdint>
@@ -12,9 +12,9 @@
 
 namespace r1 {
 
-enum class CheckpointDType { F32, BF16, FP8 };
+enum class CheckpointDType { F32, F16, BF16, FP8 };
 
-CheckpointDType checkpoint_dtype_from_name(const std::string& name);  // "f32" | "bf16" | "fp8"
+CheckpointDType checkpoint_dtype_from_name(const std::string& name);  // "f32" | "f16" | "bf16" | "fp8"
 
 // Bytes the checkpoint will take on disk (and in memory while it is generated).
 int64_t checkpoint_bytes(const ModelConfig& c, CheckpointDType dtype);

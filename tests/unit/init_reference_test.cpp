@@ -1,4 +1,4 @@
-// `r1 init` checkpoints (every tiny preset, f32/bf16/fp8, sharded) read by the independent
+// `r1 init` checkpoints (every tiny preset, f32/f16/bf16/fp8, sharded) read by the independent
 // PyTorch reference (tests/reference/logits.py) give the same logits as `r1 logits`.
 #include <gtest/gtest.h>
 
@@ -53,6 +53,7 @@ INSTANTIATE_TEST_SUITE_P(Presets, InitReference,
                                            InitCase{"tiny", "fp8", 2, true},
                                            InitCase{"tiny-v2", "bf16", 1, false},
                                            InitCase{"tiny-qwen2", "f32", 1, false},
+                                           InitCase{"tiny-qwen2", "f16", 1, false},
                                            InitCase{"tiny-llama", "bf16", 1, false}),
                          [](const auto& info) {
                            std::string n = info.param.preset + "_" + info.param.dtype;
