@@ -27,7 +27,8 @@ int32_t argmax(const float* v, int64_t n) {
 
 void run_generate(const GenerateArgs& a) {
   const std::vector<int32_t> prompt = parse_token_list(a.tokens);
-  if (a.n < 0 || a.n > 1000000) throw UsageError("-n must be in [0, 1000000], got " + std::to_string(a.n));
+  if (a.n < 0 || a.n > 1000000)
+    throw UsageError("-n must be in [0, 1000000], got " + std::to_string(a.n));
   auto model = Model::load(a.model);
   const int64_t V = model->config().vocab_size;
   KvCache cache = KvCache::create(model->config(), int64_t(prompt.size()) + a.n);

@@ -23,7 +23,8 @@ struct InfoArgs {
 
 bool has_weights(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".safetensors" || e.path().filename() == "model.safetensors.index.json")
+    if (e.path().extension() == ".safetensors" ||
+        e.path().filename() == "model.safetensors.index.json")
       return true;
   return false;
 }
@@ -69,13 +70,15 @@ void print_report(const ModelConfig& c, const SizeReport& r, const std::string& 
               arch_name(c.arch), (long long)c.num_hidden_layers, (long long)c.hidden_size,
               (long long)c.num_attention_heads, (long long)c.vocab_size);
   if (c.is_deepseek()) {
-    std::printf("attention:        MLA (q_lora_rank %lld, kv_lora_rank %lld, nope/rope/v %lld/%lld/%lld)\n",
-                (long long)c.q_lora_rank, (long long)c.kv_lora_rank, (long long)c.qk_nope_head_dim,
-                (long long)c.qk_rope_head_dim, (long long)c.v_head_dim);
+    std::printf(
+        "attention:        MLA (q_lora_rank %lld, kv_lora_rank %lld, nope/rope/v %lld/%lld/%lld)\n",
+        (long long)c.q_lora_rank, (long long)c.kv_lora_rank, (long long)c.qk_nope_head_dim,
+        (long long)c.qk_rope_head_dim, (long long)c.v_head_dim);
     if (c.n_routed_experts > 0)
-      std::printf("moe:              %lld routed (top %lld) + %lld shared, first %lld layers dense\n",
-                  (long long)c.n_routed_experts, (long long)c.num_experts_per_tok,
-                  (long long)c.n_shared_experts, (long long)c.first_k_dense_replace);
+      std::printf(
+          "moe:              %lld routed (top %lld) + %lld shared, first %lld layers dense\n",
+          (long long)c.n_routed_experts, (long long)c.num_experts_per_tok,
+          (long long)c.n_shared_experts, (long long)c.first_k_dense_replace);
     std::printf("mtp layers:       %lld (%s parameters)\n", (long long)c.num_nextn_predict_layers,
                 human(double(r.params_mtp), "").c_str());
   } else {
@@ -85,34 +88,40 @@ void print_report(const ModelConfig& c, const SizeReport& r, const std::string& 
   }
   std::printf("weights:          %s\n", weights.c_str());
   std::printf("parameters:       %s total, %s active per token\n",
-              human(double(r.params_total), "").c_str(), human(double(r.params_active), "").c_str());
+              human(double(r.params_total), "").c_str(),
+              human(double(r.params_active), "").c_str());
   std::printf("weight bytes:     %s\n", human(double(r.weight_bytes), "B").c_str());
   std::printf("read per token:   %s of weights per decoded token\n",
               human(double(r.bytes_per_token), "B").c_str());
-  std::printf("kv cache:         %s per token (f32 %s)\n", human(double(r.kv_bytes_per_token), "B").c_str(),
+  std::printf("kv cache:         %s per token (f32 %s)\n",
+              human(double(r.kv_bytes_per_token), "B").c_str(),
               c.is_deepseek() ? "latent + rope key" : "keys + values");
 }
 
 void run_info(const InfoArgs& a) {
-  if (a.model.empty() == a.preset.empty()) throw UsageError("give exactly one of --model DIR or --preset NAME");
+  if (a.model.empty() == a.preset.empty())
+    throw UsageError("give exactly one of --model DIR or --preset NAME");
   if (!a.preset.empty()) {
     const Preset& p = find_preset(a.preset);
     const size_t elem = 2;
-    print_report(p.config, size_report(p.config, assumed_bytes(p.config, elem)), "preset " + p.name,
-                 p.config.fp8 ? "none (size math; fp8 projections, bf16 rest)" : "none (size math; bf16)",
-                 a.json);
+    print_report(
+        p.config, size_report(p.config, assumed_bytes(p.config, elem)), "preset " + p.name,
+        p.config.fp8 ? "none (size math; fp8 projections, bf16 rest)" : "none (size math; bf16)",
+        a.json);
     return;
   }
   if (!fs::is_directory(a.model)) throw IoError(a.model + ": not a directory");
   if (!has_weights(a.model)) {
     const Json raw = read_json_file(a.model + "/config.json");
     const ModelConfig c = parse_model_config(raw, a.model + "/config.json");
-    const std::string torch_dtype =
-        raw.contains("torch_dtype") && raw["torch_dtype"].is_string() ? raw["torch_dtype"].get<std::string>() : "bfloat16";
+    const std::string torch_dtype = raw.contains("torch_dtype") && raw["torch_dtype"].is_string()
+                                        ? raw["torch_dtype"].get<std::string>()
+                                        : "bfloat16";
     const bool f32 = torch_dtype == "float32";
-    print_report(c, size_report(c, assumed_bytes(c, f32 ? 4 : 2)), a.model,
-                 "none (config only; size math for " + (c.fp8 ? std::string("fp8") : torch_dtype) + ")",
-                 a.json);
+    print_report(
+        c, size_report(c, assumed_bytes(c, f32 ? 4 : 2)), a.model,
+        "none (config only; size math for " + (c.fp8 ? std::string("fp8") : torch_dtype) + ")",
+        a.json);
     return;
   }
   auto model = Model::load(a.model);
@@ -123,12 +132,14 @@ void run_info(const InfoArgs& a) {
     Tensor t = store.get(s.name);
     dtypes[dtype_name(t.dtype)]++;
     int64_t bytes = int64_t(t.nbytes());
-    if (store.has(s.name + "_scale_inv")) bytes += int64_t(store.get(s.name + "_scale_inv").nbytes());
+    if (store.has(s.name + "_scale_inv"))
+      bytes += int64_t(store.get(s.name + "_scale_inv").nbytes());
     return bytes;
   };
   const SizeReport r = size_report(c, stored);
   std::string summary;
-  for (const auto& [name, count] : dtypes) summary += (summary.empty() ? "" : ", ") + name + " x" + std::to_string(count);
+  for (const auto& [name, count] : dtypes)
+    summary += (summary.empty() ? "" : ", ") + name + " x" + std::to_string(count);
   print_report(c, r, a.model, summary, a.json);
 }
 

@@ -71,9 +71,10 @@ void run_init(const InitArgs& a) {
   const int64_t bytes = checkpoint_bytes(c, dtype);
   if (size_math_only || bytes > physical_memory_bytes() / 2) {
     write_text_file_atomic(a.out + "/config.json", j.dump(2) + "\n");
-    std::printf("wrote %s/config.json only: the weights would take %.1f GB (size math only; "
-                "see `r1 info --model %s`)\n",
-                a.out.c_str(), double(bytes) / 1e9, a.out.c_str());
+    std::printf(
+        "wrote %s/config.json only: the weights would take %.1f GB (size math only; "
+        "see `r1 info --model %s`)\n",
+        a.out.c_str(), double(bytes) / 1e9, a.out.c_str());
     return;
   }
   auto tensors = random_checkpoint_tensors(c, dtype, a.seed);

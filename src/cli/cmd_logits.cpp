@@ -30,8 +30,8 @@ void run_logits(const LogitsArgs& a) {
   auto model = Model::load(a.model);
   const int64_t T = int64_t(tokens.size()), V = model->config().vocab_size,
                 D = model->config().hidden_size;
-  Tensor logits = Tensor::zeros(DType::F32, {T, V});   // [T, V]
-  Tensor hidden = Tensor::zeros(DType::F32, {T, D});   // [T, D] before the final norm
+  Tensor logits = Tensor::zeros(DType::F32, {T, V});  // [T, V]
+  Tensor hidden = Tensor::zeros(DType::F32, {T, D});  // [T, D] before the final norm
   if (a.incremental) {
     KvCache cache = KvCache::create(model->config(), T);
     for (int64_t t = 0; t < T; ++t) {

@@ -20,7 +20,8 @@ std::vector<int32_t> parse_token_list(const std::string& s) {
     errno = 0;
     const long long v = std::strtoll(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0' || errno != 0 || v < 0 || v > INT32_MAX)
-      throw UsageError("--tokens: '" + item + "' is not a token id (expected comma-separated "
+      throw UsageError("--tokens: '" + item +
+                       "' is not a token id (expected comma-separated "
                        "non-negative integers, e.g. 5,17,3)");
     out.push_back(int32_t(v));
     i = j + 1;

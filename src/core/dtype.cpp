@@ -8,16 +8,20 @@ namespace r1 {
 size_t dtype_size(DType t) {
   switch (t) {
     case DType::F64:
-    case DType::I64: return 8;
+    case DType::I64:
+      return 8;
     case DType::F32:
-    case DType::I32: return 4;
+    case DType::I32:
+      return 4;
     case DType::F16:
     case DType::BF16:
-    case DType::I16: return 2;
+    case DType::I16:
+      return 2;
     case DType::F8_E4M3:
     case DType::I8:
     case DType::U8:
-    case DType::BOOL: return 1;
+    case DType::BOOL:
+      return 1;
   }
   return 0;
 }
@@ -75,8 +79,8 @@ uint16_t f32_to_f16(float f) {
   uint16_t sign = uint16_t((bits >> 16) & 0x8000);
   float a = std::fabs(f);
   if (std::isnan(f)) return sign | 0x7e00;
-  if (a >= 65520.0f) return sign | 0x7c00;  // rounds to inf
-  if (a < 6.103515625e-05f) {               // subnormal or zero: multiple of 2^-24
+  if (a >= 65520.0f) return sign | 0x7c00;      // rounds to inf
+  if (a < 6.103515625e-05f) {                   // subnormal or zero: multiple of 2^-24
     float q = std::nearbyint(a * 16777216.0f);  // round-half-even in default FP mode
     return sign | uint16_t(q);
   }

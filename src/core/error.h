@@ -35,12 +35,12 @@ class UsageError : public Error {  // bad command-line arguments
 
 }  // namespace r1
 
-#define R1_ASSERT(cond)                                          \
-  do {                                                           \
+#define R1_ASSERT(cond)                                            \
+  do {                                                             \
     if (!(cond)) ::r1::assert_fail(#cond, __FILE__, __LINE__, ""); \
   } while (0)
 
-#define R1_ASSERT_MSG(cond, msg)                                    \
-  do {                                                              \
+#define R1_ASSERT_MSG(cond, msg)                                      \
+  do {                                                                \
     if (!(cond)) ::r1::assert_fail(#cond, __FILE__, __LINE__, (msg)); \
   } while (0)

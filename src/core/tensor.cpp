@@ -30,8 +30,9 @@ Tensor Tensor::zeros(DType dtype, Shape shape) {
   size_t bytes = (t.nbytes() + 63) / 64 * 64;
   if (bytes == 0) bytes = 64;
   void* p = std::aligned_alloc(64, bytes);
-  if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for tensor " +
-                      shape_str(t.shape));
+  if (!p)
+    throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for tensor " +
+                shape_str(t.shape));
   std::memset(p, 0, bytes);
   t.data = p;
   t.owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
@@ -52,7 +53,9 @@ Tensor to_f32(const Tensor& t) {
   float* o = out.f32();
   int64_t n = t.numel();
   switch (t.dtype) {
-    case DType::F32: std::memcpy(o, t.data, size_t(n) * 4); break;
+    case DType::F32:
+      std::memcpy(o, t.data, size_t(n) * 4);
+      break;
     case DType::BF16:
       for (int64_t i = 0; i < n; ++i) o[i] = bf16_to_f32(t.as<uint16_t>()[i]);
       break;
@@ -78,7 +81,9 @@ Tensor cast_from_f32(const Tensor& t, DType to) {
   int64_t n = t.numel();
   const float* x = t.f32();
   switch (to) {
-    case DType::F32: std::memcpy(out.data, x, size_t(n) * 4); break;
+    case DType::F32:
+      std::memcpy(out.data, x, size_t(n) * 4);
+      break;
     case DType::BF16:
       for (int64_t i = 0; i < n; ++i) out.as<uint16_t>()[i] = f32_to_bf16(x[i]);
       break;
@@ -88,7 +93,8 @@ Tensor cast_from_f32(const Tensor& t, DType to) {
     case DType::F8_E4M3:
       for (int64_t i = 0; i < n; ++i) out.as<uint8_t>()[i] = f32_to_fp8_e4m3(x[i]);
       break;
-    default: R1_ASSERT_MSG(false, "unsupported cast target");
+    default:
+      R1_ASSERT_MSG(false, "unsupported cast target");
   }
   return out;
 }

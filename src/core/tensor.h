@@ -34,9 +34,13 @@ struct Tensor {
   float* f32() { return static_cast<float*>(data); }
   const float* f32() const { return static_cast<const float*>(data); }
   template <typename T>
-  T* as() { return static_cast<T*>(data); }
+  T* as() {
+    return static_cast<T*>(data);
+  }
   template <typename T>
-  const T* as() const { return static_cast<const T*>(data); }
+  const T* as() const {
+    return static_cast<const T*>(data);
+  }
 };
 
 // Converts any floating dtype to an owning f32 tensor of the same shape.

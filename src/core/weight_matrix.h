@@ -1,5 +1,6 @@
 // WeightMatrix: a linear layer's weight [out, in] in its stored dtype (f32, bf16, f16 or
-// fp8-e4m3 with per-block scales), read directly by the matmul kernels without a full copy (see kernels/cpu/dequant.h).
+// fp8-e4m3 with per-block scales), read directly by the matmul kernels without a full copy (see
+// kernels/cpu/dequant.h).
 #pragma once
 
 #include <cstdint>

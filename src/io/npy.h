@@ -8,6 +8,6 @@
 namespace r1 {
 
 void write_npy(const std::string& path, const Tensor& t);  // F32, I32 or I64
-Tensor read_npy(const std::string& path);                   // throws FormatError naming path
+Tensor read_npy(const std::string& path);                  // throws FormatError naming path
 
 }  // namespace r1

@@ -11,8 +11,8 @@
 
 namespace r1 {
 
-void gqa_forward(const ModelConfig& c, const GqaWeights& w, const RopeFreqs& rope,
-                 const float* x, int64_t T, int64_t pos0, LayerCache* cache, float* out) {
+void gqa_forward(const ModelConfig& c, const GqaWeights& w, const RopeFreqs& rope, const float* x,
+                 int64_t T, int64_t pos0, LayerCache* cache, float* out) {
   const int64_t H = c.num_attention_heads, Hk = c.num_key_value_heads, hd = c.head_dim;
   std::vector<float> q(size_t(T * H * hd)), k(size_t(T * Hk * hd)), v(size_t(T * Hk * hd));
   linear(x, T, w.q.weight, w.q.bias_ptr(), q.data());  // [T, H, hd]

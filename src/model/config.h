@@ -36,8 +36,8 @@ struct RopeConfig {
 struct ModelConfig {
   Arch arch = Arch::DeepseekV3;
   int64_t vocab_size = 0;
-  int64_t hidden_size = 0;          // D
-  int64_t intermediate_size = 0;    // dense MLP
+  int64_t hidden_size = 0;        // D
+  int64_t intermediate_size = 0;  // dense MLP
   int64_t num_hidden_layers = 0;
   int64_t num_attention_heads = 0;  // H
   int64_t num_key_value_heads = 0;  // GQA (dense models)

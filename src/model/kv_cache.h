@@ -17,8 +17,8 @@ struct LayerCache {
 };
 
 struct KvCache {
-  int64_t capacity = 0;  // tokens
-  int64_t length = 0;    // tokens already written
+  int64_t capacity = 0;            // tokens
+  int64_t length = 0;              // tokens already written
   std::vector<LayerCache> layers;  // main layers, then MTP layers
 
   // Preallocates `capacity` tokens for every main layer and every MTP layer.

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/error.h"
-#include "kernels/cpu/dequant.h"
 #include "kernels/cpu/attention.h"
+#include "kernels/cpu/dequant.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/linear.h"
 #include "kernels/cpu/rope.h"
@@ -19,8 +19,13 @@ namespace {
 struct MlaDims {
   int64_t D, H, nope, rope, qhd, vd, lora, ckv;  // ckv = lora + rope
   explicit MlaDims(const ModelConfig& c)
-      : D(c.hidden_size), H(c.num_attention_heads), nope(c.qk_nope_head_dim),
-        rope(c.qk_rope_head_dim), qhd(c.q_head_dim()), vd(c.v_head_dim), lora(c.kv_lora_rank),
+      : D(c.hidden_size),
+        H(c.num_attention_heads),
+        nope(c.qk_nope_head_dim),
+        rope(c.qk_rope_head_dim),
+        qhd(c.q_head_dim()),
+        vd(c.v_head_dim),
+        lora(c.kv_lora_rank),
         ckv(c.kv_lora_rank + c.qk_rope_head_dim) {}
 };
 
@@ -105,15 +110,15 @@ void attend_absorbed(const ModelConfig& c, const MlaWeights& w, float scale,
   attention_causal(q_abs.data(), kc, kc, out_latent.data(), s, scale);
   for (int64_t h = 0; h < d.H; ++h) {
     const float* w_uv = kvb.data() + (h * (d.nope + d.vd) + d.nope) * d.lora;  // [v, lora]
-    gemm_f32_strided(out_latent.data() + h * d.lora, d.H * d.lora, w_uv, d.lora,
-                     attn + h * d.vd, d.H * d.vd, T, d.vd, d.lora, true);
+    gemm_f32_strided(out_latent.data() + h * d.lora, d.H * d.lora, w_uv, d.lora, attn + h * d.vd,
+                     d.H * d.vd, T, d.vd, d.lora, true);
   }
 }
 
 }  // namespace
 
-void mla_forward(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rope,
-                 const float* x, int64_t T, int64_t pos0, LayerCache* cache, float* out) {
+void mla_forward(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rope, const float* x,
+                 int64_t T, int64_t pos0, LayerCache* cache, float* out) {
   const MlaDims d(c);
   const float scale = attention_softmax_scale(c);
   const std::vector<float> q = project_query(c, w, rope, x, T, pos0);

@@ -26,7 +26,8 @@ ModelConfig tiny_v3() {
   c.topk_method = TopkMethod::NoauxTc, c.scoring_func = ScoringFunc::Sigmoid;
   c.norm_topk_prob = true, c.routed_scaling_factor = 2.5, c.first_k_dense_replace = 1;
   c.num_nextn_predict_layers = 1;
-  c.rope.type = RopeScaling::Yarn, c.rope.factor = 4.0, c.rope.original_max_position_embeddings = 256;
+  c.rope.type = RopeScaling::Yarn, c.rope.factor = 4.0,
+  c.rope.original_max_position_embeddings = 256;
   c.rope.mscale = 1.0, c.rope.mscale_all_dim = 1.0;
   return c;
 }
@@ -138,8 +139,8 @@ const std::vector<Preset>& presets() {
       {"tiny-llama", "Llama (R1-Distill-Llama family), GQA, llama3 rope scaling",
        tiny_dense(Arch::Llama)},
       {"v3-1b", "DeepSeek-V3 architecture at about 1B parameters", v3_1b()},
-      {"deepseek-v3-671b", "DeepSeek-V3 / R1 real shape (FP8), size math only",
-       deepseek_v3_671b(), true},
+      {"deepseek-v3-671b", "DeepSeek-V3 / R1 real shape (FP8), size math only", deepseek_v3_671b(),
+       true},
       {"deepseek-r1-671b", "DeepSeek-R1 real shape (same as V3), size math only",
        deepseek_v3_671b(), true},
       {"deepseek-v2-lite-16b", "DeepSeek-V2-Lite real shape", deepseek_v2_lite()},

@@ -21,10 +21,13 @@ CheckpointDType checkpoint_dtype_from_name(const std::string& name) {
 
 namespace {
 
-bool is_fp8_role(WeightRole r) { return r == WeightRole::Linear || r == WeightRole::Expert; }
+bool is_fp8_role(WeightRole r) {
+  return r == WeightRole::Linear || r == WeightRole::Expert;
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 uint64_t name_hash(const std::string& s) {  // FNV-1a
@@ -42,7 +45,8 @@ Tensor random_f32(const WeightSpec& spec, const ModelConfig& c, uint64_t seed) {
     std::fill(p, p + n, 1.0f);
     return t;
   }
-  const double std = spec.role == WeightRole::Router ? 1.0 / std::sqrt(double(c.hidden_size)) : 0.02;
+  const double std =
+      spec.role == WeightRole::Router ? 1.0 / std::sqrt(double(c.hidden_size)) : 0.02;
   std::mt19937_64 rng(seed ^ name_hash(spec.name));
   std::normal_distribution<float> normal(0.0f, float(std));
   for (int64_t i = 0; i < n; ++i) p[i] = normal(rng);
@@ -96,8 +100,8 @@ std::vector<std::pair<std::string, Tensor>> random_checkpoint_tensors(const Mode
   std::vector<std::pair<std::string, Tensor>> out;
   for (const WeightSpec& spec : weight_specs(c)) {
     Tensor w = random_f32(spec, c, seed);
-    const bool keep_f32 = dtype == CheckpointDType::F32 ||
-                          ends_with(spec.name, "e_score_correction_bias");
+    const bool keep_f32 =
+        dtype == CheckpointDType::F32 || ends_with(spec.name, "e_score_correction_bias");
     if (keep_f32) {
       out.emplace_back(spec.name, std::move(w));
     } else if (dtype == CheckpointDType::FP8 && is_fp8_role(spec.role)) {

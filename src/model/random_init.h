@@ -14,7 +14,8 @@ namespace r1 {
 
 enum class CheckpointDType { F32, F16, BF16, FP8 };
 
-CheckpointDType checkpoint_dtype_from_name(const std::string& name);  // "f32" | "f16" | "bf16" | "fp8"
+CheckpointDType checkpoint_dtype_from_name(
+    const std::string& name);  // "f32" | "f16" | "bf16" | "fp8"
 
 // Bytes the checkpoint will take on disk (and in memory while it is generated).
 int64_t checkpoint_bytes(const ModelConfig& c, CheckpointDType dtype);

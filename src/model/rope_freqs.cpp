@@ -31,7 +31,8 @@ void apply_yarn(const RopeConfig& r, int64_t dim, RopeFreqs& f) {
     const float extra_mask = 1.0f - ramp;
     f.inv_freq[i] = inter * (1.0f - extra_mask) + extra * extra_mask;
   }
-  f.mscale = float(yarn_get_mscale(r.factor, r.mscale) / yarn_get_mscale(r.factor, r.mscale_all_dim));
+  f.mscale =
+      float(yarn_get_mscale(r.factor, r.mscale) / yarn_get_mscale(r.factor, r.mscale_all_dim));
 }
 
 void apply_llama3(const RopeConfig& r, RopeFreqs& f) {

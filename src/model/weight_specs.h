@@ -11,13 +11,13 @@
 namespace r1 {
 
 enum class WeightRole {
-  Embedding,   // token embedding table (one row read per token)
-  Linear,      // a projection inside a decoder layer (fp8-quantised in FP8 checkpoints)
-  Expert,      // a routed expert's projection (only K of E are read per token)
-  Head,        // lm_head / MTP shared head
-  Vector,      // norms, biases, router bias (kept in f32 / bf16, never fp8)
-  Router,      // MoE gate weight [E, D] (never fp8)
-  MtpLinear,   // eh_proj (never fp8)
+  Embedding,  // token embedding table (one row read per token)
+  Linear,     // a projection inside a decoder layer (fp8-quantised in FP8 checkpoints)
+  Expert,     // a routed expert's projection (only K of E are read per token)
+  Head,       // lm_head / MTP shared head
+  Vector,     // norms, biases, router bias (kept in f32 / bf16, never fp8)
+  Router,     // MoE gate weight [E, D] (never fp8)
+  MtpLinear,  // eh_proj (never fp8)
 };
 
 struct WeightSpec {

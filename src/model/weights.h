@@ -30,13 +30,13 @@ struct MoeWeights {
 };
 
 struct MlaWeights {
-  Linear q_proj;                 // q_lora_rank == 0
-  Linear q_a_proj, q_b_proj;     // q_lora_rank > 0
-  Tensor q_a_norm;               // [q_lora_rank]
-  Linear kv_a_proj;              // [kv_lora_rank + rope, D]
-  Tensor kv_a_norm;              // [kv_lora_rank]
-  Linear kv_b_proj;              // [H * (nope + v), kv_lora_rank]
-  Linear o_proj;                 // [D, H * v]
+  Linear q_proj;              // q_lora_rank == 0
+  Linear q_a_proj, q_b_proj;  // q_lora_rank > 0
+  Tensor q_a_norm;            // [q_lora_rank]
+  Linear kv_a_proj;           // [kv_lora_rank + rope, D]
+  Tensor kv_a_norm;           // [kv_lora_rank]
+  Linear kv_b_proj;           // [H * (nope + v), kv_lora_rank]
+  Linear o_proj;              // [D, H * v]
 };
 
 struct GqaWeights {

@@ -1,5 +1,6 @@
-// libFuzzer target: config.json parsing (parse_json) and validation on arbitrary bytes. Only r1::Error may
-// escape parse_model_config, and an accepted config must survive model_config_to_json.
+// libFuzzer target: config.json parsing (parse_json) and validation on arbitrary bytes. Only
+// r1::Error may escape parse_model_config, and an accepted config must survive
+// model_config_to_json.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
-#include "io_test_util.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
+#include "io_test_util.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -58,7 +58,8 @@ class BadInput : public ::testing::Test {
     EXPECT_LE(r.exit_code, 2) << "crashed? " << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "expected one line: " << r.out;
     EXPECT_EQ(r.out.rfind("r1: error: ", 0), 0u) << r.out;
-    for (const std::string& s : must_contain) EXPECT_NE(r.out.find(s), std::string::npos) << "missing '" << s << "' in: " << r.out;
+    for (const std::string& s : must_contain)
+      EXPECT_NE(r.out.find(s), std::string::npos) << "missing '" << s << "' in: " << r.out;
     EXPECT_FALSE(fs::exists(out_npy));
     return r.out;
   }
@@ -108,9 +109,7 @@ TEST_F(BadInput, UnknownDtype) {
 }
 
 TEST_F(BadInput, WrongDtypeForWeights) {
-  edit_header(file_, [](Json& h) {
-    h["model.norm.weight"]["dtype"] = "I32";
-  });
+  edit_header(file_, [](Json& h) { h["model.norm.weight"]["dtype"] = "I32"; });
   expect_failure({"model.norm.weight", "I32"});
 }
 
@@ -159,8 +158,8 @@ TEST_F(BadInput, UnknownModelType) {
 
 TEST_F(BadInput, AbsurdConfigValues) {
   const std::pair<const char*, Json> cases[] = {
-      {"hidden_size", 1ll << 40}, {"num_hidden_layers", -3}, {"vocab_size", 0},
-      {"num_experts_per_tok", 99}, {"rms_norm_eps", "tiny"}, {"kv_lora_rank", 1ll << 50}};
+      {"hidden_size", 1ll << 40},  {"num_hidden_layers", -3}, {"vocab_size", 0},
+      {"num_experts_per_tok", 99}, {"rms_norm_eps", "tiny"},  {"kv_lora_rank", 1ll << 50}};
   const Json original = read_json_file(dir_ + "/config.json");
   for (const auto& [field, value] : cases) {
     Json c = original;

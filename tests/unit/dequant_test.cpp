@@ -1,11 +1,11 @@
 // SIMD dequantisation against the scalar dtype conversions.
+#include "kernels/cpu/dequant.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
-
-#include "kernels/cpu/dequant.h"
 
 namespace r1 {
 namespace {
@@ -53,7 +53,8 @@ TEST(Dequant, Fp8RowsUsePartialEdgeBlocks) {
   dequantize_rows(m, 0, 3, out.data());
   for (int64_t r = 0; r < 3; ++r)
     for (int64_t c = 0; c < 5; ++c)
-      EXPECT_EQ(out[size_t(r * 5 + c)], (float((r * 5 + c) % 7) - 3.0f) * scales[(r / 2) * 2 + c / 3]);
+      EXPECT_EQ(out[size_t(r * 5 + c)],
+                (float((r * 5 + c) % 7) - 3.0f) * scales[(r / 2) * 2 + c / 3]);
 }
 
 }  // namespace

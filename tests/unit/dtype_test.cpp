@@ -1,9 +1,9 @@
 // Scalar dtype conversions against exhaustive/known values.
+#include "core/dtype.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "core/dtype.h"
 
 namespace r1 {
 

@@ -24,7 +24,10 @@ TEST(Generate, GreedyMatchesFullSequenceArgmax) {
       if (!ids.empty()) ids += ',';
       ids += std::to_string(id);
     }
-    ASSERT_EQ(test::run_r1("logits --model " + dir + " --tokens " + ids + " --out " + dir + "/l.npy").exit_code, 0);
+    ASSERT_EQ(
+        test::run_r1("logits --model " + dir + " --tokens " + ids + " --out " + dir + "/l.npy")
+            .exit_code,
+        0);
     const Tensor logits = read_npy(dir + "/l.npy");  // [15, V]
     const int64_t V = logits.dim(1);
     for (size_t t = 2; t + 1 < seq.size(); ++t) {

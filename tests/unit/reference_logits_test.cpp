@@ -58,7 +58,8 @@ TEST_P(ReferenceLogits, MatchesPyTorch) {
 
   if (rc.mtp) {
     const Tensor mtp_expected = read_npy(dir + "/expected_mtp_logits.npy");
-    const double mtp_err = test::max_relative_error(model->mtp_logits(rc.tokens, hidden), mtp_expected);
+    const double mtp_err =
+        test::max_relative_error(model->mtp_logits(rc.tokens, hidden), mtp_expected);
     EXPECT_LE(mtp_err, rc.rtol) << "MTP logits";
     std::printf("[ case %-20s ] max rel err: mtp %.2e\n", rc.name.c_str(), mtp_err);
   }

@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <sys/wait.h>
 
 namespace r1::test {
 
@@ -31,7 +31,9 @@ RunResult run_command(const std::string& cmd) {
   return r;
 }
 
-RunResult run_r1(const std::string& args) { return run_command(std::string(R1_BINARY) + " " + args); }
+RunResult run_r1(const std::string& args) {
+  return run_command(std::string(R1_BINARY) + " " + args);
+}
 
 double max_relative_error(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(a.shape, b.shape);

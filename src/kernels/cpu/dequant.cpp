@@ -84,7 +84,8 @@ void dequantize_rows(const WeightMatrix& W, int64_t r0, int64_t r1, float* out) 
       }
       return;
     }
-    default: R1_ASSERT_MSG(false, "WeightMatrix with a non-float dtype");
+    default:
+      R1_ASSERT_MSG(false, "WeightMatrix with a non-float dtype");
   }
 }
 

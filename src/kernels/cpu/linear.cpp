@@ -20,8 +20,7 @@ void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, in
 }
 
 void gemm_f32_strided(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
-                      int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed,
-                      float beta) {
+                      int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed, float beta) {
   if (M == 0 || N == 0) return;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, int(M), int(N),
               int(K), 1.0f, A, int(lda), B, int(ldb), beta, C, int(ldc));
@@ -29,7 +28,9 @@ void gemm_f32_strided(const float* A, int64_t lda, const float* B, int64_t ldb, 
 
 namespace {
 // Rows per dequantised panel: ~1 MiB of f32, a multiple of the fp8 block height.
-int64_t panel_rows(int64_t cols) { return std::max<int64_t>(128, (262144 / std::max<int64_t>(cols, 1)) / 128 * 128); }
+int64_t panel_rows(int64_t cols) {
+  return std::max<int64_t>(128, (262144 / std::max<int64_t>(cols, 1)) / 128 * 128);
+}
 }  // namespace
 
 void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y) {
