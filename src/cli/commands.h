@@ -9,5 +9,7 @@ void add_init(CLI::App& app);
 void add_info(CLI::App& app);
 void add_logits(CLI::App& app);
 void add_generate(CLI::App& app);
+void add_tokenize(CLI::App& app);
+void add_detokenize(CLI::App& app);
 
 }  // namespace r1::cli

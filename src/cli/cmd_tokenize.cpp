@@ -1,0 +1,112 @@
+// `r1 tokenize` and `r1 detokenize`: text <-> token ids with a model directory's tokenizer.json,
+// reading stdin and writing JSON (one document, or one per line with --jsonl).
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "io/json_file.h"
+#include "tokenizer/tokenizer.h"
+
+namespace r1::cli {
+
+namespace {
+
+struct TokenizeArgs {
+  std::string model;
+  bool no_bos = false, jsonl = false;
+};
+
+std::string read_stdin() {
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+void print_ids(const std::vector<int32_t>& ids) {
+  std::string s = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(ids[i]);
+  }
+  s += "]\n";
+  std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
+std::vector<int32_t> parse_ids(const std::string& text, const std::string& where) {
+  const Json j = parse_json(where, text.data(), text.data() + text.size());
+  if (!j.is_array()) throw FormatError(where + ": expected a JSON array of token ids");
+  std::vector<int32_t> ids;
+  ids.reserve(j.size());
+  for (const Json& v : j) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX)
+      throw FormatError(where + ": token ids must be non-negative integers");
+    ids.push_back(int32_t(v.get<int64_t>()));
+  }
+  return ids;
+}
+
+// JSON string output that never throws on text (decode output is always valid UTF-8).
+std::string json_string(const std::string& s) {
+  return Json(s).dump();
+}
+
+void run_tokenize(const TokenizeArgs& a) {
+  const Tokenizer tok = Tokenizer::load(a.model);
+  const std::string input = read_stdin();
+  if (!a.jsonl) return print_ids(tok.encode(input, !a.no_bos));
+  size_t pos = 0;
+  for (int line_no = 1; pos < input.size(); ++line_no) {
+    size_t end = input.find('\n', pos);
+    if (end == std::string::npos) end = input.size();
+    const std::string line = input.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = "stdin line " + std::to_string(line_no);
+    const Json j = parse_json(where, line.data(), line.data() + line.size());
+    if (!j.is_string()) throw FormatError(where + ": expected a JSON string");
+    print_ids(tok.encode(j.get<std::string>(), !a.no_bos));
+  }
+}
+
+void run_detokenize(const TokenizeArgs& a) {
+  const Tokenizer tok = Tokenizer::load(a.model);
+  const std::string input = read_stdin();
+  if (!a.jsonl) {
+    const std::string text = tok.decode(parse_ids(input, "stdin"));
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return;
+  }
+  size_t pos = 0;
+  for (int line_no = 1; pos < input.size(); ++line_no) {
+    size_t end = input.find('\n', pos);
+    if (end == std::string::npos) end = input.size();
+    const std::string line = input.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string out =
+        json_string(tok.decode(parse_ids(line, "stdin line " + std::to_string(line_no)))) + "\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+}
+
+}  // namespace
+
+void add_tokenize(CLI::App& app) {
+  auto args = std::make_shared<TokenizeArgs>();
+  CLI::App* cmd = app.add_subcommand("tokenize", "Encode stdin text to a JSON array of token ids");
+  cmd->add_option("--model", args->model, "directory containing tokenizer.json")->required();
+  cmd->add_flag("--no-bos", args->no_bos, "do not add special tokens (BOS etc.)");
+  cmd->add_flag("--jsonl", args->jsonl, "each stdin line is a JSON string; one id array per line");
+  cmd->callback([args] { run_tokenize(*args); });
+}
+
+void add_detokenize(CLI::App& app) {
+  auto args = std::make_shared<TokenizeArgs>();
+  CLI::App* cmd = app.add_subcommand("detokenize", "Decode a JSON array of token ids to text");
+  cmd->add_option("--model", args->model, "directory containing tokenizer.json")->required();
+  cmd->add_flag("--jsonl", args->jsonl, "each stdin line is an id array; one JSON string per line");
+  cmd->callback([args] { run_detokenize(*args); });
+}
+
+}  // namespace r1::cli

@@ -1,0 +1,51 @@
+// Added tokens (special or not) from tokenizer.json, matched before normalization like Hugging
+// Face's AddedVocabulary: leftmost-longest match, with lstrip / rstrip / single_word.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "io/json_file.h"
+
+namespace r1::tok {
+
+struct AddedToken {
+  std::string content;
+  int32_t id = -1;
+  bool special = false, lstrip = false, rstrip = false, single_word = false, normalized = false;
+};
+
+// A piece of the input: either plain text (id < 0) or one added token.
+struct Segment {
+  std::string text;
+  int32_t id = -1;
+};
+
+class AddedVocabulary {
+ public:
+  void add(const AddedToken& t);  // later duplicates of the same content replace earlier ones
+  // Splits text on the tokens whose `normalized` flag equals `normalized`.
+  void split(std::string_view text, bool normalized, std::vector<Segment>& out) const;
+  const AddedToken* by_id(int32_t id) const;
+  int32_t id_of(std::string_view content) const;  // -1 if none
+  bool empty() const { return tokens_.empty(); }
+  int32_t max_id() const { return max_id_; }  // -1 if none
+
+ private:
+  struct Trie {
+    std::unordered_map<uint64_t, int32_t> edges;  // (node << 8 | byte) -> node
+    std::vector<int32_t> terminal{-1};            // node -> index into tokens_ or -1
+    void insert(std::string_view s, int32_t value);
+  };
+  std::vector<AddedToken> tokens_;
+  std::unordered_map<int32_t, size_t> by_id_;
+  Trie trie_[2];  // [normalized]
+  int32_t max_id_ = -1;
+};
+
+AddedVocabulary parse_added_tokens(const Json& j, const std::string& source);
+
+}  // namespace r1::tok

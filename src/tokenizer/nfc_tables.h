@@ -1,0 +1,18 @@
+// Unicode tables for NFC (generated into nfc_tables.cpp by gen_nfc_tables.py): canonical
+// combining classes, full canonical decompositions, primary composites. Hangul is algorithmic.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace r1::tok::nfc_data {
+
+extern const uint32_t kCcc[][2];  // {code point, class != 0}, sorted
+extern const size_t kCccCount;
+extern const uint32_t kDecompIndex[][3];  // {code point, offset into kDecompData, length}, sorted
+extern const size_t kDecompCount;
+extern const uint32_t kDecompData[];
+extern const uint32_t kComp[][3];  // {first, second, composite}, sorted by (first, second)
+extern const size_t kCompCount;
+
+}  // namespace r1::tok::nfc_data

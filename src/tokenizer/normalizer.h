@@ -1,0 +1,26 @@
+// Normalizers from tokenizer.json: null, NFC, and Sequence of those. Anything else is a
+// FormatError naming the file and the component.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "io/json_file.h"
+
+namespace r1::tok {
+
+// Unicode Normalization Form C of valid UTF-8 text.
+std::string nfc(std::string_view text);
+
+class Normalizer {
+ public:
+  // j is the "normalizer" value (may be null); source names the file in errors.
+  static Normalizer parse(const Json& j, const std::string& source);
+  bool is_identity() const { return !nfc_; }
+  std::string apply(std::string_view text) const { return nfc_ ? nfc(text) : std::string(text); }
+
+ private:
+  bool nfc_ = false;
+};
+
+}  // namespace r1::tok

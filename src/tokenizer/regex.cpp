@@ -1,0 +1,82 @@
+// PCRE2 compilation and match iteration for the pre-tokenizer patterns.
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "tokenizer/regex.h"
+
+#include <pcre2.h>
+
+#include "core/error.h"
+
+namespace r1::tok {
+
+namespace {
+
+std::string pcre2_message(int code) {
+  PCRE2_UCHAR buf[256];
+  pcre2_get_error_message(code, buf, sizeof buf);
+  return reinterpret_cast<const char*>(buf);
+}
+
+// One match context and JIT stack per thread: a pattern like [\p{L}\p{M}]+ on a huge word must
+// not hit the default 32 KiB JIT stack.
+struct ThreadMatchState {
+  pcre2_match_context* ctx = nullptr;
+  pcre2_jit_stack* stack = nullptr;
+  ThreadMatchState() {
+    ctx = pcre2_match_context_create(nullptr);
+    stack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr);
+    if (ctx && stack) pcre2_jit_stack_assign(ctx, nullptr, stack);
+  }
+  ~ThreadMatchState() {
+    if (stack) pcre2_jit_stack_free(stack);
+    if (ctx) pcre2_match_context_free(ctx);
+  }
+};
+
+}  // namespace
+
+Regex::Regex(const std::string& pattern, const std::string& source, const std::string& what)
+    : what_(source + ": " + what) {
+  int err = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   PCRE2_UTF | PCRE2_UCP, &err, &offset, nullptr);
+  if (!code)
+    throw FormatError(what_ + ": invalid regex at offset " + std::to_string(offset) + ": " +
+                      pcre2_message(err));
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
+  code_ = code;
+}
+
+Regex::~Regex() {
+  pcre2_code_free(static_cast<pcre2_code*>(code_));
+}
+
+void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& out) const {
+  thread_local ThreadMatchState state;
+  auto* code = static_cast<pcre2_code*>(code_);
+  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+  if (!md) throw std::bad_alloc();
+  const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const int rc = pcre2_match(code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, state.ctx);
+    if (rc == PCRE2_ERROR_NOMATCH) break;
+    if (rc < 0) {
+      pcre2_match_data_free(md);
+      throw Error(what_ + ": regex match failed: " + pcre2_message(rc));
+    }
+    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+    const size_t b = ov[0], e = ov[1];
+    if (e > b) {
+      out.emplace_back(b, e);
+      pos = e;
+    } else {  // empty match: contributes no piece; step over one character
+      if (b >= text.size()) break;
+      pos = b + 1;
+      while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+    }
+  }
+  pcre2_match_data_free(md);
+}
+
+}  // namespace r1::tok

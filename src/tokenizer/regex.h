@@ -1,0 +1,30 @@
+// A compiled PCRE2 pattern (UTF + UCP, JIT when available) with the "all matches" iteration
+// that Hugging Face's Split pre-tokenizer uses (Oniguruma-like leftmost-first backtracking).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace r1::tok {
+
+class Regex {
+ public:
+  // Throws FormatError "<source>: <what>: invalid regex ...".
+  Regex(const std::string& pattern, const std::string& source, const std::string& what);
+  ~Regex();
+  Regex(const Regex&) = delete;
+  Regex& operator=(const Regex&) = delete;
+
+  // Byte ranges [begin, end) of the successive non-empty matches in text, which must be valid
+  // UTF-8 (it is matched with PCRE2_NO_UTF_CHECK). Thread-safe.
+  void find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& out) const;
+
+ private:
+  void* code_ = nullptr;  // pcre2_code_8*
+  std::string what_;
+};
+
+}  // namespace r1::tok

@@ -1,0 +1,71 @@
+// The tokenizer: loads a Hugging Face tokenizer.json (byte-level BPE: DeepSeek-V3/R1, Qwen,
+// Llama-3) and encodes/decodes exactly as the `tokenizers` library does.
+//
+// Invalid UTF-8 policy: encode() replaces every ill-formed byte sequence by U+FFFD (as Python
+// does with errors='replace') before anything else; decode() output is always valid UTF-8
+// (bytes that do not form characters become U+FFFD, as Rust's from_utf8_lossy).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokenizer/added_vocab.h"
+#include "tokenizer/bpe.h"
+#include "tokenizer/normalizer.h"
+#include "tokenizer/post_processor.h"
+#include "tokenizer/pre_tokenizer.h"
+
+namespace r1 {
+
+class Tokenizer {
+ public:
+  // dir_or_file: a directory holding tokenizer.json (and optionally tokenizer_config.json, read
+  // for the BOS/EOS of LlamaTokenizerFast configs), or the tokenizer.json path itself.
+  // IoError / FormatError.
+  static Tokenizer load(const std::string& dir_or_file);
+  // Builds from parsed documents; config may be null. source names the file in errors.
+  static Tokenizer from_json(const Json& tokenizer, const Json& config, const std::string& source);
+
+  std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const;
+  // Throws r1::Error for an id that is neither in the vocab nor an added token.
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = false) const;
+
+  int32_t token_to_id(std::string_view token) const;  // -1 if none
+  std::string id_to_token(int32_t id) const;          // "" if none
+  int64_t vocab_size() const;                         // 1 + the largest id
+  bool is_special(int32_t id) const;
+
+  // The raw bytes one token stands for (possibly a partial UTF-8 character).
+  std::string token_bytes(int32_t id) const;
+
+ private:
+  std::string source_;
+  tok::Normalizer normalizer_;
+  std::unique_ptr<tok::PreTokenizer> pre_;
+  std::shared_ptr<tok::BpeModel> model_;
+  tok::AddedVocabulary added_;
+  tok::PostProcessor post_;
+  void apply_llama_fast_bos_eos(const Json& config);
+
+  bool byte_level_decoder_ = false;
+};
+
+// Incremental detokenization for streamed generation: push() returns only complete UTF-8
+// characters and holds back the bytes of a character that later tokens may complete.
+class StreamingDecoder {
+ public:
+  explicit StreamingDecoder(const Tokenizer& tok, bool skip_special_tokens = false)
+      : tok_(&tok), skip_special_(skip_special_tokens) {}
+  std::string push(int32_t id);
+  std::string flush();  // whatever is held back (an incomplete character becomes U+FFFD)
+
+ private:
+  const Tokenizer* tok_;
+  bool skip_special_;
+  std::string pending_;
+};
+
+}  // namespace r1

@@ -1,0 +1,26 @@
+// UTF-8 helpers for the tokenizer: validation, decoding one code point, encoding, and the
+// invalid-input policy (invalid byte sequences become U+FFFD, as Python's errors='replace').
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace r1::tok {
+
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if it is not well-formed
+// (overlong, surrogate, > U+10FFFF, truncated). Follows the Unicode "maximal subpart" rules.
+size_t utf8_valid_len(std::string_view s, size_t i);
+
+bool is_valid_utf8(std::string_view s);
+
+// Replaces every maximal ill-formed subsequence by U+FFFD (the WHATWG / Rust from_utf8_lossy
+// rule). Valid text is returned unchanged.
+std::string sanitize_utf8(std::string_view s);
+
+// Decodes the code point at s[i] of *valid* UTF-8 and advances i.
+char32_t utf8_next(std::string_view s, size_t& i);
+
+void append_utf8(std::string& out, char32_t cp);
+
+}  // namespace r1::tok

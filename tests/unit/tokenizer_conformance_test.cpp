@@ -1,0 +1,69 @@
+// Conformance of r1::Tokenizer with @huggingface/tokenizers on the real tokenizer.json files:
+// expected ids and decoded text come from tests/tokenizer/make_vectors.mjs (node).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "io/json_file.h"
+#include "tokenizer/tokenizer.h"
+
+namespace {
+
+std::string ids_str(const std::vector<int32_t>& ids) {
+  std::string s = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(ids[i]);
+  }
+  return s + "]";
+}
+
+class TokenizerConformance : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TokenizerConformance, MatchesReferenceVectors) {
+  const std::string dir = std::string(R1_TOKENIZER_VECTORS_DIR) + "/" + GetParam();
+  if (!std::filesystem::exists(dir + "/expected.jsonl"))
+    FAIL() << dir << "/expected.jsonl not found (run the tokenizer_vectors fixture)";
+  const r1::Tokenizer tok = r1::Tokenizer::load(dir);
+  std::ifstream in(dir + "/expected.jsonl");
+  std::string line;
+  int lines = 0, mismatches = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    ++lines;
+    const r1::Json j =
+        r1::parse_json(dir + "/expected.jsonl", line.data(), line.data() + line.size());
+    const std::string text = j.at("text").get<std::string>();
+    const auto want = j.at("ids").get<std::vector<int32_t>>();
+    const auto want_ns = j.at("ids_no_special").get<std::vector<int32_t>>();
+    const std::string want_dec = j.at("decoded").get<std::string>();
+    const auto got = tok.encode(text, true);
+    const auto got_ns = tok.encode(text, false);
+    const std::string got_dec = tok.decode(want_ns);
+    if (got == want && got_ns == want_ns && got_dec == want_dec) continue;
+    if (++mismatches <= 5) {
+      std::ostringstream msg;
+      msg << "line " << lines << " text " << r1::Json(text).dump() << "\n";
+      if (got != want)
+        msg << "  ids      want " << ids_str(want) << "\n           got  " << ids_str(got) << "\n";
+      if (got_ns != want_ns)
+        msg << "  no_special want " << ids_str(want_ns) << "\n             got  " << ids_str(got_ns)
+            << "\n";
+      if (got_dec != want_dec)
+        msg << "  decoded want " << r1::Json(want_dec).dump() << "\n          got  "
+            << r1::Json(got_dec).dump() << "\n";
+      ADD_FAILURE() << msg.str();
+    }
+  }
+  std::printf("[ conformance ] %s: %d lines, %d mismatches\n", GetParam(), lines, mismatches);
+  EXPECT_GT(lines, 0);
+  EXPECT_EQ(mismatches, 0) << GetParam() << ": " << mismatches << " of " << lines
+                           << " lines differ";
+}
+
+INSTANTIATE_TEST_SUITE_P(RealTokenizers, TokenizerConformance,
+                         ::testing::Values("deepseek_v3", "deepseek_r1", "qwen3", "llama3_1"));
+
+}  // namespace

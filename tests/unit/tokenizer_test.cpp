@@ -1,0 +1,270 @@
+// Unit tests of the tokenizer pieces on small hand-written tokenizer.json documents.
+#include "tokenizer/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "test_util.h"
+#include "tokenizer/byte_level.h"
+#include "tokenizer/normalizer.h"
+#include "tokenizer/utf8.h"
+
+namespace {
+
+using r1::Json;
+using r1::Tokenizer;
+
+// Byte b has id b; merges build "he", "ll", "hell", "hello", "Ġw".
+Json tiny_json(bool merges_as_pairs = false) {
+  Json vocab = Json::object();
+  for (int b = 0; b < 256; ++b) vocab[r1::tok::byte_to_unicode((unsigned char)b)] = b;
+  const char* merged[][2] = {{"h", "e"}, {"l", "l"}, {"he", "ll"}, {"hell", "o"}, {"Ġ", "w"}};
+  Json merges = Json::array();
+  int id = 256;
+  for (auto& m : merged) {
+    vocab[std::string(m[0]) + m[1]] = id++;
+    if (merges_as_pairs)
+      merges.push_back(Json::array({m[0], m[1]}));
+    else
+      merges.push_back(std::string(m[0]) + " " + m[1]);
+  }
+  Json added = Json::array();
+  added.push_back({{"id", 300},
+                   {"content", "<s>"},
+                   {"special", true},
+                   {"lstrip", false},
+                   {"rstrip", false},
+                   {"single_word", false},
+                   {"normalized", false}});
+  added.push_back({{"id", 301},
+                   {"content", "<mask>"},
+                   {"special", true},
+                   {"lstrip", true},
+                   {"rstrip", true},
+                   {"single_word", false},
+                   {"normalized", false}});
+  added.push_back({{"id", 302},
+                   {"content", "<m>"},
+                   {"special", false},
+                   {"lstrip", false},
+                   {"rstrip", false},
+                   {"single_word", false},
+                   {"normalized", true}});
+  return {
+      {"version", "1.0"},
+      {"added_tokens", added},
+      {"normalizer", nullptr},
+      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
+      {"post_processor",
+       {{"type", "TemplateProcessing"},
+        {"single", Json::array({Json{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+                                Json{{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+        {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {300}}, {"tokens", {"<s>"}}}}}}}},
+      {"decoder", {{"type", "ByteLevel"}}},
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}, {"byte_fallback", false}}}};
+}
+
+Tokenizer tiny(bool pairs = false) {
+  return Tokenizer::from_json(tiny_json(pairs), Json(), "tiny.json");
+}
+
+std::vector<int32_t> V(std::initializer_list<int32_t> l) {
+  return l;
+}
+
+TEST(TokenizerByteLevel, RoundTripsEveryByte) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += char(b);
+  const std::string mapped = r1::tok::to_byte_level(all);
+  EXPECT_TRUE(r1::tok::is_valid_utf8(mapped));
+  std::string back;
+  ASSERT_TRUE(r1::tok::from_byte_level(mapped, back));
+  EXPECT_EQ(back, all);
+  EXPECT_EQ(r1::tok::byte_to_unicode(' '), "Ġ");
+  EXPECT_EQ(r1::tok::byte_to_unicode('\n'), "Ċ");
+  EXPECT_EQ(r1::tok::byte_to_unicode('A'), "A");
+  EXPECT_FALSE(r1::tok::from_byte_level("中", back));
+}
+
+TEST(TokenizerBpe, TinyMerges) {
+  for (bool pairs : {false, true}) {
+    const Tokenizer t = tiny(pairs);
+    EXPECT_EQ(t.encode("hello", false), V({259}));
+    EXPECT_EQ(t.encode("hel", false), V({256, 'l'}));
+    EXPECT_EQ(t.encode("hello world", false), V({259, 260, 'o', 'r', 'l', 'd'}));
+    EXPECT_EQ(t.encode("hello", true), V({300, 259}));
+    EXPECT_EQ(t.decode({259, 260, 'o'}), "hello wo");
+    EXPECT_EQ(t.token_to_id("hello"), 259);
+    EXPECT_EQ(t.token_to_id("<mask>"), 301);
+    EXPECT_EQ(t.token_to_id("nope"), -1);
+    EXPECT_EQ(t.id_to_token(256), "he");
+    EXPECT_EQ(t.vocab_size(), 303);
+  }
+}
+
+TEST(TokenizerAddedTokens, SplitsWithLstripRstrip) {
+  const Tokenizer t = tiny();
+  EXPECT_EQ(t.encode("hello<s>hello", false), V({259, 300, 259}));
+  // <mask> strips the spaces on both sides; <s> keeps them.
+  EXPECT_EQ(t.encode("he  <mask>  he", false), V({256, 301, 256}));
+  EXPECT_EQ(t.encode("he <s> he", false), V({256, ' ', 300, ' ', 256}));
+  EXPECT_EQ(t.encode("<m><s>", false), V({302, 300}));
+  EXPECT_EQ(t.decode({300, 259, 301}), "<s>hello<mask>");
+  EXPECT_EQ(t.decode({300, 259, 302, 301}, true), "hello<m>");
+}
+
+TEST(TokenizerErrors, UnsupportedComponentsNameFileAndComponent) {
+  auto expect_error = [](Json j, const std::string& part) {
+    try {
+      Tokenizer::from_json(j, Json(), "/x/tokenizer.json");
+      ADD_FAILURE() << "no error for " << part;
+    } catch (const r1::FormatError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("/x/tokenizer.json"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(part), std::string::npos) << msg;
+    }
+  };
+  Json j = tiny_json();
+  j["pre_tokenizer"] = {{"type", "Metaspace"}};
+  expect_error(j, "pre_tokenizer 'Metaspace' is not supported");
+  j = tiny_json();
+  j["normalizer"] = {{"type", "NFKC"}};
+  expect_error(j, "normalizer 'NFKC' is not supported");
+  j = tiny_json();
+  j["model"]["byte_fallback"] = true;
+  expect_error(j, "byte_fallback");
+  j = tiny_json();
+  j["model"]["type"] = "Unigram";
+  expect_error(j, "model 'Unigram' is not supported");
+  j = tiny_json();
+  j["decoder"] = {{"type", "WordPiece"}};
+  expect_error(j, "decoder 'WordPiece' is not supported");
+  j = tiny_json();
+  j["post_processor"] = {{"type", "Weird"}};
+  expect_error(j, "post_processor 'Weird' is not supported");
+  j = tiny_json();
+  j["pre_tokenizer"] = {{"type", "Split"},
+                        {"pattern", {{"Regex", "(unclosed"}}},
+                        {"behavior", "Isolated"},
+                        {"invert", false}};
+  expect_error(j, "invalid regex");
+  j = tiny_json();
+  j["pre_tokenizer"] = {
+      {"type", "Split"}, {"pattern", {{"Regex", "a"}}}, {"behavior", "Removed"}, {"invert", false}};
+  expect_error(j, "behavior 'Removed' is not supported");
+  j = tiny_json();
+  j["model"]["merges"].push_back("zz qq");
+  expect_error(j, "not in the vocab");
+  j = tiny_json();
+  j["model"]["vocab"]["bad"] = "x";
+  expect_error(j, "vocab entry 'bad'");
+}
+
+TEST(TokenizerErrors, MalformedFilesNameThePath) {
+  const auto dir = std::filesystem::temp_directory_path() / "r1_tok_bad";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "tokenizer.json").string();
+  for (const char* body : {"{\"model\": ", "[1,2]", "{}", "{\"model\": {\"type\": \"BPE\"}}"}) {
+    std::ofstream(path) << body;
+    try {
+      Tokenizer::load(dir.string());
+      ADD_FAILURE() << "no error for " << body;
+    } catch (const r1::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(Tokenizer::load((dir / "missing").string()), r1::IoError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TokenizerUtf8, InvalidInputBecomesReplacementCharacter) {
+  EXPECT_EQ(r1::tok::sanitize_utf8("a\xff"
+                                   "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(r1::tok::sanitize_utf8("\xE4\xB8"), "\xEF\xBF\xBD");  // truncated: one U+FFFD
+  EXPECT_EQ(r1::tok::sanitize_utf8("\xED\xA0\x80"),
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");                          // surrogate
+  EXPECT_EQ(r1::tok::sanitize_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+  const Tokenizer t = tiny();
+  EXPECT_EQ(t.encode("h\xff", false), t.encode("h\xEF\xBF\xBD", false));
+  EXPECT_EQ(t.decode({0xE4, 0xB8}), "\xEF\xBF\xBD");  // half a character decodes to U+FFFD
+}
+
+TEST(TokenizerBpe, LongWordIsFast) {
+  const Tokenizer t = tiny();
+  std::string word;
+  for (int i = 0; i < 4000; ++i) word += "hello";  // 20,000 characters, one piece
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto ids = t.encode(word, false);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(ids.size(), 4000u);
+  EXPECT_LT(s, 0.5);
+  std::string bytes;
+  for (int i = 0; i < 20000; ++i) bytes += char('a' + i % 26);
+  EXPECT_EQ(t.decode(t.encode(bytes, false)), bytes);
+}
+
+TEST(TokenizerStreaming, NeverEmitsBrokenUtf8) {
+  const Tokenizer t = tiny();
+  const std::string text = "😀 中文 👨‍👩‍👧 é";
+  std::vector<int32_t> ids;
+  for (unsigned char c : text) ids.push_back(c);  // one token per byte: worst case for streaming
+  r1::StreamingDecoder sd(t);
+  std::string all;
+  for (int32_t id : ids) {
+    const std::string piece = sd.push(id);
+    EXPECT_TRUE(r1::tok::is_valid_utf8(piece));
+    all += piece;
+  }
+  all += sd.flush();
+  EXPECT_EQ(all, text);
+  r1::StreamingDecoder sd2(t);
+  EXPECT_EQ(sd2.push(0xE4), "");
+  EXPECT_EQ(sd2.push('a'),
+            "\xEF\xBF\xBD"
+            "a");  // an interrupted character becomes U+FFFD
+  EXPECT_EQ(sd2.push(0xF0), "");
+  EXPECT_EQ(sd2.flush(), "\xEF\xBF\xBD");
+}
+
+TEST(TokenizerNormalizer, Nfc) {
+  EXPECT_EQ(r1::tok::nfc("e\xCC\x81"), "\xC3\xA9");  // e + acute -> é
+  EXPECT_EQ(r1::tok::nfc("A\xCC\x8A"), "\xC3\x85");  // A + ring -> Å
+  EXPECT_EQ(r1::tok::nfc("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8"), "\xEA\xB0\x81");  // Hangul L V T
+  EXPECT_EQ(r1::tok::nfc("\xE2\x84\xAB"), "\xC3\x85");               // Angstrom sign -> Å
+  EXPECT_EQ(r1::tok::nfc("a\xCC\xA7\xCC\x81"), "\xC3\xA1\xCC\xA7");  // acute not blocked
+  EXPECT_EQ(r1::tok::nfc("c\xCC\x81\xCC\xA7"), "\xE1\xB8\x89");      // reordered, then ḉ
+  EXPECT_EQ(r1::tok::nfc("plain ascii"), "plain ascii");
+}
+
+TEST(TokenizerCli, TokenizeAndDetokenize) {
+  const std::string dir = r1::test::make_temp_dir("tok_cli");
+  std::ofstream(dir + "/tokenizer.json") << tiny_json().dump();
+  auto r = r1::test::run_command("printf 'hello world' | " R1_BINARY " tokenize --model " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "[300,259,260,111,114,108,100]\n");
+  r = r1::test::run_command("printf 'hello' | " R1_BINARY " tokenize --no-bos --model " + dir);
+  EXPECT_EQ(r.out, "[259]\n");
+  r = r1::test::run_command(
+      "printf '\"hello\"\\n\"he\"\\n' | " R1_BINARY " tokenize --jsonl --no-bos --model " + dir);
+  EXPECT_EQ(r.out, "[259]\n[256]\n");
+  r = r1::test::run_command("echo '[259,260]' | " R1_BINARY " detokenize --model " + dir);
+  EXPECT_EQ(r.out, "hello w");
+  r = r1::test::run_command(
+      "printf '[259]\\n[256,10]\\n' | " R1_BINARY " detokenize --jsonl --model " + dir);
+  EXPECT_EQ(r.out, "\"hello\"\n\"he\\n\"\n");
+  r = r1::test::run_command("echo '[1,' | " R1_BINARY " detokenize --model " + dir);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("stdin"), std::string::npos) << r.out;
+  r = r1::test::run_command("echo '[99999]' | " R1_BINARY " detokenize --model " + dir);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  r = r1::test::run_command(R1_BINARY " tokenize --model " + dir + "/nope </dev/null");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+}
+
+}  // namespace
