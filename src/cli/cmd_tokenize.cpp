@@ -1,9 +1,14 @@
 // `r1 tokenize` and `r1 detokenize`: text <-> token ids with a model directory's tokenizer.json,
 // reading stdin and writing JSON (one document, or one per line with --jsonl).
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -17,6 +22,7 @@ namespace {
 struct TokenizeArgs {
   std::string model;
   bool no_bos = false, jsonl = false;
+  int threads = 0;  // --jsonl batch encoding; 0 = all cores
 };
 
 std::string read_stdin() {
@@ -51,10 +57,9 @@ std::string json_string(const std::string& s) {
   return Json(s).dump();
 }
 
-void run_tokenize(const TokenizeArgs& a) {
-  const Tokenizer tok = Tokenizer::load(a.model);
-  const std::string input = read_stdin();
-  if (!a.jsonl) return print_ids(tok.encode(input, !a.no_bos));
+// Calls fn(line, "stdin line N") for every non-blank line of `input`.
+template <typename Fn>
+void for_each_line(const std::string& input, Fn fn) {
   size_t pos = 0;
   for (int line_no = 1; pos < input.size(); ++line_no) {
     size_t end = input.find('\n', pos);
@@ -62,11 +67,49 @@ void run_tokenize(const TokenizeArgs& a) {
     const std::string line = input.substr(pos, end - pos);
     pos = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = "stdin line " + std::to_string(line_no);
+    fn(line, "stdin line " + std::to_string(line_no));
+  }
+}
+
+// Encodes texts on `threads` threads (Tokenizer::encode is thread-safe), keeping their order.
+std::vector<std::vector<int32_t>> encode_batch(const Tokenizer& tok,
+                                               const std::vector<std::string>& texts,
+                                               bool add_special, int threads) {
+  std::vector<std::vector<int32_t>> out(texts.size());
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (size_t i = next++; i < texts.size(); i = next++) {
+      try {
+        out[i] = tok.encode(texts[i], add_special);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return out;
+}
+
+void run_tokenize(const TokenizeArgs& a) {
+  const Tokenizer tok = Tokenizer::load(a.model);
+  const std::string input = read_stdin();
+  if (!a.jsonl) return print_ids(tok.encode(input, !a.no_bos));
+  std::vector<std::string> texts;
+  for_each_line(input, [&](const std::string& line, const std::string& where) {
     const Json j = parse_json(where, line.data(), line.data() + line.size());
     if (!j.is_string()) throw FormatError(where + ": expected a JSON string");
-    print_ids(tok.encode(j.get<std::string>(), !a.no_bos));
-  }
+    texts.push_back(j.get<std::string>());
+  });
+  const int threads =
+      a.threads > 0 ? a.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  for (const auto& ids : encode_batch(tok, texts, !a.no_bos, threads)) print_ids(ids);
 }
 
 void run_detokenize(const TokenizeArgs& a) {
@@ -77,17 +120,10 @@ void run_detokenize(const TokenizeArgs& a) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return;
   }
-  size_t pos = 0;
-  for (int line_no = 1; pos < input.size(); ++line_no) {
-    size_t end = input.find('\n', pos);
-    if (end == std::string::npos) end = input.size();
-    const std::string line = input.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string out =
-        json_string(tok.decode(parse_ids(line, "stdin line " + std::to_string(line_no)))) + "\n";
+  for_each_line(input, [&](const std::string& line, const std::string& where) {
+    const std::string out = json_string(tok.decode(parse_ids(line, where))) + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
-  }
+  });
 }
 
 }  // namespace
@@ -98,6 +134,7 @@ void add_tokenize(CLI::App& app) {
   cmd->add_option("--model", args->model, "directory containing tokenizer.json")->required();
   cmd->add_flag("--no-bos", args->no_bos, "do not add special tokens (BOS etc.)");
   cmd->add_flag("--jsonl", args->jsonl, "each stdin line is a JSON string; one id array per line");
+  cmd->add_option("--threads", args->threads, "threads for --jsonl batches (default: all cores)");
   cmd->callback([args] { run_tokenize(*args); });
 }
 

@@ -2,11 +2,13 @@
 // expected ids and decoded text come from tests/tokenizer/make_vectors.mjs (node).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "io/json_file.h"
+#include "test_util.h"
 #include "tokenizer/tokenizer.h"
 
 namespace {
@@ -67,3 +69,26 @@ INSTANTIATE_TEST_SUITE_P(RealTokenizers, TokenizerConformance,
                          ::testing::Values("deepseek_v3", "deepseek_r1", "qwen3", "llama3_1"));
 
 }  // namespace
+
+namespace r1 {
+namespace {
+
+// `r1 tokenize --jsonl` encodes lines on several threads; the output must not depend on it.
+TEST(TokenizerCli, BatchThreadsGiveTheSameIds) {
+  const std::string dir = std::string(R1_TOKENIZER_VECTORS_DIR) + "/deepseek_v3";
+  const std::string jsonl = dir + "/expected.jsonl", inputs = test::make_temp_dir("batch") + "/in";
+  // The texts of the conformance file, one JSON string per line.
+  const auto r = test::run_command(
+      "/usr/bin/python3 -c \"import json,sys\n"
+      "for l in open('" +
+      jsonl + "'): print(json.dumps(json.loads(l)['text']))\" > " + inputs);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto one = test::run_r1("tokenize --model " + dir + " --jsonl --threads 1 < " + inputs);
+  const auto two = test::run_r1("tokenize --model " + dir + " --jsonl --threads 2 < " + inputs);
+  ASSERT_EQ(one.exit_code, 0) << one.out.substr(0, 500);
+  EXPECT_EQ(std::count(one.out.begin(), one.out.end(), '\n'), 2400);
+  EXPECT_EQ(one.out, two.out);
+}
+
+}  // namespace
+}  // namespace r1
