@@ -4,8 +4,6 @@
 #include <atomic>
 #include <cstdio>
 #include <exception>
-#include <iostream>
-#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,7 +24,11 @@ struct TokenizeArgs {
 };
 
 std::string read_stdin() {
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  std::string text;
+  char buf[1 << 16];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) text.append(buf, n);
+  if (std::ferror(stdin)) throw IoError("stdin: read error");
+  return text;
 }
 
 void print_ids(const std::vector<int32_t>& ids) {

@@ -33,6 +33,7 @@ bool is_word_cp(char32_t c) {
 }  // namespace
 
 void AddedVocabulary::Trie::insert(std::string_view s, int32_t value) {
+  if (!s.empty()) first_byte[static_cast<unsigned char>(s[0])] = true;
   int32_t node = 0;
   for (unsigned char c : s) {
     const uint64_t key = (uint64_t(uint32_t(node)) << 8) | c;
@@ -71,6 +72,10 @@ void AddedVocabulary::split(std::string_view text, bool normalized,
   const Trie& trie = trie_[normalized ? 1 : 0];
   size_t emitted = 0;  // text before this offset has been emitted
   for (size_t pos = 0; pos < text.size();) {
+    if (!trie.first_byte[static_cast<unsigned char>(text[pos])]) {  // fast skip
+      ++pos;
+      continue;
+    }
     int32_t node = 0, best = -1;
     size_t best_end = 0;
     for (size_t i = pos; i < text.size(); ++i) {

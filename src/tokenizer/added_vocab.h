@@ -2,6 +2,7 @@
 // Face's AddedVocabulary: leftmost-longest match, with lstrip / rstrip / single_word.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,7 @@ class AddedVocabulary {
   struct Trie {
     std::unordered_map<uint64_t, int32_t> edges;  // (node << 8 | byte) -> node
     std::vector<int32_t> terminal{-1};            // node -> index into tokens_ or -1
+    std::array<bool, 256> first_byte{};           // bytes that start some token
     void insert(std::string_view s, int32_t value);
   };
   std::vector<AddedToken> tokens_;
