@@ -282,13 +282,19 @@ void parse_deepseek(const Fields& f, ModelConfig& c) {
   if (moe) check_routing(f, c);
 }
 
-void parse_yarn(const Fields& r, RopeConfig& rope) {
-  rope.type = RopeScaling::Yarn;
+// The fields every rope scaling type has: factor and the original context length.
+void parse_scaling_base(const Fields& r, RopeScaling type, int64_t default_original,
+                        RopeConfig& rope) {
+  rope.type = type;
   rope.factor = r.number("factor");
   r.require(rope.factor >= 1 && rope.factor <= kMaxScale, "factor", rope.factor,
             "1 <= factor <= 1e6");
   rope.original_max_position_embeddings =
-      r.integer_or("original_max_position_embeddings", 4096, 1, kMaxPositions);
+      r.integer_or("original_max_position_embeddings", default_original, 1, kMaxPositions);
+}
+
+void parse_yarn(const Fields& r, RopeConfig& rope) {
+  parse_scaling_base(r, RopeScaling::Yarn, 4096, rope);
   rope.beta_fast = r.number_or("beta_fast", 32.0);
   r.require(rope.beta_fast > 0, "beta_fast", rope.beta_fast, "> 0");
   rope.beta_slow = r.number_or("beta_slow", 1.0);
@@ -300,12 +306,7 @@ void parse_yarn(const Fields& r, RopeConfig& rope) {
 }
 
 void parse_llama3(const Fields& r, RopeConfig& rope) {
-  rope.type = RopeScaling::Llama3;
-  rope.factor = r.number("factor");
-  r.require(rope.factor >= 1 && rope.factor <= kMaxScale, "factor", rope.factor,
-            "1 <= factor <= 1e6");
-  rope.original_max_position_embeddings =
-      r.integer_or("original_max_position_embeddings", 8192, 1, kMaxPositions);
+  parse_scaling_base(r, RopeScaling::Llama3, 8192, rope);
   rope.low_freq_factor = r.number_or("low_freq_factor", 1.0);
   r.require(rope.low_freq_factor > 0, "low_freq_factor", rope.low_freq_factor, "> 0");
   rope.high_freq_factor = r.number_or("high_freq_factor", 4.0);

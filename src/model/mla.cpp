@@ -91,13 +91,19 @@ void attend_absorbed(const ModelConfig& c, const MlaWeights& w, float scale,
                      float* attn) {
   const MlaDims d(c);
   const int64_t kvb_rows = d.H * (d.nope + d.vd);
-  thread_local std::vector<float> kvb;  // [H, nope + v, lora] dequantised kv_b_proj
-  kvb.resize(size_t(kvb_rows * d.lora));
-  dequantize_rows(w.kv_b_proj.weight, 0, kvb_rows, kvb.data());
+  // [H, nope + v, lora]: f32 weights are used in place, others dequantised per call.
+  const WeightMatrix& kv_b = w.kv_b_proj.weight;
+  thread_local std::vector<float> dequantised;
+  const float* kvb = kv_b.w.f32();
+  if (kv_b.w.dtype != DType::F32) {
+    dequantised.resize(size_t(kvb_rows * d.lora));
+    dequantize_rows(kv_b, 0, kvb_rows, dequantised.data());
+    kvb = dequantised.data();
+  }
 
   std::vector<float> q_abs(size_t(T * d.H * d.ckv));  // [T, H, lora + rope]
   for (int64_t h = 0; h < d.H; ++h) {
-    const float* w_uk = kvb.data() + h * (d.nope + d.vd) * d.lora;  // [nope, lora]
+    const float* w_uk = kvb + h * (d.nope + d.vd) * d.lora;  // [nope, lora]
     gemm_f32_strided(q.data() + h * d.qhd, d.H * d.qhd, w_uk, d.lora, q_abs.data() + h * d.ckv,
                      d.H * d.ckv, T, d.lora, d.nope, false);
     for (int64_t t = 0; t < T; ++t)
@@ -109,7 +115,7 @@ void attend_absorbed(const ModelConfig& c, const MlaWeights& w, float scale,
   const AttentionShape s{T, pos0 + T, d.H, 1, d.ckv, d.lora, pos0, d.H * d.ckv, d.ckv, d.ckv};
   attention_causal(q_abs.data(), kc, kc, out_latent.data(), s, scale);
   for (int64_t h = 0; h < d.H; ++h) {
-    const float* w_uv = kvb.data() + (h * (d.nope + d.vd) + d.nope) * d.lora;  // [v, lora]
+    const float* w_uv = kvb + (h * (d.nope + d.vd) + d.nope) * d.lora;  // [v, lora]
     gemm_f32_strided(out_latent.data() + h * d.lora, d.H * d.lora, w_uv, d.lora, attn + h * d.vd,
                      d.H * d.vd, T, d.vd, d.lora, true);
   }
