@@ -7,51 +7,23 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
 #include "core/quant_blocks.h"
 #include "core/thread_pool.h"
+#include "kernels/cpu/act_quant.h"
 #include "kernels/cpu/dequant.h"
-
-#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
-#include <immintrin.h>
-#define R1_GEMV_AVX2 1
-#endif
+#include "kernels/cpu/simd_blocks.h"
 
 namespace r1 {
 
 namespace {
 
-// Activations quantised for the integer dot products: x[j] ~= qs[j] * d.
-struct ActBlock {
-  float d;
-  int8_t qs[32];
-};
+#ifdef R1_SIMD_AVX2
 
-// x: T rows of `in` values, ldx apart -> [T, in / 32] blocks (in a multiple of 32).
-void quantize_activations(const float* x, int64_t ldx, int64_t T, int64_t in,
-                          std::vector<ActBlock>& out) {
-  const int64_t nb = in / 32;
-  out.resize(size_t(T * nb));
-  for (int64_t i = 0; i < T * nb; ++i) {
-    const float* v = x + (i / nb) * ldx + (i % nb) * 32;
-    float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[j]));
-    const float d = amax / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
-    out[size_t(i)].d = d;
-    for (int j = 0; j < 32; ++j) out[size_t(i)].qs[j] = int8_t(std::nearbyint(v[j] * id));
-  }
-}
-
-#ifdef R1_GEMV_AVX2
-
-inline float hsum(__m256 v) {
-  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
-}
+using simd::block_values;
+using simd::hsum;
 
 inline __m256 load_f32(const float* w) { return _mm256_loadu_ps(w); }
 inline __m256 load_bf16(const uint16_t* w) {
@@ -95,27 +67,8 @@ float dot(const W* w, const float* x, int64_t n, Load load, Tail tail) {
 
 float fp8_tail(uint8_t v) { return fp8_e4m3_to_f32(v) / 256.0f; }
 
-// sum over 32 int8 pairs as 8 int32 lanes: |w| * (a with w's sign) keeps maddubs unsigned x
-// signed (|w| <= 128, |a| <= 127, so the int16 pair sums cannot saturate).
 inline __m256 int8_dot(__m256i w, __m256i a) {
-  const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
-  return _mm256_cvtepi32_ps(_mm256_madd_epi16(prod, _mm256_set1_epi16(1)));
-}
-
-inline __m256i q4_0_values(const block_q4_0& b) {
-  const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
-  const __m256i nibbles = _mm256_and_si256(
-      _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0f));
-  return _mm256_sub_epi8(nibbles, _mm256_set1_epi8(8));
-}
-
-template <typename Block>
-inline __m256i block_values(const Block& b) {
-  if constexpr (std::is_same_v<Block, block_q4_0>) {
-    return q4_0_values(b);
-  } else {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
-  }
+  return _mm256_cvtepi32_ps(simd::int8_dot_i32(w, a));
 }
 
 template <typename Block>
@@ -220,7 +173,7 @@ void rows_dequantised(const float* x, int64_t ldx, int64_t T, const WeightMatrix
 // Rows [r0, r1) for T tokens; act: x quantised to blocks when W is q8_0/q4_0.
 void rows_any(const float* x, int64_t ldx, const ActBlock* act, int64_t T, const WeightMatrix& W,
               int64_t r0, int64_t r1, float* y, int64_t ldy) {
-#ifdef R1_GEMV_AVX2
+#ifdef R1_SIMD_AVX2
   if (W.w.dtype == DType::Q8_0) return rows_blocks<block_q8_0>(act, T, W, r0, r1, y, ldy);
   if (W.w.dtype == DType::Q4_0) return rows_blocks<block_q4_0>(act, T, W, r0, r1, y, ldy);
   rows_avx2(x, ldx, T, W, r0, r1, y, ldy);

@@ -1,6 +1,7 @@
-// Linear layers: a few tokens (decode) go through the fused GEMV kernels; more tokens go to
-// BLAS sgemm, with bf16/f16/fp8 weights dequantised one row panel at a time into a small f32
-// buffer, so a quantised model never holds a full f32 copy of its weights.
+// Linear layers: a few tokens (decode) go through the fused GEMV kernels; more tokens go to the
+// int8 GEMM for q8_0/q4_0 weights, else to BLAS sgemm with bf16/f16/fp8 weights dequantised
+// one row panel at a time into a small f32 buffer, so a quantised model never holds a full f32
+// copy of its weights.
 #include "kernels/cpu/linear.h"
 
 #include <cblas.h>
@@ -10,6 +11,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/gemm_quant.h"
 #include "kernels/cpu/gemv.h"
 
 namespace r1 {
@@ -39,6 +41,8 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
   const int64_t out = W.rows(), in = W.cols();
   if (T <= kGemvMaxTokens) {
     gemv(x, T, W, y);
+  } else if (W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0) {
+    gemm_quant(x, T, W, y);
   } else if (W.w.dtype == DType::F32) {
     gemm_f32(x, W.w.f32(), y, T, out, in, true);
   } else {
