@@ -209,19 +209,26 @@ void mla_forward(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rop
   const std::vector<float> ckv = project_latent(c, w, rope, x, N, spans);  // [N, ckv]
   std::vector<float> attn(size_t(N * d.H * d.vd));                         // [N, H, v]
   const bool cached = spans.front().cache != nullptr;
+  // A prompt's first chunk sees only its own keys: expanding them costs the same projection
+  // FLOPs as absorbing the queries, and attention then runs on qk/v head dims (192/128 in V3)
+  // instead of the latent's (576/512). Cached keys from earlier steps are only in latent form.
+  bool expand = !cached || N > kGemvMaxTokens;
   for (const SeqSpan& sp : spans) {
     R1_ASSERT((sp.cache != nullptr) == cached);
-    if (!cached) {
-      R1_ASSERT(sp.pos0 == 0);
-      attend_expanded(c, w, scale, q.data() + sp.row0 * d.H * d.qhd, ckv.data() + sp.row0 * d.ckv,
-                      sp.rows, attn.data() + sp.row0 * d.H * d.vd);
-      continue;
-    }
+    expand = expand && sp.pos0 == 0;
+    if (!cached) continue;
     Tensor& kc = sp.cache->layers[size_t(layer)].k;  // [ctx, ckv]
     R1_ASSERT(sp.pos0 + sp.rows <= kc.dim(0));
     std::copy_n(ckv.data() + sp.row0 * d.ckv, sp.rows * d.ckv, kc.f32() + sp.pos0 * d.ckv);
   }
-  if (cached) attend_absorbed(c, w, scale, q.data(), N, spans, layer, attn.data());
+  if (expand) {
+    for (const SeqSpan& sp : spans)
+      attend_expanded(c, w, scale, q.data() + sp.row0 * d.H * d.qhd, ckv.data() + sp.row0 * d.ckv,
+                      sp.rows, attn.data() + sp.row0 * d.H * d.vd);
+  } else {
+    R1_ASSERT(cached);
+    attend_absorbed(c, w, scale, q.data(), N, spans, layer, attn.data());
+  }
   linear(attn.data(), N, w.o_proj.weight, w.o_proj.bias_ptr(), out);
 }
 

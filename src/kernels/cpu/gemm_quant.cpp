@@ -1,8 +1,10 @@
-// Tiled int8 GEMM: a tile of kTileRows weight rows x kTileTokens tokens keeps its 16 partial
-// sums in registers while the blocks stream by, so each weight block is loaded once per four
-// tokens and each activation block once per four rows. With AVX-512 VNNI the dot product of a
-// block pair is one vpdpbusd on the activations offset to unsigned (a + 128), the offset
-// removed by starting the sum at -128 * sum(w); with plain AVX2 it is the maddubs sign trick.
+// Tiled int8 GEMM for q8_0/q4_0 weights.
+// With AVX-512 VNNI the activations of 8 tokens share a vector: lane i holds token i's 4
+// consecutive values (offset to unsigned, a + 128), and vpdpbusd against 4 weight bytes
+// broadcast from memory adds 4 products to each token's sum, so one instruction does 32
+// multiply-adds and a weight block is read once per 16 tokens. The offset is removed by
+// starting each block's sums at -128 * sum(w). A tile is 4 weight rows x 16 tokens.
+// With plain AVX2 a tile is 4 rows x 4 tokens of block dot products (maddubs sign trick).
 // Tokens are processed in groups whose activations fit in L2 while the rows sweep past.
 #include "kernels/cpu/gemm_quant.h"
 
@@ -20,6 +22,7 @@
 
 #if defined(R1_SIMD_AVX2) && defined(__AVX512VNNI__) && defined(__AVX512VL__)
 #define R1_GEMM_VNNI 1
+#include <cstring>
 #endif
 
 namespace r1 {
@@ -28,6 +31,136 @@ namespace {
 
 constexpr int kTileRows = 4;
 constexpr int kTileTokens = 4;
+
+#ifdef R1_GEMM_VNNI
+
+constexpr int kGroupTokens = 8;  // tokens per activation vector (int32 lanes of a ymm)
+
+// One block of 32 values of 8 tokens: q[g][i] holds values 4g..4g+3 of token i, plus 128.
+struct ActGroup {
+  float d[kGroupTokens];
+  uint8_t q[8][kGroupTokens][4];
+};
+
+// x: [T, in] -> [ceil(T / 8), in / 32] groups; padding tokens are zeros (d = 0).
+void quantize_groups(const float* x, int64_t T, int64_t in, std::vector<ActGroup>& out) {
+  const int64_t nb = in / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
+  out.resize(size_t(groups * nb));
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t b = 0; b < nb; ++b) {
+      ActGroup& a = out[size_t(g * nb + b)];
+      for (int i = 0; i < kGroupTokens; ++i) {
+        const int64_t t = g * kGroupTokens + i;
+        float amax = 0.0f;
+        if (t < T)
+          for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[t * in + b * 32 + j]));
+        const float d = amax / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
+        a.d[i] = d;
+        for (int j = 0; j < 32; ++j) {
+          const int q = t < T ? int(std::nearbyint(x[t * in + b * 32 + j] * id)) : 0;
+          a.q[j / 4][i][j % 4] = uint8_t(q + 128);
+        }
+      }
+    }
+}
+
+// -128 * (sum of the 32 signed bytes of w), in every lane.
+inline __m256i offset_start(__m256i w) {
+  const __m256i u = _mm256_xor_si256(w, _mm256_set1_epi8(char(0x80)));  // w + 128
+  const __m256i sad = _mm256_sad_epu8(u, _mm256_setzero_si256());       // 4 sums of 8 bytes
+  const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+  const int64_t sum = _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2))) - 32 * 128;
+  return _mm256_set1_epi32(int32_t(-128 * sum));
+}
+
+// Weight bytes 4g..4g+3 of a block in every lane: q8_0 straight from memory (folded into
+// vpdpbusd's broadcast operand), q4_0 from its unpacked register.
+template <typename Block>
+inline __m256i broadcast4(const Block& b, __m256i values, int g) {
+  if constexpr (std::is_same_v<Block, block_q4_0>) {
+    return _mm256_permutevar8x32_epi32(values, _mm256_set1_epi32(g));
+  } else {
+    int32_t v;
+    std::memcpy(&v, b.qs + 4 * g, 4);
+    return _mm256_set1_epi32(v);
+  }
+}
+
+// y[token, row] for R rows (w[r] + b) and C groups of 8 tokens (a[c] + b); only the first
+// `valid` tokens of the last group are stored.
+template <typename Block, int R, int C>
+void tile_vnni(const Block* const* w, const ActGroup* const* a, int64_t nb, float* y,
+               int64_t ldy, int valid) {
+  __m256 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    __m256i wv[R], sum[R][C];
+    for (int r = 0; r < R; ++r) {
+      wv[r] = simd::block_values(w[r][b]);
+      const __m256i start = offset_start(wv[r]);
+      for (int c = 0; c < C; ++c) sum[r][c] = start;
+    }
+    for (int g = 0; g < 8; ++g)
+      for (int c = 0; c < C; ++c) {
+        const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[c][b].q[g]));
+        for (int r = 0; r < R; ++r)
+          sum[r][c] = _mm256_dpbusd_epi32(sum[r][c], av, broadcast4(w[r][b], wv[r], g));
+      }
+    for (int c = 0; c < C; ++c) {
+      const __m256 ad = _mm256_loadu_ps(a[c][b].d);
+      for (int r = 0; r < R; ++r)
+        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[r][c]),
+                                    _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[r][b].d)), ad),
+                                    acc[r][c]);
+    }
+  }
+  for (int c = 0; c < C; ++c) {
+    const int n = c == C - 1 ? valid : kGroupTokens;
+    for (int r = 0; r < R; ++r) {
+      alignas(32) float lanes[kGroupTokens];
+      _mm256_store_ps(lanes, acc[r][c]);
+      for (int i = 0; i < n; ++i) y[(c * kGroupTokens + i) * ldy + r] = lanes[i];
+    }
+  }
+}
+
+template <typename Block, int R>
+void tile_groups(const Block* const* w, const ActGroup* const* a, int C, int64_t nb, float* y,
+                 int64_t ldy, int valid) {
+  if (C == 2) return tile_vnni<Block, R, 2>(w, a, nb, y, ldy, valid);
+  tile_vnni<Block, R, 1>(w, a, nb, y, ldy, valid);
+}
+
+// Rows [r0, r1) of y for all T tokens (act: [ceil(T / 8), nb] groups).
+template <typename Block>
+void rows_range_vnni(const ActGroup* act, int64_t T, const WeightMatrix& W, int64_t r0,
+                     int64_t r1, float* y, int64_t ldy) {
+  const int64_t nb = W.cols() / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
+  const Block* blocks = W.w.as<Block>();
+  const int64_t span = std::max<int64_t>(2, 256 * 1024 / int64_t(sizeof(ActGroup) * nb) / 2 * 2);
+  for (int64_t g0 = 0; g0 < groups; g0 += span) {
+    const int64_t g1 = std::min(groups, g0 + span);
+    for (int64_t r = r0; r < r1; r += kTileRows) {
+      const int rows = int(std::min<int64_t>(kTileRows, r1 - r));
+      const Block* w[kTileRows];
+      for (int i = 0; i < kTileRows; ++i) w[i] = blocks + std::min(r + i, r1 - 1) * nb;
+      for (int64_t g = g0; g < g1; g += 2) {
+        const int C = int(std::min<int64_t>(2, g1 - g));
+        const ActGroup* a[2] = {act + g * nb, act + std::min(g + 1, g1 - 1) * nb};
+        const int valid = int(std::min<int64_t>(kGroupTokens, T - (g + C - 1) * kGroupTokens));
+        float* yt = y + g * kGroupTokens * ldy + r;
+        if (rows == kTileRows) {
+          tile_groups<Block, kTileRows>(w, a, C, nb, yt, ldy, valid);
+        } else {
+          for (int i = 0; i < rows; ++i) tile_groups<Block, 1>(w + i, a, C, nb, yt + i, ldy, valid);
+        }
+      }
+    }
+  }
+}
+
+#else  // plain AVX2 or scalar: tiles of 4 rows x 4 tokens over ActBlocks
 
 #ifdef R1_SIMD_AVX2
 
@@ -40,30 +173,15 @@ void tile(const Block* const* w, const ActBlock* const* a, int64_t nb, float* y,
   for (int64_t b = 0; b < nb; ++b) {
     __m256i wv[R];
     __m256 wd[R];
-#ifdef R1_GEMM_VNNI
-    __m256i start[R];  // -128 * (sum of w over each lane's 4 bytes)
-#endif
     for (int r = 0; r < R; ++r) {
       wv[r] = simd::block_values(w[r][b]);
       wd[r] = _mm256_set1_ps(_cvtsh_ss(w[r][b].d));
-#ifdef R1_GEMM_VNNI
-      start[r] = _mm256_sub_epi32(
-          _mm256_setzero_si256(),
-          _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(char(0x80)), wv[r]));
-#endif
     }
     for (int c = 0; c < C; ++c) {
       const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[c][b].qs));
       const __m256 ad = _mm256_set1_ps(a[c][b].d);
-#ifdef R1_GEMM_VNNI
-      const __m256i au = _mm256_xor_si256(av, _mm256_set1_epi8(char(0x80)));  // a + 128
-#endif
       for (int r = 0; r < R; ++r) {
-#ifdef R1_GEMM_VNNI
-        const __m256i dot = _mm256_dpbusd_epi32(start[r], au, wv[r]);
-#else
         const __m256i dot = simd::int8_dot_i32(wv[r], av);
-#endif
         acc[r][c] =
             _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(wd[r], ad), acc[r][c]);
       }
@@ -142,6 +260,8 @@ void rows_range(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t r
   }
 }
 
+
+#endif
 }  // namespace
 
 void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y) {
@@ -149,16 +269,30 @@ void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y) {
   R1_ASSERT_MSG(W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0,
                 "gemm_quant: weights must be q8_0 or q4_0");
   R1_ASSERT(in % 32 == 0);
+  const bool q8 = W.w.dtype == DType::Q8_0;
+#ifdef R1_GEMM_VNNI
+  thread_local std::vector<ActGroup> act;
+  quantize_groups(x, T, in, act);
+  const ActGroup* groups = act.data();  // this thread's buffer, read by all workers
+  auto rows = [&](int64_t r0, int64_t r1) {
+    if (q8) {
+      rows_range_vnni<block_q8_0>(groups, T, W, r0, r1, y, out);
+    } else {
+      rows_range_vnni<block_q4_0>(groups, T, W, r0, r1, y, out);
+    }
+  };
+#else
   thread_local std::vector<ActBlock> act;
   quantize_activations(x, in, T, in, act);
   const ActBlock* blocks = act.data();  // this thread's buffer, read by all workers
   auto rows = [&](int64_t r0, int64_t r1) {
-    if (W.w.dtype == DType::Q8_0) {
+    if (q8) {
       rows_range<block_q8_0>(blocks, T, W, r0, r1, y, out);
     } else {
       rows_range<block_q4_0>(blocks, T, W, r0, r1, y, out);
     }
   };
+#endif
   if (out * in * T < (int64_t(1) << 16)) return rows(0, out);
   default_thread_pool().parallel_for(out, kTileRows, rows);
 }
