@@ -1,12 +1,14 @@
 // Throughput of linear() (y = x W^T) per weight format and token count, next to the f32 sgemm
 // of the same shape on a pre-dequantised copy (the peak a dequantise-then-sgemm path could
 // reach): GFLOP/s = 2 * out * in * T / time, best of several runs.
-// Usage: r1_linear_bench [threads=all] [out=2048] [in=2048]
+// Usage: r1_linear_bench [threads=all] [out=2048] [in=2048] [tokens=1,4,8,16,64,256]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -33,6 +35,9 @@ double best_seconds(F&& f) {
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 0;
   const int64_t out = argc > 2 ? std::atoll(argv[2]) : 2048, in = argc > 3 ? std::atoll(argv[3]) : 2048;
+  std::vector<int64_t> token_counts;
+  std::stringstream list(argc > 4 ? argv[4] : "1,4,8,16,64,256");
+  for (std::string item; std::getline(list, item, ',');) token_counts.push_back(std::atoll(item.c_str()));
   if (threads > 0) r1::set_compute_threads(threads);
   std::mt19937 rng(1);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -44,7 +49,7 @@ int main(int argc, char** argv) {
     r1::WeightMatrix W;
     W.w = dtype == r1::DType::F32 ? f : r1::cast_from_f32(f, dtype);
     const r1::Tensor dense = r1::to_f32(W.w);
-    for (int64_t T : {1, 4, 8, 16, 64, 256}) {
+    for (int64_t T : token_counts) {
       std::vector<float> x(size_t(T * in)), y(size_t(T * out));
       for (float& v : x) v = normal(rng);
       const double s = best_seconds([&] { r1::linear(x.data(), T, W, nullptr, y.data()); });

@@ -67,6 +67,66 @@ float dot(const W* w, const float* x, int64_t n, Load load, Tail tail) {
 
 float fp8_tail(uint8_t v) { return fp8_e4m3_to_f32(v) / 256.0f; }
 
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+
+// One weight row against T tokens: per block the row's |w| is shared by the tokens and each
+// token's 32 products are one vpdpbusd (|w| unsigned x a with w's sign); two accumulators per
+// token hide the FMA latency.
+template <typename Block, int T>
+void row_blocks(const Block* w, const ActBlock* a, int64_t nb, float* y, int64_t ldy) {
+  __m256 acc[2][T];
+  for (int u = 0; u < 2; ++u)
+    for (int t = 0; t < T; ++t) acc[u][t] = _mm256_setzero_ps();
+  auto block = [&](int64_t b, int u) {
+    const __m256i wv = block_values(w[b]);
+    const __m256i wabs = _mm256_abs_epi8(wv);
+    const __m256 wd = _mm256_set1_ps(_cvtsh_ss(w[b].d));
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& ab = a[t * nb + b];
+      const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ab.qs));
+      const __m256i dot =
+          _mm256_dpbusd_epi32(_mm256_setzero_si256(), wabs, _mm256_sign_epi8(av, wv));
+      acc[u][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(wd, _mm256_set1_ps(ab.d)),
+                                  acc[u][t]);
+    }
+  };
+  int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    block(b, 0);
+    block(b + 1, 1);
+  }
+  if (b < nb) block(b, 0);
+  for (int t = 0; t < T; ++t) y[t * ldy] = hsum(_mm256_add_ps(acc[0][t], acc[1][t]));
+}
+
+template <typename Block>
+void rows_blocks(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t r0, int64_t r1,
+                 float* y, int64_t ldy) {
+  const int64_t nb = W.cols() / 32;
+  const Block* blocks = W.w.as<Block>();
+  for (int64_t r = r0; r < r1; ++r) {
+    const Block* w = blocks + r * nb;
+    float* yr = y + r - r0;
+    switch (T) {
+      case 1: row_blocks<Block, 1>(w, act, nb, yr, ldy); break;
+      case 2: row_blocks<Block, 2>(w, act, nb, yr, ldy); break;
+      case 3: row_blocks<Block, 3>(w, act, nb, yr, ldy); break;
+      default:
+        for (int64_t t0 = 0; t0 < T; t0 += 4) {
+          const int64_t n = std::min<int64_t>(4, T - t0);
+          if (n == 4) {
+            row_blocks<Block, 4>(w, act + t0 * nb, nb, yr + t0 * ldy, ldy);
+          } else {
+            for (int64_t t = t0; t < T; ++t)
+              row_blocks<Block, 1>(w, act + t * nb, nb, yr + t * ldy, ldy);
+          }
+        }
+    }
+  }
+}
+
+#else
+
 inline __m256 int8_dot(__m256i w, __m256i a) {
   return _mm256_cvtepi32_ps(simd::int8_dot_i32(w, a));
 }
@@ -100,6 +160,8 @@ void rows_blocks(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t 
     for (int64_t t = 0; t < T; ++t)
       y[t * ldy + r - r0] = dot_blocks(blocks + r * nb, act + t * nb, nb);
 }
+
+#endif
 
 // Rows [r0, r1) of y = x W^T for one weight format, all T tokens per row: token t's row of x
 // starts at x + t * ldx, its output for row r at y[t * ldy + r - r0].
