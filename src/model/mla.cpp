@@ -79,9 +79,18 @@ void kv_b_head_f32(const MlaDims& d, const MlaWeights& w, int64_t h, float* out)
   dequantize_rows(w.v_b.weight, h * d.vd, (h + 1) * d.vd, out + d.nope * d.lora);
 }
 
+
+// Runs head(h) for every head on the thread pool; each head's product is a serial kernel.
+template <typename Fn>
+void for_each_head(int64_t H, Fn head) {
+  default_thread_pool().parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+    for (int64_t h = h0; h < h1; ++h) head(h);
+  });
+}
+
 // out: kv_b [H * (nope + v), lora] in f32.
 void kv_b_f32(const MlaDims& d, const MlaWeights& w, float* out) {
-  for (int64_t h = 0; h < d.H; ++h) kv_b_head_f32(d, w, h, out + h * (d.nope + d.vd) * d.lora);
+  for_each_head(d.H, [&](int64_t h) { kv_b_head_f32(d, w, h, out + h * (d.nope + d.vd) * d.lora); });
 }
 
 // kv_b_proj as one matrix for the sgemm paths: the stored one, or (split layout) rebuilt in f32
@@ -118,28 +127,15 @@ void attend_expanded(const ModelConfig& c, const MlaWeights& w, float scale, con
   attention_causal(q, k.data(), v.data(), attn, s, scale);
 }
 
-// Runs head(h) for every head: serially when each head is an sgemm (BLAS has its own threads),
-// on the thread pool when each is a serial decode kernel.
-template <typename Fn>
-void for_each_head(int64_t H, bool serial, Fn head) {
-  if (serial) {
-    for (int64_t h = 0; h < H; ++h) head(h);
-    return;
-  }
-  default_thread_pool().parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
-    for (int64_t h = h0; h < h1; ++h) head(h);
-  });
-}
-
 // q_abs[t, h] = (W_uk_h^T q_nope[t, h] | q_pe[t, h]). W_uk_h is head h's nope rows of kv_b
 // ([nope, lora]: x^T W) or head h's rows of k_b ([lora, nope], W_uk_h^T: row dots). Few tokens
 // (decode): the stored weights, heads over the thread pool. Many: kv_b in f32 and sgemm.
 void absorb_query(const MlaDims& d, const MlaWeights& w, const float* q, int64_t N,
                   const float* kvb_f32, float* q_abs) {
-  for_each_head(d.H, kvb_f32 != nullptr, [&](int64_t h) {
+  for_each_head(d.H, [&](int64_t h) {
     const int64_t r0 = h * (d.nope + d.vd);
     if (kvb_f32) {
-      gemm_f32_strided(q + h * d.qhd, d.H * d.qhd, kvb_f32 + r0 * d.lora, d.lora, q_abs + h * d.ckv,
+      gemm_f32_serial(q + h * d.qhd, d.H * d.qhd, kvb_f32 + r0 * d.lora, d.lora, q_abs + h * d.ckv,
                        d.H * d.ckv, N, d.lora, d.nope, false);
     } else if (w.kv_b_proj.weight.defined()) {
       gevm_rows(q + h * d.qhd, d.H * d.qhd, N, w.kv_b_proj.weight, r0, r0 + d.nope,
@@ -158,10 +154,10 @@ void absorb_query(const MlaDims& d, const MlaWeights& w, const float* q, int64_t
 void absorb_output(const MlaDims& d, const MlaWeights& w, const float* out_latent, int64_t N,
                    const float* kvb_f32, float* attn) {
   const bool whole = w.kv_b_proj.weight.defined();
-  for_each_head(d.H, kvb_f32 != nullptr, [&](int64_t h) {
+  for_each_head(d.H, [&](int64_t h) {
     const int64_t r0 = whole || kvb_f32 ? h * (d.nope + d.vd) + d.nope : h * d.vd;
     if (kvb_f32) {
-      gemm_f32_strided(out_latent + h * d.lora, d.H * d.lora, kvb_f32 + r0 * d.lora, d.lora,
+      gemm_f32_serial(out_latent + h * d.lora, d.H * d.lora, kvb_f32 + r0 * d.lora, d.lora,
                        attn + h * d.vd, d.H * d.vd, N, d.vd, d.lora, true);
     } else {
       gemv_rows(out_latent + h * d.lora, d.H * d.lora, N, whole ? w.kv_b_proj.weight : w.v_b.weight,

@@ -16,18 +16,29 @@
 
 namespace r1 {
 
-void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
-              bool b_transposed, float beta) {
+void gemm_f32_serial(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                     int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed, float beta) {
+  static const bool single_threaded_blas = (openblas_set_num_threads(1), true);
+  (void)single_threaded_blas;
   if (M == 0 || N == 0) return;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, int(M), int(N),
-              int(K), 1.0f, A, int(K), B, b_transposed ? int(K) : int(N), beta, C, int(N));
+              int(K), 1.0f, A, int(lda), B, int(ldb), beta, C, int(ldc));
 }
 
 void gemm_f32_strided(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                       int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed, float beta) {
-  if (M == 0 || N == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, int(M), int(N),
-              int(K), 1.0f, A, int(lda), B, int(ldb), beta, C, int(ldc));
+  auto columns = [&](int64_t n0, int64_t n1) {
+    const float* Bn = b_transposed ? B + n0 * ldb : B + n0;
+    gemm_f32_serial(A, lda, Bn, ldb, C + n0, ldc, M, n1 - n0, K, b_transposed, beta);
+  };
+  // Below ~1M multiply-adds waking the workers costs more than it saves.
+  if (M * N * K < (int64_t(1) << 20)) return columns(0, N);
+  default_thread_pool().parallel_for(N, 16, columns);
+}
+
+void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
+              bool b_transposed, float beta) {
+  gemm_f32_strided(A, K, B, b_transposed ? K : N, C, N, M, N, K, b_transposed, beta);
 }
 
 namespace {
@@ -46,15 +57,21 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
   } else if (W.w.dtype == DType::F32) {
     gemm_f32(x, W.w.f32(), y, T, out, in, true);
   } else {
+    // Each task dequantises its row panel into its own buffer and multiplies it serially.
     const int64_t step = panel_rows(in);
-    thread_local std::vector<float> panel;
-    panel.resize(size_t(std::min(step, out) * in));
-    for (int64_t r0 = 0; r0 < out; r0 += step) {
-      const int64_t r1 = std::min(out, r0 + step);
+    const int64_t panels = (out + step - 1) / step;
+    auto panel_product = [&](int64_t p) {
+      const int64_t r0 = p * step, r1 = std::min(out, r0 + step);
+      thread_local std::vector<float> panel;
+      panel.resize(size_t((r1 - r0) * in));
       dequantize_rows(W, r0, r1, panel.data());
       // y[:, r0:r1] = x @ panel^T, written with leading dimension `out`.
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(T), int(r1 - r0), int(in), 1.0f, x,
-                  int(in), panel.data(), int(in), 0.0f, y + r0, int(out));
+      gemm_f32_serial(x, in, panel.data(), in, y + r0, out, T, r1 - r0, in, true);
+    };
+    if (panels == 1) {
+      panel_product(0);
+    } else {
+      default_thread_pool().run(panels, panel_product);
     }
   }
   if (bias) {
@@ -63,9 +80,6 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
   }
 }
 
-void set_compute_threads(int threads) {
-  set_default_threads(threads);
-  openblas_set_num_threads(threads);
-}
+void set_compute_threads(int threads) { set_default_threads(threads); }
 
 }  // namespace r1

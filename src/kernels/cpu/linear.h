@@ -10,8 +10,8 @@ namespace r1 {
 // x: [T, in], W: [out, in], bias: [out] or nullptr, y: [T, out].
 void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y);
 
-// Plain f32 GEMM wrapper: C[M, N] = A[M, K] * op(B) (+ beta C), row-major, B given as
-// [N, K] when b_transposed else [K, N].
+// Plain f32 GEMM: C[M, N] = A[M, K] * op(B) (+ beta C), row-major, B given as [N, K] when
+// b_transposed else [K, N]; the N columns split over the default thread pool.
 void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,
               bool b_transposed, float beta = 0.0f);
 
@@ -20,7 +20,14 @@ void gemm_f32_strided(const float* A, int64_t lda, const float* B, int64_t ldb, 
                       int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed,
                       float beta = 0.0f);
 
-// Sets the threads of the kernels' pool and of OpenBLAS (UsageError outside [1, 512]).
+// The same product on the calling thread only, for callers that parallelise themselves (one
+// attention head per task).
+void gemm_f32_serial(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                     int64_t ldc, int64_t M, int64_t N, int64_t K, bool b_transposed,
+                     float beta = 0.0f);
+
+// Sets the threads of the kernels' pool (UsageError outside [1, 512]). OpenBLAS is always run
+// single-threaded inside the pool's tasks: its own spinning threads would compete with them.
 void set_compute_threads(int threads);
 
 }  // namespace r1
