@@ -64,13 +64,13 @@ void quantize_groups(const float* x, int64_t T, int64_t in, std::vector<ActGroup
     }
 }
 
-// -128 * (sum of the 32 signed bytes of w), in every lane.
-inline __m256i offset_start(__m256i w) {
+// -128 * (sum of the 32 signed bytes of w).
+inline int32_t offset_start(__m256i w) {
   const __m256i u = _mm256_xor_si256(w, _mm256_set1_epi8(char(0x80)));  // w + 128
   const __m256i sad = _mm256_sad_epu8(u, _mm256_setzero_si256());       // 4 sums of 8 bytes
   const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
   const int64_t sum = _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2))) - 32 * 128;
-  return _mm256_set1_epi32(int32_t(-128 * sum));
+  return int32_t(-128 * sum);
 }
 
 // Weight bytes 4g..4g+3 of a block in every lane: q8_0 straight from memory (folded into
@@ -87,18 +87,19 @@ inline __m256i broadcast4(const Block& b, __m256i values, int g) {
 }
 
 // y[token, row] for R rows (w[r] + b) and C groups of 8 tokens (a[c] + b); only the first
-// `valid` tokens of the last group are stored.
+// `valid` tokens of the last group are stored. starts[b * kTileRows + r]: offset_start of
+// row r's block b.
 template <typename Block, int R, int C>
-void tile_vnni(const Block* const* w, const ActGroup* const* a, int64_t nb, float* y,
-               int64_t ldy, int valid) {
+void tile_vnni(const Block* const* w, const int32_t* starts, const ActGroup* const* a, int64_t nb,
+               float* y, int64_t ldy, int valid) {
   __m256 acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     __m256i wv[R], sum[R][C];
     for (int r = 0; r < R; ++r) {
-      wv[r] = simd::block_values(w[r][b]);
-      const __m256i start = offset_start(wv[r]);
+      if constexpr (std::is_same_v<Block, block_q4_0>) wv[r] = simd::q4_0_values(w[r][b]);
+      const __m256i start = _mm256_set1_epi32(starts[b * kTileRows + r]);
       for (int c = 0; c < C; ++c) sum[r][c] = start;
     }
     for (int g = 0; g < 8; ++g)
@@ -126,10 +127,10 @@ void tile_vnni(const Block* const* w, const ActGroup* const* a, int64_t nb, floa
 }
 
 template <typename Block, int R>
-void tile_groups(const Block* const* w, const ActGroup* const* a, int C, int64_t nb, float* y,
-                 int64_t ldy, int valid) {
-  if (C == 2) return tile_vnni<Block, R, 2>(w, a, nb, y, ldy, valid);
-  tile_vnni<Block, R, 1>(w, a, nb, y, ldy, valid);
+void tile_groups(const Block* const* w, const int32_t* starts, const ActGroup* const* a, int C,
+                 int64_t nb, float* y, int64_t ldy, int valid) {
+  if (C == 2) return tile_vnni<Block, R, 2>(w, starts, a, nb, y, ldy, valid);
+  tile_vnni<Block, R, 1>(w, starts, a, nb, y, ldy, valid);
 }
 
 // Rows [r0, r1) of y for all T tokens (act: [ceil(T / 8), nb] groups).
@@ -139,21 +140,27 @@ void rows_range_vnni(const ActGroup* act, int64_t T, const WeightMatrix& W, int6
   const int64_t nb = W.cols() / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
   const Block* blocks = W.w.as<Block>();
   const int64_t span = std::max<int64_t>(2, 256 * 1024 / int64_t(sizeof(ActGroup) * nb) / 2 * 2);
+  thread_local std::vector<int32_t> starts;  // [nb, kTileRows]
+  starts.resize(size_t(nb * kTileRows));
   for (int64_t g0 = 0; g0 < groups; g0 += span) {
     const int64_t g1 = std::min(groups, g0 + span);
     for (int64_t r = r0; r < r1; r += kTileRows) {
       const int rows = int(std::min<int64_t>(kTileRows, r1 - r));
       const Block* w[kTileRows];
       for (int i = 0; i < kTileRows; ++i) w[i] = blocks + std::min(r + i, r1 - 1) * nb;
+      for (int64_t b = 0; b < nb; ++b)  // once per row group, shared by all token groups
+        for (int i = 0; i < kTileRows; ++i)
+          starts[size_t(b * kTileRows + i)] = offset_start(simd::block_values(w[i][b]));
       for (int64_t g = g0; g < g1; g += 2) {
         const int C = int(std::min<int64_t>(2, g1 - g));
         const ActGroup* a[2] = {act + g * nb, act + std::min(g + 1, g1 - 1) * nb};
         const int valid = int(std::min<int64_t>(kGroupTokens, T - (g + C - 1) * kGroupTokens));
         float* yt = y + g * kGroupTokens * ldy + r;
         if (rows == kTileRows) {
-          tile_groups<Block, kTileRows>(w, a, C, nb, yt, ldy, valid);
+          tile_groups<Block, kTileRows>(w, starts.data(), a, C, nb, yt, ldy, valid);
         } else {
-          for (int i = 0; i < rows; ++i) tile_groups<Block, 1>(w + i, a, C, nb, yt + i, ldy, valid);
+          for (int i = 0; i < rows; ++i)
+            tile_groups<Block, 1>(w + i, starts.data() + i, a, C, nb, yt + i, ldy, valid);
         }
       }
     }
