@@ -91,7 +91,9 @@ double time_generation(const Model& m, int64_t n, uint64_t seed, MemorySnapshot*
   return rate;
 }
 
-std::string mb(int64_t bytes) { return si_units(double(bytes), "B"); }
+std::string bytes_str(int64_t bytes) {
+  return si_units(double(bytes), "B");
+}
 
 void print_memory(const ModelConfig& c, const MemorySnapshot& s, int64_t weights_bytes) {
   std::printf("\n%s", kv_cache_summary(c, "kv cache: ").c_str());
@@ -101,17 +103,18 @@ void print_memory(const ModelConfig& c, const MemorySnapshot& s, int64_t weights
   }
   const ProcessMemory& m = *s.memory;
   std::printf("memory:   peak RSS %s; RSS after %s %s (file-backed %s, anonymous %s)\n",
-              mb(m.rss_peak_bytes).c_str(), s.test.c_str(), mb(m.rss_bytes).c_str(),
-              mb(m.rss_file_bytes).c_str(), mb(m.rss_anon_bytes).c_str());
+              bytes_str(m.rss_peak_bytes).c_str(), s.test.c_str(), bytes_str(m.rss_bytes).c_str(),
+              bytes_str(m.rss_file_bytes).c_str(), bytes_str(m.rss_anon_bytes).c_str());
   const int64_t other = m.rss_bytes - weights_bytes - s.kv_cache_bytes;
-  const std::string rest = other >= 0 ? mb(other) + " rest (binary, libraries, buffers)"
+  const std::string rest = other >= 0 ? bytes_str(other) + " rest (binary, libraries, buffers)"
                                       : std::string("no rest: some weights were never read");
   const bool mtp = c.is_deepseek() && c.num_nextn_predict_layers > 0;
-  std::printf("          expected: weights %s (mapped, file-backed) + KV cache %s (%lld tokens x %s "
-              "x 1 sequence%s, anonymous) + %s\n",
-              mb(weights_bytes).c_str(), mb(s.kv_cache_bytes).c_str(),
-              (long long)s.kv_cache_tokens, mb(KvCache::bytes_per_token(c)).c_str(),
-              mtp ? ", + the MTP layers" : "", rest.c_str());
+  std::printf(
+      "          expected: weights %s (mapped, file-backed) + KV cache %s (%lld tokens x %s "
+      "x 1 sequence%s, anonymous) + %s\n",
+      bytes_str(weights_bytes).c_str(), bytes_str(s.kv_cache_bytes).c_str(),
+      (long long)s.kv_cache_tokens, bytes_str(KvCache::bytes_per_token(c)).c_str(),
+      mtp ? ", + the MTP layers" : "", rest.c_str());
 }
 
 void run_bench(const BenchArgs& a) {
@@ -129,9 +132,10 @@ void run_bench(const BenchArgs& a) {
   for (int r = 0; r < a.reps; ++r) {
     const bool last = r + 1 == a.reps;
     if (a.prompt > 0)
-      pp.push_back(time_prompt(*model, a.prompt, 10 + uint64_t(r),
-                               last && a.gen == 0 ? &snap : nullptr));
-    if (a.gen > 0) tg.push_back(time_generation(*model, a.gen, 20 + uint64_t(r), last ? &snap : nullptr));
+      pp.push_back(
+          time_prompt(*model, a.prompt, 10 + uint64_t(r), last && a.gen == 0 ? &snap : nullptr));
+    if (a.gen > 0)
+      tg.push_back(time_generation(*model, a.gen, 20 + uint64_t(r), last ? &snap : nullptr));
   }
   const Result p = summarise(pp), g = summarise(tg);
   // After the snapshot: reading a GGUF's llama q/k weights unpermutes them into copies.
@@ -140,9 +144,8 @@ void run_bench(const BenchArgs& a) {
       double(size_report(c, [](const WeightSpec&) { return int64_t(0); }).params_total);
   const int threads = default_threads();
   if (a.json) {
-    Json j = {{"model", a.model},          {"params", params},
-              {"threads", threads},        {"n_prompt", a.prompt},
-              {"n_gen", a.gen},            {"repetitions", a.reps}};
+    Json j = {{"model", a.model},     {"params", params}, {"threads", threads},
+              {"n_prompt", a.prompt}, {"n_gen", a.gen},   {"repetitions", a.reps}};
     if (a.prompt > 0) j["pp_tokens_per_s"] = p.mean, j["pp_stddev"] = p.stddev;
     if (a.gen > 0) j["tg_tokens_per_s"] = g.mean, j["tg_stddev"] = g.stddev;
     j["kv_bytes_per_token"] = KvCache::bytes_per_token(c);
@@ -160,13 +163,14 @@ void run_bench(const BenchArgs& a) {
     return;
   }
   std::printf("| model | params | threads | test | t/s |\n|---|---:|---:|---:|---:|\n");
-  const std::string name = std::string(arch_name(c.arch)) + " " + std::to_string(c.num_hidden_layers) + "L";
+  const std::string name =
+      std::string(arch_name(c.arch)) + " " + std::to_string(c.num_hidden_layers) + "L";
   if (a.prompt > 0)
-    std::printf("| %s | %.2f M | %d | pp%lld | %.2f ± %.2f |\n", name.c_str(),
-                params / 1e6, threads, (long long)a.prompt, p.mean, p.stddev);
+    std::printf("| %s | %.2f M | %d | pp%lld | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
+                threads, (long long)a.prompt, p.mean, p.stddev);
   if (a.gen > 0)
-    std::printf("| %s | %.2f M | %d | tg%lld | %.2f ± %.2f |\n", name.c_str(),
-                params / 1e6, threads, (long long)a.gen, g.mean, g.stddev);
+    std::printf("| %s | %.2f M | %d | tg%lld | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
+                threads, (long long)a.gen, g.mean, g.stddev);
   print_memory(c, snap, weights_bytes);
 }
 
@@ -179,7 +183,8 @@ void add_bench(CLI::App& app) {
   cmd->add_option("-p,--n-prompt", args->prompt, "prompt tokens, 0 = skip (default 512)");
   cmd->add_option("-n,--n-gen", args->gen, "generated tokens, 0 = skip (default 128)");
   cmd->add_option("-r,--repetitions", args->reps, "repetitions of each test (default 5)");
-  cmd->add_flag("--json", args->json, "print a JSON object (rates, KV bytes per token, RSS, weights and KV bytes)");
+  cmd->add_flag("--json", args->json,
+                "print a JSON object (rates, KV bytes per token, RSS, weights and KV bytes)");
   add_threads_flag(cmd, args->threads);
   cmd->callback([args] { run_bench(*args); });
 }

@@ -68,23 +68,27 @@ std::string reply(Session& session, const GenerationRequest& req, bool forced, b
       answer += d.content;
     }
   };
-  session.generate(req, [&](int, const std::string& text) { show(parser.push(text)); }, &stats);
+  session.generate(
+      req, [&](int, const std::string& text) { show(parser.push(text)); }, &stats);
   show(parser.finish());
   if (dimmed) print(kReset);
   print("\n");
   return answer;
 }
 
-double rate(int64_t tokens, double seconds) { return seconds > 0 ? double(tokens) / seconds : 0.0; }
+double rate(int64_t tokens, double seconds) {
+  return seconds > 0 ? double(tokens) / seconds : 0.0;
+}
 
 std::string turn_summary(const TurnStats& s) {
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "prompt %lld tokens: %lld reused from the KV cache, %lld prefilled (%.1f tokens/s); "
-                "%lld generated (%.1f tokens/s)",
-                (long long)s.prompt_tokens, (long long)s.reused_tokens,
-                (long long)s.prefilled_tokens, rate(s.prefilled_tokens, s.prefill_seconds),
-                (long long)s.generated_tokens, rate(s.generated_tokens, s.decode_seconds));
+  std::snprintf(
+      buf, sizeof buf,
+      "prompt %lld tokens: %lld reused from the KV cache, %lld prefilled (%.1f tokens/s); "
+      "%lld generated (%.1f tokens/s)",
+      (long long)s.prompt_tokens, (long long)s.reused_tokens, (long long)s.prefilled_tokens,
+      rate(s.prefilled_tokens, s.prefill_seconds), (long long)s.generated_tokens,
+      rate(s.generated_tokens, s.decode_seconds));
   return buf;
 }
 
@@ -98,7 +102,8 @@ std::string cache_summary(const Session& session) {
 int64_t context_size(const ChatArgs& a, const ModelConfig& c) {
   const int64_t max_pos = c.max_position_embeddings;
   if (a.ctx_size == 0) return max_pos > 0 ? std::min(kDefaultCtxSize, max_pos) : kDefaultCtxSize;
-  if (a.ctx_size < 1) throw UsageError("--ctx-size must be >= 1, got " + std::to_string(a.ctx_size));
+  if (a.ctx_size < 1)
+    throw UsageError("--ctx-size must be >= 1, got " + std::to_string(a.ctx_size));
   if (max_pos > 0 && a.ctx_size > max_pos)
     throw UsageError("--ctx-size " + std::to_string(a.ctx_size) +
                      " exceeds the model's max_position_embeddings " + std::to_string(max_pos));
@@ -150,8 +155,9 @@ void run_chat(const ChatArgs& a) {
       continue;
     }
     if (line == "/help" || line[0] == '/') {
-      std::fprintf(stderr, "commands: /reset (new conversation), /think (show/hide reasoning), "
-                           "/stats (KV-cache reuse and speed), /exit\n");
+      std::fprintf(stderr,
+                   "commands: /reset (new conversation), /think (show/hide reasoning), "
+                   "/stats (KV-cache reuse and speed), /exit\n");
       continue;
     }
     messages.push_back({{"role", "user"}, {"content", line}});
@@ -164,8 +170,10 @@ void run_chat(const ChatArgs& a) {
       answer = reply(session, req, chat.forces_think(), hide, tty, last);
     } catch (const ContextFullError& e) {
       messages.erase(messages.size() - 1);
-      std::fprintf(stderr, "context full: %s; /reset starts a new conversation, or restart with "
-                           "a larger --ctx-size\n", e.what());
+      std::fprintf(stderr,
+                   "context full: %s; /reset starts a new conversation, or restart with "
+                   "a larger --ctx-size\n",
+                   e.what());
       continue;
     }
     answered = true;
@@ -173,8 +181,9 @@ void run_chat(const ChatArgs& a) {
     std::fprintf(stderr, "[%lld tokens, %.1f tokens/s]\n", (long long)last.generated_tokens,
                  rate(last.generated_tokens, last.decode_seconds));
     if (last.context_full)
-      std::fprintf(stderr, "the reply was cut: the context of %lld tokens is full; /reset starts a "
-                           "new conversation, or restart with a larger --ctx-size\n",
+      std::fprintf(stderr,
+                   "the reply was cut: the context of %lld tokens is full; /reset starts a "
+                   "new conversation, or restart with a larger --ctx-size\n",
                    (long long)session.max_context());
     if (a.verbose) note(turn_summary(last) + "; " + cache_summary(session), tty);
   }

@@ -15,8 +15,8 @@ std::optional<ProcessMemory> parse_proc_status(const std::string& status) {
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
     const std::string key = line.substr(0, colon);
-    int64_t* field = key == "VmRSS"    ? &m.rss_bytes
-                     : key == "VmHWM"  ? &m.rss_peak_bytes
+    int64_t* field = key == "VmRSS"     ? &m.rss_bytes
+                     : key == "VmHWM"   ? &m.rss_peak_bytes
                      : key == "RssAnon" ? &m.rss_anon_bytes
                      : key == "RssFile" ? &m.rss_file_bytes
                                         : nullptr;

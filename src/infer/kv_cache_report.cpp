@@ -11,7 +11,9 @@ namespace r1 {
 using namespace std::string_literals;
 
 namespace {
-std::string str(int64_t v) { return std::to_string(v); }
+std::string str(int64_t v) {
+  return std::to_string(v);
+}
 }  // namespace
 
 KvCacheSizes kv_cache_sizes(const ModelConfig& c) {
@@ -20,8 +22,8 @@ KvCacheSizes kv_cache_sizes(const ModelConfig& c) {
   s.naive_bytes_per_token = KvCache::naive_bytes_per_token(c);
   const std::string layers = " x "s + str(c.num_hidden_layers) + " layers";
   if (c.is_deepseek()) {
-    s.layout = "f32 latent + rope key: ("s + str(c.kv_lora_rank) + " + " +
-               str(c.qk_rope_head_dim) + ")" + layers;
+    s.layout = "f32 latent + rope key: ("s + str(c.kv_lora_rank) + " + " + str(c.qk_rope_head_dim) +
+               ")" + layers;
     s.naive_layout = "f32 per-head keys + values: "s + str(c.num_attention_heads) + " heads x (" +
                      str(c.qk_nope_head_dim + c.qk_rope_head_dim) + " + " + str(c.v_head_dim) +
                      ")" + layers;

@@ -19,8 +19,9 @@ struct KvCacheSizes {
 
 KvCacheSizes kv_cache_sizes(const ModelConfig& c);
 
-// "140.54 KB per token (f32 latent + rope key: (512 + 64) x 61 layers); naive per-head cache
-// 9.99 MB per token (...): 71.1x": the two lines r1 info and r1 bench print, after `label`.
+// The two lines r1 info and r1 bench print, the first after `label`, the second indented as much:
+//   140.54 KB per token (f32 latent + rope key: (512 + 64) x 61 layers)
+//   naive: 9.99 MB per token (f32 per-head keys + values: ...), 71.1x the cached size
 std::string kv_cache_summary(const ModelConfig& c, const std::string& label);
 
 }  // namespace r1

@@ -46,7 +46,8 @@ void Session::fit(int64_t tokens) {
 Completion Session::generate(const GenerationRequest& r, const TextCallback& on_text,
                              TurnStats* stats) {
   validate_request(r, tokenizer_);
-  if (r.n != 1) throw UsageError("a session decodes one sample per turn, got n = " + std::to_string(r.n));
+  if (r.n != 1)
+    throw UsageError("a session decodes one sample per turn, got n = " + std::to_string(r.n));
   const int64_t P = int64_t(r.prompt.size()), V = model_.config().vocab_size;
   if (P > max_context_)
     throw ContextFullError("the conversation is " + std::to_string(P) +

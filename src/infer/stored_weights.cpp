@@ -25,9 +25,9 @@ int64_t stored_weight_bytes(const TensorSource& tensors, const WeightSpec& spec,
 
 int64_t stored_model_bytes(const Model& model) {
   const TensorSource& tensors = model.tensors();
-  return size_report(model.config(), [&](const WeightSpec& s) {
-           return stored_weight_bytes(tensors, s);
-         }).weight_bytes;
+  return size_report(model.config(),
+                     [&](const WeightSpec& s) { return stored_weight_bytes(tensors, s); })
+      .weight_bytes;
 }
 
 }  // namespace r1

@@ -65,8 +65,8 @@ int64_t KvCache::allocated_bytes() const {
 void KvCache::copy_prefix_from(const KvCache& src, int64_t n) {
   R1_ASSERT(n <= src.length && n <= capacity && layers.size() == src.layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
-    for (auto [dst, from] : {std::pair{&layers[i].k, &src.layers[i].k},
-                             std::pair{&layers[i].v, &src.layers[i].v}}) {
+    for (auto [dst, from] :
+         {std::pair{&layers[i].k, &src.layers[i].k}, std::pair{&layers[i].v, &src.layers[i].v}}) {
       if (!from->defined() || from->numel() == 0) continue;
       const int64_t per_token = from->numel() / from->dim(0);
       std::copy_n(from->f32(), n * per_token, dst->f32());

@@ -12,7 +12,7 @@ TEST(InfoCli, R1KvCacheAsCachedAndNaive) {
   auto r = test::run_r1("info --preset deepseek-r1-671b --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const Json j = Json::parse(r.out);
-  EXPECT_EQ(j["kv_cache_bytes_per_token"].get<int64_t>(), 61 * 576 * 4);  // 140.54 KB
+  EXPECT_EQ(j["kv_cache_bytes_per_token"].get<int64_t>(), 61 * 576 * 4);              // 140.54 KB
   EXPECT_EQ(j["kv_cache_bytes_per_token_naive"].get<int64_t>(), 61 * 128 * 320 * 4);  // 9.99 MB
   r = test::run_r1("info --preset deepseek-r1-671b");
   ASSERT_EQ(r.exit_code, 0) << r.out;
