@@ -1,16 +1,24 @@
 // `r1 bench`: prompt-processing and generation speed like llama-bench: ppN runs one forward
 // pass over N random tokens, tgN decodes N tokens one at a time from an empty cache; each test
-// runs -r times after a warm-up, reported as mean +- sample standard deviation.
+// runs -r times after a warm-up, reported as mean +- sample standard deviation. Then the memory:
+// KV-cache bytes per token (as cached and naive), and the resident set at the end of the last
+// test (its KV cache still allocated) next to the parts it should be made of: mapped weights and
+// the KV cache, each test's cache sized to exactly the tokens it runs.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
+#include "core/process_memory.h"
+#include "core/si_units.h"
 #include "core/thread_pool.h"
+#include "infer/kv_cache_report.h"
+#include "infer/stored_weights.h"
 #include "io/json_file.h"
 #include "model/model.h"
 #include "model/size_math.h"
@@ -50,22 +58,63 @@ std::vector<int32_t> random_tokens(int64_t n, int64_t vocab, uint64_t seed) {
   return t;
 }
 
+// The process's memory at the end of a test, taken while its KV cache is still allocated.
+struct MemorySnapshot {
+  std::string test;  // "tg64"
+  std::optional<ProcessMemory> memory;
+  int64_t kv_cache_tokens = 0, kv_cache_bytes = 0;
+};
+
+void take_snapshot(MemorySnapshot* snap, const std::string& test, const KvCache& cache) {
+  if (snap) *snap = {test, read_process_memory(), cache.capacity, cache.allocated_bytes()};
+}
+
 // Tokens per second of one prefill pass of n tokens.
-double time_prompt(const Model& m, int64_t n, uint64_t seed) {
+double time_prompt(const Model& m, int64_t n, uint64_t seed, MemorySnapshot* snap = nullptr) {
   KvCache cache = KvCache::create(m.config(), n);
   const auto tokens = random_tokens(n, m.config().vocab_size, seed);
   const auto t0 = std::chrono::steady_clock::now();
   m.forward_batch({{tokens, &cache}}, false);
-  return double(n) / seconds(t0);
+  const double rate = double(n) / seconds(t0);
+  take_snapshot(snap, std::string("pp") + std::to_string(n), cache);
+  return rate;
 }
 
 // Tokens per second of n single-token decode steps.
-double time_generation(const Model& m, int64_t n, uint64_t seed) {
+double time_generation(const Model& m, int64_t n, uint64_t seed, MemorySnapshot* snap = nullptr) {
   KvCache cache = KvCache::create(m.config(), n);
   const auto tokens = random_tokens(n, m.config().vocab_size, seed);
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < n; ++i) m.forward_batch({{{tokens[size_t(i)]}, &cache}}, false);
-  return double(n) / seconds(t0);
+  const double rate = double(n) / seconds(t0);
+  take_snapshot(snap, std::string("tg") + std::to_string(n), cache);
+  return rate;
+}
+
+std::string bytes_str(int64_t bytes) {
+  return si_units(double(bytes), "B");
+}
+
+void print_memory(const ModelConfig& c, const MemorySnapshot& s, int64_t weights_bytes) {
+  std::printf("\n%s", kv_cache_summary(c, "kv cache: ").c_str());
+  if (!s.memory) {
+    std::printf("memory:   /proc/self/status is unreadable: no RSS on this system\n");
+    return;
+  }
+  const ProcessMemory& m = *s.memory;
+  std::printf("memory:   peak RSS %s; RSS after %s %s (file-backed %s, anonymous %s)\n",
+              bytes_str(m.rss_peak_bytes).c_str(), s.test.c_str(), bytes_str(m.rss_bytes).c_str(),
+              bytes_str(m.rss_file_bytes).c_str(), bytes_str(m.rss_anon_bytes).c_str());
+  const int64_t other = m.rss_bytes - weights_bytes - s.kv_cache_bytes;
+  const std::string rest = other >= 0 ? bytes_str(other) + " rest (binary, libraries, buffers)"
+                                      : std::string("no rest: some weights were never read");
+  const bool mtp = c.is_deepseek() && c.num_nextn_predict_layers > 0;
+  std::printf(
+      "          expected: weights %s (mapped, file-backed) + KV cache %s (%lld tokens x %s "
+      "x 1 sequence%s, anonymous) + %s\n",
+      bytes_str(weights_bytes).c_str(), bytes_str(s.kv_cache_bytes).c_str(),
+      (long long)s.kv_cache_tokens, bytes_str(KvCache::bytes_per_token(c)).c_str(),
+      mtp ? ", + the MTP layers" : "", rest.c_str());
 }
 
 void run_bench(const BenchArgs& a) {
@@ -79,31 +128,50 @@ void run_bench(const BenchArgs& a) {
   if (a.prompt > 0) time_prompt(*model, std::min<int64_t>(a.prompt, 16), 2);
 
   std::vector<double> pp, tg;
+  MemorySnapshot snap;  // at the end of the last test
   for (int r = 0; r < a.reps; ++r) {
-    if (a.prompt > 0) pp.push_back(time_prompt(*model, a.prompt, 10 + uint64_t(r)));
-    if (a.gen > 0) tg.push_back(time_generation(*model, a.gen, 20 + uint64_t(r)));
+    const bool last = r + 1 == a.reps;
+    if (a.prompt > 0)
+      pp.push_back(
+          time_prompt(*model, a.prompt, 10 + uint64_t(r), last && a.gen == 0 ? &snap : nullptr));
+    if (a.gen > 0)
+      tg.push_back(time_generation(*model, a.gen, 20 + uint64_t(r), last ? &snap : nullptr));
   }
   const Result p = summarise(pp), g = summarise(tg);
+  // After the snapshot: reading a GGUF's llama q/k weights unpermutes them into copies.
+  const int64_t weights_bytes = stored_model_bytes(*model);
   const double params =
       double(size_report(c, [](const WeightSpec&) { return int64_t(0); }).params_total);
   const int threads = default_threads();
   if (a.json) {
-    Json j = {{"model", a.model},          {"params", params},
-              {"threads", threads},        {"n_prompt", a.prompt},
-              {"n_gen", a.gen},            {"repetitions", a.reps}};
+    Json j = {{"model", a.model},     {"params", params}, {"threads", threads},
+              {"n_prompt", a.prompt}, {"n_gen", a.gen},   {"repetitions", a.reps}};
     if (a.prompt > 0) j["pp_tokens_per_s"] = p.mean, j["pp_stddev"] = p.stddev;
     if (a.gen > 0) j["tg_tokens_per_s"] = g.mean, j["tg_stddev"] = g.stddev;
+    j["kv_bytes_per_token"] = KvCache::bytes_per_token(c);
+    j["kv_bytes_per_token_naive"] = KvCache::naive_bytes_per_token(c);
+    j["weights_bytes"] = weights_bytes;
+    j["kv_cache_bytes"] = snap.kv_cache_bytes;
+    j["kv_cache_tokens"] = snap.kv_cache_tokens;
+    if (snap.memory) {
+      j["rss_peak_bytes"] = snap.memory->rss_peak_bytes;
+      j["rss_bytes"] = snap.memory->rss_bytes;
+      j["rss_file_bytes"] = snap.memory->rss_file_bytes;
+      j["rss_anon_bytes"] = snap.memory->rss_anon_bytes;
+    }
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
   std::printf("| model | params | threads | test | t/s |\n|---|---:|---:|---:|---:|\n");
-  const std::string name = std::string(arch_name(c.arch)) + " " + std::to_string(c.num_hidden_layers) + "L";
+  const std::string name =
+      std::string(arch_name(c.arch)) + " " + std::to_string(c.num_hidden_layers) + "L";
   if (a.prompt > 0)
-    std::printf("| %s | %.2f M | %d | pp%lld | %.2f ± %.2f |\n", name.c_str(),
-                params / 1e6, threads, (long long)a.prompt, p.mean, p.stddev);
+    std::printf("| %s | %.2f M | %d | pp%lld | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
+                threads, (long long)a.prompt, p.mean, p.stddev);
   if (a.gen > 0)
-    std::printf("| %s | %.2f M | %d | tg%lld | %.2f ± %.2f |\n", name.c_str(),
-                params / 1e6, threads, (long long)a.gen, g.mean, g.stddev);
+    std::printf("| %s | %.2f M | %d | tg%lld | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
+                threads, (long long)a.gen, g.mean, g.stddev);
+  print_memory(c, snap, weights_bytes);
 }
 
 }  // namespace
@@ -115,7 +183,8 @@ void add_bench(CLI::App& app) {
   cmd->add_option("-p,--n-prompt", args->prompt, "prompt tokens, 0 = skip (default 512)");
   cmd->add_option("-n,--n-gen", args->gen, "generated tokens, 0 = skip (default 128)");
   cmd->add_option("-r,--repetitions", args->reps, "repetitions of each test (default 5)");
-  cmd->add_flag("--json", args->json, "print a JSON object (pp_tokens_per_s, tg_tokens_per_s)");
+  cmd->add_flag("--json", args->json,
+                "print a JSON object (rates, KV bytes per token, RSS, weights and KV bytes)");
   add_threads_flag(cmd, args->threads);
   cmd->callback([args] { run_bench(*args); });
 }

@@ -1,11 +1,14 @@
 // `r1 info`: architecture and size math of a checkpoint directory, a GGUF file or a preset:
 // parameters total and active per token, weight bytes read per decoded token, KV-cache bytes per
-// token.
+// token as cached and as a naive per-head cache would need.
 #include <cstdio>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/si_units.h"
+#include "infer/kv_cache_report.h"
+#include "infer/stored_weights.h"
 #include "io/gguf_model_file.h"
 #include "io/json_file.h"
 #include "model/model.h"
@@ -43,15 +46,6 @@ std::function<int64_t(const WeightSpec&)> assumed_bytes(const ModelConfig& c, si
   };
 }
 
-std::string human(double v, const char* unit) {
-  const char* prefixes[] = {"", "K", "M", "G", "T"};
-  int i = 0;
-  while (v >= 1000.0 && i < 4) v /= 1000.0, ++i;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f %s%s", v, prefixes[i], unit);
-  return buf;
-}
-
 void print_report(const ModelConfig& c, const SizeReport& r, const std::string& source,
                   const std::string& weights, bool json) {
   if (json) {
@@ -63,7 +57,8 @@ void print_report(const ModelConfig& c, const SizeReport& r, const std::string& 
               {"params_mtp", r.params_mtp},
               {"weight_bytes", r.weight_bytes},
               {"bytes_read_per_token", r.bytes_per_token},
-              {"kv_cache_bytes_per_token", r.kv_bytes_per_token}};
+              {"kv_cache_bytes_per_token", r.kv_bytes_per_token},
+              {"kv_cache_bytes_per_token_naive", KvCache::naive_bytes_per_token(c)}};
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
@@ -82,7 +77,7 @@ void print_report(const ModelConfig& c, const SizeReport& r, const std::string& 
           (long long)c.n_routed_experts, (long long)c.num_experts_per_tok,
           (long long)c.n_shared_experts, (long long)c.first_k_dense_replace);
     std::printf("mtp layers:       %lld (%s parameters)\n", (long long)c.num_nextn_predict_layers,
-                human(double(r.params_mtp), "").c_str());
+                si_units(double(r.params_mtp), "").c_str());
   } else {
     std::printf("attention:        GQA (%lld heads, %lld kv heads, head_dim %lld)\n",
                 (long long)c.num_attention_heads, (long long)c.num_key_value_heads,
@@ -90,14 +85,12 @@ void print_report(const ModelConfig& c, const SizeReport& r, const std::string& 
   }
   std::printf("weights:          %s\n", weights.c_str());
   std::printf("parameters:       %s total, %s active per token\n",
-              human(double(r.params_total), "").c_str(),
-              human(double(r.params_active), "").c_str());
-  std::printf("weight bytes:     %s\n", human(double(r.weight_bytes), "B").c_str());
+              si_units(double(r.params_total), "").c_str(),
+              si_units(double(r.params_active), "").c_str());
+  std::printf("weight bytes:     %s\n", si_units(double(r.weight_bytes), "B").c_str());
   std::printf("read per token:   %s of weights per decoded token\n",
-              human(double(r.bytes_per_token), "B").c_str());
-  std::printf("kv cache:         %s per token (f32 %s)\n",
-              human(double(r.kv_bytes_per_token), "B").c_str(),
-              c.is_deepseek() ? "latent + rope key" : "keys + values");
+              si_units(double(r.bytes_per_token), "B").c_str());
+  std::printf("%s", kv_cache_summary(c, "kv cache:         ").c_str());
 }
 
 void run_info(const InfoArgs& a) {
@@ -132,22 +125,7 @@ void run_info(const InfoArgs& a) {
   const ModelConfig& c = model->config();
   const TensorSource& tensors = model->tensors();
   std::map<std::string, int> dtypes;
-  auto bytes_of = [&](const std::string& name) {
-    Tensor t = tensors.get(name);
-    dtypes[dtype_name(t.dtype)]++;
-    int64_t bytes = int64_t(t.nbytes());
-    if (tensors.has(name + "_scale_inv"))
-      bytes += int64_t(tensors.get(name + "_scale_inv").nbytes());
-    return bytes;
-  };
-  auto stored = [&](const WeightSpec& s) {
-    if (tensors.has(s.name)) return bytes_of(s.name);
-    // A GGUF in llama.cpp's split MLA layout stores kv_b_proj as k_b_proj and v_b_proj.
-    const size_t at = s.name.find("kv_b_proj");
-    R1_ASSERT(at != std::string::npos);
-    std::string k = s.name, v = s.name;
-    return bytes_of(k.replace(at, 9, "k_b_proj")) + bytes_of(v.replace(at, 9, "v_b_proj"));
-  };
+  auto stored = [&](const WeightSpec& s) { return stored_weight_bytes(tensors, s, &dtypes); };
   const SizeReport r = size_report(c, stored);
   std::string summary;
   for (const auto& [name, count] : dtypes)

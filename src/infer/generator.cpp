@@ -5,11 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <memory>
-#include <optional>
 
 #include "core/error.h"
-#include "infer/stop_strings.h"
 #include "io/gguf_model_file.h"
 #include "io/json_file.h"
 #include "tokenizer/gguf_vocab.h"
@@ -24,103 +21,73 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// One sample's decoding state.
-struct Sample {
-  Sampler sampler;
-  std::optional<StreamingDecoder> decoder;
-  StopStringMatcher stops;
-  KvCache cache;
-  Completion out;
-  bool done = false;
-};
-
 }  // namespace
+
+void validate_request(const GenerationRequest& r, const Tokenizer* tokenizer) {
+  if (r.prompt.empty()) throw UsageError("the prompt is empty");
+  if (r.n < 1 || r.n > 1024) throw UsageError("n must be in [1, 1024], got " + std::to_string(r.n));
+  if (r.max_tokens < 1) throw UsageError("max_tokens must be >= 1");
+  if (!tokenizer && !r.stop_strings.empty())
+    throw UsageError("stop strings need the model's tokenizer (tokenizer.json)");
+  r.sampling.validate();
+}
 
 Generator::Generator(const Model& model, const Tokenizer* tokenizer, std::vector<int32_t> stop_ids)
     : model_(model), tokenizer_(tokenizer), stop_ids_(std::move(stop_ids)) {}
 
 std::vector<Completion> Generator::generate(const GenerationRequest& r, const TextCallback& on_text,
                                             GenerationStats* stats) const {
-  if (r.prompt.empty()) throw UsageError("the prompt is empty");
-  if (r.n < 1 || r.n > 1024) throw UsageError("n must be in [1, 1024], got " + std::to_string(r.n));
-  if (r.max_tokens < 1) throw UsageError("max_tokens must be >= 1");
-  if (!tokenizer_ && !r.stop_strings.empty())
-    throw UsageError("stop strings need the model's tokenizer (tokenizer.json)");
-  r.sampling.validate();
+  validate_request(r, tokenizer_);
   const int64_t V = model_.config().vocab_size;
+  // Every sample's cache holds exactly what it can need: the prompt and max_tokens - 1 fed
+  // tokens (the last sampled one is never fed).
   const int64_t P = int64_t(r.prompt.size()), capacity = P + r.max_tokens;
   std::vector<int32_t> stop_ids = stop_ids_;
   stop_ids.insert(stop_ids.end(), r.stop_tokens.begin(), r.stop_tokens.end());
-  auto is_stop = [&](int32_t id) {
-    return std::find(stop_ids.begin(), stop_ids.end(), id) != stop_ids.end();
-  };
 
-  std::vector<std::unique_ptr<Sample>> samples;
+  std::vector<SampleStream> samples;
+  std::vector<KvCache> caches;
+  samples.reserve(size_t(r.n));
   for (int i = 0; i < r.n; ++i) {
     SamplingParams p = r.sampling;
     p.seed = r.sampling.seed + uint64_t(i);
-    samples.push_back(std::unique_ptr<Sample>(
-        new Sample{Sampler(p),
-                   tokenizer_ ? std::optional(StreamingDecoder(*tokenizer_, true)) : std::nullopt,
-                   StopStringMatcher(r.stop_strings), KvCache::create(model_.config(), capacity),
-                   {}, false}));
-    samples.back()->sampler.observe(r.prompt);
+    samples.emplace_back(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens);
+    samples.back().observe_prompt(r.prompt);
+    caches.push_back(KvCache::create(model_.config(), capacity));
   }
 
   const auto t0 = Clock::now();
-  Tensor logits = model_.forward_batch({{r.prompt, &samples[0]->cache}}, false);  // [1, V]
-  for (int i = 1; i < r.n; ++i) samples[size_t(i)]->cache.copy_prefix_from(samples[0]->cache, P);
+  Tensor logits = model_.forward_batch({{r.prompt, &caches[0]}}, false);  // [1, V]
+  for (int i = 1; i < r.n; ++i) caches[size_t(i)].copy_prefix_from(caches[0], P);
   const double prefill_s = seconds_since(t0);
   const auto t1 = Clock::now();
 
-  // Appends a sampled token; returns true when the sample is finished.
-  auto accept = [&](int i, int32_t id) {
-    Sample& s = *samples[size_t(i)];
-    s.out.tokens.push_back(id);
-    const bool stop_token = is_stop(id);
-    std::string piece = stop_token || !s.decoder ? "" : s.decoder->push(id);
-    std::string shown = s.stops.push(piece);
-    if (stop_token || s.stops.stopped()) {
-      s.out.finish_reason = "stop";
-    } else if (int64_t(s.out.tokens.size()) >= r.max_tokens) {
-      s.out.finish_reason = "length";
-    }
-    if (!s.out.finish_reason.empty()) {
-      if (!s.stops.stopped() && s.decoder) shown += s.stops.push(s.decoder->flush());
-      shown += s.stops.flush();
-      s.out.text = s.stops.text();
-      s.done = true;
-    }
-    if (on_text && !shown.empty()) on_text(i, shown);
+  auto show = [&](int i, const std::string& text) {
+    if (on_text && !text.empty()) on_text(i, text);
   };
-
-  // Ids past the tokenizer's vocabulary (padding rows of the embedding) are never sampled.
-  const int64_t sampleable = tokenizer_ ? std::min(V, tokenizer_->vocab_size()) : V;
+  const int64_t sampleable = sampleable_ids(V, tokenizer_);
   for (int i = 0; i < r.n; ++i) {
     std::vector<float> row(logits.f32(), logits.f32() + V);
-    accept(i, samples[size_t(i)]->sampler.sample(row.data(), sampleable));
+    show(i, samples[size_t(i)].sample(row.data(), sampleable));
   }
   int64_t generated = r.n;
   for (;;) {
     std::vector<int> active;
     std::vector<Model::SequenceStep> steps;
     for (int i = 0; i < r.n; ++i) {
-      Sample& s = *samples[size_t(i)];
-      if (s.done) continue;
+      if (samples[size_t(i)].done()) continue;
       active.push_back(i);
-      steps.push_back({{s.out.tokens.back()}, &s.cache});
+      steps.push_back({{samples[size_t(i)].last_token()}, &caches[size_t(i)]});
     }
     if (active.empty()) break;
     logits = model_.forward_batch(steps, false);  // [active, V]
-    for (size_t a = 0; a < active.size(); ++a) {
-      Sample& s = *samples[size_t(active[a])];
-      accept(active[a], s.sampler.sample(logits.f32() + int64_t(a) * V, sampleable));
-    }
+    for (size_t a = 0; a < active.size(); ++a)
+      show(active[a], samples[size_t(active[a])].sample(logits.f32() + int64_t(a) * V, sampleable));
     generated += int64_t(active.size());
   }
   if (stats) *stats = {P, generated, prefill_s, seconds_since(t1)};
   std::vector<Completion> out;
-  for (auto& s : samples) out.push_back(std::move(s->out));
+  for (auto& s : samples) out.push_back(s.take());
   return out;
 }
 

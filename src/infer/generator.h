@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "infer/sample_stream.h"
 #include "infer/sampler.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
@@ -23,12 +24,6 @@ struct GenerationRequest {
   std::vector<int32_t> stop_tokens;       // in addition to the model's end-of-sequence ids
 };
 
-struct Completion {
-  std::vector<int32_t> tokens;  // generated ids, a final stop token included
-  std::string text;             // decoded without special tokens, cut before a stop string
-  std::string finish_reason;    // "stop" (stop token or string) or "length"
-};
-
 struct GenerationStats {
   int64_t prompt_tokens = 0, generated_tokens = 0;
   double prefill_seconds = 0, decode_seconds = 0;
@@ -36,6 +31,10 @@ struct GenerationStats {
 
 // Called with (sample index, new text) as soon as text is safe to show.
 using TextCallback = std::function<void(int, const std::string&)>;
+
+// UsageError for an empty prompt, n outside [1, 1024], max_tokens < 1, stop strings without a
+// tokenizer or invalid sampling parameters.
+void validate_request(const GenerationRequest& request, const Tokenizer* tokenizer);
 
 class Generator {
  public:

@@ -24,11 +24,23 @@ struct KvCache {
 
   // Preallocates `capacity` tokens for every main layer and every MTP layer.
   static KvCache create(const ModelConfig& c, int64_t capacity);
-  static int64_t bytes_per_token(const ModelConfig& c);  // main layers only
+  // f32 bytes this cache stores per token, main layers only.
+  static int64_t bytes_per_token(const ModelConfig& c);
+  // f32 bytes per token of a naive cache of the same model, main layers only: MLA models as
+  // Hugging Face transformers caches them, full per-head keys and values
+  // (num_heads x (qk_nope + qk_rope + v_head_dim) per layer); GQA models the same as ours.
+  static int64_t naive_bytes_per_token(const ModelConfig& c);
+
+  // Bytes allocated: capacity tokens of every layer, MTP layers included.
+  int64_t allocated_bytes() const;
 
   // Copies the first n tokens of every layer from src (same model and at least n capacity)
   // and sets length to n: a shared prompt is computed once and then forked.
   void copy_prefix_from(const KvCache& src, int64_t n);
+  // Forgets every token from position n on (n <= length): the next token is written at n.
+  void truncate(int64_t n);
+  // Grows the capacity to at least `tokens`, keeping what is written; never shrinks.
+  void reserve(int64_t tokens);
 };
 
 }  // namespace r1
