@@ -42,6 +42,33 @@ struct ActGroup {
   uint8_t q[8][kGroupTokens][4];
 };
 
+// One token's block of 32 values: d into a.d[i], values + 128 into lane i of a.q (rounded to
+// nearest even, as quantize_activations does).
+inline void quantize_lane(const float* x, ActGroup& a, int i) {
+  __m256 v[4], amax = _mm256_setzero_ps();
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_loadu_ps(x + 8 * k);
+    amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign_bit, v[k]));
+  }
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  const float d = _mm_cvtss_f32(m) / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
+  a.d[i] = d;
+  const __m256 scale = _mm256_set1_ps(id);
+  __m256i q[4];
+  for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], scale));
+  // int32 -> int8 (saturation never triggers: |q| <= 127), restoring element order.
+  const __m256i q16a = _mm256_packs_epi32(q[0], q[1]), q16b = _mm256_packs_epi32(q[2], q[3]);
+  __m256i q8 = _mm256_packs_epi16(q16a, q16b);
+  q8 = _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  alignas(32) uint8_t bytes[32];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(bytes),
+                     _mm256_xor_si256(q8, _mm256_set1_epi8(char(0x80))));
+  for (int g = 0; g < 8; ++g) std::memcpy(a.q[g][i], bytes + 4 * g, 4);
+}
+
 // x: [T, in] -> [ceil(T / 8), in / 32] groups; padding tokens are zeros (d = 0).
 void quantize_groups(const float* x, int64_t T, int64_t in, std::vector<ActGroup>& out) {
   const int64_t nb = in / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
@@ -51,14 +78,11 @@ void quantize_groups(const float* x, int64_t T, int64_t in, std::vector<ActGroup
       ActGroup& a = out[size_t(g * nb + b)];
       for (int i = 0; i < kGroupTokens; ++i) {
         const int64_t t = g * kGroupTokens + i;
-        float amax = 0.0f;
-        if (t < T)
-          for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[t * in + b * 32 + j]));
-        const float d = amax / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
-        a.d[i] = d;
-        for (int j = 0; j < 32; ++j) {
-          const int q = t < T ? int(std::nearbyint(x[t * in + b * 32 + j] * id)) : 0;
-          a.q[j / 4][i][j % 4] = uint8_t(q + 128);
+        if (t < T) {
+          quantize_lane(x + t * in + b * 32, a, i);
+        } else {
+          a.d[i] = 0.0f;
+          for (int k = 0; k < 8; ++k) std::memset(a.q[k][i], 0x80, 4);
         }
       }
     }
