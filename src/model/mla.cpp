@@ -166,18 +166,21 @@ void absorb_output(const MlaDims& d, const MlaWeights& w, const float* out_laten
   });
 }
 
+constexpr int64_t kAbsorbInPlaceMaxRows = 32;
+
 // Absorbed path over the latent caches: scores = (q_nope W_uk) . latent + q_pe . k_pe,
 // output = (p . latent) W_uv^T. The projections run on all N rows at once, attention per span.
 void attend_absorbed(const ModelConfig& c, const MlaWeights& w, float scale, const float* q,
                      int64_t N, const SeqSpans& spans, int64_t layer, float* attn) {
   const MlaDims d(c);
-  // f32 kv_b is used in place by sgemm; other weights are read as stored for a few tokens and
-  // turned into f32 kv_b (dequantised, or rebuilt from k_b/v_b) for many.
+  // f32 kv_b is used in place by sgemm; other weights are read as stored for up to a batch of
+  // decode rows (16 samples of one prompt) and turned into f32 kv_b (dequantised, or rebuilt
+  // from k_b/v_b) for more, where sgemm repays writing the f32 copy.
   thread_local std::vector<float> dequantised;
   const float* kvb_f32 = nullptr;
   if (w.kv_b_proj.weight.defined() && w.kv_b_proj.weight.w.dtype == DType::F32) {
     kvb_f32 = w.kv_b_proj.weight.w.f32();
-  } else if (N > kGemvMaxTokens) {
+  } else if (N > kAbsorbInPlaceMaxRows) {
     dequantised.resize(size_t(d.H * (d.nope + d.vd) * d.lora));
     kv_b_f32(d, w, dequantised.data());
     kvb_f32 = dequantised.data();

@@ -22,7 +22,8 @@ TEST(BatchForward, MatchesSequentialRuns) {
     ASSERT_EQ(test::run_r1(std::string("init --preset ") + preset + " --out " + dir).exit_code, 0);
     auto model = Model::load(dir);
     const int64_t V = model->config().vocab_size;
-    const std::vector<std::vector<int32_t>> prompts = {{1, 2, 3, 4, 5}, {7}, {9, 8, 7}};
+    // Six sequences: decode passes have more rows than the GEMV kernels take (kGemvMaxTokens).
+    const std::vector<std::vector<int32_t>> prompts = {{1, 2, 3, 4, 5}, {7}, {9, 8, 7}, {3}, {4, 4}, {6}};
     // Alone: prefill, then two decode steps each.
     std::vector<KvCache> alone, batched;
     std::vector<std::vector<float>> want;  // per sequence: last-token logits of each pass
