@@ -15,8 +15,13 @@ void quantize_activations(const float* x, int64_t ldx, int64_t T, int64_t in,
     float amax = 0.0f;
     for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[j]));
     const float d = amax / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
-    out[size_t(i)].d = d;
-    for (int j = 0; j < 32; ++j) out[size_t(i)].qs[j] = int8_t(std::nearbyint(v[j] * id));
+    ActBlock& a = out[size_t(i)];
+    a.d = d;
+    a.sum = 0;
+    for (int j = 0; j < 32; ++j) {
+      a.qs[j] = int8_t(std::nearbyint(v[j] * id));
+      a.sum += a.qs[j];
+    }
   }
 }
 

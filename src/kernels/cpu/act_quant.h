@@ -7,9 +7,11 @@
 
 namespace r1 {
 
-// x[j] ~= qs[j] * d for the 32 values of one block.
+// x[j] ~= qs[j] * d for the 32 values of one block; sum = sum of qs (the VNNI kernels fold
+// an unsigned offset of the weights back out with it).
 struct ActBlock {
   float d;
+  int32_t sum;
   int8_t qs[32];
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
@@ -69,23 +70,43 @@ float fp8_tail(uint8_t v) { return fp8_e4m3_to_f32(v) / 256.0f; }
 
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
 
-// One weight row against T tokens: per block the row's |w| is shared by the tokens and each
-// token's 32 products are one vpdpbusd (|w| unsigned x a with w's sign); two accumulators per
-// token hide the FMA latency.
+// The weight block as unsigned bytes u and the offset: w = u - offset (q8_0: w + 128, q4_0:
+// the nibbles as stored, offset 8).
+template <typename Block>
+inline __m256i unsigned_values(const Block& b) {
+  if constexpr (std::is_same_v<Block, block_q4_0>) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed),
+                            _mm256_set1_epi8(0x0f));
+  } else {
+    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
+                            _mm256_set1_epi8(char(0x80)));
+  }
+}
+
+template <typename Block>
+constexpr int32_t weight_offset() {
+  return std::is_same_v<Block, block_q4_0> ? 8 : 128;
+}
+
+// One weight row against T tokens: per block, each token's 32 products are one vpdpbusd of the
+// weights made unsigned (u = w + offset) with the signed activations, started at
+// -offset * sum(a) so the lanes add up to w . a; two accumulators per token hide the FMA
+// latency.
 template <typename Block, int T>
 void row_blocks(const Block* w, const ActBlock* a, int64_t nb, float* y, int64_t ldy) {
   __m256 acc[2][T];
   for (int u = 0; u < 2; ++u)
     for (int t = 0; t < T; ++t) acc[u][t] = _mm256_setzero_ps();
   auto block = [&](int64_t b, int u) {
-    const __m256i wv = block_values(w[b]);
-    const __m256i wabs = _mm256_abs_epi8(wv);
+    const __m256i wu = unsigned_values(w[b]);
     const __m256 wd = _mm256_set1_ps(_cvtsh_ss(w[b].d));
     for (int t = 0; t < T; ++t) {
       const ActBlock& ab = a[t * nb + b];
-      const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ab.qs));
-      const __m256i dot =
-          _mm256_dpbusd_epi32(_mm256_setzero_si256(), wabs, _mm256_sign_epi8(av, wv));
+      const __m256i start =
+          _mm256_zextsi128_si256(_mm_cvtsi32_si128(-weight_offset<Block>() * ab.sum));
+      const __m256i dot = _mm256_dpbusd_epi32(
+          start, wu, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ab.qs)));
       acc[u][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(wd, _mm256_set1_ps(ab.d)),
                                   acc[u][t]);
     }
