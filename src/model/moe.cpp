@@ -5,7 +5,9 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/thread_pool.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/gemv.h"
 #include "kernels/cpu/linear.h"
 #include "model/mlp.h"
 
@@ -88,23 +90,21 @@ Routing moe_route(const ModelConfig& c, const MoeWeights& w, const float* x, int
   return r;
 }
 
-void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* x, int64_t T, float* y) {
-  const int64_t E = c.n_routed_experts, K = c.num_experts_per_tok, D = c.hidden_size;
-  const Routing r = moe_route(c, w, x, T);
-  std::vector<std::vector<int64_t>> slots(static_cast<size_t>(E));  // per expert: indices t*K+k
-  for (int64_t i = 0; i < T * K; ++i) slots[size_t(r.experts[size_t(i)])].push_back(i);
+namespace {
 
-  std::fill(y, y + T * D, 0.0f);
+// Decode: few tokens, each expert's products split over the pool one after another.
+void experts_one_by_one(const MoeWeights& w, const Routing& r, const float* x, int64_t K,
+                        int64_t D, const std::vector<std::vector<int64_t>>& slots, float* y) {
   std::vector<float> in, out;
-  for (int64_t e = 0; e < E; ++e) {
-    const auto& s = slots[size_t(e)];
+  for (size_t e = 0; e < slots.size(); ++e) {
+    const auto& s = slots[e];
     if (s.empty()) continue;
     const int64_t n = int64_t(s.size());
     in.resize(size_t(n * D));
     out.resize(size_t(n * D));
     for (int64_t j = 0; j < n; ++j)  // gather: [n, D]
       std::copy(x + (s[size_t(j)] / K) * D, x + (s[size_t(j)] / K + 1) * D, in.data() + j * D);
-    mlp_forward(w.experts[size_t(e)], in.data(), n, out.data());
+    mlp_forward(w.experts[e], in.data(), n, out.data());
     for (int64_t j = 0; j < n; ++j) {  // scatter-add with the gate weight
       const float g = r.weights[size_t(s[size_t(j)])];
       float* yr = y + (s[size_t(j)] / K) * D;
@@ -112,8 +112,61 @@ void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* x, int6
       for (int64_t d = 0; d < D; ++d) yr[d] += g * o[d];
     }
   }
+}
+
+// Prefill: one pool task per expert (largest first), each running its whole MLP on the
+// calling thread over its gathered tokens: two barriers per layer instead of three per expert.
+void experts_in_parallel(const MoeWeights& w, const Routing& r, const float* x, int64_t T,
+                         int64_t K, int64_t D, const std::vector<std::vector<int64_t>>& slots,
+                         float* y) {
+  std::vector<int64_t> order, first(slots.size() + 1, 0);  // packed rows per expert
+  for (size_t e = 0; e < slots.size(); ++e) {
+    first[e + 1] = first[e] + int64_t(slots[e].size());
+    if (!slots[e].empty()) order.push_back(int64_t(e));
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return slots[size_t(a)].size() > slots[size_t(b)].size(); });
+  std::vector<float> in(size_t(T * K * D)), out(size_t(T * K * D));  // [T * K, D] by expert
+  std::vector<int64_t> row_of(size_t(T * K));                          // slot t*K+k -> packed row
+  for (size_t e = 0; e < slots.size(); ++e)
+    for (size_t j = 0; j < slots[e].size(); ++j) {
+      const int64_t row = first[e] + int64_t(j), slot = slots[e][j];
+      row_of[size_t(slot)] = row;
+      std::copy(x + (slot / K) * D, x + (slot / K + 1) * D, in.data() + row * D);
+    }
+  ThreadPool& pool = default_thread_pool();
+  pool.run(int64_t(order.size()), [&](int64_t i) {
+    const size_t e = size_t(order[size_t(i)]);
+    const int64_t row = first[e], n = first[e + 1] - first[e];
+    mlp_forward(w.experts[e], in.data() + row * D, n, out.data() + row * D, Threads::Caller);
+  });
+  pool.parallel_for(T, 1, [&](int64_t t0, int64_t t1) {  // y[t] = sum_k g_k out[row(t, k)]
+    for (int64_t t = t0; t < t1; ++t)
+      for (int64_t k = 0; k < K; ++k) {
+        const float g = r.weights[size_t(t * K + k)];
+        const float* o = out.data() + row_of[size_t(t * K + k)] * D;
+        float* yt = y + t * D;
+        for (int64_t d = 0; d < D; ++d) yt[d] += g * o[d];
+      }
+  });
+}
+
+}  // namespace
+
+void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* x, int64_t T, float* y) {
+  const int64_t E = c.n_routed_experts, K = c.num_experts_per_tok, D = c.hidden_size;
+  const Routing r = moe_route(c, w, x, T);
+  std::vector<std::vector<int64_t>> slots(static_cast<size_t>(E));  // per expert: indices t*K+k
+  for (int64_t i = 0; i < T * K; ++i) slots[size_t(r.experts[size_t(i)])].push_back(i);
+
+  std::fill(y, y + T * D, 0.0f);
+  if (T > kGemvMaxTokens && default_thread_pool().threads() > 1) {
+    experts_in_parallel(w, r, x, T, K, D, slots, y);
+  } else {
+    experts_one_by_one(w, r, x, K, D, slots, y);
+  }
   if (w.has_shared) {
-    out.resize(size_t(T * D));
+    std::vector<float> out(size_t(T * D));
     mlp_forward(w.shared, x, T, out.data());
     add_inplace(y, out.data(), T * D);
   }

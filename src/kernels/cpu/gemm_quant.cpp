@@ -295,7 +295,7 @@ void rows_range(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t r
 #endif
 }  // namespace
 
-void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y) {
+void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y, bool use_pool) {
   const int64_t in = W.cols(), out = W.rows();
   R1_ASSERT_MSG(W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0,
                 "gemm_quant: weights must be q8_0 or q4_0");
@@ -324,7 +324,7 @@ void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y) {
     }
   };
 #endif
-  if (out * in * T < (int64_t(1) << 16)) return rows(0, out);
+  if (!use_pool || out * in * T < (int64_t(1) << 16)) return rows(0, out);
   default_thread_pool().parallel_for(out, kTileRows, rows);
 }
 

@@ -11,6 +11,7 @@
 namespace r1 {
 
 // x: [T, in], W: [out, in] in Q8_0 or Q4_0 (in a multiple of 32), y: [T, out] (overwritten).
-void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y);
+// use_pool false: on the calling thread only.
+void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y, bool use_pool = true);
 
 }  // namespace r1

@@ -48,14 +48,24 @@ int64_t panel_rows(int64_t cols) {
 }
 }  // namespace
 
-void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y) {
+void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y,
+            Threads threads) {
   const int64_t out = W.rows(), in = W.cols();
+  const bool pool = threads == Threads::Pool;
   if (T <= kGemvMaxTokens) {
-    gemv(x, T, W, y);
+    if (pool) {
+      gemv(x, T, W, y);
+    } else {
+      gemv_rows(x, in, T, W, 0, out, y, out);
+    }
   } else if (W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0) {
-    gemm_quant(x, T, W, y);
+    gemm_quant(x, T, W, y, pool);
   } else if (W.w.dtype == DType::F32) {
-    gemm_f32(x, W.w.f32(), y, T, out, in, true);
+    if (pool) {
+      gemm_f32(x, W.w.f32(), y, T, out, in, true);
+    } else {
+      gemm_f32_serial(x, in, W.w.f32(), in, y, out, T, out, in, true);
+    }
   } else {
     // Each task dequantises its row panel into its own buffer and multiplies it serially.
     const int64_t step = panel_rows(in);
@@ -68,8 +78,8 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
       // y[:, r0:r1] = x @ panel^T, written with leading dimension `out`.
       gemm_f32_serial(x, in, panel.data(), in, y + r0, out, T, r1 - r0, in, true);
     };
-    if (panels == 1) {
-      panel_product(0);
+    if (panels == 1 || !pool) {
+      for (int64_t p = 0; p < panels; ++p) panel_product(p);
     } else {
       default_thread_pool().run(panels, panel_product);
     }

@@ -7,8 +7,13 @@
 
 namespace r1 {
 
+// Who runs a product: the default thread pool, or only the calling thread (for callers that
+// run independent products in parallel themselves, such as the MoE experts of a prompt).
+enum class Threads { Pool, Caller };
+
 // x: [T, in], W: [out, in], bias: [out] or nullptr, y: [T, out].
-void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y);
+void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y,
+            Threads threads = Threads::Pool);
 
 // Plain f32 GEMM: C[M, N] = A[M, K] * op(B) (+ beta C), row-major, B given as [N, K] when
 // b_transposed else [K, N]; the N columns split over the default thread pool.
