@@ -1,12 +1,13 @@
 // attention_causal_backward (MHA, GQA, MQA, offset queries, strided q/k/v) against double finite
 // differences of a scalar attention, PyTorch autograd, and accumulation into existing gradients.
+#include "kernels/cpu/attention_backward.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "grad_test_util.h"
 #include "kernels/cpu/attention.h"
-#include "kernels/cpu/attention_backward.h"
 
 namespace r1 {
 namespace {
@@ -73,13 +74,19 @@ void check_finite_differences(const AttentionShape& s, float scale, int64_t prob
 
   const AttentionGrads g = run_backward(q, k, v, dout, s, scale);
   const double eq = test::finite_difference_error(
-      [&](const std::vector<double>& x) { return test::dot(attention_ref(x, kd, vd, s, scale), dout); },
+      [&](const std::vector<double>& x) {
+        return test::dot(attention_ref(x, kd, vd, s, scale), dout);
+      },
       qd, g.dq, test::sample_indices(int64_t(q.size()), probes, 5));
   const double ek = test::finite_difference_error(
-      [&](const std::vector<double>& x) { return test::dot(attention_ref(qd, x, vd, s, scale), dout); },
+      [&](const std::vector<double>& x) {
+        return test::dot(attention_ref(qd, x, vd, s, scale), dout);
+      },
       kd, g.dk, test::sample_indices(int64_t(k.size()), probes, 6));
   const double ev = test::finite_difference_error(
-      [&](const std::vector<double>& x) { return test::dot(attention_ref(qd, kd, x, s, scale), dout); },
+      [&](const std::vector<double>& x) {
+        return test::dot(attention_ref(qd, kd, x, s, scale), dout);
+      },
       vd, g.dv, test::sample_indices(int64_t(v.size()), probes, 7));
   EXPECT_LE(eq, test::kFiniteDiffRtol) << "dq";
   EXPECT_LE(ek, test::kFiniteDiffRtol) << "dk";
@@ -135,8 +142,8 @@ TEST(AttentionBackward, AddsToGradientsWithoutTouchingPadding) {
     AttentionGrads g0{random_floats(q.size(), 16), random_floats(k.size(), 17),
                       random_floats(v.size(), 18)};
     AttentionGrads g1 = g0;
-    attention_causal_backward(q.data(), k.data(), v.data(), dout.data(), g1.dq.data(),
-                              g1.dk.data(), g1.dv.data(), s, 0.5f);
+    attention_causal_backward(q.data(), k.data(), v.data(), dout.data(), g1.dq.data(), g1.dk.data(),
+                              g1.dv.data(), s, 0.5f);
     for (size_t i = 0; i < q.size(); ++i) EXPECT_NEAR(g1.dq[i], g0.dq[i] + g.dq[i], 1e-5);
     for (size_t i = 0; i < k.size(); ++i) EXPECT_NEAR(g1.dk[i], g0.dk[i] + g.dk[i], 1e-5);
     for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(g1.dv[i], g0.dv[i] + g.dv[i], 1e-5);
@@ -182,16 +189,17 @@ TEST_P(AttentionBackwardTorch, MatchesPyTorch) {
   const auto k = with_stride(c.f32("k"), s.S, s.Hk * s.dk, s.k_stride);
   const auto v = with_stride(c.f32("v"), s.S, s.Hk * s.dv, s.v_stride);
   const AttentionGrads g = run_backward(q, k, v, c.f32("dout"), s, scale);
-  EXPECT_LE(test::max_relative_error(without_stride(g.dq, s.T, s.H * s.dk, s.q_stride), c.f32("dq")),
-            test::kTorchRtol);
-  EXPECT_LE(test::max_relative_error(without_stride(g.dk, s.S, s.Hk * s.dk, s.k_stride), c.f32("dk")),
-            test::kTorchRtol);
-  EXPECT_LE(test::max_relative_error(without_stride(g.dv, s.S, s.Hk * s.dv, s.v_stride), c.f32("dv")),
-            test::kTorchRtol);
+  test::expect_close(c.name + " dq", without_stride(g.dq, s.T, s.H * s.dk, s.q_stride), c.f32("dq"),
+                     test::kTorchRtol);
+  test::expect_close(c.name + " dk", without_stride(g.dk, s.S, s.Hk * s.dk, s.k_stride),
+                     c.f32("dk"), test::kTorchRtol);
+  test::expect_close(c.name + " dv", without_stride(g.dv, s.S, s.Hk * s.dv, s.v_stride),
+                     c.f32("dv"), test::kTorchRtol);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, AttentionBackwardTorch,
-                         ::testing::Values("attention_mha", "attention_gqa_offset", "attention_mqa"));
+                         ::testing::Values("attention_mha", "attention_gqa_offset",
+                                           "attention_mqa"));
 
 }  // namespace
 }  // namespace r1

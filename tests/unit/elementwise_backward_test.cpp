@@ -1,12 +1,13 @@
 // RMSNorm, SwiGLU (silu_mul) and softmax backward against double finite differences of scalar
 // references (which are first checked against the f32 forward kernels) and PyTorch autograd.
+#include "kernels/cpu/elementwise_backward.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "grad_test_util.h"
 #include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/elementwise_backward.h"
 
 namespace r1 {
 namespace {
@@ -37,7 +38,8 @@ std::vector<double> softmax_ref(const std::vector<double>& x, int64_t rows, int6
     double mx = -INFINITY, sum = 0.0;
     for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[size_t(r * n + i)]);
     for (int64_t i = 0; i < n; ++i) sum += std::exp(x[size_t(r * n + i)] - mx);
-    for (int64_t i = 0; i < n; ++i) y[size_t(r * n + i)] = std::exp(x[size_t(r * n + i)] - mx) / sum;
+    for (int64_t i = 0; i < n; ++i)
+      y[size_t(r * n + i)] = std::exp(x[size_t(r * n + i)] - mx) / sum;
   }
   return y;
 }
@@ -59,16 +61,18 @@ void check_rmsnorm_finite_differences(int64_t T, int64_t D, int64_t probes) {
   std::vector<float> dx(x.size()), dw(w.size());
   rmsnorm_backward(x.data(), w.data(), dy.data(), dx.data(), dw.data(), T, D, eps);
   const double ex = test::finite_difference_error(
-      [&](const std::vector<double>& v) { return test::dot(rmsnorm_ref(v, wd, T, D, eps), dy); }, xd,
-      dx, test::sample_indices(T * D, probes, 4));
+      [&](const std::vector<double>& v) { return test::dot(rmsnorm_ref(v, wd, T, D, eps), dy); },
+      xd, dx, test::sample_indices(T * D, probes, 4));
   const double ew = test::finite_difference_error(
-      [&](const std::vector<double>& v) { return test::dot(rmsnorm_ref(xd, v, T, D, eps), dy); }, wd,
-      dw, test::sample_indices(D, probes, 5));
+      [&](const std::vector<double>& v) { return test::dot(rmsnorm_ref(xd, v, T, D, eps), dy); },
+      wd, dw, test::sample_indices(D, probes, 5));
   EXPECT_LE(ex, test::kFiniteDiffRtol) << "dx, T=" << T << " D=" << D;
   EXPECT_LE(ew, test::kFiniteDiffRtol) << "dw, T=" << T << " D=" << D;
 }
 
-TEST(RmsnormBackward, MatchesFiniteDifferences) { check_rmsnorm_finite_differences(3, 8, 1000); }
+TEST(RmsnormBackward, MatchesFiniteDifferences) {
+  check_rmsnorm_finite_differences(3, 8, 1000);
+}
 
 TEST(RmsnormBackward, ThreadedSizeMatchesFiniteDifferences) {
   check_rmsnorm_finite_differences(40, 1000, 40);  // T * D above the threading threshold
@@ -81,8 +85,8 @@ TEST(RmsnormBackward, MatchesPyTorch) {
   const auto x = c.f32("x"), w = c.f32("w"), dy = c.f32("dy");
   std::vector<float> dx(x.size()), dw(w.size());
   rmsnorm_backward(x.data(), w.data(), dy.data(), dx.data(), dw.data(), T, D, eps);
-  EXPECT_LE(test::max_relative_error(dx, c.f32("dx")), test::kTorchRtol);
-  EXPECT_LE(test::max_relative_error(dw, c.f32("dw")), test::kTorchRtol);
+  test::expect_close(c.name + " dx", dx, c.f32("dx"), test::kTorchRtol);
+  test::expect_close(c.name + " dw", dw, c.f32("dw"), test::kTorchRtol);
 }
 
 TEST(RmsnormBackward, AddsToGradients) {
@@ -110,7 +114,8 @@ TEST(SiluMulBackward, MatchesFiniteDifferences) {
   std::vector<float> dgate(static_cast<size_t>(n)), dup(static_cast<size_t>(n));
   silu_mul_backward(gate.data(), up.data(), dout.data(), dgate.data(), dup.data(), n);
   const double eg = test::finite_difference_error(
-      [&](const std::vector<double>& v) { return test::dot(silu_mul_ref(v, ud), dout); }, gd, dgate);
+      [&](const std::vector<double>& v) { return test::dot(silu_mul_ref(v, ud), dout); }, gd,
+      dgate);
   const double eu = test::finite_difference_error(
       [&](const std::vector<double>& v) { return test::dot(silu_mul_ref(gd, v), dout); }, ud, dup);
   EXPECT_LE(eg, test::kFiniteDiffRtol);
@@ -123,8 +128,8 @@ TEST(SiluMulBackward, MatchesPyTorchAndAdds) {
   const auto gate = c.f32("gate"), up = c.f32("up"), dout = c.f32("dout");
   std::vector<float> dgate(static_cast<size_t>(n)), dup(static_cast<size_t>(n));
   silu_mul_backward(gate.data(), up.data(), dout.data(), dgate.data(), dup.data(), n);
-  EXPECT_LE(test::max_relative_error(dgate, c.f32("dgate")), test::kTorchRtol);
-  EXPECT_LE(test::max_relative_error(dup, c.f32("dup")), test::kTorchRtol);
+  test::expect_close(c.name + " dgate", dgate, c.f32("dgate"), test::kTorchRtol);
+  test::expect_close(c.name + " dup", dup, c.f32("dup"), test::kTorchRtol);
 
   std::vector<float> dgate2 = dgate, dup2 = dup;
   silu_mul_backward(gate.data(), up.data(), dout.data(), dgate2.data(), dup2.data(), n);
@@ -136,7 +141,8 @@ TEST(SiluMulBackward, MatchesPyTorchAndAdds) {
 
 TEST(SoftmaxBackward, MatchesFiniteDifferences) {
   const int64_t rows = 4, n = 7;
-  const auto x = random_floats(size_t(rows * n), 14, 2.0f), dy = random_floats(size_t(rows * n), 15);
+  const auto x = random_floats(size_t(rows * n), 14, 2.0f),
+             dy = random_floats(size_t(rows * n), 15);
   std::vector<float> y = x;
   for (int64_t r = 0; r < rows; ++r) softmax_inplace(y.data() + r * n, n);
   const auto xd = test::to_double(x);
@@ -157,7 +163,7 @@ TEST(SoftmaxBackward, MatchesPyTorchAndAdds) {
   const auto dy = c.f32("dy");
   std::vector<float> dx(y.size());
   softmax_backward(y.data(), dy.data(), dx.data(), rows, n);
-  EXPECT_LE(test::max_relative_error(dx, c.f32("dx")), test::kTorchRtol);
+  test::expect_close(c.name + " dx", dx, c.f32("dx"), test::kTorchRtol);
 
   std::vector<float> dx2 = dx;
   softmax_backward(y.data(), dy.data(), dx2.data(), rows, n);

@@ -1,9 +1,10 @@
 // embedding_backward: repeated tokens add up, existing gradients are added to, PyTorch agrees,
 // and the threaded column split matches a serial sum.
+#include "kernels/cpu/embedding_backward.h"
+
 #include <gtest/gtest.h>
 
 #include "grad_test_util.h"
-#include "kernels/cpu/embedding_backward.h"
 
 namespace r1 {
 namespace {
@@ -24,7 +25,7 @@ TEST(EmbeddingBackward, MatchesPyTorch) {
   const auto dx = c.f32("dx");
   std::vector<float> dE(static_cast<size_t>(V * D));
   embedding_backward(tokens.data(), dx.data(), T, D, V, dE.data());
-  EXPECT_LE(test::max_relative_error(dE, c.f32("dE")), test::kTorchRtol);
+  test::expect_close(c.name + " dE", dE, c.f32("dE"), test::kTorchRtol);
 }
 
 TEST(EmbeddingBackward, AddsRepeatedTokensToExistingGradients) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <random>
 
@@ -19,7 +20,9 @@ std::vector<float> random_floats(size_t n, uint32_t seed, float scale) {
   return v;
 }
 
-std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+std::vector<double> to_double(const std::vector<float>& v) {
+  return {v.begin(), v.end()};
+}
 
 double finite_difference_error(const ScalarFn& f, const std::vector<double>& x,
                                const std::vector<float>& analytic,
@@ -72,6 +75,13 @@ double max_relative_error(const std::vector<float>& a, const std::vector<float>&
   return max_err / std::max(max_ref, 1e-30);
 }
 
+void expect_close(const std::string& what, const std::vector<float>& got,
+                  const std::vector<float>& want, double rtol) {
+  const double err = max_relative_error(got, want);
+  std::printf("[ %-28s ] max rel err %.2e (tolerance %.0e)\n", what.c_str(), err, rtol);
+  EXPECT_LE(err, rtol) << what;
+}
+
 std::vector<float> GradCase::f32(const std::string& name) const {
   const Tensor t = read_npy(dir + "/" + name + ".npy");
   EXPECT_EQ(t.dtype, DType::F32) << dir << "/" << name;
@@ -86,6 +96,7 @@ std::vector<int32_t> GradCase::i32(const std::string& name) const {
 
 GradCase load_grad_case(const std::string& name) {
   GradCase c;
+  c.name = name;
   c.dir = std::string(R1_GRAD_CASES_DIR) + "/" + name;
   c.params = read_json_file(c.dir + "/params.json");
   return c;

@@ -34,9 +34,13 @@ double dot(const std::vector<double>& a, const std::vector<float>& b);
 // max|a - b| / max|b|.
 double max_relative_error(const std::vector<float>& a, const std::vector<float>& b);
 
+// EXPECT max_relative_error(got, want) <= rtol, printing the error under `what`.
+void expect_close(const std::string& what, const std::vector<float>& got,
+                  const std::vector<float>& want, double rtol);
+
 // One case directory of make_grad_cases.py.
 struct GradCase {
-  std::string dir;
+  std::string name, dir;
   Json params;
   std::vector<float> f32(const std::string& name) const;    // <dir>/<name>.npy, float32
   std::vector<int32_t> i32(const std::string& name) const;  // int32

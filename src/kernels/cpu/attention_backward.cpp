@@ -59,13 +59,13 @@ void attention_causal_backward(const float* q, const float* k, const float* v, c
     if (grouped) {
       gemm_f32_atb_serial(dp.data(), keys, qh, s.q_stride, dk_part.data() + h * keys * s.dk, s.dk,
                           keys, s.dk, s.T, 0.0f);
-      gemm_f32_atb_serial(p.data(), keys, doh, dout_stride, dv_part.data() + h * keys * s.dv,
-                          s.dv, keys, s.dv, s.T, 0.0f);
+      gemm_f32_atb_serial(p.data(), keys, doh, dout_stride, dv_part.data() + h * keys * s.dv, s.dv,
+                          keys, s.dv, s.T, 0.0f);
     } else {
       gemm_f32_atb_serial(dp.data(), keys, qh, s.q_stride, dk + kh * s.dk, s.k_stride, keys, s.dk,
                           s.T, 1.0f);
-      gemm_f32_atb_serial(p.data(), keys, doh, dout_stride, dv + kh * s.dv, s.v_stride, keys,
-                          s.dv, s.T, 1.0f);
+      gemm_f32_atb_serial(p.data(), keys, doh, dout_stride, dv + kh * s.dv, s.v_stride, keys, s.dv,
+                          s.T, 1.0f);
     }
   };
   // dK, dV rows [j0, j1) of every kv head += the sum of their group's partials.

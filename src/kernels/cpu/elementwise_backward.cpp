@@ -46,7 +46,8 @@ void rmsnorm_backward(const float* x, const float* w, const float* dy, float* dx
     std::vector<double> acc(static_cast<size_t>(i1 - i0), 0.0);
     for (int64_t t = 0; t < T; ++t) {
       const double r = inv[size_t(t)];
-      for (int64_t i = i0; i < i1; ++i) acc[size_t(i - i0)] += double(dy[t * D + i]) * x[t * D + i] * r;
+      for (int64_t i = i0; i < i1; ++i)
+        acc[size_t(i - i0)] += double(dy[t * D + i]) * x[t * D + i] * r;
     }
     for (int64_t i = i0; i < i1; ++i) dw[i] += float(acc[size_t(i - i0)]);
   });

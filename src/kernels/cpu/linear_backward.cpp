@@ -16,8 +16,8 @@ void gemm_f32_atb_serial(const float* A, int64_t lda, const float* B, int64_t ld
   static const bool single_threaded_blas = (openblas_set_num_threads(1), true);
   (void)single_threaded_blas;
   if (M == 0 || N == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(M), int(N), int(K), 1.0f, A, int(lda),
-              B, int(ldb), beta, C, int(ldc));
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(M), int(N), int(K), 1.0f, A, int(lda), B,
+              int(ldb), beta, C, int(ldc));
 }
 
 void linear_backward(const float* x, const float* W, const float* dy, int64_t T, int64_t in,

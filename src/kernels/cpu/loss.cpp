@@ -19,9 +19,8 @@ CrossEntropyResult cross_entropy(const float* logits, const int32_t* targets, co
   for (int64_t t = 0; t < T; ++t) {
     if (mask && !mask[t]) continue;
     if (targets[t] < 0 || targets[t] >= V)
-      throw Error("cross_entropy: target token id " + std::to_string(targets[t]) +
-                  " at position " + std::to_string(t) + " is outside the vocabulary [0, " +
-                  std::to_string(V) + ")");
+      throw Error("cross_entropy: target token id " + std::to_string(targets[t]) + " at position " +
+                  std::to_string(t) + " is outside the vocabulary [0, " + std::to_string(V) + ")");
     ++result.tokens;
   }
   const double inv_count = result.tokens ? 1.0 / double(result.tokens) : 0.0;
