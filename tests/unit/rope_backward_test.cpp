@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 #include "grad_test_util.h"
 #include "kernels/cpu/rope.h"
@@ -46,11 +47,17 @@ std::vector<double> rope_ref(const std::vector<double>& x, const RopeArgs& a,
   return y;
 }
 
-class RopeBackward : public ::testing::TestWithParam<RopeLayout> {};
+// Parameter: the case name of make_grad_cases.py, "rope_interleaved" or "rope_half".
+class RopeBackward : public ::testing::TestWithParam<std::string> {
+ protected:
+  RopeLayout layout() const {
+    return GetParam() == "rope_interleaved" ? RopeLayout::Interleaved : RopeLayout::HalfSplit;
+  }
+};
 
 TEST_P(RopeBackward, MatchesFiniteDifferences) {
   RopeArgs a;
-  a.layout = GetParam();
+  a.layout = layout();
   const auto inv_freq = inv_freq_of(a.dim);
   const auto x = random_floats(size_t(a.size()), 1), dy = random_floats(size_t(a.size()), 2);
   std::vector<float> y = x;
@@ -70,7 +77,7 @@ TEST_P(RopeBackward, MatchesFiniteDifferences) {
 
 TEST_P(RopeBackward, InvertsTheForwardRotation) {
   RopeArgs a;
-  a.layout = GetParam();
+  a.layout = layout();
   a.T = 9;
   a.pos0 = 1000;  // large angles
   const auto inv_freq = inv_freq_of(a.dim);
@@ -89,23 +96,19 @@ TEST_P(RopeBackward, InvertsTheForwardRotation) {
 }
 
 TEST_P(RopeBackward, MatchesPyTorch) {
-  const bool interleaved = GetParam() == RopeLayout::Interleaved;
-  const test::GradCase c = test::load_grad_case(interleaved ? "rope_interleaved" : "rope_half");
+  const bool interleaved = layout() == RopeLayout::Interleaved;
+  const test::GradCase c = test::load_grad_case(GetParam());
   const Json& p = c.params;
   ASSERT_EQ(p.at("layout"), interleaved ? "interleaved" : "half");
   const auto inv_freq = c.f32("inv_freq");
   std::vector<float> dx = c.f32("dy");
   rope_backward(dx.data(), p.at("T"), p.at("H"), p.at("stride"), p.at("offset"), p.at("dim"),
-                p.at("pos0"), inv_freq.data(), p.at("mscale"), GetParam());
+                p.at("pos0"), inv_freq.data(), p.at("mscale"), layout());
   test::expect_close(c.name + " dx", dx, c.f32("dx"), test::kTorchRtol);
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, RopeBackward,
-                         ::testing::Values(RopeLayout::Interleaved, RopeLayout::HalfSplit),
-                         [](const auto& info) {
-                           return info.param == RopeLayout::Interleaved ? "Interleaved"
-                                                                        : "HalfSplit";
-                         });
+INSTANTIATE_TEST_SUITE_P(Layouts, RopeBackward, ::testing::Values("rope_interleaved", "rope_half"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace r1
