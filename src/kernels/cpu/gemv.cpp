@@ -93,12 +93,15 @@ constexpr int32_t weight_offset() {
 // weights made unsigned (u = w + offset) with the signed activations, started at
 // -offset * sum(a) so the lanes add up to w . a; two accumulators per token hide the FMA
 // latency.
+constexpr int kPrefetchBytes = 2048;
+
 template <typename Block, int T>
 void row_blocks(const Block* w, const ActBlock* a, int64_t nb, float* y, int64_t ldy) {
   __m256 acc[2][T];
   for (int u = 0; u < 2; ++u)
     for (int t = 0; t < T; ++t) acc[u][t] = _mm256_setzero_ps();
   auto block = [&](int64_t b, int u) {
+    _mm_prefetch(reinterpret_cast<const char*>(w + b) + kPrefetchBytes, _MM_HINT_T0);
     const __m256i wu = unsigned_values(w[b]);
     const __m256 wd = _mm256_set1_ps(_cvtsh_ss(w[b].d));
     for (int t = 0; t < T; ++t) {
