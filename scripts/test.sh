@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# The test suite: unit, reference (PyTorch) and bad-input tests in a Release build, a short
-# libFuzzer run of the parsers, then the whole suite again under AddressSanitizer + UBSan.
+# The test suite: a short libFuzzer run of the parsers, the unit, reference (PyTorch) and
+# bad-input tests under AddressSanitizer + UBSan (clang, build-san/, one build for both), then
+# the same tests in the Release build (build/). Prints how long each phase took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
 jobs="$(nproc)"
+suite_start=$SECONDS
 
-echo "== fuzz: safetensors header, config, GGUF and chat-template parsers (${R1_FUZZ_SECONDS:-20} s each)"
-bash scripts/fuzz.sh "${R1_FUZZ_SECONDS:-20}"
+# phase NAME COMMAND [ARGS...]: runs the command under a heading and prints how long it took.
+phase() {
+  local name="$1" start=$SECONDS
+  shift
+  echo "== $name"
+  "$@"
+  echo "== $name: $((SECONDS - start)) s"
+}
 
-echo "== ASan + UBSan build"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DR1_SANITIZE=ON -DR1_NATIVE=ON > /dev/null
-cmake --build build-asan -j"$jobs"
-
-echo "== tests under ASan + UBSan"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs")
-
-echo "== tests (Release)"
-(cd build && ctest --output-on-failure -j"$jobs")
+phase "Release build (build/)" bash scripts/build.sh
+phase "ASan + UBSan build with the fuzz targets (build-san/)" bash scripts/build_sanitized.sh
+phase "fuzz: safetensors header, config, GGUF and chat-template parsers (${R1_FUZZ_SECONDS:-20} s each)" \
+  bash scripts/fuzz.sh "${R1_FUZZ_SECONDS:-20}"
+phase "tests under ASan + UBSan" \
+  env -C build-san ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs"
+phase "tests (Release)" env -C build ctest --output-on-failure -j"$jobs"
+echo "== all tests passed in $((SECONDS - suite_start)) s"

@@ -71,7 +71,8 @@ TEST(TrainTokenizer, WritesHuggingFaceFiles) {
   EXPECT_EQ(t["version"], "1.0");
   EXPECT_EQ(t["pre_tokenizer"], Json::parse(tokenizer_family("deepseek-v3").pre_tokenizer));
   EXPECT_EQ(t["post_processor"]["type"], "TemplateProcessing");
-  EXPECT_EQ(t["post_processor"]["special_tokens"]["<｜begin▁of▁sentence｜>"]["ids"], Json({0}));
+  EXPECT_EQ(t["post_processor"]["special_tokens"]["<｜begin▁of▁sentence｜>"]["ids"],
+            Json::array({0}));
   EXPECT_EQ(t["decoder"]["type"], "ByteLevel");
   const Json& m = t["model"];
   EXPECT_EQ(m["type"], "BPE");
