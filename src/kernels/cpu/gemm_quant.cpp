@@ -30,7 +30,6 @@ namespace r1 {
 namespace {
 
 constexpr int kTileRows = 4;
-constexpr int kTileTokens = 4;
 
 #ifdef R1_GEMM_VNNI
 
@@ -192,6 +191,8 @@ void rows_range_vnni(const ActGroup* act, int64_t T, const WeightMatrix& W, int6
 }
 
 #else  // plain AVX2 or scalar: tiles of 4 rows x 4 tokens over ActBlocks
+
+constexpr int kTileTokens = 4;
 
 #ifdef R1_SIMD_AVX2
 
