@@ -1,6 +1,6 @@
 // rope_backward for both layouts against double finite differences of a scalar RoPE, PyTorch
 // autograd, and the identity backward(forward(x)) = mscale^2 x (the rotation is orthogonal).
-#include "kernels/cpu/rope_backward.h"
+#include "kernels/cpu/rope.h"
 
 #include <gtest/gtest.h>
 

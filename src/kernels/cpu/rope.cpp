@@ -1,4 +1,5 @@
-// RoPE: angles in f32 as the reference implementations compute them (t * inv_freq).
+// RoPE and its backward: angles in f32 as the reference implementations compute them
+// (t * inv_freq).
 #include "kernels/cpu/rope.h"
 
 #include <cmath>
@@ -6,8 +7,12 @@
 
 namespace r1 {
 
-void rope_apply(float* x, int64_t T, int64_t n_heads, int64_t head_stride, int64_t offset,
-                int64_t dim, int64_t pos0, const float* inv_freq, float mscale, RopeLayout layout) {
+namespace {
+
+// Rotates each pair by +angle (direction 1, the forward) or -angle (direction -1, the backward:
+// R(angle)^T = R(-angle)), scaled by mscale.
+void rotate(float* x, int64_t T, int64_t n_heads, int64_t head_stride, int64_t offset, int64_t dim,
+            int64_t pos0, const float* inv_freq, float mscale, RopeLayout layout, float direction) {
   const int64_t half = dim / 2;
   std::vector<float> cs(size_t(half) * 2);
   for (int64_t t = 0; t < T; ++t) {
@@ -15,7 +20,7 @@ void rope_apply(float* x, int64_t T, int64_t n_heads, int64_t head_stride, int64
     for (int64_t i = 0; i < half; ++i) {
       const float angle = pos * inv_freq[i];
       cs[size_t(2 * i)] = std::cos(angle) * mscale;
-      cs[size_t(2 * i + 1)] = std::sin(angle) * mscale;
+      cs[size_t(2 * i + 1)] = direction * std::sin(angle) * mscale;
     }
     for (int64_t h = 0; h < n_heads; ++h) {
       float* v = x + (t * n_heads + h) * head_stride + offset;
@@ -29,6 +34,19 @@ void rope_apply(float* x, int64_t T, int64_t n_heads, int64_t head_stride, int64
       }
     }
   }
+}
+
+}  // namespace
+
+void rope_apply(float* x, int64_t T, int64_t n_heads, int64_t head_stride, int64_t offset,
+                int64_t dim, int64_t pos0, const float* inv_freq, float mscale, RopeLayout layout) {
+  rotate(x, T, n_heads, head_stride, offset, dim, pos0, inv_freq, mscale, layout, 1.0f);
+}
+
+void rope_backward(float* dx, int64_t T, int64_t n_heads, int64_t head_stride, int64_t offset,
+                   int64_t dim, int64_t pos0, const float* inv_freq, float mscale,
+                   RopeLayout layout) {
+  rotate(dx, T, n_heads, head_stride, offset, dim, pos0, inv_freq, mscale, layout, -1.0f);
 }
 
 }  // namespace r1
