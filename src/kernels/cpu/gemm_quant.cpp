@@ -156,9 +156,15 @@ void tile_groups(const Block* const* w, const int32_t* starts, const ActGroup* c
   tile_vnni<Block, R, 1>(w, starts, a, nb, y, ldy, valid);
 }
 
+// The activations as this path's kernels read them.
+using Activations = ActGroup;
+void quantize(const float* x, int64_t T, int64_t in, std::vector<ActGroup>& out) {
+  quantize_groups(x, T, in, out);
+}
+
 // Rows [r0, r1) of y for all T tokens (act: [ceil(T / 8), nb] groups).
 template <typename Block>
-void rows_range_vnni(const ActGroup* act, int64_t T, const WeightMatrix& W, int64_t r0,
+void rows_range(const ActGroup* act, int64_t T, const WeightMatrix& W, int64_t r0,
                      int64_t r1, float* y, int64_t ldy) {
   const int64_t nb = W.cols() / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
   const Block* blocks = W.w.as<Block>();
@@ -262,6 +268,12 @@ void tile_tokens(const Block* const* w, const ActBlock* const* a, int C, int64_t
   }
 }
 
+// The activations as this path's kernels read them.
+using Activations = ActBlock;
+void quantize(const float* x, int64_t T, int64_t in, std::vector<ActBlock>& out) {
+  quantize_activations(x, in, T, in, out);
+}
+
 // Rows [r0, r1) of y for all T tokens: token groups sized so their activation blocks stay in
 // L2 while every row group of the range passes over them.
 template <typename Block>
@@ -302,29 +314,16 @@ void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y, bool
                 "gemm_quant: weights must be q8_0 or q4_0");
   R1_ASSERT(in % 32 == 0);
   const bool q8 = W.w.dtype == DType::Q8_0;
-#ifdef R1_GEMM_VNNI
-  thread_local std::vector<ActGroup> act;
-  quantize_groups(x, T, in, act);
-  const ActGroup* groups = act.data();  // this thread's buffer, read by all workers
+  thread_local std::vector<Activations> act;
+  quantize(x, T, in, act);
+  const Activations* a = act.data();  // this thread's buffer, read by all workers
   auto rows = [&](int64_t r0, int64_t r1) {
     if (q8) {
-      rows_range_vnni<block_q8_0>(groups, T, W, r0, r1, y, out);
+      rows_range<block_q8_0>(a, T, W, r0, r1, y, out);
     } else {
-      rows_range_vnni<block_q4_0>(groups, T, W, r0, r1, y, out);
+      rows_range<block_q4_0>(a, T, W, r0, r1, y, out);
     }
   };
-#else
-  thread_local std::vector<ActBlock> act;
-  quantize_activations(x, in, T, in, act);
-  const ActBlock* blocks = act.data();  // this thread's buffer, read by all workers
-  auto rows = [&](int64_t r0, int64_t r1) {
-    if (q8) {
-      rows_range<block_q8_0>(blocks, T, W, r0, r1, y, out);
-    } else {
-      rows_range<block_q4_0>(blocks, T, W, r0, r1, y, out);
-    }
-  };
-#endif
   if (!use_pool || out * in * T < (int64_t(1) << 16)) return rows(0, out);
   default_thread_pool().parallel_for(out, kTileRows, rows);
 }
