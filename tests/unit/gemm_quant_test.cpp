@@ -13,18 +13,10 @@
 #include "core/thread_pool.h"
 #include "kernels/cpu/gemv.h"
 #include "kernels/cpu/linear.h"
+#include "test_util.h"
 
 namespace r1 {
 namespace {
-
-WeightMatrix random_blocks(DType dtype, int64_t out, int64_t in, std::mt19937& rng) {
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  Tensor f = Tensor::zeros(DType::F32, {out, in});
-  for (int64_t i = 0; i < f.numel(); ++i) f.f32()[i] = normal(rng);
-  WeightMatrix m;
-  m.w = cast_from_f32(f, dtype);
-  return m;
-}
 
 // x rounded to 8-bit blocks as the kernel's activations.
 std::vector<double> rounded(const std::vector<float>& x) {
@@ -45,7 +37,7 @@ TEST(GemmQuant, MatchesRoundedActivationReference) {
     set_default_threads(threads);
     for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
       for (auto [out, in] : {std::pair<int64_t, int64_t>{45, 160}, {7, 64}, {130, 512}}) {
-        const WeightMatrix W = random_blocks(dtype, out, in, rng);
+        const WeightMatrix W = test::random_matrix(dtype, out, in, rng);
         const Tensor w = to_f32(W.w);  // [out, in]
         for (int64_t T : {1, 3, 4, 5, 8, 9, 15, 16, 17, 33}) {
           std::vector<float> x(static_cast<size_t>(T * in)), y(static_cast<size_t>(T * out));
@@ -75,7 +67,7 @@ TEST(GemmQuant, LinearUsesItAboveTheGemvTokensAndAddsBias) {
   std::mt19937 rng(12);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const int64_t out = 40, in = 96, T = kGemvMaxTokens + 3;
-  const WeightMatrix W = random_blocks(DType::Q8_0, out, in, rng);
+  const WeightMatrix W = test::random_matrix(DType::Q8_0, out, in, rng);
   std::vector<float> x(static_cast<size_t>(T * in)), bias(static_cast<size_t>(out)),
       y(static_cast<size_t>(T * out)), want(y.size());
   for (float& v : x) v = normal(rng);

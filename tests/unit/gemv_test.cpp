@@ -10,30 +10,10 @@
 
 #include "core/thread_pool.h"
 #include "kernels/cpu/linear.h"
+#include "test_util.h"
 
 namespace r1 {
 namespace {
-
-WeightMatrix random_matrix(DType dtype, int64_t out, int64_t in, std::mt19937& rng) {
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  Tensor f = Tensor::zeros(DType::F32, {out, in});
-  for (int64_t i = 0; i < f.numel(); ++i) f.f32()[i] = normal(rng);
-  WeightMatrix m;
-  if (dtype == DType::F32) {
-    m.w = f;
-  } else if (dtype == DType::F8_E4M3) {
-    m.w = Tensor::zeros(DType::F8_E4M3, {out, in});
-    for (int64_t i = 0; i < f.numel(); ++i)
-      m.w.as<uint8_t>()[i] = f32_to_fp8_e4m3(f.f32()[i] * 100.0f);
-    m.block_rows = 16;
-    m.block_cols = 32;
-    m.scale_inv = Tensor::zeros(DType::F32, {(out + 15) / 16, (in + 31) / 32});
-    for (int64_t i = 0; i < m.scale_inv.numel(); ++i) m.scale_inv.f32()[i] = 0.01f * (1 + i % 5);
-  } else {
-    m.w = cast_from_f32(f, dtype);  // bf16/f16 rounding or q8_0/q4_0 blocks
-  }
-  return m;
-}
 
 TEST(Gemv, MatchesReferenceForEveryDtype) {
   std::mt19937 rng(3);
@@ -41,7 +21,7 @@ TEST(Gemv, MatchesReferenceForEveryDtype) {
     set_default_threads(threads);
     for (DType dtype : {DType::F32, DType::BF16, DType::F16, DType::F8_E4M3}) {
       for (auto [out, in] : {std::pair<int64_t, int64_t>{37, 75}, {64, 256}, {5, 7}}) {
-        const WeightMatrix W = random_matrix(dtype, out, in, rng);
+        const WeightMatrix W = test::random_matrix(dtype, out, in, rng);
         for (int64_t T = 1; T <= kGemvMaxTokens; ++T) {
           std::vector<float> x(static_cast<size_t>(T * in)), y(static_cast<size_t>(T * out)),
               want(y.size());
@@ -69,7 +49,7 @@ TEST(Gemv, BlockFormatsMatchQuantisedActivationReference) {
     set_default_threads(threads);
     for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
       const int64_t out = 45, in = 160;
-      const WeightMatrix W = random_matrix(dtype, out, in, rng);
+      const WeightMatrix W = test::random_matrix(dtype, out, in, rng);
       const Tensor w = to_f32(W.w);  // [out, in] dequantised
       for (int64_t T = 1; T <= kGemvMaxTokens; ++T) {
         std::vector<float> x(static_cast<size_t>(T * in)), xq(x.size()),
@@ -102,7 +82,7 @@ TEST(Gemv, BlockFormatsMatchQuantisedActivationReference) {
 
 TEST(Gemv, LinearUsesItForDecodeAndAddsBias) {
   std::mt19937 rng(4);
-  const WeightMatrix W = random_matrix(DType::BF16, 40, 96, rng);
+  const WeightMatrix W = test::random_matrix(DType::BF16, 40, 96, rng);
   std::vector<float> x(96, 0.5f), bias(40), y(40), want(40);
   for (size_t i = 0; i < bias.size(); ++i) bias[i] = float(i);
   linear(x.data(), 1, W, bias.data(), y.data());

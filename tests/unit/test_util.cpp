@@ -46,4 +46,25 @@ double max_relative_error(const Tensor& a, const Tensor& b) {
   return max_err / std::max(max_ref, 1e-30);
 }
 
+WeightMatrix random_matrix(DType dtype, int64_t out, int64_t in, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Tensor f = Tensor::zeros(DType::F32, {out, in});
+  for (int64_t i = 0; i < f.numel(); ++i) f.f32()[i] = normal(rng);
+  WeightMatrix m;
+  if (dtype == DType::F32) {
+    m.w = f;
+  } else if (dtype == DType::F8_E4M3) {
+    m.w = Tensor::zeros(DType::F8_E4M3, {out, in});
+    for (int64_t i = 0; i < f.numel(); ++i)
+      m.w.as<uint8_t>()[i] = f32_to_fp8_e4m3(f.f32()[i] * 100.0f);
+    m.block_rows = 16;
+    m.block_cols = 32;
+    m.scale_inv = Tensor::zeros(DType::F32, {(out + 15) / 16, (in + 31) / 32});
+    for (int64_t i = 0; i < m.scale_inv.numel(); ++i) m.scale_inv.f32()[i] = 0.01f * (1 + i % 5);
+  } else {
+    m.w = cast_from_f32(f, dtype);  // bf16/f16 rounding or q8_0/q4_0 blocks
+  }
+  return m;
+}
+
 }  // namespace r1::test

@@ -1,10 +1,12 @@
-// Helpers shared by tests: temp dirs, running the r1 binary, comparing arrays.
+// Helpers shared by tests: temp dirs, running the r1 binary, comparing arrays, random weights.
 #pragma once
 
+#include <random>
 #include <string>
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/weight_matrix.h"
 
 namespace r1::test {
 
@@ -22,5 +24,9 @@ RunResult run_r1(const std::string& args);
 
 // max|a - b| / max|b| over all elements (shapes must match).
 double max_relative_error(const Tensor& a, const Tensor& b);
+
+// A weight matrix [out, in] of N(0, 1) values stored in `dtype`: rounded for bf16/f16, block
+// quantised for q8_0/q4_0, fp8 with 16x32 scale blocks.
+WeightMatrix random_matrix(DType dtype, int64_t out, int64_t in, std::mt19937& rng);
 
 }  // namespace r1::test
