@@ -72,6 +72,13 @@ struct TrainWeights {
   std::vector<MtpParams> mtp;
 };
 
+// y [T, out] = x [T, in] W^T (+ b), f32 through the pool's sgemm.
+void linear_params_forward(const LinearParams& p, const float* x, int64_t T, float* y);
+// Backward of linear_params_forward, ADDED into grads (same layer in the gradient view) and dx
+// [T, in] (nullptr: not needed).
+void linear_params_backward(const LinearParams& p, const float* x, const float* dy, int64_t T,
+                            const LinearParams& grads, float* dx);
+
 // The model-shaped view of `base` (a buffer of `layout`, parameters or gradients).
 TrainWeights train_weights_view(const ModelConfig& c, const ParamLayout& layout, float* base);
 
