@@ -1,6 +1,8 @@
 // Throughput of linear() (y = x W^T) per weight format and token count, next to the f32 sgemm
 // of the same shape on a pre-dequantised copy (the peak a dequantise-then-sgemm path could
-// reach): GFLOP/s = 2 * out * in * T / time, best of several runs.
+// reach): GFLOP/s = 2 * out * in * T / time and weight GB/s = bytes of W / time, best of several
+// runs. q8_0/q4_0 run in the stored layout and in the decode layout (8 rows interleaved, where
+// the CPU has its kernels).
 // Usage: r1_linear_bench [threads=all] [out=2048] [in=2048] [tokens=1,4,8,16,64,256]
 #include <algorithm>
 #include <chrono>
@@ -13,6 +15,7 @@
 
 #include "core/thread_pool.h"
 #include "core/weight_matrix.h"
+#include "kernels/cpu/gemv.h"
 #include "kernels/cpu/linear.h"
 
 namespace {
@@ -43,11 +46,17 @@ int main(int argc, char** argv) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   r1::Tensor f = r1::Tensor::zeros(r1::DType::F32, {out, in});
   for (int64_t i = 0; i < f.numel(); ++i) f.f32()[i] = normal(rng);
-  std::printf("threads %d, W [%lld, %lld]\n| format | T | ms | GFLOP/s | f32 sgemm GFLOP/s |\n|---|---:|---:|---:|---:|\n",
+  std::printf("threads %d, W [%lld, %lld]\n| format | T | ms | GFLOP/s | weight GB/s | f32 sgemm GFLOP/s |\n|---|---:|---:|---:|---:|---:|\n",
               r1::default_threads(), static_cast<long long>(out), static_cast<long long>(in));
+  std::vector<r1::WeightMatrix> formats;
   for (r1::DType dtype : {r1::DType::F32, r1::DType::BF16, r1::DType::Q8_0, r1::DType::Q4_0}) {
     r1::WeightMatrix W;
     W.w = dtype == r1::DType::F32 ? f : r1::cast_from_f32(f, dtype);
+    formats.push_back(W);
+    const r1::WeightMatrix decode = r1::to_decode_layout(W);
+    if (decode.w.dtype != dtype) formats.push_back(decode);
+  }
+  for (const r1::WeightMatrix& W : formats) {
     const r1::Tensor dense = r1::to_f32(W.w);
     for (int64_t T : token_counts) {
       std::vector<float> x(size_t(T * in)), y(size_t(T * out));
@@ -56,8 +65,9 @@ int main(int argc, char** argv) {
       const double s_ref = best_seconds(
           [&] { r1::gemm_f32(x.data(), dense.f32(), y.data(), T, out, in, true); });
       const double flop = 2.0 * double(out) * double(in) * double(T);
-      std::printf("| %s | %lld | %.3f | %.1f | %.1f |\n", r1::dtype_name(dtype),
-                  static_cast<long long>(T), s * 1e3, flop / s / 1e9, flop / s_ref / 1e9);
+      std::printf("| %s | %lld | %.3f | %.1f | %.1f | %.1f |\n", r1::dtype_name(W.w.dtype),
+                  static_cast<long long>(T), s * 1e3, flop / s / 1e9,
+                  double(W.w.nbytes()) / s / 1e9, flop / s_ref / 1e9);
     }
   }
   return 0;

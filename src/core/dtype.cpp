@@ -24,16 +24,24 @@ size_t dtype_size(DType t) {
       return 1;
     case DType::Q8_0:
     case DType::Q4_0:
+    case DType::Q8_0_X8:
+    case DType::Q4_0_X8:
       return 0;
   }
   return 0;
 }
 
-int64_t dtype_block_elems(DType t) { return t == DType::Q8_0 || t == DType::Q4_0 ? 32 : 1; }
+int64_t dtype_block_elems(DType t) {
+  if (t == DType::Q8_0 || t == DType::Q4_0) return 32;
+  if (t == DType::Q8_0_X8 || t == DType::Q4_0_X8) return 8 * 32;
+  return 1;
+}
 
 size_t dtype_block_bytes(DType t) {
   if (t == DType::Q8_0) return 34;
   if (t == DType::Q4_0) return 18;
+  if (t == DType::Q8_0_X8) return 8 * 34;
+  if (t == DType::Q4_0_X8) return 8 * 18;
   return dtype_size(t);
 }
 
@@ -52,6 +60,8 @@ constexpr DTypeName kNames[] = {
 const char* dtype_name(DType t) {
   if (t == DType::Q8_0) return "Q8_0";
   if (t == DType::Q4_0) return "Q4_0";
+  if (t == DType::Q8_0_X8) return "Q8_0x8";
+  if (t == DType::Q4_0_X8) return "Q4_0x8";
   for (const auto& n : kNames)
     if (n.type == t) return n.name;
   return "?";

@@ -26,4 +26,9 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+// Hands the whole pages inside [p, p + n) back to the kernel (madvise MADV_PAGEOUT): pages of
+// a file mapping that will not be read again leave the process's RSS. Never loses data (anonymous
+// pages would be swapped, not dropped); a kernel without MADV_PAGEOUT just keeps them.
+void release_pages(const void* p, size_t n);
+
 }  // namespace r1

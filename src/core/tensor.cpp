@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/quant_blocks.h"
+#include "core/quant_rows8.h"
 
 namespace r1 {
 
@@ -28,7 +29,9 @@ Tensor Tensor::zeros(DType dtype, Shape shape) {
   Tensor t;
   t.dtype = dtype;
   t.shape = std::move(shape);
-  R1_ASSERT(t.shape.empty() ? dtype_block_elems(dtype) == 1
+  const bool rows8 = dtype == DType::Q8_0_X8 || dtype == DType::Q4_0_X8;
+  R1_ASSERT(rows8 ? t.shape.size() == 2 && t.shape[0] % 8 == 0 && t.shape[1] % 32 == 0
+          : t.shape.empty() ? dtype_block_elems(dtype) == 1
                             : t.shape.back() % dtype_block_elems(dtype) == 0);
   size_t bytes = (t.nbytes() + 63) / 64 * 64;
   if (bytes == 0) bytes = 64;
@@ -76,6 +79,10 @@ Tensor to_f32(const Tensor& t) {
       break;
     case DType::Q4_0:
       dequantize_row_q4_0(t.as<block_q4_0>(), o, n);
+      break;
+    case DType::Q8_0_X8:
+    case DType::Q4_0_X8:
+      for (int64_t r = 0; r < t.dim(0); ++r) dequantize_row8(t, r, o + r * t.dim(1));
       break;
     default:
       throw FormatError(std::string("cannot convert tensor of dtype ") + dtype_name(t.dtype) +

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/mapped_file.h"
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/gemv.h"
 #include "model/weight_specs.h"
 
 namespace r1 {
@@ -81,7 +83,23 @@ class Loader {
     return m;
   }
 
+  // A projection read whole by linear(): in the layout the decode kernels read fastest, the
+  // stored copy's pages handed back when it was converted.
+  WeightMatrix decode_matrix(const std::string& name) const {
+    const WeightMatrix stored = matrix(name);
+    WeightMatrix m = to_decode_layout(stored);
+    if (m.w.data != stored.w.data) release_pages(stored.w.data, stored.w.nbytes());
+    return m;
+  }
+
   Linear linear(const std::string& prefix) const {
+    Linear l = linear_as_stored(prefix);
+    l.weight = decode_matrix(prefix + ".weight");
+    return l;
+  }
+
+  // kv_b_proj / k_b / v_b: MLA reads them per head by row ranges, in the stored layout.
+  Linear linear_as_stored(const std::string& prefix) const {
     Linear l;
     l.weight = matrix(prefix + ".weight");
     auto it = tensors_.find(prefix + ".bias");
@@ -111,10 +129,10 @@ class Loader {
       m.kv_a_proj = linear(a + "kv_a_proj_with_mqa");
       m.kv_a_norm = vec(a + "kv_a_layernorm.weight");
       if (loaded(a + "kv_b_proj.weight")) {
-        m.kv_b_proj = linear(a + "kv_b_proj");
+        m.kv_b_proj = linear_as_stored(a + "kv_b_proj");
       } else {  // split: [H, lora, nope] and [H, v, lora] as row blocks per head
-        m.k_b = linear(a + "k_b_proj");
-        m.v_b = linear(a + "v_b_proj");
+        m.k_b = linear_as_stored(a + "k_b_proj");
+        m.v_b = linear_as_stored(a + "v_b_proj");
         for (Linear* l : {&m.k_b, &m.v_b}) {
           Shape& s = l->weight.w.shape;
           s = {s[0] * s[1], s[2]};
@@ -149,7 +167,7 @@ class Loader {
     m.eh_proj = linear(p + "eh_proj");
     m.block = block(layer);
     m.head_norm = vec(p + "shared_head.norm.weight");
-    m.head = matrix(p + "shared_head.head.weight");
+    m.head = decode_matrix(p + "shared_head.head.weight");
     return m;
   }
 
@@ -176,7 +194,7 @@ ModelWeights load_weights(const ModelConfig& c, const TensorSource& source) {
     if (w.embed.dtype == DType::F8_E4M3) L.fail("model.embed_tokens.weight", "is F8_E4M3");
     w.lm_head.w = w.embed;
   } else {
-    w.lm_head = L.matrix("lm_head.weight");
+    w.lm_head = L.decode_matrix("lm_head.weight");
   }
   if (c.is_deepseek())
     for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k)

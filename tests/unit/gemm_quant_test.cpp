@@ -1,13 +1,15 @@
 // The int8 prefill GEMM for q8_0/q4_0 weights against a double-precision product of the
 // dequantised weights with the activations rounded as the kernel rounds them (8 bits per
 // 32-value block, d = amax / 127): token counts around the 4-token and 8-token tile edges,
-// row counts that leave partial row tiles, 1..3 threads, and linear() routing to it.
+// row counts that leave partial row tiles, 1..3 threads, the 8-row interleaved layouts, and
+// linear() routing to it.
 #include "kernels/cpu/gemm_quant.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -36,9 +38,12 @@ TEST(GemmQuant, MatchesRoundedActivationReference) {
   for (int threads : {1, 2, 3}) {
     set_default_threads(threads);
     for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
-      for (auto [out, in] : {std::pair<int64_t, int64_t>{45, 160}, {7, 64}, {130, 512}}) {
-        const WeightMatrix W = test::random_matrix(dtype, out, in, rng);
-        const Tensor w = to_f32(W.w);  // [out, in]
+      for (auto [out, in, decode_layout] :
+           {std::tuple<int64_t, int64_t, bool>{45, 160, false}, {7, 64, false}, {130, 512, false},
+            {48, 160, true}, {136, 512, true}}) {
+        const WeightMatrix stored = test::random_matrix(dtype, out, in, rng);
+        const WeightMatrix W = decode_layout ? to_decode_layout(stored) : stored;
+        const Tensor w = to_f32(stored.w);  // [out, in]
         for (int64_t T : {1, 3, 4, 5, 8, 9, 15, 16, 17, 33}) {
           std::vector<float> x(static_cast<size_t>(T * in)), y(static_cast<size_t>(T * out));
           for (float& v : x) v = normal(rng);
@@ -53,7 +58,7 @@ TEST(GemmQuant, MatchesRoundedActivationReference) {
                 mag += std::fabs(double(w.f32()[r * in + i]) * xq[size_t(t * in + i)]);
               }
               ASSERT_NEAR(y[size_t(t * out + r)], want, 1e-5 * (1 + mag))
-                  << dtype_name(dtype) << " " << out << "x" << in << " T " << T << " t " << t
+                  << dtype_name(W.w.dtype) << " " << out << "x" << in << " T " << T << " t " << t
                   << " r " << r << " threads " << threads;
             }
         }

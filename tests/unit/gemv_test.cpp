@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -41,16 +42,19 @@ TEST(Gemv, MatchesReferenceForEveryDtype) {
 
 // q8_0/q4_0 weights are dotted against activations rounded to 8 bits per 32-value block
 // (d = amax / 127): exact against that rounding done here in double, and within the rounding
-// error of the f32 product.
+// error of the f32 product; in the stored layout and in the 8-row interleaved one.
 TEST(Gemv, BlockFormatsMatchQuantisedActivationReference) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (int threads : {1, 2}) {
     set_default_threads(threads);
-    for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
-      const int64_t out = 45, in = 160;
-      const WeightMatrix W = test::random_matrix(dtype, out, in, rng);
-      const Tensor w = to_f32(W.w);  // [out, in] dequantised
+    for (auto [dtype, out, decode_layout] :
+         {std::tuple<DType, int64_t, bool>{DType::Q8_0, 45, false}, {DType::Q4_0, 45, false},
+          {DType::Q8_0, 48, true}, {DType::Q4_0, 48, true}}) {
+      const int64_t in = 160;
+      const WeightMatrix stored = test::random_matrix(dtype, out, in, rng);
+      const WeightMatrix W = decode_layout ? to_decode_layout(stored) : stored;
+      const Tensor w = to_f32(stored.w);  // [out, in] dequantised
       for (int64_t T = 1; T <= kGemvMaxTokens; ++T) {
         std::vector<float> x(static_cast<size_t>(T * in)), xq(x.size()),
             y(static_cast<size_t>(T * out)), exact(y.size());
@@ -71,8 +75,8 @@ TEST(Gemv, BlockFormatsMatchQuantisedActivationReference) {
               mag += std::fabs(double(w.f32()[r * in + i]) * x[size_t(t * in + i)]);
             }
             const float got = y[size_t(t * out + r)];
-            ASSERT_NEAR(got, want, 1e-4 * (1 + mag)) << dtype_name(dtype) << " r " << r;
-            EXPECT_NEAR(got, exact[size_t(t * out + r)], 0.02 * mag) << dtype_name(dtype);
+            ASSERT_NEAR(got, want, 1e-4 * (1 + mag)) << dtype_name(W.w.dtype) << " r " << r;
+            EXPECT_NEAR(got, exact[size_t(t * out + r)], 0.02 * mag) << dtype_name(W.w.dtype);
           }
       }
     }

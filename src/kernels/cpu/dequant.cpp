@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #if defined(__AVX2__) && defined(__F16C__)
 #include <immintrin.h>
@@ -13,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/quant_blocks.h"
+#include "core/quant_rows8.h"
 
 namespace r1 {
 
@@ -126,6 +128,24 @@ void dequantize_rows(const WeightMatrix& W, int64_t r0, int64_t r1, float* out) 
     case DType::Q4_0:
       q4_0_to_f32_row(W.w.as<block_q4_0>() + r0 * (n / 32), out, (r1 - r0) * n);
       return;
+    case DType::Q8_0_X8: {
+      thread_local std::vector<block_q8_0> row;
+      row.resize(size_t(n / 32));
+      for (int64_t r = r0; r < r1; ++r) {
+        extract_row8(W.w.as<block_q8_0x8>() + r / 8 * (n / 32), int(r % 8), n / 32, row.data());
+        q8_0_to_f32_row(row.data(), out + (r - r0) * n, n);
+      }
+      return;
+    }
+    case DType::Q4_0_X8: {
+      thread_local std::vector<block_q4_0> row;
+      row.resize(size_t(n / 32));
+      for (int64_t r = r0; r < r1; ++r) {
+        extract_row8(W.w.as<block_q4_0x8>() + r / 8 * (n / 32), int(r % 8), n / 32, row.data());
+        q4_0_to_f32_row(row.data(), out + (r - r0) * n, n);
+      }
+      return;
+    }
     default:
       R1_ASSERT_MSG(false, "WeightMatrix with a non-float dtype");
   }

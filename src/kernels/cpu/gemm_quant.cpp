@@ -16,6 +16,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/quant_blocks.h"
+#include "core/quant_rows8.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/act_quant.h"
 #include "kernels/cpu/simd_blocks.h"
@@ -30,6 +31,39 @@ namespace r1 {
 namespace {
 
 constexpr int kTileRows = 4;
+
+// Where a row tile's blocks come from: the matrix itself, or for the 8-row interleaved layouts
+// (quant_rows8.h) a per-thread copy of the tile's group of 8 rows in ggml's layout, made when
+// the tiles reach a new group: small next to the products of a token span.
+template <typename Block>
+class TileRows {
+ public:
+  explicit TileRows(const WeightMatrix& W)
+      : W_(W), nb_(W.cols() / 32), interleaved_(W.w.dtype == DType::Q8_0_X8 ||
+                                                 W.w.dtype == DType::Q4_0_X8) {
+    if (interleaved_) scratch_.resize(size_t(kInterleavedRows * nb_));
+  }
+
+  // Row r's blocks, valid until a row of another group is asked for.
+  const Block* row(int64_t r) {
+    if (!interleaved_) return W_.w.as<Block>() + r * nb_;
+    const int64_t group = r / kInterleavedRows;
+    if (group != cached_group_) {
+      using BlockX8 = std::conditional_t<std::is_same_v<Block, block_q4_0>, block_q4_0x8,
+                                         block_q8_0x8>;
+      extract_group8(W_.w.as<BlockX8>() + group * nb_, nb_, scratch_.data());
+      cached_group_ = group;
+    }
+    return scratch_.data() + (r % kInterleavedRows) * nb_;
+  }
+
+ private:
+  const WeightMatrix& W_;
+  int64_t nb_;
+  bool interleaved_;
+  int64_t cached_group_ = -1;
+  std::vector<Block> scratch_;
+};
 
 #ifdef R1_GEMM_VNNI
 
@@ -167,7 +201,7 @@ template <typename Block>
 void rows_range(const ActGroup* act, int64_t T, const WeightMatrix& W, int64_t r0,
                      int64_t r1, float* y, int64_t ldy) {
   const int64_t nb = W.cols() / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
-  const Block* blocks = W.w.as<Block>();
+  TileRows<Block> tile_rows(W);
   const int64_t span = std::max<int64_t>(2, 256 * 1024 / int64_t(sizeof(ActGroup) * nb) / 2 * 2);
   thread_local std::vector<int32_t> starts;  // [nb, kTileRows]
   starts.resize(size_t(nb * kTileRows));
@@ -176,7 +210,7 @@ void rows_range(const ActGroup* act, int64_t T, const WeightMatrix& W, int64_t r
     for (int64_t r = r0; r < r1; r += kTileRows) {
       const int rows = int(std::min<int64_t>(kTileRows, r1 - r));
       const Block* w[kTileRows];
-      for (int i = 0; i < kTileRows; ++i) w[i] = blocks + std::min(r + i, r1 - 1) * nb;
+      for (int i = 0; i < kTileRows; ++i) w[i] = tile_rows.row(std::min(r + i, r1 - 1));
       for (int64_t b = 0; b < nb; ++b)  // once per row group, shared by all token groups
         for (int i = 0; i < kTileRows; ++i)
           starts[size_t(b * kTileRows + i)] = offset_start(simd::block_values(w[i][b]));
@@ -280,7 +314,7 @@ template <typename Block>
 void rows_range(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t r0, int64_t r1,
                 float* y, int64_t ldy) {
   const int64_t nb = W.cols() / 32;
-  const Block* blocks = W.w.as<Block>();
+  TileRows<Block> tile_rows(W);
   const int64_t group = std::max<int64_t>(
       kTileTokens, (256 * 1024 / int64_t(sizeof(ActBlock) * nb)) / kTileTokens * kTileTokens);
   for (int64_t t0 = 0; t0 < T; t0 += group) {
@@ -288,7 +322,7 @@ void rows_range(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t r
     for (int64_t r = r0; r < r1; r += kTileRows) {
       const int rows = int(std::min<int64_t>(kTileRows, r1 - r));
       const Block* w[kTileRows];
-      for (int i = 0; i < kTileRows; ++i) w[i] = blocks + std::min(r + i, r1 - 1) * nb;
+      for (int i = 0; i < kTileRows; ++i) w[i] = tile_rows.row(std::min(r + i, r1 - 1));
       for (int64_t t = t0; t < t1; t += kTileTokens) {
         const int C = int(std::min<int64_t>(kTileTokens, t1 - t));
         const ActBlock* a[kTileTokens];
@@ -310,10 +344,11 @@ void rows_range(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t r
 
 void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y, bool use_pool) {
   const int64_t in = W.cols(), out = W.rows();
-  R1_ASSERT_MSG(W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0,
+  const DType t = W.w.dtype;
+  R1_ASSERT_MSG(t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q8_0_X8 || t == DType::Q4_0_X8,
                 "gemm_quant: weights must be q8_0 or q4_0");
   R1_ASSERT(in % 32 == 0);
-  const bool q8 = W.w.dtype == DType::Q8_0;
+  const bool q8 = t == DType::Q8_0 || t == DType::Q8_0_X8;
   thread_local std::vector<Activations> act;
   quantize(x, T, in, act);
   const Activations* a = act.data();  // this thread's buffer, read by all workers

@@ -7,11 +7,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
 #include "core/quant_blocks.h"
+#include "core/quant_rows8.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/act_quant.h"
 #include "kernels/cpu/dequant.h"
@@ -69,6 +72,7 @@ float dot(const W* w, const float* x, int64_t n, Load load, Tail tail) {
 float fp8_tail(uint8_t v) { return fp8_e4m3_to_f32(v) / 256.0f; }
 
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define R1_GEMV_ROWS8 1
 
 // The weight block as unsigned bytes u and the offset: w = u - offset (q8_0: w + 128, q4_0:
 // the nibbles as stored, offset 8).
@@ -145,6 +149,79 @@ void rows_blocks(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t 
               row_blocks<Block, 1>(w, act + t * nb, nb, yr + t * ldy, ldy);
           }
         }
+    }
+  }
+}
+
+// Chunk j of 8 interleaved rows as unsigned bytes, one row per int32 lane (q8_0: w + 128;
+// q4_0: the low nibbles for j < 4, the high ones for j >= 4, the nibble order of block_q4_0).
+template <typename BlockX8, int J>
+inline __m256i chunk_values(const BlockX8& b) {
+  if constexpr (std::is_same_v<BlockX8, block_q4_0x8>) {
+    const __m256i packed =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + (J % 4) * 32));
+    const __m256i nibbles = J < 4 ? packed : _mm256_srli_epi16(packed, 4);
+    return _mm256_and_si256(nibbles, _mm256_set1_epi8(0x0f));
+  } else {
+    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + J * 32)),
+                            _mm256_set1_epi8(char(0x80)));
+  }
+}
+
+template <typename BlockX8, int... J>
+inline void unpack_chunks(const BlockX8& b, __m256i* w, std::integer_sequence<int, J...>) {
+  ((w[J] = chunk_values<BlockX8, J>(b)), ...);
+}
+
+// 8 interleaved rows against T tokens: per block, token t's dot products for all 8 rows build
+// up in the lanes of one register (8 vpdpbusd of a chunk of every row against 4 activation
+// bytes broadcast), so the block's 8 row scales apply with one multiply and nothing is summed
+// horizontally.
+template <typename BlockX8, int T>
+void rows8_blocks(const BlockX8* w, const ActBlock* a, int64_t nb, float* y, int64_t ldy) {
+  using Block = std::conditional_t<std::is_same_v<BlockX8, block_q4_0x8>, block_q4_0, block_q8_0>;
+  constexpr int offset = weight_offset<Block>();
+  __m256 acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const char* next = reinterpret_cast<const char*>(w + b) + kPrefetchBytes;
+    for (size_t line = 0; line < sizeof(BlockX8); line += 64) _mm_prefetch(next + line, _MM_HINT_T0);
+    __m256i wv[8];
+    unpack_chunks(w[b], wv, std::make_integer_sequence<int, 8>());
+    const __m256 wd = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].d)));
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& ab = a[t * nb + b];
+      int32_t q[8];
+      std::memcpy(q, ab.qs, sizeof(q));
+      __m256i dot = _mm256_set1_epi32(-offset * ab.sum);
+      for (int j = 0; j < 8; ++j) dot = _mm256_dpbusd_epi32(dot, wv[j], _mm256_set1_epi32(q[j]));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(wd, _mm256_set1_ps(ab.d)),
+                               acc[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) _mm256_storeu_ps(y + t * ldy, acc[t]);
+}
+
+// Rows [r0, r1) (multiples of 8) of an interleaved matrix for T tokens.
+template <typename BlockX8>
+void rows_blocks_x8(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t r0,
+                    int64_t r1, float* y, int64_t ldy) {
+  R1_ASSERT_MSG(r0 % kInterleavedRows == 0 && r1 % kInterleavedRows == 0,
+                "gemv: interleaved rows are read in groups of 8");
+  const int64_t nb = W.cols() / 32;
+  const BlockX8* groups = W.w.as<BlockX8>();
+  for (int64_t r = r0; r < r1; r += kInterleavedRows) {
+    const BlockX8* w = groups + r / kInterleavedRows * nb;
+    float* yr = y + r - r0;
+    for (int64_t t0 = 0; t0 < T; t0 += 4) {
+      const ActBlock* at = act + t0 * nb;
+      float* yt = yr + t0 * ldy;
+      switch (std::min<int64_t>(4, T - t0)) {
+        case 1: rows8_blocks<BlockX8, 1>(w, at, nb, yt, ldy); break;
+        case 2: rows8_blocks<BlockX8, 2>(w, at, nb, yt, ldy); break;
+        case 3: rows8_blocks<BlockX8, 3>(w, at, nb, yt, ldy); break;
+        default: rows8_blocks<BlockX8, 4>(w, at, nb, yt, ldy);
+      }
     }
   }
 }
@@ -262,6 +339,12 @@ void rows_any(const float* x, int64_t ldx, const ActBlock* act, int64_t T, const
 #ifdef R1_SIMD_AVX2
   if (W.w.dtype == DType::Q8_0) return rows_blocks<block_q8_0>(act, T, W, r0, r1, y, ldy);
   if (W.w.dtype == DType::Q4_0) return rows_blocks<block_q4_0>(act, T, W, r0, r1, y, ldy);
+#ifdef R1_GEMV_ROWS8
+  if (W.w.dtype == DType::Q8_0_X8)
+    return rows_blocks_x8<block_q8_0x8>(act, T, W, r0, r1, y, ldy);
+  if (W.w.dtype == DType::Q4_0_X8)
+    return rows_blocks_x8<block_q4_0x8>(act, T, W, r0, r1, y, ldy);
+#endif
   rows_avx2(x, ldx, T, W, r0, r1, y, ldy);
 #else
   (void)act;
@@ -270,10 +353,23 @@ void rows_any(const float* x, int64_t ldx, const ActBlock* act, int64_t T, const
 }
 
 bool is_block_format(const WeightMatrix& W) {
-  return W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0;
+  const DType t = W.w.dtype;
+  return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q8_0_X8 || t == DType::Q4_0_X8;
 }
 
 }  // namespace
+
+WeightMatrix to_decode_layout(const WeightMatrix& W) {
+#ifdef R1_GEMV_ROWS8
+  const DType t = W.w.dtype;
+  if ((t == DType::Q8_0 || t == DType::Q4_0) && W.rows() % kInterleavedRows == 0) {
+    WeightMatrix out = W;
+    out.w = interleave_rows8(W.w);
+    return out;
+  }
+#endif
+  return W;
+}
 
 void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y) {
   const int64_t in = W.cols(), out = W.rows();

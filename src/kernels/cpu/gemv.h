@@ -14,6 +14,12 @@ namespace r1 {
 // and multiplied by sgemm (compute-bound prefill).
 constexpr int64_t kGemvMaxTokens = 4;
 
+// The layout the decode kernels read fastest: where the CPU has the interleaved kernels
+// (AVX-512 VNNI), a Q8_0/Q4_0 matrix whose rows are a multiple of 8 becomes a new owning
+// Q8_0_X8/Q4_0_X8 tensor (core/quant_rows8.h; gemm_quant and dequantize_rows read it too);
+// anything else is returned as it is.
+WeightMatrix to_decode_layout(const WeightMatrix& W);
+
 // x: [T, in], W: [out, in], y: [T, out] (overwritten).
 void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y);
 

@@ -58,7 +58,8 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
     } else {
       gemv_rows(x, in, T, W, 0, out, y, out);
     }
-  } else if (W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0) {
+  } else if (W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0 ||
+             W.w.dtype == DType::Q8_0_X8 || W.w.dtype == DType::Q4_0_X8) {
     gemm_quant(x, T, W, y, pool);
   } else if (W.w.dtype == DType::F32) {
     if (pool) {
