@@ -110,7 +110,7 @@ void print_memory(const ModelConfig& c, const MemorySnapshot& s, int64_t weights
                                       : std::string("no rest: some weights were never read");
   const bool mtp = c.is_deepseek() && c.num_nextn_predict_layers > 0;
   std::printf(
-      "          expected: weights %s (mapped, file-backed) + KV cache %s (%lld tokens x %s "
+      "          expected: weights %s (mapped, or copied in the decode layout) + KV cache %s (%lld tokens x %s "
       "x 1 sequence%s, anonymous) + %s\n",
       bytes_str(weights_bytes).c_str(), bytes_str(s.kv_cache_bytes).c_str(),
       (long long)s.kv_cache_tokens, bytes_str(KvCache::bytes_per_token(c)).c_str(),
