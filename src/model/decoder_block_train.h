@@ -30,7 +30,8 @@ class TrainAttention {
                         const SeqSpans& spans, const BlockParams& grads, float* dxn) = 0;
 };
 
-// MLA (DeepSeek) as a TrainAttention: mla_train_forward / mla_train_backward on p.mla.
+// MLA (DeepSeek) as a TrainAttention: mla_train_forward / mla_train_backward on p.mla. c and
+// rope are kept by reference and must outlive the object.
 class MlaTrainAttention final : public TrainAttention {
  public:
   MlaTrainAttention(const ModelConfig& c, const RopeFreqs& rope) : c_(c), rope_(rope) {}
