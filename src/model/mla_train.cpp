@@ -1,0 +1,194 @@
+// MLA training pair: query and latent projections, per-head keys/values from kv_b_proj, causal
+// attention per sequence and o_proj; the backward runs the same steps reversed.
+#include "model/mla_train.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "kernels/cpu/attention.h"
+#include "kernels/cpu/attention_backward.h"
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/elementwise_backward.h"
+#include "kernels/cpu/rope.h"
+
+namespace r1 {
+
+namespace {
+
+struct Dims {
+  int64_t D, H, dn, dr, qhd, dv, r, rq;
+  explicit Dims(const ModelConfig& c)
+      : D(c.hidden_size),
+        H(c.num_attention_heads),
+        dn(c.qk_nope_head_dim),
+        dr(c.qk_rope_head_dim),
+        qhd(c.q_head_dim()),
+        dv(c.v_head_dim),
+        r(c.kv_lora_rank),
+        rq(c.q_lora_rank) {}
+  int64_t ckv() const { return r + dr; }
+  AttentionShape attention(int64_t rows) const {
+    return {rows, rows, H, H, qhd, dv, 0, H * qhd, H * qhd, H * dv};
+  }
+};
+
+Tensor zeros(int64_t rows, int64_t cols) {
+  return Tensor::zeros(DType::F32, {rows, cols});
+}
+
+// Rotates (forward) or rotates back (backward) the rope dims [offset, offset + dr) of every
+// head of x [T, heads, stride], each span from its own position.
+void rope_spans(float* x, int64_t heads, int64_t stride, int64_t offset, const Dims& d,
+                const RopeFreqs& rf, const SeqSpans& spans, bool backward) {
+  for (const SeqSpan& sp : spans) {
+    float* rows = x + sp.row0 * heads * stride;
+    if (backward) {
+      rope_backward(rows, sp.rows, heads, stride, offset, d.dr, sp.pos0, rf.inv_freq.data(),
+                    rf.mscale, RopeLayout::Interleaved);
+    } else {
+      rope_apply(rows, sp.rows, heads, stride, offset, d.dr, sp.pos0, rf.inv_freq.data(), rf.mscale,
+                 RopeLayout::Interleaved);
+    }
+  }
+}
+
+// acts.q [T, H, qhd]: q_proj, or q_a_proj -> q_a_layernorm -> q_b_proj; then RoPE.
+void query_forward(const MlaParams& p, const Dims& d, float eps, const RopeFreqs& rf,
+                   const float* x, int64_t T, const SeqSpans& spans, MlaActivations& acts) {
+  acts.q = Tensor::zeros(DType::F32, {T, d.H, d.qhd});
+  if (d.rq > 0) {
+    acts.q_a = zeros(T, d.rq);
+    acts.q_norm = zeros(T, d.rq);
+    linear_params_forward(p.q_a_proj, x, T, acts.q_a.f32());
+    rmsnorm(acts.q_a.f32(), p.q_a_norm, acts.q_norm.f32(), T, d.rq, eps);
+    linear_params_forward(p.q_b_proj, acts.q_norm.f32(), T, acts.q.f32());
+  } else {
+    linear_params_forward(p.q_proj, x, T, acts.q.f32());
+  }
+  rope_spans(acts.q.f32(), d.H, d.qhd, d.dn, d, rf, spans, false);
+}
+
+// acts.kv_a, latent, k, v from x: the shared roped k_pe is copied into every head's key.
+void key_value_forward(const MlaParams& p, const Dims& d, float eps, const RopeFreqs& rf,
+                       const float* x, int64_t T, const SeqSpans& spans, MlaActivations& acts) {
+  acts.kv_a = zeros(T, d.ckv());
+  acts.latent = zeros(T, d.r);
+  linear_params_forward(p.kv_a_proj, x, T, acts.kv_a.f32());
+  const float* kv_a = acts.kv_a.f32();
+  for (int64_t t = 0; t < T; ++t)
+    rmsnorm(kv_a + t * d.ckv(), p.kv_a_norm, acts.latent.f32() + t * d.r, 1, d.r, eps);
+  Tensor k_pe = zeros(T, d.dr);  // [T, dr]
+  for (int64_t t = 0; t < T; ++t)
+    std::copy_n(kv_a + t * d.ckv() + d.r, d.dr, k_pe.f32() + t * d.dr);
+  rope_spans(k_pe.f32(), 1, d.dr, 0, d, rf, spans, false);
+
+  Tensor kv = Tensor::zeros(DType::F32, {T, d.H, d.dn + d.dv});  // [T, H, dn + dv]
+  linear_params_forward(p.kv_b_proj, acts.latent.f32(), T, kv.f32());
+  acts.k = Tensor::zeros(DType::F32, {T, d.H, d.qhd});
+  acts.v = Tensor::zeros(DType::F32, {T, d.H, d.dv});
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t h = 0; h < d.H; ++h) {
+      const float* src = kv.f32() + (t * d.H + h) * (d.dn + d.dv);
+      float* kd = acts.k.f32() + (t * d.H + h) * d.qhd;
+      std::copy_n(src, d.dn, kd);
+      std::copy_n(k_pe.f32() + t * d.dr, d.dr, kd + d.dn);
+      std::copy_n(src + d.dn, d.dv, acts.v.f32() + (t * d.H + h) * d.dv);
+    }
+}
+
+// Backward of key_value_forward from dk [T, H, qhd] and dv [T, H, dv]; adds into grads and dx.
+void key_value_backward(const MlaParams& p, const Dims& d, float eps, const RopeFreqs& rf,
+                        const float* x, const MlaActivations& acts, const float* dk,
+                        const float* dv, int64_t T, const SeqSpans& spans, const MlaParams& grads,
+                        float* dx) {
+  Tensor dkv = Tensor::zeros(DType::F32, {T, d.H, d.dn + d.dv});  // [T, H, dn + dv]
+  Tensor dkv_a = zeros(T, d.ckv());                               // [T, r + dr]
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t h = 0; h < d.H; ++h) {
+      float* dst = dkv.f32() + (t * d.H + h) * (d.dn + d.dv);
+      const float* dkh = dk + (t * d.H + h) * d.qhd;
+      std::copy_n(dkh, d.dn, dst);
+      std::copy_n(dv + (t * d.H + h) * d.dv, d.dv, dst + d.dn);
+      float* dpe = dkv_a.f32() + t * d.ckv() + d.r;  // the shared key: sum over heads
+      for (int64_t i = 0; i < d.dr; ++i) dpe[i] += dkh[d.dn + i];
+    }
+  rope_spans(dkv_a.f32(), 1, d.ckv(), d.r, d, rf, spans, true);
+
+  Tensor dlatent = zeros(T, d.r);  // [T, r]
+  linear_params_backward(p.kv_b_proj, acts.latent.f32(), dkv.f32(), T, grads.kv_b_proj,
+                         dlatent.f32());
+  const float* kv_a = acts.kv_a.f32();
+  for (int64_t t = 0; t < T; ++t)
+    rmsnorm_backward(kv_a + t * d.ckv(), p.kv_a_norm, dlatent.f32() + t * d.r,
+                     dkv_a.f32() + t * d.ckv(), grads.kv_a_norm, 1, d.r, eps);
+  linear_params_backward(p.kv_a_proj, x, dkv_a.f32(), T, grads.kv_a_proj, dx);
+}
+
+// Backward of query_forward from dq [T, H, qhd] (rotated back in place).
+void query_backward(const MlaParams& p, const Dims& d, float eps, const RopeFreqs& rf,
+                    const float* x, const MlaActivations& acts, float* dq, int64_t T,
+                    const SeqSpans& spans, const MlaParams& grads, float* dx) {
+  rope_spans(dq, d.H, d.qhd, d.dn, d, rf, spans, true);
+  if (d.rq == 0) {
+    linear_params_backward(p.q_proj, x, dq, T, grads.q_proj, dx);
+    return;
+  }
+  Tensor dq_norm = zeros(T, d.rq), dq_a = zeros(T, d.rq);  // [T, rq]
+  linear_params_backward(p.q_b_proj, acts.q_norm.f32(), dq, T, grads.q_b_proj, dq_norm.f32());
+  rmsnorm_backward(acts.q_a.f32(), p.q_a_norm, dq_norm.f32(), dq_a.f32(), grads.q_a_norm, T, d.rq,
+                   eps);
+  linear_params_backward(p.q_a_proj, x, dq_a.f32(), T, grads.q_a_proj, dx);
+}
+
+void check_spans(const SeqSpans& spans, int64_t T) {
+  int64_t rows = 0;
+  for (const SeqSpan& sp : spans) {
+    R1_ASSERT(sp.cache == nullptr && sp.row0 == rows && sp.rows > 0);
+    rows += sp.rows;
+  }
+  R1_ASSERT(rows == T);
+}
+
+}  // namespace
+
+void mla_train_forward(const MlaParams& p, const ModelConfig& c, const RopeFreqs& rope,
+                       const float* x, int64_t T, const SeqSpans& spans, MlaActivations& acts,
+                       float* y) {
+  check_spans(spans, T);
+  const Dims d(c);
+  const float eps = float(c.rms_norm_eps);
+  query_forward(p, d, eps, rope, x, T, spans, acts);
+  key_value_forward(p, d, eps, rope, x, T, spans, acts);
+  acts.attn = Tensor::zeros(DType::F32, {T, d.H, d.dv});
+  const float scale = attention_softmax_scale(c);
+  for (const SeqSpan& sp : spans)
+    attention_causal(acts.q.f32() + sp.row0 * d.H * d.qhd, acts.k.f32() + sp.row0 * d.H * d.qhd,
+                     acts.v.f32() + sp.row0 * d.H * d.dv, acts.attn.f32() + sp.row0 * d.H * d.dv,
+                     d.attention(sp.rows), scale);
+  linear_params_forward(p.o_proj, acts.attn.f32(), T, y);
+}
+
+void mla_train_backward(const MlaParams& p, const ModelConfig& c, const RopeFreqs& rope,
+                        const float* x, const MlaActivations& acts, const float* dy, int64_t T,
+                        const SeqSpans& spans, const MlaParams& grads, float* dx) {
+  check_spans(spans, T);
+  const Dims d(c);
+  const float eps = float(c.rms_norm_eps);
+  Tensor dattn = Tensor::zeros(DType::F32, {T, d.H, d.dv});
+  linear_params_backward(p.o_proj, acts.attn.f32(), dy, T, grads.o_proj, dattn.f32());
+
+  Tensor dq = Tensor::zeros(DType::F32, {T, d.H, d.qhd});
+  Tensor dk = Tensor::zeros(DType::F32, {T, d.H, d.qhd});
+  Tensor dv = Tensor::zeros(DType::F32, {T, d.H, d.dv});
+  const float scale = attention_softmax_scale(c);
+  for (const SeqSpan& sp : spans) {
+    const int64_t qo = sp.row0 * d.H * d.qhd, vo = sp.row0 * d.H * d.dv;
+    attention_causal_backward(acts.q.f32() + qo, acts.k.f32() + qo, acts.v.f32() + vo,
+                              dattn.f32() + vo, dq.f32() + qo, dk.f32() + qo, dv.f32() + vo,
+                              d.attention(sp.rows), scale);
+  }
+  key_value_backward(p, d, eps, rope, x, acts, dk.f32(), dv.f32(), T, spans, grads, dx);
+  query_backward(p, d, eps, rope, x, acts, dq.f32(), T, spans, grads, dx);
+}
+
+}  // namespace r1
