@@ -22,14 +22,15 @@ void attention_backward(const ModelConfig& c, const BlockParams& p, const RopeFr
   gqa_train_backward(c, p.gqa, rope, acts.attn_in.f32(), acts.gqa, dy, B, T, grads.gqa, dx);
 }
 
-void mlp_forward(const BlockParams& p, const float* x, int64_t N, BlockActivations& acts,
-                 float* y) {
-  mlp_train_forward(p.mlp, x, N, acts.mlp, y);
+// B and T separately: the MoE balance loss is per sequence.
+void mlp_forward(const BlockParams& p, const float* x, int64_t B, int64_t T,
+                 BlockActivations& acts, float* y) {
+  mlp_train_forward(p.mlp, x, B * T, acts.mlp, y);
 }
 
-void mlp_backward(const BlockParams& p, const BlockActivations& acts, const float* dy, int64_t N,
-                  const BlockParams& grads, float* dx) {
-  mlp_train_backward(p.mlp, acts.mlp_in.f32(), acts.mlp, dy, N, grads.mlp, dx);
+void mlp_backward(const BlockParams& p, const BlockActivations& acts, const float* dy, int64_t B,
+                  int64_t T, const BlockParams& grads, float* dx) {
+  mlp_train_backward(p.mlp, acts.mlp_in.f32(), acts.mlp, dy, B * T, grads.mlp, dx);
 }
 
 }  // namespace
@@ -45,7 +46,7 @@ void block_train_forward(const ModelConfig& c, const BlockParams& p, const RopeF
   add_inplace(acts.h.f32(), x, N * D);
   acts.mlp_in = Tensor::zeros(DType::F32, {N, D});
   rmsnorm(acts.h.f32(), p.mlp_norm, acts.mlp_in.f32(), N, D, eps);
-  mlp_forward(p, acts.mlp_in.f32(), N, acts, y);
+  mlp_forward(p, acts.mlp_in.f32(), B, T, acts, y);
   add_inplace(y, acts.h.f32(), N * D);
 }
 
@@ -58,7 +59,7 @@ void block_train_backward(const ModelConfig& c, const BlockParams& p, const Rope
   Tensor dh = Tensor::zeros(DType::F32, {N, D});
   std::copy_n(dy, N * D, dh.f32());
   Tensor dmlp_in = Tensor::zeros(DType::F32, {N, D});
-  mlp_backward(p, acts, dy, N, grads, dmlp_in.f32());
+  mlp_backward(p, acts, dy, B, T, grads, dmlp_in.f32());
   rmsnorm_backward(acts.h.f32(), p.mlp_norm, dmlp_in.f32(), dh.f32(), grads.mlp_norm, N, D, eps);
   // dx += dh (residual) + the attention branch through its norm.
   add_inplace(dx, dh.f32(), N * D);
