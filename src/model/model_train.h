@@ -1,0 +1,46 @@
+// One training step of a whole model on a batch of token sequences: forward, loss, backward,
+// gradients ADDED into a gradient buffer of the parameters' layout.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/config.h"
+#include "model/train_weights.h"
+
+namespace r1 {
+
+struct TrainBatch {
+  int64_t B = 0, T = 0;
+  // [B, T + 1]: row b predicts tokens[b][1..T] from tokens[b][0..T-1].
+  std::vector<int32_t> tokens;
+  // [B, T]: nonzero where predicting tokens[b][t + 1] counts; empty = every position counts.
+  std::vector<uint8_t> mask;
+};
+
+struct TrainLossOptions {
+  double mtp_lambda = 0.0;  // weight of the MTP cross-entropy (DeepSeek-V3)
+  double aux_alpha = 0.0;   // weight of the sequence-wise MoE balance loss
+  // Normaliser of the main loss: the counted tokens of the whole optimizer step (all
+  // micro-batches), so that summed micro-batch gradients equal the full batch's; 0 = this
+  // batch's count.
+  int64_t loss_tokens = 0;
+};
+
+struct TrainStepResult {
+  double loss = 0;      // main cross-entropy summed over counted tokens / loss_tokens
+  double mtp_loss = 0;  // MTP cross-entropy (before mtp_lambda)
+  double aux_loss = 0;  // balance loss (before aux_alpha)
+  int64_t tokens = 0;   // counted tokens of this batch
+  std::vector<std::vector<int64_t>> expert_load;  // [MoE layer][E] routed token counts
+};
+
+// Runs forward and backward on every sequence of the batch (independent sequences, positions
+// 0..T-1 each) and ADDS the gradient of loss + mtp_lambda * mtp_loss + aux_alpha * aux_loss
+// into `grads` (a view of the same layout as `params`; the caller zeroes it). FormatError for a
+// batch whose sizes disagree or whose tokens are outside the vocabulary.
+TrainStepResult model_train_step(const ModelConfig& c, const TrainWeights& params,
+                                 const TrainWeights& grads, const TrainBatch& batch,
+                                 const TrainLossOptions& opt);
+
+}  // namespace r1
