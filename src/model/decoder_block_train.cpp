@@ -6,17 +6,14 @@
 
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/elementwise_backward.h"
+#include "model/gqa_train.h"
+#include "model/mla_train.h"
 
 namespace r1 {
 
-void MlaTrainAttention::forward(const BlockParams& p, const float* xn, int64_t T,
-                                const SeqSpans& spans, float* y) {
-  mla_train_forward(p.mla, c_, rope_, xn, T, spans, acts_, y);
-}
-
-void MlaTrainAttention::backward(const BlockParams& p, const float* xn, const float* dy, int64_t T,
-                                 const SeqSpans& spans, const BlockParams& grads, float* dxn) {
-  mla_train_backward(p.mla, c_, rope_, xn, acts_, dy, T, spans, grads.mla, dxn);
+std::unique_ptr<TrainAttention> make_train_attention(const ModelConfig& c, const RopeFreqs& rope) {
+  if (c.is_deepseek()) return std::make_unique<MlaTrainAttention>(c, rope);
+  return std::make_unique<GqaTrainAttention>(c, rope);
 }
 
 void decoder_block_train_forward(const BlockParams& p, const ModelConfig& c, TrainAttention& attn,

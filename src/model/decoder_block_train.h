@@ -8,43 +8,13 @@
 #include "core/tensor.h"
 #include "model/batch.h"
 #include "model/config.h"
-#include "model/mla_train.h"
 #include "model/mlp_train.h"
 #include "model/moe_train.h"
 #include "model/rope_freqs.h"
+#include "model/train_attention.h"
 #include "model/train_weights.h"
 
 namespace r1 {
-
-// The attention sublayer of a training block. An implementation keeps its own activations
-// between forward and backward, so one object serves one layer for one step.
-class TrainAttention {
- public:
-  virtual ~TrainAttention() = default;
-  // xn: [T, D] the normalised block input -> y: [T, D] (overwritten); parameters from p.
-  virtual void forward(const BlockParams& p, const float* xn, int64_t T, const SeqSpans& spans,
-                       float* y) = 0;
-  // Given dy [T, D]: parameter gradients ADDED into grads (the same block in the gradient view)
-  // and dxn [T, D] ADDED.
-  virtual void backward(const BlockParams& p, const float* xn, const float* dy, int64_t T,
-                        const SeqSpans& spans, const BlockParams& grads, float* dxn) = 0;
-};
-
-// MLA (DeepSeek) as a TrainAttention: mla_train_forward / mla_train_backward on p.mla. c and
-// rope are kept by reference and must outlive the object.
-class MlaTrainAttention final : public TrainAttention {
- public:
-  MlaTrainAttention(const ModelConfig& c, const RopeFreqs& rope) : c_(c), rope_(rope) {}
-  void forward(const BlockParams& p, const float* xn, int64_t T, const SeqSpans& spans,
-               float* y) override;
-  void backward(const BlockParams& p, const float* xn, const float* dy, int64_t T,
-                const SeqSpans& spans, const BlockParams& grads, float* dxn) override;
-
- private:
-  const ModelConfig& c_;
-  const RopeFreqs& rope_;
-  MlaActivations acts_;
-};
 
 struct DecoderBlockActivations {
   Tensor attn_in;      // [T, D] rmsnorm(x, attn_norm)

@@ -191,4 +191,14 @@ void mla_train_backward(const MlaParams& p, const ModelConfig& c, const RopeFreq
   query_backward(p, d, eps, rope, x, acts, dq.f32(), T, spans, grads, dx);
 }
 
+void MlaTrainAttention::forward(const BlockParams& p, const float* xn, int64_t T,
+                                const SeqSpans& spans, float* y) {
+  mla_train_forward(p.mla, c_, rope_, xn, T, spans, acts_, y);
+}
+
+void MlaTrainAttention::backward(const BlockParams& p, const float* xn, const float* dy, int64_t T,
+                                 const SeqSpans& spans, const BlockParams& grads, float* dxn) {
+  mla_train_backward(p.mla, c_, rope_, xn, acts_, dy, T, spans, grads.mla, dxn);
+}
+
 }  // namespace r1

@@ -8,6 +8,7 @@
 #include "model/batch.h"
 #include "model/config.h"
 #include "model/rope_freqs.h"
+#include "model/train_attention.h"
 #include "model/train_weights.h"
 
 namespace r1 {
@@ -37,5 +38,21 @@ void mla_train_forward(const MlaParams& p, const ModelConfig& c, const RopeFreqs
 void mla_train_backward(const MlaParams& p, const ModelConfig& c, const RopeFreqs& rope,
                         const float* x, const MlaActivations& acts, const float* dy, int64_t T,
                         const SeqSpans& spans, const MlaParams& grads, float* dx);
+
+// MLA (DeepSeek) as a TrainAttention: mla_train_forward / mla_train_backward on p.mla. c and
+// rope are kept by reference and must outlive the object.
+class MlaTrainAttention final : public TrainAttention {
+ public:
+  MlaTrainAttention(const ModelConfig& c, const RopeFreqs& rope) : c_(c), rope_(rope) {}
+  void forward(const BlockParams& p, const float* xn, int64_t T, const SeqSpans& spans,
+               float* y) override;
+  void backward(const BlockParams& p, const float* xn, const float* dy, int64_t T,
+                const SeqSpans& spans, const BlockParams& grads, float* dxn) override;
+
+ private:
+  const ModelConfig& c_;
+  const RopeFreqs& rope_;
+  MlaActivations acts_;
+};
 
 }  // namespace r1

@@ -7,6 +7,7 @@
 
 #include "block_train_util.h"
 #include "model/decoder_block.h"
+#include "model/mla_train.h"
 #include "model/presets.h"
 
 namespace r1 {

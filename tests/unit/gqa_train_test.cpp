@@ -36,6 +36,13 @@ ModelConfig gqa_config(const Dims& d) {
   return c;
 }
 
+// B sequences of T rows, each at positions 0..T-1.
+SeqSpans spans(const Dims& d) {
+  SeqSpans s;
+  for (int64_t b = 0; b < d.B; ++b) s.push_back({b * d.T, d.T, 0, nullptr});
+  return s;
+}
+
 GqaParams gqa_view(const Dims& d, float* w) {
   auto lin = [&](int64_t off, int64_t out, int64_t in) {
     return LinearParams{w + off, w + off + out * in, out, in};
@@ -123,8 +130,10 @@ TEST(GqaTrain, BackwardMatchesFiniteDifferences) {
   const auto x = random_floats(size_t(N * d.D), 12), dy = random_floats(size_t(N * d.D), 13);
   GqaActivations acts;
   std::vector<float> y(x.size()), dx(x.size());
-  gqa_train_forward(c, gqa_view(d, w.data()), rope, x.data(), d.B, d.T, acts, y.data());
-  gqa_train_backward(c, gqa_view(d, w.data()), rope, x.data(), acts, dy.data(), d.B, d.T,
+  gqa_train_forward(c, gqa_view(d, w.data()), rope, x.data(), d.B * d.T, spans(d), acts,
+                    y.data());
+  gqa_train_backward(c, gqa_view(d, w.data()), rope, x.data(), acts, dy.data(), d.B * d.T,
+                     spans(d),
                      gqa_view(d, gw.data()), dx.data());
 
   const auto xd = test::to_double(x), wd = test::to_double(w);
@@ -149,9 +158,11 @@ TEST(GqaTrain, SequencesDoNotSeeEachOther) {
   auto x = random_floats(size_t(d.B * d.T * d.D), 22);
   std::vector<float> y1(x.size()), y2(x.size());
   GqaActivations acts;
-  gqa_train_forward(c, gqa_view(d, w.data()), rope, x.data(), d.B, d.T, acts, y1.data());
+  gqa_train_forward(c, gqa_view(d, w.data()), rope, x.data(), d.B * d.T, spans(d), acts,
+                    y1.data());
   for (int64_t i = 0; i < d.T * d.D; ++i) x[size_t(i)] += 1.0f;
-  gqa_train_forward(c, gqa_view(d, w.data()), rope, x.data(), d.B, d.T, acts, y2.data());
+  gqa_train_forward(c, gqa_view(d, w.data()), rope, x.data(), d.B * d.T, spans(d), acts,
+                    y2.data());
   for (int64_t i = d.T * d.D; i < d.B * d.T * d.D; ++i) EXPECT_EQ(y1[size_t(i)], y2[size_t(i)]);
   EXPECT_NE(y1[0], y2[0]);
 }

@@ -100,11 +100,7 @@ TEST(ModelTrain, TinyQwen2MatchesPyTorch) { compare_with_reference("tiny_qwen2")
 
 TEST(ModelTrain, TinyLlamaMatchesPyTorch) { compare_with_reference("tiny_llama"); }
 
-TEST(ModelTrain, TinyV3MatchesPyTorch) {
-  GTEST_SKIP() << "needs the DeepSeek training blocks (mla_train, moe_train, mtp_train and the "
-                  "balance loss) wired into model_train_step";
-  compare_with_reference("tiny_v3");
-}
+TEST(ModelTrain, TinyV3MatchesPyTorch) { compare_with_reference("tiny_v3"); }
 
 // Central differences of the step loss in a few parameters of different kinds (embedding row
 // of an input token, q bias, MLP weight, norms): the largest-gradient element of each tensor.

@@ -6,6 +6,7 @@
 
 #include "block_train_util.h"
 #include "core/error.h"
+#include "model/mla_train.h"
 #include "model/model.h"
 #include "model/presets.h"
 #include "test_util.h"
