@@ -1,0 +1,46 @@
+// The training loop shared by `r1 pretrain` and `r1 sft`: micro-batches with gradient
+// accumulation, one model_train_step each, global-norm clipping, AdamW on the scheduled rate,
+// the auxiliary-loss-free expert-bias update, metrics JSONL, a progress bar and checkpoints
+// that resume bit-identically.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "model/model_train.h"
+#include "train/trainer_state.h"
+
+namespace r1 {
+
+// Fills micro-batch `micro` of step `step` (batch.B, batch.T set by the trainer; tokens and,
+// for SFT, mask written by the source).
+using BatchFiller = std::function<void(int64_t step, int64_t micro, TrainBatch& batch)>;
+
+struct TrainerOptions {
+  std::string model;         // the initial checkpoint (a model directory)
+  std::string out;           // checkpoints go here (DIR, atomically replaced)
+  std::string metrics;       // JSONL path; "" = DIR/metrics.jsonl
+  int64_t steps = 0;         // total optimizer steps (a resumed run stops there too)
+  int64_t save_every = 0;    // 0: only at the end
+  bool resume = false;       // continue from the checkpoint in `out`
+  double mtp_lambda = 0.0;
+  double aux_alpha = 0.0;
+  double bias_update_gamma = 0.0;
+  bool progress = true;
+};
+
+struct TrainerSummary {
+  int64_t first_step = 0, last_step = 0;  // steps run: [first_step, last_step)
+  double last_loss = 0.0;
+  double tokens_per_s = 0.0;
+};
+
+// Runs steps state.step .. opts.steps - 1 and saves the final checkpoint into opts.out.
+// `state`: the data spec, schedule, AdamW and clipping settings. A new run starts from
+// opts.model at step 0; with opts.resume the parameters, moments and step come from the
+// checkpoint in opts.out (the caller takes `state` from its trainer_state.json).
+TrainerSummary run_training(const TrainerOptions& opts, TrainerState state,
+                            const BatchFiller& fill);
+
+}  // namespace r1
