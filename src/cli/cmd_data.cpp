@@ -44,7 +44,8 @@ int32_t document_eos(const std::string& model, const Tokenizer& tok) {
   }
   const std::vector<int32_t> ids = model_stop_ids(model, tok);
   if (ids.empty())
-    throw UsageError(model + ": no EOS token (tokenizer_config.json eos_token or config.json "
+    throw UsageError(model +
+                     ": no EOS token (tokenizer_config.json eos_token or config.json "
                      "eos_token_id) to end each document with");
   return ids.front();
 }
@@ -122,7 +123,8 @@ class TextChunker {
     std::vector<std::string> chunks;
     for (size_t i = 0; i < lines.size(); ++i) {
       const std::string& line = lines[i];
-      const bool safe_cut = prev_nonempty_ && !line.empty() && !std::isspace(static_cast<unsigned char>(line[0]));
+      const bool safe_cut =
+          prev_nonempty_ && !line.empty() && !std::isspace(static_cast<unsigned char>(line[0]));
       if (safe_cut && current_.size() >= (64 << 10)) flush(chunks);
       current_ += line;
       if (!(at_end && i + 1 == lines.size()) || file_ends_newline_) current_ += '\n';
@@ -130,7 +132,8 @@ class TextChunker {
     }
     if (at_end && !current_.empty()) flush(chunks);
     std::string bytes;
-    for (const std::vector<int32_t>& ids : tok_.encode_batch(chunks, false, threads_)) append_ids(ids, bytes);
+    for (const std::vector<int32_t>& ids : tok_.encode_batch(chunks, false, threads_))
+      append_ids(ids, bytes);
     return bytes;
   }
 
@@ -182,7 +185,8 @@ void run_data_tokenize(const DataArgs& a) {
     done += int64_t(bytes_read);
     std::string token_bytes, mask_bytes;
     if (a.chat) {
-      for (const ChatExample& ex : render_chat_lines(lines, a.input, first_line, tok, *tmpl, a.threads)) {
+      for (const ChatExample& ex :
+           render_chat_lines(lines, a.input, first_line, tok, *tmpl, a.threads)) {
         append_sft_bytes(ex, token_bytes, mask_bytes);
         ++documents;
       }
@@ -197,7 +201,11 @@ void run_data_tokenize(const DataArgs& a) {
     progress.update(done);
   }
   if (!jsonl) {
-    const std::string eos_bytes = [&] { std::string b; append_ids({eos}, b); return b; }();
+    const std::string eos_bytes = [&] {
+      std::string b;
+      append_ids({eos}, b);
+      return b;
+    }();
     out.write(eos_bytes.data(), eos_bytes.size());
     tokens += 1;
     documents = 1;

@@ -56,7 +56,8 @@ void add_plot(CLI::App& app) {
   cmd->add_option("--out", a->out, "SVG file to write")->required();
   cmd->add_option("--series", a->series, "comma-separated fields, one panel each (default loss)");
   cmd->add_option("--x", a->x, "field on the horizontal axis (default step)");
-  cmd->add_option("--smoothing", a->smoothing, "EMA weight of the smoothed line, 0 = none (default 0.9)");
+  cmd->add_option("--smoothing", a->smoothing,
+                  "EMA weight of the smoothed line, 0 = none (default 0.9)");
   cmd->add_option("--title", a->title, "title (default: the metrics file name)");
   cmd->callback([a] { run_plot(*a); });
 }

@@ -12,11 +12,11 @@ namespace r1 {
 namespace {
 
 struct StepScalars {
-  float decay;        // 1 - lr wd, or 1 for entries without decay
+  float decay;  // 1 - lr wd, or 1 for entries without decay
   float beta1, one_minus_beta1, beta2, one_minus_beta2;
-  float bc2_sqrt;     // sqrt(1 - b2^t)
+  float bc2_sqrt;  // sqrt(1 - b2^t)
   float eps;
-  float neg_step;     // -lr / (1 - b1^t)
+  float neg_step;  // -lr / (1 - b1^t)
 };
 
 // [begin, end) of one tensor: every operation rounds to f32 where torch's kernel does.

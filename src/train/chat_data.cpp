@@ -30,7 +30,8 @@ std::string completion_text(const ChatTemplate& tmpl, const std::string& prompt,
                             std::string content) {
   const std::string think = "<think>", forced = "<think>\n";
   const bool prompt_opens_think =
-      prompt.size() >= forced.size() && prompt.compare(prompt.size() - forced.size(), forced.size(), forced) == 0;
+      prompt.size() >= forced.size() &&
+      prompt.compare(prompt.size() - forced.size(), forced.size(), forced) == 0;
   if (prompt_opens_think && starts_with(content, think)) {
     content.erase(0, think.size());
     if (!content.empty() && content[0] == '\n') content.erase(0, 1);
@@ -42,14 +43,17 @@ std::string completion_text(const ChatTemplate& tmpl, const std::string& prompt,
 void mark_history_turn(const Tokenizer& tok, const ChatTemplate& tmpl, const OrderedJson& messages,
                        const OrderedJson& tools, size_t j, const std::vector<int32_t>& tokens,
                        std::vector<uint8_t>& mask) {
-  const std::vector<int32_t> before = tok.encode(tmpl.render(first_messages(messages, j), tools, true), false);
-  const std::vector<int32_t> through = tok.encode(tmpl.render(first_messages(messages, j + 1), tools, false), false);
+  const std::vector<int32_t> before =
+      tok.encode(tmpl.render(first_messages(messages, j), tools, true), false);
+  const std::vector<int32_t> through =
+      tok.encode(tmpl.render(first_messages(messages, j + 1), tools, false), false);
   if (through.size() > tokens.size() || !std::equal(through.begin(), through.end(), tokens.begin()))
     throw FormatError(std::string("messages[") + std::to_string(j) +
                       "]: the chat template renders this assistant turn differently once later "
                       "messages follow, so its tokens cannot be located");
-  const size_t start = size_t(std::mismatch(before.begin(), before.end(), through.begin(), through.end()).second -
-                              through.begin());
+  const size_t start =
+      size_t(std::mismatch(before.begin(), before.end(), through.begin(), through.end()).second -
+             through.begin());
   std::fill(mask.begin() + static_cast<std::ptrdiff_t>(start),
             mask.begin() + static_cast<std::ptrdiff_t>(through.size()), uint8_t(1));
 }
@@ -70,7 +74,8 @@ ChatExample render_chat_example(const Tokenizer& tok, const ChatTemplate& tmpl,
     throw FormatError("no assistant message in \"messages\": nothing to train on");
   const OrderedJson& final_turn = messages[last];
   if (!final_turn.contains("content") || !final_turn["content"].is_string())
-    throw FormatError(std::string("messages[") + std::to_string(last) + "].content must be a string");
+    throw FormatError(std::string("messages[") + std::to_string(last) +
+                      "].content must be a string");
   if (tmpl.eos_token().empty())
     throw FormatError("the tokenizer config has no eos_token to close the assistant turn");
 
@@ -79,7 +84,8 @@ ChatExample render_chat_example(const Tokenizer& tok, const ChatTemplate& tmpl,
   ex.tokens = tok.encode(prompt, false);
   ex.mask.assign(ex.tokens.size(), 0);
   for (size_t j = 0; j < last; ++j)
-    if (is_assistant(messages[j])) mark_history_turn(tok, tmpl, messages, tools, j, ex.tokens, ex.mask);
+    if (is_assistant(messages[j]))
+      mark_history_turn(tok, tmpl, messages, tools, j, ex.tokens, ex.mask);
   const std::vector<int32_t> completion =
       tok.encode(completion_text(tmpl, prompt, final_turn["content"].get<std::string>()), false);
   ex.tokens.insert(ex.tokens.end(), completion.begin(), completion.end());

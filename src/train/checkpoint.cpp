@@ -29,7 +29,9 @@ const char* const kTokenizerFiles[] = {"tokenizer.json", "tokenizer_config.json"
                                        "chat_template.jinja", "generation_config.json",
                                        "special_tokens_map.json"};
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 void fsync_path(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
@@ -73,14 +75,16 @@ void write_contents(const std::string& tmp, const CheckpointFiles& f) {
     }
   }
   // Last: its presence marks a complete training checkpoint.
-  write_text_file_atomic(tmp + "/trainer_state.json", trainer_state_to_json(*f.state).dump(2) + "\n");
+  write_text_file_atomic(tmp + "/trainer_state.json",
+                         trainer_state_to_json(*f.state).dump(2) + "\n");
   fsync_path(tmp);
 }
 
 // Puts the complete directory `tmp` at `dir`, keeping the old `dir` until the new one is there.
 void swap_into_place(const std::string& tmp, const std::string& dir) {
   const std::string prev = dir + ".prev";
-  const std::string parent = fs::path(dir).parent_path().empty() ? "." : fs::path(dir).parent_path().string();
+  const std::string parent =
+      fs::path(dir).parent_path().empty() ? "." : fs::path(dir).parent_path().string();
   if (!fs::exists(dir)) {
     rename_or_throw(tmp, dir);
   } else if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {

@@ -18,10 +18,11 @@ namespace r1 {
 struct CheckpointFiles {
   const ModelConfig* config = nullptr;
   const ParamLayout* layout = nullptr;
-  const float* params = nullptr;        // [layout.total()]
+  const float* params = nullptr;  // [layout.total()]
   const AdamWState* optimizer = nullptr;
   const TrainerState* state = nullptr;
-  std::string tokenizer_dir;  // tokenizer.json, tokenizer_config.json (if present) copied from here; "" none
+  std::string tokenizer_dir;  // tokenizer.json, tokenizer_config.json (if present) copied from
+                              // here; "" none
 };
 
 // Writes the checkpoint into a sibling DIR.tmp-<pid>, fsyncs it, then swaps it with DIR in

@@ -27,7 +27,8 @@ MetricsWriter MetricsWriter::resume(const std::string& path, int64_t last_step) 
   if (std::filesystem::exists(path)) {
     std::string kept;
     for (const Json& r : read_metrics(path)) {
-      if (r.contains("step") && r["step"].is_number() && r["step"].get<double>() > double(last_step))
+      if (r.contains("step") && r["step"].is_number() &&
+          r["step"].get<double>() > double(last_step))
         continue;
       kept += r.dump() + "\n";
     }
@@ -66,7 +67,8 @@ std::vector<Json> read_metrics(const std::string& path, bool skip_torn_tail) {
     const char* b = text.data() + pos;
     const char* e = text.data() + end;
     pos = end + 1;
-    if (std::string_view(b, size_t(e - b)).find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (std::string_view(b, size_t(e - b)).find_first_not_of(" \t\r") == std::string_view::npos)
+      continue;
     try {
       Json r = parse_json(where, b, e);
       if (!r.is_object()) throw FormatError(where + ": expected a JSON object per line");

@@ -89,11 +89,16 @@ std::string label(double v) {
 std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -129,8 +134,7 @@ std::pair<double, double> padded_range(const std::vector<double>& v) {
 // would otherwise just lag behind the values.
 bool is_noisy(const std::vector<double>& y) {
   int64_t turns = 0;
-  for (size_t i = 2; i < y.size(); ++i)
-    turns += (y[i] - y[i - 1]) * (y[i - 1] - y[i - 2]) < 0;
+  for (size_t i = 2; i < y.size(); ++i) turns += (y[i] - y[i - 1]) * (y[i - 1] - y[i - 2]) < 0;
   return y.size() > 2 && turns * 10 > int64_t(y.size());
 }
 
@@ -145,8 +149,8 @@ std::string panel(const PlotSeries& s, const PlotOptions& o, double top) {
   for (double t : nice_ticks(b.y0, b.y1, 5)) {
     const std::string y = num(b.py(t));
     svg += "<line x1=\"" + num(b.left) + "\" x2=\"" + num(b.left + b.width) + "\" y1=\"" + y +
-           "\" y2=\"" + y + "\" stroke=\"#e5e5e5\"/>\n<text x=\"" + num(b.left - 6) + "\" y=\"" + y +
-           "\" dy=\"4\" text-anchor=\"end\" font-size=\"11\">" + label(t) + "</text>\n";
+           "\" y2=\"" + y + "\" stroke=\"#e5e5e5\"/>\n<text x=\"" + num(b.left - 6) + "\" y=\"" +
+           y + "\" dy=\"4\" text-anchor=\"end\" font-size=\"11\">" + label(t) + "</text>\n";
   }
   for (double t : nice_ticks(b.x0, b.x1, 8)) {
     const std::string x = num(b.px(t));
@@ -173,12 +177,14 @@ std::string panel(const PlotSeries& s, const PlotOptions& o, double top) {
 std::string render_svg(const std::vector<PlotSeries>& series, const PlotOptions& o) {
   const double title_h = o.title.empty() ? 0 : 30;
   const double height = title_h + double(o.panel_height) * double(series.size());
-  std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                    std::to_string(o.width) + "\" height=\"" + num(height) +
-                    "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  std::string svg =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+      "width=\"" +
+      std::to_string(o.width) + "\" height=\"" + num(height) +
+      "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   if (!o.title.empty())
-    svg += "<text x=\"" + num(o.width / 2.0) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"17\">" +
-           escape(o.title) + "</text>\n";
+    svg += "<text x=\"" + num(o.width / 2.0) +
+           "\" y=\"22\" text-anchor=\"middle\" font-size=\"17\">" + escape(o.title) + "</text>\n";
   for (size_t i = 0; i < series.size(); ++i) {
     R1_ASSERT(!series[i].x.empty() && series[i].x.size() == series[i].y.size());
     svg += panel(series[i], o, title_h + double(i) * o.panel_height);

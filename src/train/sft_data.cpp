@@ -77,7 +77,7 @@ void SftDataset::fill_batch(const BatchSpec& spec, int64_t step, int64_t micro, 
   for (int64_t b = 0; b < spec.batch; ++b) {
     const ChatExample& ex = examples_[example_index(spec, global_row(spec, step, micro, b))];
     const int64_t n = std::min<int64_t>(width, int64_t(ex.tokens.size()));
-    int32_t* row = tokens + b * width;  // [T+1]
+    int32_t* row = tokens + b * width;     // [T+1]
     uint8_t* row_mask = mask + b * width;  // [T+1]
     std::copy_n(ex.tokens.begin(), n, row);
     std::copy_n(ex.mask.begin(), n, row_mask);

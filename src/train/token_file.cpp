@@ -31,9 +31,8 @@ TokenFile TokenFile::open(const std::string& path, int64_t vocab_size) {
   });
   if (first_bad.load() < f.n_) {
     const int64_t i = first_bad.load();
-    throw FormatError(path + ": token " + std::to_string(i) + " is id " +
-                      std::to_string(f.at(i)) + ", not below the model's vocab_size " +
-                      std::to_string(vocab_size));
+    throw FormatError(path + ": token " + std::to_string(i) + " is id " + std::to_string(f.at(i)) +
+                      ", not below the model's vocab_size " + std::to_string(vocab_size));
   }
   return f;
 }

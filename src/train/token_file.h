@@ -19,7 +19,7 @@ class TokenFile {
   static TokenFile open(const std::string& path, int64_t vocab_size);
 
   int64_t size() const { return n_; }  // tokens
-  uint32_t at(int64_t i) const;         // token i (little-endian in the file)
+  uint32_t at(int64_t i) const;        // token i (little-endian in the file)
   const std::string& path() const { return file_->path(); }
 
   // Where a global row starts. Sequential: row r starts at r T (mod size), i.e. row b of step s

@@ -36,7 +36,8 @@ namespace {
 
 // j[key] as T; ConfigError naming the source and the dotted field otherwise.
 template <typename T>
-T field(const Json& j, const std::string& key, const std::string& source, const std::string& where) {
+T field(const Json& j, const std::string& key, const std::string& source,
+        const std::string& where) {
   const std::string name = where.empty() ? key : where + "." + key;
   if (!j.is_object() || !j.contains(key))
     throw ConfigError(source + ": missing field '" + name + "'");
@@ -81,7 +82,8 @@ TrainerState trainer_state_from_json(const Json& j, const std::string& source) {
     throw ConfigError(source + ": field 'flags' must be an object");
   s.flags = j["flags"];
   if (s.step < 0 || s.data.batch < 1 || s.data.seq_len < 1 || s.data.grad_accum < 1)
-    throw ConfigError(source + ": step must be >= 0 and data.batch, data.seq_len, "
+    throw ConfigError(source +
+                      ": step must be >= 0 and data.batch, data.seq_len, "
                       "data.grad_accum >= 1");
   return s;
 }

@@ -20,8 +20,8 @@ struct TrainerState {
   BatchSpec data;    // batch, seq_len, grad_accum, order, seed
   LrSchedule schedule;
   AdamWConfig adamw;
-  double clip = 1.0;             // max gradient norm (0: off)
-  Json flags = Json::object();   // the command's other flags, echoed back on --resume
+  double clip = 1.0;            // max gradient norm (0: off)
+  Json flags = Json::object();  // the command's other flags, echoed back on --resume
   int64_t rows_consumed() const { return step * data.grad_accum * data.batch; }
 };
 

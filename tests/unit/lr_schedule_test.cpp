@@ -16,10 +16,10 @@ TEST(LrSchedule, WarmupIsLinearFromOneStepThenCosineToTheFloor) {
   s.min_lr_ratio = 0.1;
   EXPECT_DOUBLE_EQ(lr_factor(s, 0), 0.25);
   EXPECT_DOUBLE_EQ(lr_factor(s, 3), 1.0);
-  EXPECT_DOUBLE_EQ(lr_factor(s, 4), 1.0);           // cosine starts at the peak
-  EXPECT_NEAR(lr_factor(s, 9), 0.55, 1e-12);        // half way: (1 + r) / 2
-  EXPECT_NEAR(lr_factor(s, 14), 0.1, 1e-12);        // the floor at total_steps
-  EXPECT_NEAR(lr_factor(s, 100), 0.1, 1e-12);       // and after it
+  EXPECT_DOUBLE_EQ(lr_factor(s, 4), 1.0);      // cosine starts at the peak
+  EXPECT_NEAR(lr_factor(s, 9), 0.55, 1e-12);   // half way: (1 + r) / 2
+  EXPECT_NEAR(lr_factor(s, 14), 0.1, 1e-12);   // the floor at total_steps
+  EXPECT_NEAR(lr_factor(s, 100), 0.1, 1e-12);  // and after it
   EXPECT_DOUBLE_EQ(lr_at(s, 0), 0.5);
   for (int64_t t = 5; t < 14; ++t) EXPECT_LT(lr_factor(s, t), lr_factor(s, t - 1));
 }

@@ -75,7 +75,8 @@ TEST(PlotCli, WritesAnSvgAndRejectsUnknownSeries) {
     lines += "{\"step\": " + std::to_string(s) + ", \"loss\": " + std::to_string(10.0 / s) +
              ", \"lr\": 0.001}\n";
   testing::write_bytes(dir + "/m.jsonl", lines);
-  test::RunResult r = test::run_r1("plot --metrics " + dir + "/m.jsonl --out " + dir + "/p.svg --series loss,lr");
+  test::RunResult r =
+      test::run_r1("plot --metrics " + dir + "/m.jsonl --out " + dir + "/p.svg --series loss,lr");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::string svg = testing::read_bytes(dir + "/p.svg");
   EXPECT_EQ(count(svg, "<polyline"), 2u);  // both series smooth: no EMA line

@@ -99,8 +99,9 @@ TEST(TokenFile, BadFilesNameTheFileAndTheProblem) {
                                      {"odd.bin", "6 bytes", "multiple of 4"});
   std::vector<uint32_t> ids = iota_ids(300000);
   const std::string big = write_tokens(dir, ids);
-  testing::expect_error<FormatError>([&] { TokenFile::open(big, 200000); },
-                                     {"tokens.bin", "token 200000 is id 200000", "vocab_size 200000"});
+  testing::expect_error<FormatError>(
+      [&] { TokenFile::open(big, 200000); },
+      {"tokens.bin", "token 200000 is id 200000", "vocab_size 200000"});
   testing::expect_error<IoError>([&] { TokenFile::open(dir + "/missing.bin", 10); },
                                  {"missing.bin"});
 }
