@@ -39,7 +39,11 @@ std::string completion_text(const ChatTemplate& tmpl, const std::string& prompt,
   return content + tmpl.eos_token();
 }
 
-// Marks the tokens of the history's assistant message j in mask; `tokens` is the prompt.
+// Marks the tokens of the history's assistant message j in mask; `tokens` is the prompt. The
+// turn starts where the prompt leaves the rendering of the messages before it (with the
+// generation prompt) and ends where their rendering through it ends. A template that renders the
+// turn differently once later messages follow (Qwen3 drops the reasoning of earlier turns) has
+// no such end: there the turn ends with the first EOS token (<|im_end|> for Qwen) after it starts.
 void mark_history_turn(const Tokenizer& tok, const ChatTemplate& tmpl, const OrderedJson& messages,
                        const OrderedJson& tools, size_t j, const std::vector<int32_t>& tokens,
                        std::vector<uint8_t>& mask) {
@@ -47,15 +51,23 @@ void mark_history_turn(const Tokenizer& tok, const ChatTemplate& tmpl, const Ord
       tok.encode(tmpl.render(first_messages(messages, j), tools, true), false);
   const std::vector<int32_t> through =
       tok.encode(tmpl.render(first_messages(messages, j + 1), tools, false), false);
-  if (through.size() > tokens.size() || !std::equal(through.begin(), through.end(), tokens.begin()))
-    throw FormatError(std::string("messages[") + std::to_string(j) +
-                      "]: the chat template renders this assistant turn differently once later "
-                      "messages follow, so its tokens cannot be located");
   const size_t start =
-      size_t(std::mismatch(before.begin(), before.end(), through.begin(), through.end()).second -
-             through.begin());
-  std::fill(mask.begin() + static_cast<std::ptrdiff_t>(start),
-            mask.begin() + static_cast<std::ptrdiff_t>(through.size()), uint8_t(1));
+      size_t(std::mismatch(before.begin(), before.end(), tokens.begin(), tokens.end()).second -
+             tokens.begin());
+  size_t end = through.size();
+  if (through.size() > tokens.size() ||
+      !std::equal(through.begin(), through.end(), tokens.begin())) {
+    const auto eos = std::find(tokens.begin() + static_cast<std::ptrdiff_t>(start), tokens.end(),
+                               tok.token_to_id(tmpl.eos_token()));
+    if (eos == tokens.end())
+      throw FormatError(std::string("messages[") + std::to_string(j) +
+                        "]: cannot locate this assistant turn's tokens (the template renders it "
+                        "differently once later messages follow, and no EOS token ends it)");
+    end = size_t(eos - tokens.begin()) + 1;
+  }
+  if (start < end)
+    std::fill(mask.begin() + static_cast<std::ptrdiff_t>(start),
+              mask.begin() + static_cast<std::ptrdiff_t>(end), uint8_t(1));
 }
 
 }  // namespace

