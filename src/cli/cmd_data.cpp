@@ -171,6 +171,7 @@ void run_data_tokenize(const DataArgs& a) {
   std::error_code ec;
   const auto total = std::filesystem::file_size(a.input, ec);
   if (ec) throw IoError(a.input + ": cannot read: " + ec.message());
+  if (total == 0) throw FormatError(a.input + ": empty file, no documents");
   TextChunker text(tok, a.threads, ends_with_newline(a.input, total));
 
   AtomicFileWriter out(a.out);
