@@ -16,5 +16,7 @@ void add_tokenizer(CLI::App& app);
 void add_template(CLI::App& app);
 void add_chat(CLI::App& app);
 void add_convert(CLI::App& app);
+void add_data(CLI::App& app);
+void add_plot(CLI::App& app);
 
 }  // namespace r1::cli

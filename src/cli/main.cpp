@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"r1: DeepSeek-R1 / V3 models in C++ (init, info, logits, generate, chat, bench, tokenize,\n"
-               "detokenize, tokenizer train, template, convert)",
+               "detokenize, tokenizer train, template, convert, data, plot)",
                "r1"};
   app.require_subcommand(1);
   r1::cli::add_init(app);
@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   r1::cli::add_template(app);
   r1::cli::add_chat(app);
   r1::cli::add_convert(app);
+  r1::cli::add_data(app);
+  r1::cli::add_plot(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
