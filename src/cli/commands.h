@@ -18,5 +18,6 @@ void add_chat(CLI::App& app);
 void add_convert(CLI::App& app);
 void add_data(CLI::App& app);
 void add_plot(CLI::App& app);
+void add_training(CLI::App& app);  // pretrain, sft
 
 }  // namespace r1::cli

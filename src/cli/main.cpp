@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   r1::cli::add_convert(app);
   r1::cli::add_data(app);
   r1::cli::add_plot(app);
+  r1::cli::add_training(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

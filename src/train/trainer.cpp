@@ -79,8 +79,14 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
   const TrainWeights params = train_weights_view(c, layout, run.params.f32());
   const TrainWeights grads = train_weights_view(c, layout, run.grads.f32());
   const BatchSpec& spec = state.data;
-  const std::string metrics_path =
-      o.metrics.empty() ? (std::filesystem::path(o.out) / "metrics.jsonl").string() : o.metrics;
+  // Beside the checkpoint, not in it: every save replaces the checkpoint directory whole.
+  const std::string metrics_path = o.metrics.empty() ? o.out + ".metrics.jsonl" : o.metrics;
+  for (const std::string& p : {o.out, metrics_path}) {
+    const std::filesystem::path parent = std::filesystem::absolute(p).parent_path();
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
+  }
   MetricsWriter metrics = o.resume ? MetricsWriter::resume(metrics_path, state.step - 1)
                                    : MetricsWriter::create(metrics_path);
   const double flops_per_token =
@@ -95,11 +101,12 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
 
   TrainerSummary summary;
   summary.first_step = state.step;
-  Progress progress("training", o.steps - state.step, "steps", 1.0, o.progress);
+  const int64_t end = o.stop_at > 0 ? std::min(o.stop_at, o.steps) : o.steps;
+  Progress progress("training", end - state.step, "steps", 1.0, o.progress);
   std::vector<TrainBatch> micro(static_cast<size_t>(spec.grad_accum));
   double tokens_total = 0.0, seconds_total = 0.0;
   const double A = double(spec.grad_accum);
-  for (; state.step < o.steps; ++state.step) {
+  for (; state.step < end; ++state.step) {
     const auto t0 = std::chrono::steady_clock::now();
     std::fill_n(run.grads.f32(), layout.total(), 0.0f);
     int64_t loss_tokens = 0;
@@ -163,7 +170,7 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
     metrics.write(record);
     summary.last_loss = step.loss;
     progress.update(state.step + 1 - summary.first_step);
-    const bool last = state.step + 1 == o.steps;
+    const bool last = state.step + 1 == end;
     if (last || (o.save_every > 0 && (state.step + 1) % o.save_every == 0)) save(state.step + 1);
   }
   progress.finish();

@@ -20,8 +20,9 @@ using BatchFiller = std::function<void(int64_t step, int64_t micro, TrainBatch& 
 struct TrainerOptions {
   std::string model;         // the initial checkpoint (a model directory)
   std::string out;           // checkpoints go here (DIR, atomically replaced)
-  std::string metrics;       // JSONL path; "" = DIR/metrics.jsonl
-  int64_t steps = 0;         // total optimizer steps (a resumed run stops there too)
+  std::string metrics;       // JSONL path; "" = DIR.metrics.jsonl (beside the checkpoint)
+  int64_t steps = 0;         // total optimizer steps (the schedule's length)
+  int64_t stop_at = 0;       // > 0: this invocation stops (and saves) after this step count
   int64_t save_every = 0;    // 0: only at the end
   bool resume = false;       // continue from the checkpoint in `out`
   double mtp_lambda = 0.0;
