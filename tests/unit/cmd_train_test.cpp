@@ -1,0 +1,110 @@
+// `r1 pretrain` / `r1 sft` end to end on tiny models: a paused and resumed run equals an
+// uninterrupted one bit for bit, SFT counts only assistant targets, and bad flags are one clear
+// message.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+#include "train/metrics.h"
+#include "train/sft_data.h"
+
+namespace r1 {
+namespace {
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void write_tokens(const std::string& path, const std::vector<uint32_t>& ids) {
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(ids.data()), std::streamsize(ids.size() * 4));
+}
+
+std::vector<double> losses(const std::string& metrics) {
+  std::vector<double> out;
+  for (const Json& r : read_metrics(metrics)) out.push_back(r.at("loss").get<double>());
+  return out;
+}
+
+class CmdTrain : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::make_temp_dir("cmd_train");
+    ASSERT_EQ(test::run_r1("init --preset tiny --dtype f32 --out " + dir_ + "/model").exit_code, 0);
+    std::vector<uint32_t> ids;
+    for (uint32_t i = 0; i < 500; ++i) ids.push_back((i * 37 + i / 7) % 1000);
+    write_tokens(dir_ + "/tokens.bin", ids);
+  }
+  std::string pretrain(const std::string& out, const std::string& extra,
+                       const std::string& lr = "2e-3") {
+    return "pretrain --model " + dir_ + "/model --data " + dir_ + "/tokens.bin --out " + dir_ +
+           "/" + out + " --steps 4 --batch 2 --seq-len 16 --lr " + lr +
+           " --warmup 1 --mtp-lambda 0.3 --aux-alpha 0.01 --bias-update-gamma 0.001 -q -t 2 " +
+           extra;
+  }
+  std::string dir_;
+};
+
+TEST_F(CmdTrain, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
+  ASSERT_EQ(test::run_r1(pretrain("straight", "")).exit_code, 0);
+  ASSERT_EQ(test::run_r1(pretrain("paused", "--stop-at 2")).exit_code, 0);
+  const test::RunResult resumed = test::run_r1(pretrain("paused", "--resume"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out;
+  for (const char* file : {"model.safetensors", "optimizer.safetensors"})
+    EXPECT_EQ(read_bytes(dir_ + "/straight/" + file), read_bytes(dir_ + "/paused/" + file)) << file;
+  const std::vector<double> a = losses(dir_ + "/straight.metrics.jsonl");
+  EXPECT_EQ(a, losses(dir_ + "/paused.metrics.jsonl"));
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(test::run_r1(pretrain("paused", "--resume")).exit_code, 2) << "nothing left to do";
+}
+
+TEST_F(CmdTrain, BadFlagsAreOneClearMessage) {
+  test::RunResult r = test::run_r1(pretrain("x", "--stop-at 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = test::run_r1(pretrain("x", "--resume", "5e-3"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--lr differs from the run being resumed"), std::string::npos) << r.out;
+  r = test::run_r1("pretrain --model " + dir_ + "/model --data " + dir_ + "/tokens.bin --out " +
+                   dir_ + "/model --steps 1 -q");
+  EXPECT_NE(r.out.find("is the --model directory"), std::string::npos) << r.out;
+  write_tokens(dir_ + "/bad.bin", {1, 2, 5000});
+  r = test::run_r1("pretrain --model " + dir_ + "/model --data " + dir_ + "/bad.bin --out " +
+                   dir_ + "/y --steps 1 -q");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("bad.bin"), std::string::npos) << r.out;
+}
+
+// Two conversations in the .bin + .mask format of `r1 data tokenize --chat`: the step counts
+// exactly the targets that are assistant tokens.
+TEST_F(CmdTrain, SftTrainsOnAssistantTokensOnly) {
+  std::vector<uint32_t> ids;
+  std::string mask;
+  auto add = [&](int prompt, int answer) {
+    for (int i = 0; i < prompt + answer; ++i) {
+      ids.push_back(uint32_t(10 + ids.size() % 900));
+      uint8_t m = i >= prompt ? kMaskLoss : 0;
+      if (i == 0) m |= kMaskStart;
+      mask.push_back(char(m));
+    }
+  };
+  add(3, 3);  // row of T + 1 = 9: targets 2..4 are the answer's 3 tokens
+  add(4, 6);  // truncated to 9 tokens: answer tokens 4..8 -> targets 3..7
+  write_tokens(dir_ + "/chat.bin", ids);
+  std::ofstream(dir_ + "/chat.mask", std::ios::binary) << mask;
+  const test::RunResult r =
+      test::run_r1("sft --model " + dir_ + "/model --data " + dir_ + "/chat.bin --out " + dir_ +
+                   "/sft --steps 2 --batch 2 --seq-len 8 --data-order sequential -q -t 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::vector<Json> records = read_metrics(dir_ + "/sft.metrics.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].at("tokens").get<int64_t>(), 3 + 5);
+}
+
+}  // namespace
+}  // namespace r1
