@@ -121,9 +121,10 @@ void settle_state(const CLI::App& cmd, TrainArgs& a) {
 }
 
 void report(const TrainArgs& a, const TrainerSummary& s) {
-  std::printf("trained steps %lld..%lld: last loss %.4f, %.0f tokens/s; checkpoint %s\n",
+  std::printf("trained steps %lld..%lld: last loss %.4f, %.0f tokens/s (MFU against %.0f "
+              "GFLOP/s sgemm); checkpoint %s\n",
               (long long)s.first_step, (long long)s.last_step - 1, s.last_loss, s.tokens_per_s,
-              a.run.out.c_str());
+              s.sgemm_gflops, a.run.out.c_str());
 }
 
 // The model directory whose config and tokenizer the data is read against.

@@ -91,7 +91,9 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
                                    : MetricsWriter::create(metrics_path);
   const double flops_per_token =
       train_flops_per_token(c, spec.seq_len, o.mtp_lambda != 0.0).total();
-  const double peak_flops = measure_sgemm_gflops() * 1e9;
+  TrainerSummary summary;
+  summary.sgemm_gflops = measure_sgemm_gflops();
+  const double peak_flops = summary.sgemm_gflops * 1e9;
   const std::string tokenizer_dir = o.resume ? o.out : o.model;
   auto save = [&](int64_t next_step) {  // the checkpoint holds the next step to run
     TrainerState saved = state;
@@ -99,7 +101,6 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
     save_checkpoint(o.out, {&c, &layout, run.params.f32(), &run.adamw, &saved, tokenizer_dir});
   };
 
-  TrainerSummary summary;
   summary.first_step = state.step;
   const int64_t end = o.stop_at > 0 ? std::min(o.stop_at, o.steps) : o.steps;
   Progress progress("training", end - state.step, "steps", 1.0, o.progress);

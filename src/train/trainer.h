@@ -35,6 +35,7 @@ struct TrainerSummary {
   int64_t first_step = 0, last_step = 0;  // steps run: [first_step, last_step)
   double last_loss = 0.0;
   double tokens_per_s = 0.0;
+  double sgemm_gflops = 0.0;  // the peak MFU is measured against
 };
 
 // Runs steps state.step .. opts.steps - 1 and saves the final checkpoint into opts.out.
