@@ -99,6 +99,23 @@ void q4_0_to_f32_row(const block_q4_0* src, float* out, int64_t n) {
 #endif
 }
 
+namespace {
+
+// Rows of an 8-row interleaved matrix: each row taken out of its group, then converted.
+template <typename Block, typename BlockX8, typename RowToF32>
+void interleaved_rows(const WeightMatrix& W, int64_t r0, int64_t r1, float* out,
+                      RowToF32 row_to_f32) {
+  const int64_t n = W.cols(), nb = n / 32;
+  thread_local std::vector<Block> row;
+  row.resize(size_t(nb));
+  for (int64_t r = r0; r < r1; ++r) {
+    extract_row8(W.w.as<BlockX8>() + r / 8 * nb, int(r % 8), nb, row.data());
+    row_to_f32(row.data(), out + (r - r0) * n, n);
+  }
+}
+
+}  // namespace
+
 void dequantize_rows(const WeightMatrix& W, int64_t r0, int64_t r1, float* out) {
   const int64_t n = W.cols();
   switch (W.w.dtype) {
@@ -128,24 +145,10 @@ void dequantize_rows(const WeightMatrix& W, int64_t r0, int64_t r1, float* out) 
     case DType::Q4_0:
       q4_0_to_f32_row(W.w.as<block_q4_0>() + r0 * (n / 32), out, (r1 - r0) * n);
       return;
-    case DType::Q8_0_X8: {
-      thread_local std::vector<block_q8_0> row;
-      row.resize(size_t(n / 32));
-      for (int64_t r = r0; r < r1; ++r) {
-        extract_row8(W.w.as<block_q8_0x8>() + r / 8 * (n / 32), int(r % 8), n / 32, row.data());
-        q8_0_to_f32_row(row.data(), out + (r - r0) * n, n);
-      }
-      return;
-    }
-    case DType::Q4_0_X8: {
-      thread_local std::vector<block_q4_0> row;
-      row.resize(size_t(n / 32));
-      for (int64_t r = r0; r < r1; ++r) {
-        extract_row8(W.w.as<block_q4_0x8>() + r / 8 * (n / 32), int(r % 8), n / 32, row.data());
-        q4_0_to_f32_row(row.data(), out + (r - r0) * n, n);
-      }
-      return;
-    }
+    case DType::Q8_0_X8:
+      return interleaved_rows<block_q8_0, block_q8_0x8>(W, r0, r1, out, q8_0_to_f32_row);
+    case DType::Q4_0_X8:
+      return interleaved_rows<block_q4_0, block_q4_0x8>(W, r0, r1, out, q4_0_to_f32_row);
     default:
       R1_ASSERT_MSG(false, "WeightMatrix with a non-float dtype");
   }
