@@ -65,6 +65,8 @@ void add_train_flags(CLI::App* cmd, TrainArgs& a) {
   cmd->add_option("--stop-at", r.stop_at,
                   "stop (and save) after this many steps; --resume continues the same schedule");
   cmd->add_flag("--resume", r.resume, "continue from the checkpoint in --out");
+  cmd->add_flag("--recompute", r.recompute,
+                "keep one layer's activations at a time, recomputing the forward in the backward");
   cmd->add_option("--metrics", r.metrics, "metrics JSONL (default OUT.metrics.jsonl, beside the checkpoint)");
   cmd->add_flag("-q,--quiet", a.quiet, "no progress bar");
   add_threads_flag(cmd, a.threads);

@@ -158,6 +158,10 @@ TrainStepResult model_train_step(const ModelConfig& c, const TrainWeights& param
       result.expert_load.push_back(a.moe.load);
       if (opt.aux_alpha > 0.0) result.aux_loss += a.balance_loss / opt.aux_alpha;
     }
+    if (opt.recompute) {  // rebuilt before the layer's backward
+      a = DecoderBlockActivations();
+      acts.attention.back().reset();
+    }
   }
 
   Tensor dx = Tensor::zeros(DType::F32, {N, D});  // [N, D] gradient of the current hidden state
@@ -171,11 +175,19 @@ TrainStepResult model_train_step(const ModelConfig& c, const TrainWeights& param
                                      acts.hidden[size_t(L)].f32(), opt.mtp_lambda, dx.f32());
 
   for (int64_t l = L - 1; l >= 0; --l) {
+    if (opt.recompute) {
+      acts.attention[size_t(l)] = make_train_attention(c, rope);
+      Tensor out = Tensor::zeros(DType::F32, {N, D});  // equal to hidden[l + 1]
+      decoder_block_train_forward(params.layers[size_t(l)], c, *acts.attention[size_t(l)],
+                                  acts.hidden[size_t(l)].f32(), N, spans, opt.aux_alpha,
+                                  acts.layers[size_t(l)], out.f32());
+    }
     Tensor dprev = Tensor::zeros(DType::F32, {N, D});
     decoder_block_train_backward(params.layers[size_t(l)], c, *acts.attention[size_t(l)],
                                  acts.hidden[size_t(l)].f32(), acts.layers[size_t(l)], dx.f32(), N,
                                  spans, grads.layers[size_t(l)], dprev.f32());
     dx = std::move(dprev);
+    acts.layers[size_t(l)] = DecoderBlockActivations();  // no longer needed
   }
   embedding_backward(rows.inputs.data(), dx.f32(), N, D, V, grads.embed);
   return result;

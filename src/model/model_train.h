@@ -25,6 +25,10 @@ struct TrainLossOptions {
   // micro-batches), so that summed micro-batch gradients equal the full batch's; 0 = this
   // batch's count.
   int64_t loss_tokens = 0;
+  // Keep only each layer's input during the forward and run the layer's forward again just
+  // before its backward: activation memory of one layer instead of all, for a second forward.
+  // The gradients are bit-identical.
+  bool recompute = false;
 };
 
 struct TrainStepResult {

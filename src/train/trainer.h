@@ -28,6 +28,7 @@ struct TrainerOptions {
   double mtp_lambda = 0.0;
   double aux_alpha = 0.0;
   double bias_update_gamma = 0.0;
+  bool recompute = false;  // activation recomputation (TrainLossOptions::recompute)
   bool progress = true;
 };
 
