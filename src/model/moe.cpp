@@ -92,24 +92,91 @@ Routing moe_route(const ModelConfig& c, const MoeWeights& w, const float* x, int
 
 namespace {
 
-// Decode: few tokens, each expert's products split over the pool one after another.
-void experts_one_by_one(const MoeWeights& w, const Routing& r, const float* x, int64_t K,
-                        int64_t D, const std::vector<std::vector<int64_t>>& slots, float* y) {
-  std::vector<float> in, out;
-  for (size_t e = 0; e < slots.size(); ++e) {
-    const auto& s = slots[e];
-    if (s.empty()) continue;
-    const int64_t n = int64_t(s.size());
-    in.resize(size_t(n * D));
-    out.resize(size_t(n * D));
-    for (int64_t j = 0; j < n; ++j)  // gather: [n, D]
-      std::copy(x + (s[size_t(j)] / K) * D, x + (s[size_t(j)] / K + 1) * D, in.data() + j * D);
-    mlp_forward(w.experts[e], in.data(), n, out.data());
-    for (int64_t j = 0; j < n; ++j) {  // scatter-add with the gate weight
-      const float g = r.weights[size_t(s[size_t(j)])];
-      float* yr = y + (s[size_t(j)] / K) * D;
-      const float* o = out.data() + j * D;
-      for (int64_t d = 0; d < D; ++d) yr[d] += g * o[d];
+// Decode (T <= kGemvMaxTokens): the chosen experts and the shared expert as one set of products,
+// two pool runs per layer (gate and up rows of them all, then the down rows) instead of three
+// per expert. Every expert reads all T tokens: a memory-bound product costs the same for 1..4
+// tokens, and the input is quantised once for all of them.
+struct ExpertJob {
+  const MlpWeights* mlp;
+  std::vector<float> gate, up;  // [T, I]; gate then holds silu(gate) * up
+  std::vector<ActBlock> hidden_act;
+  std::vector<float> out;  // [T, D]
+};
+
+constexpr int64_t kDecodeRowsPerTask = 64;  // a multiple of the interleaved row groups
+
+// One pool run over row chunks of matrix(job) for every job: y(job)[t, r] = W[r] . input(job)[t].
+template <typename Matrix, typename Input, typename Output>
+void rows_of_all(std::vector<ExpertJob>& jobs, int64_t T, Matrix matrix, Input input,
+                 Output output) {
+  std::vector<std::pair<size_t, int64_t>> tasks;  // (job, first row)
+  for (size_t j = 0; j < jobs.size(); ++j)
+    for (int64_t r = 0; r < matrix(jobs[j]).weight.rows(); r += kDecodeRowsPerTask)
+      tasks.emplace_back(j, r);
+  default_thread_pool().run(int64_t(tasks.size()), [&](int64_t i) {
+    ExpertJob& job = jobs[tasks[size_t(i)].first];
+    const Linear& l = matrix(job);
+    const int64_t r0 = tasks[size_t(i)].second,
+                  r1 = std::min(l.weight.rows(), r0 + kDecodeRowsPerTask);
+    const auto [x, ldx, act] = input(job);
+    float* y = output(job);
+    gemv_rows_quantized(x, ldx, act, T, l.weight, r0, r1, y + r0, l.weight.rows());
+    if (l.bias_ptr())
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = r0; r < r1; ++r) y[t * l.weight.rows() + r] += l.bias_ptr()[r];
+  });
+}
+
+void experts_decode(const MoeWeights& w, const Routing& r, const float* x, int64_t T, int64_t K,
+                    int64_t D, const std::vector<std::vector<int64_t>>& slots, float* y) {
+  std::vector<ExpertJob> jobs;
+  std::vector<int64_t> expert_of;  // routed expert of jobs[j], -1 for the shared one
+  for (size_t e = 0; e < slots.size(); ++e)
+    if (!slots[e].empty()) jobs.push_back({&w.experts[e], {}, {}, {}, {}}), expert_of.push_back(int64_t(e));
+  if (w.has_shared) jobs.push_back({&w.shared, {}, {}, {}, {}}), expert_of.push_back(-1);
+  if (jobs.empty()) return;
+  for (ExpertJob& j : jobs) {
+    const int64_t I = j.mlp->gate.weight.rows();
+    j.gate.resize(size_t(T * I));
+    j.up.resize(size_t(T * I));
+    j.out.resize(size_t(T * D));
+  }
+  std::vector<ActBlock> x_act;  // shared by every gate and up product that reads blocks
+  const bool any_blocks = std::any_of(jobs.begin(), jobs.end(), [](const ExpertJob& j) {
+    return gemv_quantizes_input(j.mlp->gate.weight) || gemv_quantizes_input(j.mlp->up.weight);
+  });
+  if (any_blocks) quantize_activations(x, D, T, D, x_act);
+  struct In {
+    const float* x;
+    int64_t ldx;
+    const ActBlock* act;
+  };
+  const auto from_x = [&](ExpertJob&) { return In{x, D, x_act.data()}; };
+  rows_of_all(jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->gate; }, from_x,
+              [](ExpertJob& j) { return j.gate.data(); });
+  rows_of_all(jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->up; }, from_x,
+              [](ExpertJob& j) { return j.up.data(); });
+  for (ExpertJob& j : jobs) {
+    const int64_t I = j.mlp->gate.weight.rows();
+    silu_mul(j.gate.data(), j.up.data(), j.gate.data(), T * I);
+    if (gemv_quantizes_input(j.mlp->down.weight))
+      quantize_activations(j.gate.data(), I, T, I, j.hidden_act);
+  }
+  rows_of_all(
+      jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->down; },
+      [](ExpertJob& j) { return In{j.gate.data(), j.mlp->gate.weight.rows(), j.hidden_act.data()}; },
+      [](ExpertJob& j) { return j.out.data(); });
+
+  for (size_t j = 0; j < jobs.size(); ++j) {  // y[t] += g out[t] for the tokens that chose it
+    const float* out = jobs[j].out.data();
+    if (expert_of[j] < 0) {
+      add_inplace(y, out, T * D);
+      continue;
+    }
+    for (int64_t slot : slots[size_t(expert_of[j])]) {
+      const int64_t t = slot / K;
+      const float g = r.weights[size_t(slot)];
+      for (int64_t d = 0; d < D; ++d) y[t * D + d] += g * out[t * D + d];
     }
   }
 }
@@ -160,11 +227,8 @@ void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* x, int6
   for (int64_t i = 0; i < T * K; ++i) slots[size_t(r.experts[size_t(i)])].push_back(i);
 
   std::fill(y, y + T * D, 0.0f);
-  if (T > kGemvMaxTokens && default_thread_pool().threads() > 1) {
-    experts_in_parallel(w, r, x, T, K, D, slots, y);
-  } else {
-    experts_one_by_one(w, r, x, K, D, slots, y);
-  }
+  if (T <= kGemvMaxTokens) return experts_decode(w, r, x, T, K, D, slots, y);
+  experts_in_parallel(w, r, x, T, K, D, slots, y);
   if (w.has_shared) {
     std::vector<float> out(size_t(T * D));
     mlp_forward(w.shared, x, T, out.data());

@@ -393,6 +393,13 @@ void gemv_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, in
   rows_any(x, ldx, act.data(), T, W, r0, r1, y, ldy);
 }
 
+void gemv_rows_quantized(const float* x, int64_t ldx, const ActBlock* act, int64_t T,
+                         const WeightMatrix& W, int64_t r0, int64_t r1, float* y, int64_t ldy) {
+  rows_any(x, ldx, act, T, W, r0, r1, y, ldy);
+}
+
+bool gemv_quantizes_input(const WeightMatrix& W) { return is_block_format(W); }
+
 void gevm_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy) {
   const int64_t n = W.cols();

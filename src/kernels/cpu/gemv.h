@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/weight_matrix.h"
+#include "kernels/cpu/act_quant.h"
 
 namespace r1 {
 
@@ -28,6 +29,11 @@ void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y);
 // gemv_rows: y[t, r - r0] = W[r, :] . x[t, :]
 void gemv_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy);
+// gemv_rows with x already quantised: act = quantize_activations(x, ldx, T, W.cols()) when
+// gemv_quantizes_input(W), else unused; several products of one input share one quantisation.
+void gemv_rows_quantized(const float* x, int64_t ldx, const ActBlock* act, int64_t T,
+                         const WeightMatrix& W, int64_t r0, int64_t r1, float* y, int64_t ldy);
+bool gemv_quantizes_input(const WeightMatrix& W);
 // gevm_rows (x^T W): y[t, c] = sum over r in [r0, r1) of x[t, r - r0] * W[r, c]
 void gevm_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy);
