@@ -13,23 +13,11 @@
 #include "kernels/cpu/gemv.h"
 #include "kernels/cpu/linear.h"
 #include "kernels/cpu/rope.h"
+#include "model/mla_dims.h"
 
 namespace r1 {
 
 namespace {
-
-struct MlaDims {
-  int64_t D, H, nope, rope, qhd, vd, lora, ckv;  // ckv = lora + rope
-  explicit MlaDims(const ModelConfig& c)
-      : D(c.hidden_size),
-        H(c.num_attention_heads),
-        nope(c.qk_nope_head_dim),
-        rope(c.qk_rope_head_dim),
-        qhd(c.q_head_dim()),
-        vd(c.v_head_dim),
-        lora(c.kv_lora_rank),
-        ckv(c.kv_lora_rank + c.qk_rope_head_dim) {}
-};
 
 // q: [T, H, qhd] with RoPE applied to the rope part of every head.
 std::vector<float> project_query(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rf,
