@@ -352,12 +352,12 @@ void rows_any(const float* x, int64_t ldx, const ActBlock* act, int64_t T, const
 #endif
 }
 
-bool is_block_format(const WeightMatrix& W) {
+}  // namespace
+
+bool gemv_quantizes_input(const WeightMatrix& W) {
   const DType t = W.w.dtype;
   return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q8_0_X8 || t == DType::Q4_0_X8;
 }
-
-}  // namespace
 
 WeightMatrix to_decode_layout(const WeightMatrix& W) {
 #ifdef R1_GEMV_ROWS8
@@ -374,7 +374,7 @@ WeightMatrix to_decode_layout(const WeightMatrix& W) {
 void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y) {
   const int64_t in = W.cols(), out = W.rows();
   thread_local std::vector<ActBlock> act;
-  if (is_block_format(W)) quantize_activations(x, in, T, in, act);
+  if (gemv_quantizes_input(W)) quantize_activations(x, in, T, in, act);
   const ActBlock* act_blocks = act.data();  // this thread's buffer, read by all workers
   auto rows = [&](int64_t r0, int64_t r1) {
     rows_any(x, in, act_blocks, T, W, r0, r1, y + r0, out);
@@ -389,7 +389,7 @@ void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y) {
 void gemv_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy) {
   thread_local std::vector<ActBlock> act;  // per pool thread: called once per head per step
-  if (is_block_format(W)) quantize_activations(x, ldx, T, W.cols(), act);
+  if (gemv_quantizes_input(W)) quantize_activations(x, ldx, T, W.cols(), act);
   rows_any(x, ldx, act.data(), T, W, r0, r1, y, ldy);
 }
 
@@ -398,7 +398,6 @@ void gemv_rows_quantized(const float* x, int64_t ldx, const ActBlock* act, int64
   rows_any(x, ldx, act, T, W, r0, r1, y, ldy);
 }
 
-bool gemv_quantizes_input(const WeightMatrix& W) { return is_block_format(W); }
 
 void gevm_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy) {
