@@ -73,6 +73,12 @@ TEST_F(CmdTrain, BadFlagsAreOneClearMessage) {
   r = test::run_r1("pretrain --model " + dir_ + "/model --data " + dir_ + "/tokens.bin --out " +
                    dir_ + "/model --steps 1 -q");
   EXPECT_NE(r.out.find("is the --model directory"), std::string::npos) << r.out;
+  r = test::run_r1(pretrain("never_started", "--resume"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("never_started/trainer_state.json"), std::string::npos) << r.out;
+  r = test::run_r1(pretrain("z", "--schedule linear"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("linear"), std::string::npos) << r.out;
   write_tokens(dir_ + "/bad.bin", {1, 2, 5000});
   r = test::run_r1("pretrain --model " + dir_ + "/model --data " + dir_ + "/bad.bin --out " +
                    dir_ + "/y --steps 1 -q");
