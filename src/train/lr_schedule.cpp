@@ -22,7 +22,7 @@ double lr_factor(const LrSchedule& s, int64_t step) {
 LrDecay parse_lr_decay(const std::string& name) {
   if (name == "constant") return LrDecay::Constant;
   if (name == "cosine") return LrDecay::Cosine;
-  throw UsageError("--lr-schedule: unknown schedule " + quote_untrusted(name) +
+  throw UsageError("--schedule: unknown schedule " + quote_untrusted(name) +
                    ", expected constant or cosine");
 }
 
