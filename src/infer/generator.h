@@ -1,6 +1,6 @@
-// Text generation: n samples of one prompt decoded together in one batch. The prompt is
-// prefilled once and its KV cache forked to every sample, so 16 samples cost one prefill and
-// one weight read per step for all of them.
+// Text generation: n samples of one prompt (or of several prompts) decoded together in one
+// batch. A prompt is prefilled once and its KV cache forked to every sample, so 16 samples cost
+// one prefill and one weight read per step for all of them.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +46,19 @@ class Generator {
                                    const TextCallback& on_text = {},
                                    GenerationStats* stats = nullptr) const;
 
+  // Several prompts (each with its n samples) decoded as one batch: all prompts prefilled in
+  // one pass, then one pass per step for every unfinished sample of every request. Returns
+  // the completions per request, in order. Sample i of a request behaves exactly as in
+  // generate() (same seed rule), so results do not depend on what else is in the batch
+  // except for floating-point summation order.
+  std::vector<std::vector<Completion>> generate_many(const std::vector<GenerationRequest>& requests,
+                                                     GenerationStats* stats = nullptr) const;
+
  private:
+  std::vector<std::vector<Completion>> run(const std::vector<GenerationRequest>& requests,
+                                           const TextCallback& on_text,
+                                           GenerationStats* stats) const;
+
   const Model& model_;
   const Tokenizer* tokenizer_;
   std::vector<int32_t> stop_ids_;

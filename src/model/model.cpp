@@ -29,12 +29,25 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
     m->source_ = std::make_unique<SafetensorsSource>(WeightStore::open_dir(path));
     m->drop_absent_mtp_layers();
   }
-  m->weights_ = load_weights(m->config_, *m->source_);
-  const ModelConfig& c = m->config_;
-  m->rope_ = rope_freqs(c.rope, c.is_deepseek() ? c.qk_rope_head_dim : c.head_dim);
-  // llama.cpp's rope_freqs tensor divides each frequency (how GGUF stores llama3 scaling).
-  for (size_t i = 0; i < rope_factors.size(); ++i) m->rope_.inv_freq[i] /= rope_factors[i];
+  m->finish_load(rope_factors);
   return m;
+}
+
+std::unique_ptr<Model> Model::from_source(const std::string& label, const ModelConfig& config,
+                                          std::unique_ptr<TensorSource> source) {
+  auto m = std::make_unique<Model>();
+  m->dir_ = label;
+  m->config_ = config;
+  m->source_ = std::move(source);
+  m->finish_load({});
+  return m;
+}
+
+void Model::finish_load(const std::vector<float>& rope_factors) {
+  weights_ = load_weights(config_, *source_);
+  rope_ = rope_freqs(config_.rope, config_.is_deepseek() ? config_.qk_rope_head_dim : config_.head_dim);
+  // llama.cpp's rope_freqs tensor divides each frequency (how GGUF stores llama3 scaling).
+  for (size_t i = 0; i < rope_factors.size(); ++i) rope_.inv_freq[i] /= rope_factors[i];
 }
 
 // Many re-published DeepSeek-V3/R1 checkpoints keep num_nextn_predict_layers in config.json but

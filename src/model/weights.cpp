@@ -14,6 +14,10 @@ namespace r1 {
 
 namespace {
 
+// f32 tensors stay views of their source (a model over a trainer's parameter buffer follows
+// its updates); other dtypes are converted once.
+Tensor as_f32(const Tensor& t) { return t.dtype == DType::F32 ? t : to_f32(t); }
+
 bool is_readable(DType t) {
   return t == DType::F32 || t == DType::BF16 || t == DType::F16 || t == DType::F8_E4M3 ||
          t == DType::Q8_0 || t == DType::Q4_0;
@@ -50,7 +54,7 @@ class Loader {
                             spec.role == WeightRole::Head || spec.role == WeightRole::MtpLinear;
     if (t.dtype == DType::F8_E4M3 && !projection)
       fail(spec.name, "is F8_E4M3 but only projection weights may be FP8");
-    if (t.ndim() == 1) t = to_f32(t);
+    if (t.ndim() == 1) t = as_f32(t);
     tensors_[spec.name] = std::move(t);
   }
 
@@ -148,7 +152,7 @@ class Loader {
       b.mlp = mlp(p + "mlp.");
       return b;
     }
-    b.moe.router = to_f32(tensors_.at(p + "mlp.gate.weight"));
+    b.moe.router = as_f32(tensors_.at(p + "mlp.gate.weight"));
     if (c_.topk_method == TopkMethod::NoauxTc)
       b.moe.score_bias = vec(p + "mlp.gate.e_score_correction_bias");
     for (int64_t e = 0; e < c_.n_routed_experts; ++e)

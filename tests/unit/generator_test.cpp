@@ -92,6 +92,25 @@ TEST(Generator, SeededSamplingIsReproducibleAndSamplesDiffer) {
   EXPECT_EQ(g.generate(lone)[0].tokens, a[1].tokens);
 }
 
+TEST(Generator, ManyPromptsInOneBatchEqualEachPromptAlone) {
+  for (const char* preset : {"tiny", "tiny-qwen2"}) {
+    Fixture f(preset);
+    Generator g(*f.model, &f.tok, {});
+    GenerationRequest a = greedy_request(2, 10), b = greedy_request(3, 6);
+    b.prompt = {87, 111, 114, 108, 100, 33, 32};  // a longer prompt than a's
+    b.sampling.temperature = 1.2f;
+    b.sampling.seed = 9;
+    const auto many = g.generate_many({a, b});
+    ASSERT_EQ(many.size(), 2u);
+    ASSERT_EQ(many[0].size(), 2u);
+    ASSERT_EQ(many[1].size(), 3u);
+    const auto alone_a = g.generate(a), alone_b = g.generate(b);
+    for (size_t i = 0; i < 2; ++i) EXPECT_EQ(many[0][i].tokens, alone_a[i].tokens) << preset;
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(many[1][i].tokens, alone_b[i].tokens) << preset;
+    EXPECT_EQ(many[1][0].tokens.size(), 6u);
+  }
+}
+
 TEST(Generator, StopTokensStopStringsAndStreaming) {
   Fixture f("tiny");
   const auto free_run = Generator(*f.model, &f.tok, {}).generate(greedy_request(1, 24))[0];
