@@ -99,7 +99,8 @@ double GrpoObjective::rows(int64_t row0, int64_t n, const float* logp, float* dl
     const double ratio = std::exp(lp - double(batch_.logp_old[size_t(row)]));
     const double surrogate = std::min(ratio * A, std::clamp(ratio, low, high) * A);
     // The clipped branch is the smaller one exactly in these cases; its gradient is zero.
-    const bool clipped_low = A < 0.0 && ratio<low, clipped_high = A> 0.0 && ratio > high;
+    const bool clipped_low = A < 0.0 && ratio < low;
+    const bool clipped_high = A > 0.0 && ratio > high;
     const double dsurrogate = clipped_low || clipped_high ? 0.0 : ratio * A;
     // k3 with d = ref - logp: exp(d) - d - 1 >= 0, derivative in logp 1 - exp(d).
     const double d = has_ref ? double(batch_.logp_ref[size_t(row)]) - lp : 0.0;
