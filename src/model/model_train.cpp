@@ -1,6 +1,7 @@
 // model_train_step: embedding, the decoder layers in order, the head and its loss, the MTP module;
 // backward is the same list reversed. All B * T rows go through each layer together (one GEMM
 // per linear); attention and the balance loss run per sequence (the spans).
+// model_token_logprobs: the same forward without the backward's state, head only.
 #include "model/model_train.h"
 
 #include <algorithm>
@@ -167,7 +168,7 @@ TrainStepResult model_train_step(const ModelConfig& c, const TrainWeights& param
   Tensor dx = Tensor::zeros(DType::F32, {N, D});  // [N, D] gradient of the current hidden state
   const HeadLossResult main = head_loss_train(
       c, {params.final_norm, params.lm_head}, acts.hidden[size_t(L)].f32(), rows.targets.data(),
-      mask, N, opt.loss_tokens, 1.0, {grads.final_norm, grads.lm_head}, dx.f32());
+      mask, N, opt.loss_tokens, 1.0, {grads.final_norm, grads.lm_head}, dx.f32(), opt.objective);
   result.loss = main.loss;
   result.tokens = main.tokens;
   if (opt.mtp_lambda != 0.0 && !params.mtp.empty())
@@ -191,6 +192,27 @@ TrainStepResult model_train_step(const ModelConfig& c, const TrainWeights& param
   }
   embedding_backward(rows.inputs.data(), dx.f32(), N, D, V, grads.embed);
   return result;
+}
+
+std::vector<float> model_token_logprobs(const ModelConfig& c, const TrainWeights& params,
+                                        const TrainBatch& batch) {
+  const BatchRows rows = check_and_split(c, batch, {});
+  const int64_t N = batch.B * batch.T, D = c.hidden_size;
+  const RopeFreqs rope = rope_freqs(c.rope, c.is_deepseek() ? c.qk_rope_head_dim : c.head_dim);
+  const SeqSpans spans = sequence_spans(batch.B, batch.T);
+  Tensor x = embed_rows(params.embed, rows.inputs, D);  // [N, D]
+  for (const BlockParams& p : params.layers) {
+    // Each layer's activations are dropped as soon as its output exists.
+    const std::unique_ptr<TrainAttention> attn = make_train_attention(c, rope);
+    DecoderBlockActivations acts;
+    Tensor out = Tensor::zeros(DType::F32, {N, D});
+    decoder_block_train_forward(p, c, *attn, x.f32(), N, spans, 0.0, acts, out.f32());
+    x = std::move(out);
+  }
+  std::vector<float> logp(static_cast<size_t>(N));  // [B, T]
+  head_token_logprobs(c, {params.final_norm, params.lm_head}, x.f32(), rows.targets.data(), N,
+                      logp.data());
+  return logp;
 }
 
 }  // namespace r1

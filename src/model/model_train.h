@@ -1,11 +1,13 @@
 // One training step of a whole model on a batch of token sequences: forward, loss, backward,
-// gradients ADDED into a gradient buffer of the parameters' layout.
+// gradients ADDED into a gradient buffer of the parameters' layout; and the forward-only
+// log-probabilities of a batch's targets (old-policy and reference log-probabilities of RL).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "model/config.h"
+#include "model/token_objective.h"
 #include "model/train_weights.h"
 
 namespace r1 {
@@ -29,10 +31,16 @@ struct TrainLossOptions {
   // before its backward: activation memory of one layer instead of all, for a second forward.
   // The gradients are bit-identical.
   bool recompute = false;
+  // When set, replaces the main cross-entropy (loss_tokens then does not apply): the main
+  // loss is the objective's sum over the batch's rows, row b * T + t predicting
+  // tokens[b][t + 1]; masked rows get no gradient (see TokenObjective). MTP and balance
+  // losses are unchanged.
+  TokenObjective objective = nullptr;
 };
 
 struct TrainStepResult {
-  double loss = 0;      // main cross-entropy summed over counted tokens / loss_tokens
+  double loss = 0;      // main cross-entropy summed over counted tokens / loss_tokens, or the
+                        // objective's summed value
   double mtp_loss = 0;  // MTP cross-entropy (before mtp_lambda)
   double aux_loss = 0;  // balance loss (before aux_alpha)
   int64_t tokens = 0;   // counted tokens of this batch
@@ -46,5 +54,12 @@ struct TrainStepResult {
 TrainStepResult model_train_step(const ModelConfig& c, const TrainWeights& params,
                                  const TrainWeights& grads, const TrainBatch& batch,
                                  const TrainLossOptions& opt);
+
+// Forward only, no activations kept for a backward: logp [B, T] with logp[b][t] =
+// log_softmax(logits)[tokens[b][t + 1]] at every position (the mask is not read). The numbers
+// are those the objective of model_train_step sees for the same parameters and batch, bit for
+// bit, so an old-policy ratio starts at exactly 1. FormatError as model_train_step.
+std::vector<float> model_token_logprobs(const ModelConfig& c, const TrainWeights& params,
+                                        const TrainBatch& batch);
 
 }  // namespace r1

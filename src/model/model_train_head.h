@@ -1,10 +1,12 @@
-// The training output head: rmsnorm, vocabulary projection and masked cross-entropy, forward
-// and backward in one call, so the [rows, V] logits exist only a chunk at a time.
+// The training output head: rmsnorm, vocabulary projection and masked cross-entropy (or a
+// per-token objective), forward and backward in one call, so the [rows, V] logits exist only a
+// chunk at a time; and the forward-only log-probabilities of the targets.
 #pragma once
 
 #include <cstdint>
 
 #include "model/config.h"
+#include "model/token_objective.h"
 
 namespace r1 {
 
@@ -14,7 +16,7 @@ struct HeadParams {
 };
 
 struct HeadLossResult {
-  double loss = 0.0;   // sum of the counted rows' cross-entropy / normaliser
+  double loss = 0.0;   // sum of the counted rows' cross-entropy / normaliser, or the objective's
   int64_t tokens = 0;  // counted rows
 };
 
@@ -22,9 +24,18 @@ struct HeadLossResult {
 // normaliser: the divisor of the summed cross-entropy, 0 = the counted rows of this call.
 // ADDS the gradient of weight * loss into grads (the same head in the gradient view) and
 // dx [N, D]. Targets of counted rows must be in [0, V) (checked by the caller).
+// With an objective (non-empty) it replaces the cross-entropy and normaliser does not apply:
+// the loss is the sum of its returns and dlogits = weight * dlogp * (onehot - softmax); every
+// target must then be in [0, V), as the objective sees all rows. When no row counts, nothing
+// is computed (the objective is not called).
 HeadLossResult head_loss_train(const ModelConfig& c, const HeadParams& p, const float* x,
                                const int32_t* targets, const uint8_t* mask, int64_t N,
                                int64_t normaliser, double weight, const HeadParams& grads,
-                               float* dx);
+                               float* dx, const TokenObjective& objective);
+
+// Forward only: logp [N] = log_softmax(head(rmsnorm(x)))[targets] for every row, x [N, D],
+// targets [N] in [0, V); the logits exist a chunk at a time.
+void head_token_logprobs(const ModelConfig& c, const HeadParams& p, const float* x,
+                         const int32_t* targets, int64_t N, float* logp);
 
 }  // namespace r1

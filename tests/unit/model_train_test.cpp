@@ -1,6 +1,7 @@
 // model_train_step against float64 PyTorch autograd of whole tiny models
 // (tests/reference/make_train_cases.py), plus finite-difference spot checks, micro-batch
-// accumulation and bad batches.
+// accumulation and bad batches; the per-token objective hook and model_token_logprobs against
+// the cross-entropy path.
 #include "model/model_train.h"
 
 #include <gtest/gtest.h>
@@ -201,6 +202,69 @@ TEST(ModelTrain, FullyMaskedBatchGivesNothing) {
   EXPECT_EQ(r.tokens, 0);
   EXPECT_EQ(r.loss, 0.0);
   for (int64_t i = 0; i < tc.layout.total(); ++i) ASSERT_EQ(grads.f32()[i], 0.0f);
+}
+
+// The objective -logp_t / N on the counted rows is the cross-entropy path's loss: the same loss
+// and gradients (MTP and balance terms included) up to float rounding of dlogits.
+TEST(ModelTrain, ObjectiveOfMinusLogprobReproducesCrossEntropy) {
+  for (const char* name : {"tiny_qwen2", "tiny_llama", "tiny_v3"}) {
+    TrainCase tc(name);
+    Tensor ce_grads, objective_grads;
+    const TrainStepResult ce = tc.step(tc.batch, tc.opt, ce_grads);
+    const double N = double(tc.opt.loss_tokens > 0 ? tc.opt.loss_tokens : ce.tokens);
+    TrainLossOptions o = tc.opt;
+    o.objective = [&](int64_t row0, int64_t n, const float* logp, float* dlogp) {
+      double loss = 0.0;
+      for (int64_t i = 0; i < n; ++i) {
+        const bool counted = tc.batch.mask[size_t(row0 + i)] != 0;
+        loss -= counted ? double(logp[i]) / N : 0.0;
+        dlogp[i] = counted ? float(-1.0 / N) : 0.0f;
+      }
+      return loss;
+    };
+    const TrainStepResult obj = tc.step(tc.batch, o, objective_grads);
+    EXPECT_NEAR(obj.loss, ce.loss, 1e-6 * ce.loss) << name;
+    EXPECT_EQ(obj.tokens, ce.tokens) << name;
+    EXPECT_EQ(obj.mtp_loss, ce.mtp_loss) << name;
+    EXPECT_EQ(obj.aux_loss, ce.aux_loss) << name;
+    double worst = 0.0;
+    for (const ParamEntry& e : tc.layout.entries())
+      worst = std::max(worst, test::max_relative_error(entry_values(e, objective_grads.f32()),
+                                                       entry_values(e, ce_grads.f32())));
+    std::printf("[ %-10s ] objective vs cross-entropy: max gradient error %.2e\n", name, worst);
+    EXPECT_LE(worst, 1e-6) << name;
+  }
+}
+
+// model_token_logprobs is minus the cross-entropy path's loss of each single counted token.
+TEST(ModelTrain, TokenLogprobsAreMinusPerTokenCrossEntropy) {
+  for (const char* name : {"tiny_qwen2", "tiny_v3"}) {
+    TrainCase tc(name);
+    const std::vector<float> logp = model_token_logprobs(
+        tc.config, train_weights_view(tc.config, tc.layout, tc.params.f32()), tc.batch);
+    ASSERT_EQ(int64_t(logp.size()), tc.batch.B * tc.batch.T);
+    TrainBatch one = tc.batch;
+    Tensor grads;
+    double worst = 0.0;
+    for (size_t row = 0; row < logp.size(); ++row) {
+      std::fill(one.mask.begin(), one.mask.end(), uint8_t(0));
+      one.mask[row] = 1;
+      const double ce = tc.step(one, {}, grads).loss;
+      worst = std::max(worst, std::fabs(double(logp[row]) + ce) / std::max(1.0, ce));
+    }
+    std::printf("[ %-10s ] max |logp + cross-entropy| / max(1, cross-entropy) %.2e\n", name,
+                worst);
+    EXPECT_LE(worst, 1e-6) << name;
+  }
+}
+
+TEST(ModelTrain, TokenLogprobsRejectBadBatches) {
+  TrainCase tc("tiny_qwen2");
+  TrainBatch b = tc.batch;
+  b.tokens[3] = -1;
+  EXPECT_THROW(model_token_logprobs(tc.config,
+                                    train_weights_view(tc.config, tc.layout, tc.params.f32()), b),
+               FormatError);
 }
 
 }  // namespace
