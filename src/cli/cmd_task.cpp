@@ -9,10 +9,9 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/task_flags.h"
 #include "core/error.h"
 #include "io/json_file.h"
-#include "rl/reward.h"
-#include "rl/task.h"
 #include "rl/task_json.h"
 
 namespace r1::cli {
@@ -20,15 +19,15 @@ namespace r1::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string task, split = "train", out;
-  std::vector<std::string> knobs;
+  TaskFlags task;
+  std::string split = "train", out;
   int64_t n = 0;
   uint64_t seed = 0;
 };
 
 struct CheckArgs {
-  std::string task, data, completions, template_name = "r1-zero";
-  std::vector<std::string> knobs;
+  TaskFlags task;
+  std::string data, completions;
   rl::RewardConfig reward;
   bool prompt_opens_think = false, json = false;
 };
@@ -46,11 +45,11 @@ void run_list() {
 void run_generate(const GenerateArgs& a) {
   if (a.n <= 0 || a.n > 10000000)
     throw UsageError("--n: expected a count in [1, 10000000], got " + std::to_string(a.n));
-  const std::unique_ptr<rl::Task> task = rl::make_task(a.task, rl::parse_task_options(a.knobs));
+  const std::unique_ptr<rl::Task> task = make_task_from_flags(a.task);
   const std::vector<rl::Problem> problems =
       rl::generate_problems(*task, a.n, a.seed, rl::parse_split(a.split));
   rl::write_problems(*task, problems, a.out);
-  std::printf("wrote %zu %s problems (%s split) to %s\n", problems.size(), a.task.c_str(),
+  std::printf("wrote %zu %s problems (%s split) to %s\n", problems.size(), task->name().c_str(),
               a.split.c_str(), a.out.c_str());
 }
 
@@ -102,8 +101,8 @@ std::vector<Completion> load_completions(const std::string& path,
 
 void run_check(const CheckArgs& a) {
   rl::validate(a.reward);
-  const rl::TemplateKind kind = rl::parse_template_kind(a.template_name);
-  const std::unique_ptr<rl::Task> task = rl::make_task(a.task, rl::parse_task_options(a.knobs));
+  const rl::TemplateKind kind = rl::parse_template_kind(a.task.template_name);
+  const std::unique_ptr<rl::Task> task = make_task_from_flags(a.task);
   const std::vector<rl::Problem> problems = rl::load_problems(*task, a.data);
   const std::vector<Completion> completions =
       load_completions(a.completions, problems, a.reward.max_tokens > 0);
@@ -137,12 +136,11 @@ void run_check(const CheckArgs& a) {
 void add_task_generate(CLI::App& parent) {
   auto a = std::make_shared<GenerateArgs>();
   CLI::App* cmd = parent.add_subcommand("generate", "Write generated problems as the task's JSONL");
-  cmd->add_option("--task", a->task, "task name (r1 task list)")->required();
+  add_task_flags(cmd, a->task);
   cmd->add_option("--n", a->n, "number of problems")->required();
   cmd->add_option("--seed", a->seed, "generator seed (default 0)");
   cmd->add_option("--split", a->split,
                   "train | eval (default train): held-out problems never appear in train");
-  cmd->add_option("--knob", a->knobs, "difficulty knob NAME=VALUE (repeatable; r1 task list)");
   cmd->add_option("--out", a->out, "JSONL file to write (atomically)")->required();
   cmd->callback([a] { run_generate(*a); });
 }
@@ -150,20 +148,16 @@ void add_task_generate(CLI::App& parent) {
 void add_task_check(CLI::App& parent) {
   auto a = std::make_shared<CheckArgs>();
   CLI::App* cmd = parent.add_subcommand(
-      "check", "Score completions ({\"completion\", \"id\"?, \"tokens\"?} JSONL) against problems");
-  cmd->add_option("--task", a->task, "task name (r1 task list)")->required();
+      "check",
+      "Score completions ({\"completion\", \"id\"?, \"tokens\"?} JSONL) against problems; "
+      "\"tokens\" is required with --overlong-max");
+  add_task_flags(cmd, a->task);
   cmd->add_option("--data", a->data, "problems JSONL in the task's format")->required();
   cmd->add_option("--completions", a->completions, "completions JSONL")->required();
-  cmd->add_option("--template", a->template_name, "r1-zero | r1 (default r1-zero)");
+  add_template_flag(cmd, a->task);
   cmd->add_flag("--prompt-opens-think", a->prompt_opens_think,
                 "the prompt ended with <think> (R1 chat templates), so completions start inside it");
-  cmd->add_option("--knob", a->knobs, "task knob NAME=VALUE (repeatable)");
-  cmd->add_option("--accuracy-weight", a->reward.accuracy_weight, "default 1");
-  cmd->add_option("--format-weight", a->reward.format_weight, "default 0.1");
-  cmd->add_option("--max-tokens", a->reward.max_tokens,
-                  "DAPO overlong shaping: L_max (default 0 = off; needs \"tokens\" per line)");
-  cmd->add_option("--cache-tokens", a->reward.cache_tokens, "DAPO overlong shaping: L_cache");
-  cmd->add_option("--overlong-weight", a->reward.overlong_weight, "default 1");
+  add_reward_flags(cmd, a->reward);
   cmd->add_flag("--json", a->json, "one JSON object per completion");
   cmd->callback([a] { run_check(*a); });
 }

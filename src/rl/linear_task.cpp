@@ -59,7 +59,14 @@ class LinearTask : public Task {
     if (a == c)
       throw FormatError(where + ": fields \"a\" and \"c\" are equal (" + std::to_string(a) +
                         "): the equation has no single solution");
-    return make_problem(a, b, c, d);
+    Problem p = make_problem(a, b, c, d);
+    if (record.contains("answer")) {
+      const std::string given = json_string_field(record, "answer", where);
+      if (!check(p, given).correct)
+        throw FormatError(where + ": field \"answer\": expected x = " + p.answer + ", got " +
+                          quote_untrusted(given));
+    }
+    return p;
   }
 
   Json to_json(const Problem& p) const override {

@@ -78,7 +78,7 @@ TEST(CmdTask, CheckPrintsPerLineRewards) {
       "{\"id\": \"p1\", \"completion\": \"<think><answer>2*3+7</answer></think>\", \"tokens\": 10}\n");
   const std::string base = "task check --task countdown --data " + dir.file("data.jsonl") +
                            " --completions " + dir.file("out.jsonl") +
-                           " --max-tokens 100 --cache-tokens 20";
+                           " --overlong-max 100 --overlong-cache 20";
   const test::RunResult text = test::run_r1(base);
   ASSERT_EQ(text.exit_code, 0) << text.out;
   EXPECT_NE(text.out.find("p2  total 0.600  accuracy 1  format 1  overlong -0.500  answer '4 + 5'"),
@@ -134,7 +134,7 @@ TEST(CmdTask, ErrorsAreOneLineWithExitCodes) {
                             " --completions " + dir.file("out.jsonl");
   expect_error(check, 1,
                dir.file("out.jsonl") + ":2: more completions than problems (1) and no \"id\" to match one");
-  expect_error(check + " --max-tokens 10", 1, dir.file("out.jsonl") + ":1: missing field \"tokens\"");
+  expect_error(check + " --overlong-max 10", 1, dir.file("out.jsonl") + ":1: missing field \"tokens\"");
   expect_error(check + " --template chatml", 2, "unknown template 'chatml' (known: r1-zero, r1)");
   testing::write_bytes(dir.file("out.jsonl"), "{\"id\": \"zz\", \"completion\": \"a\"}\n");
   expect_error(check, 1, dir.file("out.jsonl") + ":1: id 'zz' is not in the data file");

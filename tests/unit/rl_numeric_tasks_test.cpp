@@ -116,6 +116,10 @@ TEST(RlLinear, QuestionTextAndAnswers) {
             "data.jsonl:4: fields \"a\" and \"c\" are equal (2): the equation has no single "
             "solution");
   EXPECT_EQ(load_error(*task, R"({"a": 2, "b": 1, "c": 3})"), "data.jsonl:4: missing field \"d\"");
+  EXPECT_EQ(load_error(*task, R"({"a": 3, "b": 5, "c": 1, "d": -7, "answer": "6"})"),
+            "data.jsonl:4: field \"answer\": expected x = -6, got '6'");
+  EXPECT_EQ(task->from_json(Json::parse(R"({"a": 3, "b": 5, "c": 1, "d": -7, "answer": "x = -6"})"),
+                            "x").answer, "-6");
 }
 
 TEST(RlGsm8k, ReferenceIsTheNumberAfterTheMarks) {
