@@ -19,5 +19,6 @@ void add_convert(CLI::App& app);
 void add_data(CLI::App& app);
 void add_plot(CLI::App& app);
 void add_training(CLI::App& app);  // pretrain, sft
+void add_task(CLI::App& app);      // task list, generate, check
 
 }  // namespace r1::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   r1::cli::add_data(app);
   r1::cli::add_plot(app);
   r1::cli::add_training(app);
+  r1::cli::add_task(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

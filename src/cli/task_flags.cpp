@@ -1,0 +1,30 @@
+// Task, template and reward flags shared by the RL commands.
+#include "cli/task_flags.h"
+
+namespace r1::cli {
+
+void add_task_flags(CLI::App* cmd, TaskFlags& f) {
+  cmd->add_option("--task", f.task, "task name (r1 task list)")->required();
+  cmd->add_option("--knob", f.knobs, "task knob NAME=VALUE (repeatable; r1 task list)");
+}
+
+void add_template_flag(CLI::App* cmd, TaskFlags& f) {
+  cmd->add_option("--template", f.template_name,
+                  "r1-zero (<think>/<answer> tags) | r1 (chat template, \\boxed{}); default r1-zero");
+}
+
+std::unique_ptr<rl::Task> make_task_from_flags(const TaskFlags& f) {
+  return rl::make_task(f.task, rl::parse_task_options(f.knobs));
+}
+
+void add_reward_flags(CLI::App* cmd, rl::RewardConfig& c) {
+  cmd->add_option("--accuracy-weight", c.accuracy_weight, "reward for a verified answer (default 1)");
+  cmd->add_option("--format-weight", c.format_weight, "reward for the exact format (default 0.1)");
+  cmd->add_option("--overlong-max", c.max_tokens,
+                  "DAPO overlong shaping L_max in tokens (default 0 = off)");
+  cmd->add_option("--overlong-cache", c.cache_tokens,
+                  "DAPO L_cache: the penalty falls from 0 at L_max - L_cache to -1 at L_max");
+  cmd->add_option("--overlong-weight", c.overlong_weight, "weight of the overlong penalty (default 1)");
+}
+
+}  // namespace r1::cli

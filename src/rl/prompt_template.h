@@ -1,0 +1,34 @@
+// The prompts RL feeds the policy: R1-Zero's plain-text template (DeepSeek-R1 paper, Table 1)
+// for base models, and the R1 path through the model's own chat template.
+#pragma once
+
+#include <string>
+
+#include "rl/answer_format.h"
+
+namespace r1 {
+class ChatTemplate;
+}
+
+namespace r1::rl {
+
+// The R1-Zero template with "{prompt}" in place of the question, verbatim from the paper.
+extern const char* const kR1ZeroTemplate;
+// What DeepSeek recommends appending to a math question for R1 ("...within \boxed{}.").
+extern const char* const kR1BoxedInstruction;
+
+// kR1ZeroTemplate with the question filled in.
+std::string r1_zero_prompt(const std::string& question);
+
+// The user message for R1: "{question}\n" + kR1BoxedInstruction.
+std::string r1_user_message(const std::string& question);
+
+// The R1 prompt: r1_user_message as the only user message, rendered by the model's chat
+// template with the generation prompt (R1's template then ends with "<think>\n").
+std::string r1_chat_prompt(const ChatTemplate& chat, const std::string& question);
+
+// The prompt for `kind`; `chat` is required for TemplateKind::R1 (UsageError without one).
+std::string render_prompt(TemplateKind kind, const std::string& question,
+                          const ChatTemplate* chat);
+
+}  // namespace r1::rl
