@@ -20,5 +20,7 @@ void add_data(CLI::App& app);
 void add_plot(CLI::App& app);
 void add_training(CLI::App& app);  // pretrain, sft
 void add_task(CLI::App& app);      // task list, generate, check
+void add_grpo(CLI::App& app);      // grpo
+void add_eval(CLI::App& app);      // eval
 
 }  // namespace r1::cli

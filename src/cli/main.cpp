@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   r1::cli::add_plot(app);
   r1::cli::add_training(app);
   r1::cli::add_task(app);
+  r1::cli::add_grpo(app);
+  r1::cli::add_eval(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

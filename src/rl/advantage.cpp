@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace r1 {
+namespace r1::rl {
 
 AdvantageMode advantage_mode_from_name(const std::string& name) {
   if (name == "grpo") return AdvantageMode::kGrpo;
@@ -78,4 +78,4 @@ GroupAdvantages group_advantages(const std::vector<double>& rewards, int64_t G,
   return out;
 }
 
-}  // namespace r1
+}  // namespace r1::rl

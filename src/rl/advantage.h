@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace r1 {
+namespace r1::rl {
 
 enum class AdvantageMode {
   kGrpo,    // (r - mean) / (std + eps), std unbiased (DeepSeekMath; TRL and verl: torch.std)
@@ -36,4 +36,4 @@ struct GroupAdvantages {
 GroupAdvantages group_advantages(const std::vector<double>& rewards, int64_t G,
                                  const AdvantageOptions& opt);
 
-}  // namespace r1
+}  // namespace r1::rl

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 
-namespace r1 {
+namespace r1::rl {
 
 LossAggregation loss_aggregation_from_name(const std::string& name) {
   if (name == "seq-mean-token-mean") return LossAggregation::kSeqMeanTokenMean;
@@ -31,7 +31,7 @@ void check(const GrpoBatch& b, const GrpoLossOptions& o) {
   if (b.S <= 0 || b.T <= 0)
     throw UsageError("GrpoBatch: S = " + std::to_string(b.S) + " and T = " + std::to_string(b.T) +
                      ", expected both positive");
-  check_size("logp_old", b.logp_old.size(), b.S * b.T);
+  if (!b.logp_old.empty()) check_size("logp_old", b.logp_old.size(), b.S * b.T);
   check_size("mask", b.mask.size(), b.S * b.T);
   check_size("advantages", b.advantages.size(), b.S);
   if (o.beta > 0.0 || !b.logp_ref.empty()) check_size("logp_ref", b.logp_ref.size(), b.S * b.T);
@@ -87,7 +87,7 @@ double GrpoObjective::rows(int64_t row0, int64_t n, const float* logp, float* dl
                            GrpoStats* stats) const {
   R1_ASSERT(row0 >= 0 && n >= 0 && row0 + n <= batch_.S * batch_.T);
   const double low = 1.0 - opt_.eps_low, high = 1.0 + opt_.eps_high;
-  const bool has_ref = !batch_.logp_ref.empty();
+  const bool has_ref = !batch_.logp_ref.empty(), on_policy = batch_.logp_old.empty();
   double loss = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     const int64_t row = row0 + i, s = row / batch_.T;
@@ -96,7 +96,8 @@ double GrpoObjective::rows(int64_t row0, int64_t n, const float* logp, float* dl
       continue;
     }
     const double lp = logp[i], A = batch_.advantages[size_t(s)];
-    const double ratio = std::exp(lp - double(batch_.logp_old[size_t(row)]));
+    const double old = on_policy ? lp : double(batch_.logp_old[size_t(row)]);
+    const double ratio = std::exp(lp - old);
     const double surrogate = std::min(ratio * A, std::clamp(ratio, low, high) * A);
     // The clipped branch is the smaller one exactly in these cases; its gradient is zero.
     const bool clipped_low = A < 0.0 && ratio < low;
@@ -133,4 +134,4 @@ TokenObjective GrpoObjective::for_micro_batch(int64_t first_sequence, GrpoStats*
   };
 }
 
-}  // namespace r1
+}  // namespace r1::rl

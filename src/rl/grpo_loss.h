@@ -10,7 +10,7 @@
 
 #include "model/token_objective.h"
 
-namespace r1 {
+namespace r1::rl {
 
 enum class LossAggregation {
   kSeqMeanTokenMean,     // GRPO (DeepSeekMath): mean over sequences of each one's token mean
@@ -33,7 +33,9 @@ struct GrpoLossOptions {
 // predictions each, row s * T + t laid out as TrainBatch's flattened [B, T] predictions.
 struct GrpoBatch {
   int64_t S = 0, T = 0;
-  std::vector<float> logp_old;     // [S, T] under the policy that sampled the rollouts
+  // [S, T] under the policy that sampled the rollouts; empty: that policy is the current one
+  // (one update per rollout batch), so the ratio is exactly 1 and no extra forward is needed.
+  std::vector<float> logp_old;
   std::vector<float> logp_ref;     // [S, T] under the frozen reference; empty allowed if beta == 0
   std::vector<double> advantages;  // [S] one per sequence (rl/advantage.h)
   std::vector<uint8_t> mask;       // [S, T] nonzero on response tokens (the ones that count)
@@ -94,4 +96,4 @@ class GrpoObjective {
   std::vector<double> weight_;  // [S] w_s of the aggregation
 };
 
-}  // namespace r1
+}  // namespace r1::rl

@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 
-namespace r1 {
+namespace r1::rl {
 
 RolloutBatch generate_rollouts(const Generator& generator,
                                const std::vector<std::vector<int32_t>>& prompts,
@@ -72,4 +72,4 @@ std::vector<std::vector<size_t>> length_sorted_micro_batches(const std::vector<R
   return out;
 }
 
-}  // namespace r1
+}  // namespace r1::rl

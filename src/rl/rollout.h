@@ -8,7 +8,7 @@
 #include "infer/generator.h"
 #include "model/model_train.h"
 
-namespace r1 {
+namespace r1::rl {
 
 struct Rollout {
   int64_t group = 0;              // index of its prompt in the batch
@@ -45,4 +45,4 @@ TrainBatch pack_rollouts(const std::vector<Rollout>& rollouts, const std::vector
 std::vector<std::vector<size_t>> length_sorted_micro_batches(const std::vector<Rollout>& rollouts,
                                                              int64_t max_rows);
 
-}  // namespace r1
+}  // namespace r1::rl

@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "grpo_test_util.h"
 
-namespace r1 {
+namespace r1::rl {
 namespace {
 
 constexpr double kAdvRtol = 1e-6;  // max-normalised, the reference stored as float32
@@ -77,4 +77,4 @@ TEST(Advantage, RejectsBadGroupsAndRewards) {
 }
 
 }  // namespace
-}  // namespace r1
+}  // namespace r1::rl

@@ -14,7 +14,7 @@
 #include "kernels/cpu/token_logprob.h"
 #include "rl/advantage.h"
 
-namespace r1 {
+namespace r1::rl {
 namespace {
 
 constexpr double kLossRtol = 1e-6;
@@ -181,6 +181,13 @@ TEST(GrpoLoss, AtTheRolloutPolicyTheGradientIsMinusWeightedAdvantage) {
   EXPECT_EQ(stats.ratio_min, 1.0);
   EXPECT_EQ(stats.ratio_max, 1.0);
   EXPECT_EQ(stats.kl_mean(), 0.0);  // no reference given
+
+  // Without logp_old the current policy is the rollout policy: the same numbers.
+  GrpoBatch on_policy = b;
+  on_policy.logp_old.clear();
+  std::vector<float> dlogp_on(6);
+  EXPECT_EQ(GrpoObjective(on_policy, o).loss(b.logp_old.data(), dlogp_on.data(), nullptr), loss);
+  EXPECT_EQ(dlogp_on, dlogp);
 }
 
 TEST(GrpoLoss, RejectsInconsistentBatchesAndOptions) {
@@ -217,4 +224,4 @@ TEST(GrpoLoss, RejectsInconsistentBatchesAndOptions) {
 }
 
 }  // namespace
-}  // namespace r1
+}  // namespace r1::rl

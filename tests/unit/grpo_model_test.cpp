@@ -16,7 +16,7 @@
 #include "rl/advantage.h"
 #include "rl/grpo_loss.h"
 
-namespace r1 {
+namespace r1::rl {
 namespace {
 
 constexpr double kGradRtol = 1e-4;  // per tensor, max-normalised, as model_train_test
@@ -182,4 +182,4 @@ TEST(GrpoModelSteps, MicroBatchesAddUp) {
 }
 
 }  // namespace
-}  // namespace r1
+}  // namespace r1::rl

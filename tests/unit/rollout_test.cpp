@@ -7,7 +7,7 @@
 #include "model/model.h"
 #include "test_util.h"
 
-namespace r1 {
+namespace r1::rl {
 namespace {
 
 Rollout make_rollout(int64_t group, std::vector<int32_t> prompt, std::vector<int32_t> completion) {
@@ -80,4 +80,4 @@ TEST(Rollout, SamplesAreReproducibleGroupMajorAndDistinct) {
 }
 
 }  // namespace
-}  // namespace r1
+}  // namespace r1::rl

@@ -1,0 +1,121 @@
+// evaluate: problems in batches of prompts_per_batch through Generator::generate_many, every
+// sample scored with compute_reward (accuracy and format only), then the summary figures.
+#include "rl/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "rl/math_answer.h"
+#include "rl/prompt_template.h"
+
+namespace r1::rl {
+
+namespace {
+
+// Answers that mean the same value vote together: "0.5", "1/2" and "\frac{1}{2}" are one.
+std::string vote_key(const std::string& answer) {
+  const std::string normalized = normalize_math_answer(answer);
+  const std::optional<Rational> value = math_answer_value(normalized);
+  return value ? value->to_string() : normalized;
+}
+
+}  // namespace
+
+int64_t majority_sample(const std::vector<EvalSample>& samples) {
+  std::map<std::string, std::pair<int64_t, int64_t>> votes;  // key -> (count, first sample)
+  int64_t best = -1, best_count = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (!samples[i].score.has_answer) continue;
+    auto [it, fresh] = votes.try_emplace(vote_key(samples[i].score.answer), 0, int64_t(i));
+    const int64_t count = ++it->second.first;
+    // Strictly more votes, or as many with an earlier first appearance.
+    if (count > best_count || (count == best_count && it->second.second < best)) {
+      best_count = count;
+      best = it->second.second;
+    }
+  }
+  return best;
+}
+
+EvalResult evaluate(const Generator& generator, const Tokenizer& tokenizer,
+                    const ChatTemplate* chat, const Task& task,
+                    const std::vector<Problem>& problems, const EvalOptions& o) {
+  if (problems.empty()) throw UsageError("no problems to evaluate");
+  if (o.samples < 1 || o.samples > 1024)
+    throw UsageError("--samples must be in [1, 1024], got " + std::to_string(o.samples));
+  if (o.prompts_per_batch < 1) throw UsageError("the prompts per batch must be >= 1");
+  RewardConfig scoring;  // accuracy and format, no length shaping
+  const auto t0 = std::chrono::steady_clock::now();
+  EvalResult r;
+  r.n = int64_t(problems.size());
+  r.samples = o.samples;
+  Progress progress("eval", r.n, "problems", 1.0, o.progress);
+  for (size_t first = 0; first < problems.size(); first += size_t(o.prompts_per_batch)) {
+    const size_t last = std::min(problems.size(), first + size_t(o.prompts_per_batch));
+    std::vector<GenerationRequest> requests;
+    std::vector<bool> opens_think;
+    for (size_t q = first; q < last; ++q) {
+      const std::string text = render_prompt(o.prompt_template, problems[q].question, chat);
+      GenerationRequest req;
+      req.prompt = tokenizer.encode(text, chat == nullptr);
+      req.n = int(o.samples);
+      req.sampling = o.sampling;
+      req.sampling.seed = o.sampling.seed + uint64_t(q) * uint64_t(o.samples);
+      req.max_tokens = o.max_tokens;
+      requests.push_back(std::move(req));
+      opens_think.push_back(prompt_opens_think(text));
+    }
+    GenerationStats stats;
+    const std::vector<std::vector<Completion>> done = generator.generate_many(requests, &stats);
+    r.generated_tokens += stats.generated_tokens;
+    for (size_t q = first; q < last; ++q)
+      for (const Completion& c : done[q - first]) {
+        EvalSample s;
+        s.problem = q;
+        s.completion = c.text;
+        s.tokens = int64_t(c.tokens.size());
+        s.score = compute_reward(task, problems[q], c.text, s.tokens, o.prompt_template,
+                                 opens_think[q - first], scoring);
+        r.records.push_back(std::move(s));
+      }
+    progress.update(int64_t(last));
+  }
+  progress.finish();
+
+  double correct = 0, tokens = 0, format_errors = 0, majority_right = 0;
+  for (int64_t q = 0; q < r.n; ++q) {
+    const std::vector<EvalSample> mine(r.records.begin() + q * o.samples,
+                                       r.records.begin() + (q + 1) * o.samples);
+    for (const EvalSample& s : mine) {
+      correct += s.score.accuracy;
+      tokens += double(s.tokens);
+      format_errors += s.score.format > 0 ? 0 : 1;
+    }
+    const int64_t m = majority_sample(mine);
+    if (m >= 0) majority_right += mine[size_t(m)].score.accuracy;
+  }
+  const double total = double(r.records.size());
+  r.pass_at_1 = correct / total;
+  r.maj_at_k = majority_right / double(r.n);
+  r.mean_response_tokens = tokens / total;
+  r.format_error_rate = format_errors / total;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+Json eval_result_to_json(const EvalResult& r) {
+  return {{"pass@1", r.pass_at_1},
+          {"maj@k", r.maj_at_k},
+          {"k", r.samples},
+          {"mean_response_tokens", r.mean_response_tokens},
+          {"format_error_rate", r.format_error_rate},
+          {"n", r.n},
+          {"samples", r.samples},
+          {"generated_tokens", r.generated_tokens},
+          {"seconds", r.seconds}};
+}
+
+}  // namespace r1::rl

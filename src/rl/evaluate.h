@@ -1,0 +1,60 @@
+// Evaluation of a model on a task's problems: k samples per problem from the batched engine,
+// each scored by the task's verifier and the template's format check; pass@1 (mean over the k
+// samples), maj@k (majority vote over the extracted answers), response length, format errors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "infer/generator.h"
+#include "io/json_file.h"
+#include "rl/reward.h"
+#include "rl/task.h"
+#include "tokenizer/chat_template.h"
+
+namespace r1::rl {
+
+struct EvalOptions {
+  TemplateKind prompt_template = TemplateKind::R1Zero;
+  int64_t samples = 1;       // k
+  int64_t max_tokens = 256;  // per completion
+  SamplingParams sampling;   // R1's evaluation setting by default: temperature 0.6, top-p 0.95
+  int64_t prompts_per_batch = 16;  // problems decoded together (each with its k samples)
+  bool progress = true;
+};
+
+struct EvalSample {
+  size_t problem = 0;  // index into the problems
+  std::string completion;
+  int64_t tokens = 0;
+  RewardBreakdown score;  // accuracy, format, extracted answer, reason
+};
+
+struct EvalResult {
+  int64_t n = 0;        // problems
+  int64_t samples = 0;  // k
+  double pass_at_1 = 0.0;             // mean accuracy over all n * k samples
+  double maj_at_k = 0.0;              // fraction of problems whose most voted answer is right
+  double mean_response_tokens = 0.0;  // over all samples
+  double format_error_rate = 0.0;     // samples that do not follow the template
+  double seconds = 0.0;
+  int64_t generated_tokens = 0;
+  std::vector<EvalSample> records;  // [n * k], problem-major
+};
+
+// The majority answer of one problem's samples: answers are grouped by their canonical form
+// (exact value for numbers, normalised text otherwise); ties go to the answer seen first.
+// Returns the index of a sample carrying it, or -1 when no sample has an answer.
+int64_t majority_sample(const std::vector<EvalSample>& samples);
+
+// `chat` is needed for TemplateKind::R1. Seeds: sample i of problem q draws from
+// sampling.seed + q * k + i, so a result is reproducible and independent of the batch size.
+EvalResult evaluate(const Generator& generator, const Tokenizer& tokenizer,
+                    const ChatTemplate* chat, const Task& task,
+                    const std::vector<Problem>& problems, const EvalOptions& options);
+
+// {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "samples", ...}.
+Json eval_result_to_json(const EvalResult& r);
+
+}  // namespace r1::rl

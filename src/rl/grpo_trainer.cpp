@@ -1,0 +1,344 @@
+// run_grpo: per step, sample the rollouts from the live policy (a Model over the parameter
+// buffer), score them, compute group advantages, then mu times: forward/backward of every
+// micro-batch with the GRPO objective, clip, AdamW, expert-bias rule; log and save.
+#include "rl/grpo_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "infer/generator.h"
+#include "model/model.h"
+#include "model/model_train.h"
+#include "model/param_layout.h"
+#include "model/param_source.h"
+#include "model/tensor_source.h"
+#include "model/train_weights.h"
+#include "rl/prompt_template.h"
+#include "rl/rollout.h"
+#include "tokenizer/chat_template.h"
+#include "train/checkpoint.h"
+#include "train/expert_bias.h"
+#include "train/grad_clip.h"
+#include "train/metrics.h"
+#include "train/trainer_state.h"
+
+namespace r1::rl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void validate_config(const GrpoConfig& g) {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw UsageError(what);
+  };
+  need(g.task != nullptr, "no task given");
+  need(!g.problems.empty(), "no training problems");
+  need(g.steps >= 1, "--steps must be >= 1");
+  need(g.prompts_per_step >= 1, "--prompts must be >= 1");
+  need(g.group_size >= 2, "--group must be >= 2 (advantages compare samples of one prompt)");
+  need(g.max_tokens >= 1, "--max-tokens must be >= 1");
+  need(g.mu >= 1, "--mu must be >= 1");
+  need(g.micro_batch >= 1, "--micro-batch must be >= 1");
+  need(g.ref_update_every >= 0, "--ref-update-every must be >= 0");
+  validate(g.reward);
+}
+
+// The problems of a step: prompts_per_step consecutive entries of an endless sequence of
+// seeded shuffles of the problem list (one fresh shuffle per pass over it).
+std::vector<size_t> step_problems(size_t n, int64_t step, int64_t per_step, uint64_t seed) {
+  std::vector<size_t> out;
+  std::vector<size_t> order;
+  int64_t epoch = -1;
+  for (int64_t i = 0; i < per_step; ++i) {
+    const int64_t g = step * per_step + i;
+    if (g / int64_t(n) != epoch) {
+      epoch = g / int64_t(n);
+      order.resize(n);
+      std::iota(order.begin(), order.end(), size_t(0));
+      std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + uint64_t(epoch));
+      for (size_t k = n; k > 1; --k) std::swap(order[k - 1], order[size_t(rng() % k)]);
+    }
+    out.push_back(order[size_t(g % int64_t(n))]);
+  }
+  return out;
+}
+
+struct Policy {
+  ModelConfig config;
+  Tensor params, grads, ref;  // [layout.total()] each; ref empty when beta == 0
+  AdamWState adamw;
+};
+
+struct StepRollouts {
+  std::vector<Rollout> rollouts;                // [P * G], group-major
+  std::vector<RewardBreakdown> rewards;     // [P * G]
+  GenerationStats stats;
+};
+
+StepRollouts sample_and_score(const GrpoConfig& g, const Generator& gen, const Tokenizer& tok,
+                              const ChatTemplate* chat, int64_t step) {
+  const std::vector<size_t> picked =
+      step_problems(g.problems.size(), step, g.prompts_per_step, g.seed);
+  std::vector<std::vector<int32_t>> prompts;
+  std::vector<bool> opens_think;
+  for (size_t i : picked) {
+    const std::string text = render_prompt(g.prompt_template, g.problems[i].question, chat);
+    // A chat template renders the BOS itself; the plain R1-Zero text gets the tokenizer's.
+    prompts.push_back(tok.encode(text, chat == nullptr));
+    opens_think.push_back(prompt_opens_think(text));
+  }
+  RolloutSettings rs;
+  rs.group_size = g.group_size;
+  rs.max_tokens = g.max_tokens;
+  rs.sampling.temperature = 1.0f;
+  rs.sampling.top_p = 1.0f;
+  rs.sampling.seed = g.seed * 1000003ull + uint64_t(step) * uint64_t(g.prompts_per_step * g.group_size);
+  RolloutBatch batch = generate_rollouts(gen, prompts, rs);
+  StepRollouts out;
+  out.stats = batch.stats;
+  for (const Rollout& r : batch.rollouts) {
+    const size_t q = size_t(r.group);
+    out.rewards.push_back(compute_reward(*g.task, g.problems[picked[q]], r.completion.text,
+                                             int64_t(r.completion.tokens.size()),
+                                             g.prompt_template, opens_think[q], g.reward));
+  }
+  out.rollouts = std::move(batch.rollouts);
+  return out;
+}
+
+// One micro-batch of the update: its packed rows and its part of the step's objective.
+struct MicroBatch {
+  TrainBatch batch;
+  std::unique_ptr<GrpoObjective> objective;
+  double scale = 1.0;  // the micro-batch's normaliser over the step's (see make_micro_batches)
+};
+
+// The objective of each micro-batch is normalised over that micro-batch; `scale` turns it into
+// its share of the step's loss: S_m / S for the per-sequence aggregations, N_m / N for the
+// token mean (N: counted tokens).
+std::vector<MicroBatch> make_micro_batches(const GrpoConfig& g, Policy& p,
+                                           const std::vector<Rollout>& rollouts,
+                                           const std::vector<double>& advantages) {
+  const ParamLayout layout(p.config);
+  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
+  int64_t total_tokens = 0;
+  for (const Rollout& r : rollouts) total_tokens += int64_t(r.completion.tokens.size());
+  std::vector<MicroBatch> out;
+  for (const std::vector<size_t>& rows : length_sorted_micro_batches(rollouts, g.micro_batch)) {
+    MicroBatch m;
+    m.batch = pack_rollouts(rollouts, rows, 0);
+    GrpoBatch gb;
+    gb.S = m.batch.B;
+    gb.T = m.batch.T;
+    gb.mask = m.batch.mask;
+    // One update per rollout batch: the parameters are still the sampling policy's.
+    if (g.mu > 1) gb.logp_old = model_token_logprobs(p.config, params, m.batch);
+    if (g.loss.beta > 0) {
+      const TrainWeights ref = train_weights_view(p.config, layout, p.ref.f32());
+      gb.logp_ref = model_token_logprobs(p.config, ref, m.batch);
+    }
+    int64_t tokens = 0;
+    for (size_t r : rows) {
+      gb.advantages.push_back(advantages[r]);
+      tokens += int64_t(rollouts[r].completion.tokens.size());
+    }
+    m.scale = g.loss.aggregation == LossAggregation::kTokenMean
+                  ? double(tokens) / double(std::max<int64_t>(1, total_tokens))
+                  : double(rows.size()) / double(rollouts.size());
+    m.objective = std::make_unique<GrpoObjective>(std::move(gb), g.loss);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+struct UpdateResult {
+  double loss = 0.0, grad_norm = 0.0;
+  GrpoStats stats;
+  std::vector<std::vector<int64_t>> expert_load;  // of the last update
+  int64_t tokens = 0;                             // tokens through forward/backward
+};
+
+// mu optimizer updates on the micro-batches of one rollout batch.
+UpdateResult update_policy(const GrpoConfig& g, Policy& p, std::vector<MicroBatch>& micro,
+                           double lr) {
+  const ParamLayout layout(p.config);
+  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
+  const TrainWeights grads = train_weights_view(p.config, layout, p.grads.f32());
+  UpdateResult u;
+  for (int64_t it = 0; it < g.mu; ++it) {
+    std::fill_n(p.grads.f32(), layout.total(), 0.0f);
+    u.loss = 0.0;
+    u.expert_load.clear();
+    for (MicroBatch& m : micro) {
+      const TokenObjective part = m.objective->for_micro_batch(0, &u.stats);
+      TrainLossOptions opts;
+      const double scale = m.scale;
+      opts.objective = [&part, scale](int64_t row0, int64_t n, const float* logp, float* dlogp) {
+        const double value = part(row0, n, logp, dlogp);
+        for (int64_t i = 0; i < n; ++i) dlogp[i] = float(double(dlogp[i]) * scale);
+        return value * scale;
+      };
+      const TrainStepResult r = model_train_step(p.config, params, grads, m.batch, opts);
+      u.loss += r.loss;
+      u.tokens += m.batch.B * m.batch.T;
+      if (u.expert_load.empty()) u.expert_load.assign(r.expert_load.size(), {});
+      for (size_t l = 0; l < r.expert_load.size(); ++l) {
+        u.expert_load[l].resize(r.expert_load[l].size(), 0);
+        for (size_t e = 0; e < r.expert_load[l].size(); ++e) u.expert_load[l][e] += r.expert_load[l][e];
+      }
+    }
+    u.grad_norm = clip_grad_norm(layout.entries(), p.grads.f32(), g.clip);
+    adamw_step(layout.entries(), g.adamw, lr, p.adamw, p.params.f32(), p.grads.f32());
+    if (g.bias_update_gamma != 0.0) {
+      size_t moe = 0;
+      for (const BlockParams& b : params.layers)
+        if (b.is_moe && b.moe.score_bias && moe < u.expert_load.size())
+          update_expert_bias(b.moe.score_bias, u.expert_load[moe++].data(),
+                             p.config.n_routed_experts, float(g.bias_update_gamma));
+    }
+  }
+  return u;
+}
+
+Json rollout_metrics(const GrpoConfig& g, const StepRollouts& s, const GroupAdvantages& adv) {
+  const size_t n = s.rewards.size();
+  double reward = 0, reward_sq = 0, accuracy = 0, format = 0, length = 0;
+  int64_t longest = 0, truncated = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const RewardBreakdown& r = s.rewards[i];
+    reward += r.total;
+    reward_sq += r.total * r.total;
+    accuracy += r.accuracy;
+    format += r.format;
+    const int64_t len = int64_t(s.rollouts[i].completion.tokens.size());
+    length += double(len);
+    longest = std::max(longest, len);
+    truncated += s.rollouts[i].completion.finish_reason == "length" ? 1 : 0;
+  }
+  const double N = double(n), mean = reward / N;
+  return {{"reward_mean", mean},
+          {"reward_std", std::sqrt(std::max(0.0, reward_sq / N - mean * mean))},
+          {"accuracy", accuracy / N},
+          {"format_rate", format / N},
+          {"response_length_mean", length / N},
+          {"response_length_max", longest},
+          {"truncated_rate", double(truncated) / N},
+          {"zero_std_fraction", adv.zero_std_fraction},
+          {"groups", g.prompts_per_step}};
+}
+
+}  // namespace
+
+GrpoSummary run_grpo(const GrpoConfig& g) {
+  validate_config(g);
+  Policy p;
+  p.config = load_model_config(g.model + "/config.json");
+  const ParamLayout layout(p.config);
+  p.params = make_param_buffer(layout);
+  load_params(layout, SafetensorsSource(WeightStore::open_dir(g.model)), p.params.f32());
+  p.grads = make_param_buffer(layout);
+  p.adamw = make_adamw_state(layout);
+  if (g.loss.beta > 0) {
+    p.ref = make_param_buffer(layout);
+    std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
+  }
+  const Tokenizer tok = Tokenizer::load(g.model);
+  std::optional<ChatTemplate> chat;
+  if (g.prompt_template == TemplateKind::R1) chat = ChatTemplate::load(g.model);
+  // The policy the rollouts come from is the parameter buffer itself: every update is seen.
+  const auto policy = Model::from_source(
+      g.model + " (policy)", p.config, std::make_unique<ParamSource>(layout, p.params.f32(), g.model));
+  const Generator gen(*policy, &tok, model_stop_ids(g.model, tok));
+
+  const std::string metrics_path = g.metrics.empty() ? g.out + ".metrics.jsonl" : g.metrics;
+  for (const std::string& path : {g.out, metrics_path}) {
+    const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
+  }
+  MetricsWriter metrics = MetricsWriter::create(metrics_path);
+  TrainerState state;
+  state.data = {g.prompts_per_step * g.group_size, g.max_tokens, 1, BatchOrder::Random, g.seed};
+  state.schedule = g.schedule;
+  state.adamw = g.adamw;
+  state.clip = g.clip;
+  state.flags = {{"command", "grpo"}, {"group_size", g.group_size}, {"mu", g.mu},
+                 {"beta", g.loss.beta}, {"eps_low", g.loss.eps_low}, {"eps_high", g.loss.eps_high}};
+  auto save = [&](int64_t next_step) {
+    state.step = next_step;
+    save_checkpoint(g.out, {&p.config, &layout, p.params.f32(), &p.adamw, &state, g.model});
+  };
+
+  GrpoSummary summary;
+  Progress progress("grpo", g.steps, "steps", 1.0, g.progress);
+  for (int64_t step = 0; step < g.steps; ++step) {
+    if (g.ref_update_every > 0 && g.loss.beta > 0 && step > 0 && step % g.ref_update_every == 0)
+      std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
+    const auto t0 = Clock::now();
+    StepRollouts s = sample_and_score(g, gen, tok, chat ? &*chat : nullptr, step);
+    const double generation_s = seconds_since(t0);
+
+    const auto t1 = Clock::now();
+    std::vector<double> rewards;
+    for (const RewardBreakdown& r : s.rewards) rewards.push_back(r.total);
+    const GroupAdvantages adv = group_advantages(rewards, g.group_size, g.advantage);
+    Json record = {{"step", step}};
+    record.update(rollout_metrics(g, s, adv));
+    std::vector<Rollout> kept;
+    std::vector<double> kept_advantages;
+    for (size_t i = 0; i < s.rollouts.size(); ++i)
+      if (!g.dynamic_sampling || adv.keep[i / size_t(g.group_size)]) {
+        kept.push_back(std::move(s.rollouts[i]));
+        kept_advantages.push_back(adv.advantages[i]);
+      }
+    const double lr = lr_at(g.schedule, step);
+    UpdateResult u;
+    if (!kept.empty()) {
+      std::vector<MicroBatch> micro = make_micro_batches(g, p, kept, kept_advantages);
+      u = update_policy(g, p, micro, lr);
+    }
+    const double training_s = seconds_since(t1);
+
+    record.update({{"loss", u.loss},
+                   {"lr", lr},
+                   {"grad_norm", u.grad_norm},
+                   {"kl", u.stats.kl_mean()},
+                   {"clip_fraction", u.stats.clip_fraction()},
+                   {"clip_low_fraction", u.stats.clip_low_fraction()},
+                   {"clip_high_fraction", u.stats.clip_high_fraction()},
+                   {"ratio_mean", u.stats.ratio_mean()},
+                   {"sequences_trained", int64_t(kept.size())},
+                   {"generated_tokens", s.stats.generated_tokens},
+                   {"generation_tokens_per_s", double(s.stats.generated_tokens) / generation_s},
+                   {"training_tokens_per_s", training_s > 0 ? double(u.tokens) / training_s : 0.0},
+                   {"generation_s", generation_s},
+                   {"training_s", training_s},
+                   {"generation_share", generation_s / (generation_s + training_s)}});
+    metrics.write(record);
+    if (step == 0) summary.first_accuracy = record["accuracy"].get<double>();
+    summary.last_accuracy = record["accuracy"].get<double>();
+    summary.generation_seconds += generation_s;
+    summary.training_seconds += training_s;
+    summary.generated_tokens += s.stats.generated_tokens;
+    summary.steps = step + 1;
+    progress.update(step + 1);
+    const bool last = step + 1 == g.steps;
+    if (last || (g.save_every > 0 && (step + 1) % g.save_every == 0)) save(step + 1);
+  }
+  progress.finish();
+  return summary;
+}
+
+}  // namespace r1::rl

@@ -1,0 +1,65 @@
+// GRPO (DeepSeekMath / DeepSeek-R1) and its variants on one machine: each step samples G
+// completions of a batch of prompts from the current policy, scores them with the task's
+// rule-based rewards, turns rewards into group-relative advantages and takes mu AdamW updates
+// of the clipped, KL-regularised objective. Metrics JSONL per step, progress bar, checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rl/advantage.h"
+#include "rl/grpo_loss.h"
+#include "rl/reward.h"
+#include "rl/task.h"
+#include "train/adamw.h"
+#include "train/lr_schedule.h"
+
+namespace r1::rl {
+
+struct GrpoConfig {
+  std::string model;    // the initial policy (a checkpoint directory with a tokenizer)
+  std::string out;      // the trained policy is saved here (HF layout + optimizer state)
+  std::string metrics;  // JSONL; "" = OUT.metrics.jsonl
+
+  const Task* task = nullptr;
+  std::vector<Problem> problems;  // the training problems, visited in a seeded shuffle
+  TemplateKind prompt_template = TemplateKind::R1Zero;
+  RewardConfig reward;
+
+  int64_t steps = 50;
+  int64_t prompts_per_step = 16;  // groups per step
+  int64_t group_size = 8;         // G
+  int64_t max_tokens = 128;       // per completion; sampled at temperature 1 with no top-p/k,
+                                  // so the sampling policy is the one the ratio is taken to
+
+  AdvantageOptions advantage;
+  GrpoLossOptions loss;
+  bool dynamic_sampling = false;  // DAPO: drop groups whose rewards are all equal
+  int64_t mu = 1;                 // optimizer updates per rollout batch
+  int64_t ref_update_every = 0;   // refresh the KL reference every N steps (0: never)
+  int64_t micro_batch = 16;       // sequences per forward/backward
+
+  LrSchedule schedule;
+  AdamWConfig adamw;
+  double clip = 1.0;               // max gradient norm (0: off)
+  double bias_update_gamma = 0.0;  // DeepSeek-V3 expert-bias update after each update
+
+  uint64_t seed = 0;
+  int64_t save_every = 0;  // 0: only at the end
+  bool progress = true;
+};
+
+struct GrpoSummary {
+  int64_t steps = 0;
+  double first_accuracy = 0.0, last_accuracy = 0.0;  // rollout accuracy of the first/last step
+  double generation_seconds = 0.0, training_seconds = 0.0;
+  int64_t generated_tokens = 0;
+};
+
+// Runs config.steps GRPO steps from config.model and saves the policy into config.out.
+// UsageError for inconsistent settings (naming the flag), errors of the model and task loaders
+// as they are.
+GrpoSummary run_grpo(const GrpoConfig& config);
+
+}  // namespace r1::rl
