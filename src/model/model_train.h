@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/train_matmul.h"
 #include "model/train_weights.h"
 
 namespace r1 {
@@ -29,6 +30,9 @@ struct TrainLossOptions {
   // before its backward: activation memory of one layer instead of all, for a second forward.
   // The gradients are bit-identical.
   bool recompute = false;
+  // The dense matmuls' operands (linear layers, experts, heads; forward, dx and dW) in bf16 with
+  // f32 accumulation; attention, norms, losses, the router and all stored tensors stay f32.
+  ComputeType compute = ComputeType::F32;
 };
 
 struct TrainStepResult {
