@@ -67,8 +67,7 @@ void train_matmul_dw(const float* dy, const float* x, float* dW, int64_t T, int6
   if (t_compute == ComputeType::BF16) {
     gemm_bf16({dy, out, /*transposed=*/true}, {x, in, false}, dW, in, out, in, T, /*beta=*/1.0f);
   } else {
-    // dW alone: without dx, linear_backward does not read W.
-    linear_backward(x, /*W=*/nullptr, dy, T, in, out, /*dx=*/nullptr, dW, /*db=*/nullptr);
+    linear_backward_weight(x, dy, T, in, out, dW);
   }
 }
 

@@ -1,8 +1,7 @@
 // train_weights_view: the model-shaped pointers into a ParamLayout buffer, by checkpoint name.
 #include "model/train_weights.h"
 
-#include <vector>
-
+#include "kernels/cpu/linear_backward.h"
 #include "model/param_layout.h"
 #include "model/train_matmul.h"
 #include "model/weight_specs.h"
@@ -83,12 +82,7 @@ void linear_params_backward(const LinearParams& p, const float* x, const float* 
                             const LinearParams& grads, float* dx) {
   if (dx) train_matmul_dx(dy, p.w, dx, T, p.out, p.in);
   train_matmul_dw(dy, x, grads.w, T, p.out, p.in);
-  if (grads.b) {  // db += sum over tokens of dy, in double
-    std::vector<double> sum(static_cast<size_t>(p.out), 0.0);
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t o = 0; o < p.out; ++o) sum[size_t(o)] += dy[t * p.out + o];
-    for (int64_t o = 0; o < p.out; ++o) grads.b[o] += float(sum[size_t(o)]);
-  }
+  if (grads.b) linear_backward_bias(dy, T, p.out, grads.b);
 }
 
 TrainWeights train_weights_view(const ModelConfig& c, const ParamLayout& layout, float* base) {
