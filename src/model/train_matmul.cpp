@@ -27,7 +27,8 @@ const char* compute_type_name(ComputeType t) {
 ComputeType parse_compute_type(const std::string& name) {
   if (name == "f32") return ComputeType::F32;
   if (name == "bf16") return ComputeType::BF16;
-  throw UsageError("--compute " + name + ": expected f32 or bf16");
+  throw UsageError("--compute: unknown compute type " + quote_untrusted(name) +
+                   ", expected f32 or bf16");
 }
 
 ComputeScope::ComputeScope(ComputeType type) : outer_(t_compute) {

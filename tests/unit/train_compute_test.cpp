@@ -1,6 +1,6 @@
-// The bf16 compute path of a whole training step (close to f32, and really taken), and the op
-// profile: its FLOP count equals the sum of 2 M N K over the step's products, and nested scopes
-// are timed exclusively.
+// The bf16 compute path of a whole training step (close to f32, and really taken) and its record
+// in trainer_state.json; the op profile: its FLOP count equals the sum of 2 M N K over the step's
+// products, and nested scopes are timed exclusively.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,11 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include "core/error.h"
 #include "core/op_profile.h"
 #include "grad_test_util.h"
+#include "io_test_util.h"
 #include "model/model_train.h"
 #include "model/param_layout.h"
 #include "model/presets.h"
+#include "train/trainer_state.h"
 
 namespace r1 {
 namespace {
@@ -131,6 +134,20 @@ TEST(TrainCompute, ProfileCountsTwoMnkPerProduct) {
   EXPECT_GT(totals.seconds[size_t(ProfileOp::Attention)], 0.0);
   EXPECT_GT(totals.seconds[size_t(ProfileOp::HeadLoss)], 0.0);
   EXPECT_EQ(totals.seconds[size_t(ProfileOp::Optimizer)], 0.0) << "no optimizer in a step";
+}
+
+// trainer_state.json: the compute type round-trips, a state written before it existed reads as
+// f32 (those runs were), and an unknown one is a ConfigError naming the file and the value.
+TEST(TrainerState, ComputeTypeIsStoredAndChecked) {
+  TrainerState state;
+  state.compute = ComputeType::BF16;
+  Json j = trainer_state_to_json(state);
+  EXPECT_EQ(trainer_state_from_json(j, "ts.json").compute, ComputeType::BF16);
+  j.erase("compute");
+  EXPECT_EQ(trainer_state_from_json(j, "ts.json").compute, ComputeType::F32);
+  j["compute"] = "fp8";
+  testing::expect_error<ConfigError>([&] { trainer_state_from_json(j, "ts.json"); },
+                                     {"ts.json", "'fp8'"});
 }
 
 TEST(OpProfile, NestedScopesAreExclusiveAndDisabledScopesRecordNothing) {
