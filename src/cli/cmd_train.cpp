@@ -15,6 +15,7 @@
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "train/batch_order.h"
+#include "train/profile_table.h"
 #include "train/sft_data.h"
 #include "train/token_file.h"
 #include "train/trainer.h"
@@ -26,7 +27,7 @@ namespace {
 struct TrainArgs {
   TrainerOptions run;
   TrainerState state;
-  std::string data, data_order = "random", schedule = "cosine";
+  std::string data, data_order = "random", schedule = "cosine", compute = "f32";
   int threads = 0;
   bool quiet = false;
 };
@@ -67,6 +68,12 @@ void add_train_flags(CLI::App* cmd, TrainArgs& a) {
   cmd->add_flag("--resume", r.resume, "continue from the checkpoint in --out");
   cmd->add_flag("--recompute", r.recompute,
                 "keep one layer's activations at a time, recomputing the forward in the backward");
+  cmd->add_option("--compute", a.compute,
+                  "f32 | bf16: the dense matmuls' operands (bf16: f32 accumulation, f32 master "
+                  "weights, attention and losses; default f32)");
+  cmd->add_flag("--profile", r.profile,
+                "print per-op time (matmuls forward/dX/dW, attention, head+loss, optimizer) at "
+                "the end");
   cmd->add_option("--metrics", r.metrics, "metrics JSONL (default OUT.metrics.jsonl, beside the checkpoint)");
   cmd->add_flag("-q,--quiet", a.quiet, "no progress bar");
   add_threads_flag(cmd, a.threads);
@@ -77,6 +84,7 @@ void add_train_flags(CLI::App* cmd, TrainArgs& a) {
 void settle_state(const CLI::App& cmd, TrainArgs& a) {
   a.state.data.order = parse_batch_order(a.data_order);
   a.state.schedule.decay = parse_lr_decay(a.schedule);
+  a.state.compute = parse_compute_type(a.compute);
   a.state.schedule.total_steps = a.run.steps;
   if (a.state.data.batch < 1 || a.state.data.seq_len < 2 || a.state.data.grad_accum < 1)
     throw UsageError("--batch and --grad-accum must be >= 1 and --seq-len >= 2");
@@ -107,6 +115,7 @@ void settle_state(const CLI::App& cmd, TrainArgs& a) {
       {"--schedule", g.schedule.decay == saved.schedule.decay},
       {"--min-lr-ratio", g.schedule.min_lr_ratio == saved.schedule.min_lr_ratio},
       {"--clip", g.clip == saved.clip},
+      {"--compute", g.compute == saved.compute},
       {"--wd", g.adamw.weight_decay == saved.adamw.weight_decay},
       {"--beta1", g.adamw.beta1 == saved.adamw.beta1},
       {"--beta2", g.adamw.beta2 == saved.adamw.beta2},
@@ -123,10 +132,16 @@ void settle_state(const CLI::App& cmd, TrainArgs& a) {
 }
 
 void report(const TrainArgs& a, const TrainerSummary& s) {
-  std::printf("trained steps %lld..%lld: last loss %.4f, %.0f tokens/s (MFU against %.0f "
-              "GFLOP/s sgemm); checkpoint %s\n",
-              (long long)s.first_step, (long long)s.last_step - 1, s.last_loss, s.tokens_per_s,
-              s.sgemm_gflops, a.run.out.c_str());
+  std::printf("trained steps %lld..%lld (compute %s): last loss %.4f, %.0f tokens/s (MFU against "
+              "%.0f GFLOP/s sgemm; bf16 GEMM peak %.0f GFLOP/s); checkpoint %s\n",
+              (long long)s.first_step, (long long)s.last_step - 1,
+              compute_type_name(a.state.compute), s.last_loss, s.tokens_per_s, s.sgemm_gflops,
+              s.bf16_gemm_gflops, a.run.out.c_str());
+  if (a.run.profile)
+    std::fputs(format_profile_table({s.profile, s.step_seconds, s.last_step - s.first_step,
+                                     a.state.compute, s.sgemm_gflops, s.bf16_gemm_gflops})
+                   .c_str(),
+               stdout);
 }
 
 // The model directory whose config and tokenizer the data is read against.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/op_profile.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/elementwise_backward.h"
 #include "model/gqa_train.h"
@@ -25,7 +26,10 @@ void decoder_block_train_forward(const BlockParams& p, const ModelConfig& c, Tra
   acts.h = Tensor::zeros(DType::F32, {T, D});
   acts.ffn_in = Tensor::zeros(DType::F32, {T, D});
   rmsnorm(x, p.attn_norm, acts.attn_in.f32(), T, D, eps);
-  attn.forward(p, acts.attn_in.f32(), T, spans, acts.h.f32());
+  {  // the profile's "attention": the sublayer less its projections (timed as matmuls)
+    const ProfileScope profile(ProfileOp::Attention);
+    attn.forward(p, acts.attn_in.f32(), T, spans, acts.h.f32());
+  }
   add_inplace(acts.h.f32(), x, T * D);
 
   rmsnorm(acts.h.f32(), p.mlp_norm, acts.ffn_in.f32(), T, D, eps);
@@ -63,7 +67,10 @@ void decoder_block_train_backward(const BlockParams& p, const ModelConfig& c, Tr
   rmsnorm_backward(acts.h.f32(), p.mlp_norm, dffn_in.f32(), dh.f32(), grads.mlp_norm, T, D, eps);
 
   Tensor dattn_in = Tensor::zeros(DType::F32, {T, D});  // [T, D]
-  attn.backward(p, acts.attn_in.f32(), dh.f32(), T, spans, grads, dattn_in.f32());
+  {
+    const ProfileScope profile(ProfileOp::Attention);
+    attn.backward(p, acts.attn_in.f32(), dh.f32(), T, spans, grads, dattn_in.f32());
+  }
   add_inplace(dx, dh.f32(), T * D);
   rmsnorm_backward(x, p.attn_norm, dattn_in.f32(), dx, grads.attn_norm, T, D, eps);
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/op_profile.h"
 #include "core/tensor.h"
 #include "kernels/cpu/embedding_backward.h"
 #include "kernels/cpu/loss.h"
@@ -119,10 +120,13 @@ double mtp_loss_train(const ModelConfig& c, const MtpParams& p, const MtpParams&
   MtpActivations acts;
   Tensor logits = Tensor::zeros(DType::F32, {R, V});  // [R, V], then its gradient
   mtp_train_forward(p, c, *attn, h.f32(), m.next.data(), R, spans, 0.0, acts, logits.f32());
-  const CrossEntropyResult ce =
-      cross_entropy(logits.f32(), m.targets.data(), m.mask.data(), R, V, logits.f32());
+  CrossEntropyResult ce;
   float* dlogits = logits.f32();
-  for (int64_t i = 0; i < R * V; ++i) dlogits[i] *= float(mtp_lambda);
+  {
+    const ProfileScope profile(ProfileOp::HeadLoss);
+    ce = cross_entropy(logits.f32(), m.targets.data(), m.mask.data(), R, V, logits.f32());
+    for (int64_t i = 0; i < R * V; ++i) dlogits[i] *= float(mtp_lambda);
+  }
   Tensor dh = Tensor::zeros(DType::F32, {R, D});  // [R, D]
   mtp_train_backward(p, c, *attn, h.f32(), m.next.data(), acts, dlogits, R, spans, g, dh.f32());
   for (int64_t r = 0; r < R; ++r) {
@@ -138,6 +142,7 @@ TrainStepResult model_train_step(const ModelConfig& c, const TrainWeights& param
                                  const TrainWeights& grads, const TrainBatch& batch,
                                  const TrainLossOptions& opt) {
   const BatchRows rows = check_and_split(c, batch, opt);
+  const ComputeScope compute(opt.compute);
   const int64_t B = batch.B, T = batch.T, N = B * T, D = c.hidden_size, V = c.vocab_size;
   const int64_t L = c.num_hidden_layers;
   const RopeFreqs rope = rope_freqs(c.rope, c.is_deepseek() ? c.qk_rope_head_dim : c.head_dim);

@@ -8,6 +8,7 @@
 
 #include "model/config.h"
 #include "model/token_objective.h"
+#include "model/train_matmul.h"
 #include "model/train_weights.h"
 
 namespace r1 {
@@ -36,6 +37,9 @@ struct TrainLossOptions {
   // tokens[b][t + 1]; masked rows get no gradient (see TokenObjective). MTP and balance
   // losses are unchanged.
   TokenObjective objective = nullptr;
+  // The dense matmuls' operands (linear layers, experts, heads; forward, dx and dW) in bf16 with
+  // f32 accumulation; attention, norms, losses, the router and all stored tensors stay f32.
+  ComputeType compute = ComputeType::F32;
 };
 
 struct TrainStepResult {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/op_profile.h"
 #include "core/tensor.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/elementwise_backward.h"
@@ -49,6 +50,7 @@ HeadLossResult head_loss_train(const ModelConfig& c, const HeadParams& p, const 
                                const int32_t* targets, const uint8_t* mask, int64_t N,
                                int64_t normaliser, double weight, const HeadParams& grads,
                                float* dx, const TokenObjective& objective) {
+  const ProfileScope profile(ProfileOp::HeadLoss);  // less the vocabulary products (matmuls)
   const int64_t D = c.hidden_size, V = c.vocab_size;
   const float eps = float(c.rms_norm_eps);
   HeadLossResult result;

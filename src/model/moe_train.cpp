@@ -9,9 +9,8 @@
 #include "core/error.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/elementwise_backward.h"
-#include "kernels/cpu/linear.h"
-#include "kernels/cpu/linear_backward.h"
 #include "model/moe.h"
+#include "model/train_matmul.h"
 
 namespace r1 {
 
@@ -30,7 +29,10 @@ MoeWeights router_weights(const MoeParams& p, const ModelConfig& c) {
 void router_scores(const MoeParams& p, const ModelConfig& c, const float* x, int64_t T,
                    float* scores) {
   const int64_t E = c.n_routed_experts;
-  gemm_f32(x, p.router, scores, T, E, c.hidden_size, true);
+  // f32 also in bf16 training: DeepSeek-V3 keeps the gating in full precision, and these scores
+  // must be the ones moe_route chose the experts by.
+  const ComputeScope f32_router(ComputeType::F32);
+  train_matmul_forward(x, p.router, scores, T, E, c.hidden_size);
   if (c.scoring_func == ScoringFunc::Sigmoid) {
     for (int64_t i = 0; i < T * E; ++i) scores[i] = 1.0f / (1.0f + std::exp(-scores[i]));
   } else {
@@ -155,7 +157,9 @@ void moe_train_backward(const MoeParams& p, const ModelConfig& c, const float* x
   } else {
     softmax_backward(s, ds.f32(), dlogits.f32(), T, E);
   }
-  linear_backward(x, p.router, dlogits.f32(), T, D, E, dx, grads.router, nullptr);
+  const ComputeScope f32_router(ComputeType::F32);  // as in router_scores
+  train_matmul_dx(dlogits.f32(), p.router, dx, T, E, D);
+  train_matmul_dw(dlogits.f32(), x, grads.router, T, E, D);
 }
 
 double moe_balance_loss(const ModelConfig& c, const MoeActivations& acts, const SeqSpans& spans,

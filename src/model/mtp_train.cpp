@@ -9,8 +9,6 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/elementwise_backward.h"
 #include "kernels/cpu/embedding_backward.h"
-#include "kernels/cpu/linear.h"
-#include "kernels/cpu/linear_backward.h"
 
 namespace r1 {
 
@@ -38,7 +36,7 @@ void mtp_train_forward(const MtpParams& p, const ModelConfig& c, TrainAttention&
                               acts.out.f32());
   acts.normed = Tensor::zeros(DType::F32, {R, D});
   rmsnorm(acts.out.f32(), p.head_norm, acts.normed.f32(), R, D, eps);
-  gemm_f32(acts.normed.f32(), p.head, logits, R, V, D, /*b_transposed=*/true);
+  linear_params_forward({p.head, nullptr, V, D}, acts.normed.f32(), R, logits);
 }
 
 void mtp_train_backward(const MtpParams& p, const ModelConfig& c, TrainAttention& attn,
@@ -48,7 +46,8 @@ void mtp_train_backward(const MtpParams& p, const ModelConfig& c, TrainAttention
   const int64_t D = c.hidden_size, V = c.vocab_size;
   const float eps = float(c.rms_norm_eps);
   Tensor dnormed = Tensor::zeros(DType::F32, {R, D});  // [R, D]
-  linear_backward(acts.normed.f32(), p.head, dlogits, R, D, V, dnormed.f32(), grads.head, nullptr);
+  linear_params_backward({p.head, nullptr, V, D}, acts.normed.f32(), dlogits, R,
+                         {grads.head, nullptr, V, D}, dnormed.f32());
   Tensor dout = Tensor::zeros(DType::F32, {R, D});  // [R, D]
   rmsnorm_backward(acts.out.f32(), p.head_norm, dnormed.f32(), dout.f32(), grads.head_norm, R, D,
                    eps);

@@ -1,10 +1,10 @@
 // train_weights_view: the model-shaped pointers into a ParamLayout buffer, by checkpoint name.
 #include "model/train_weights.h"
 
-#include "kernels/cpu/linear.h"
 #include "kernels/cpu/linear_backward.h"
-#include "model/weight_specs.h"
 #include "model/param_layout.h"
+#include "model/train_matmul.h"
+#include "model/weight_specs.h"
 
 namespace r1 {
 
@@ -72,7 +72,7 @@ BlockParams block_view(const ModelConfig& c, const Viewer& v, int64_t layer) {
 }  // namespace
 
 void linear_params_forward(const LinearParams& p, const float* x, int64_t T, float* y) {
-  gemm_f32(x, p.w, y, T, p.out, p.in, /*b_transposed=*/true);
+  train_matmul_forward(x, p.w, y, T, p.out, p.in);
   if (p.b)
     for (int64_t t = 0; t < T; ++t)
       for (int64_t o = 0; o < p.out; ++o) y[t * p.out + o] += p.b[o];
@@ -80,7 +80,9 @@ void linear_params_forward(const LinearParams& p, const float* x, int64_t T, flo
 
 void linear_params_backward(const LinearParams& p, const float* x, const float* dy, int64_t T,
                             const LinearParams& grads, float* dx) {
-  linear_backward(x, p.w, dy, T, p.in, p.out, dx, grads.w, grads.b);
+  if (dx) train_matmul_dx(dy, p.w, dx, T, p.out, p.in);
+  train_matmul_dw(dy, x, grads.w, T, p.out, p.in);
+  if (grads.b) linear_backward_bias(dy, T, p.out, grads.b);
 }
 
 TrainWeights train_weights_view(const ModelConfig& c, const ParamLayout& layout, float* base) {

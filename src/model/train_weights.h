@@ -72,7 +72,8 @@ struct TrainWeights {
   std::vector<MtpParams> mtp;
 };
 
-// y [T, out] = x [T, in] W^T (+ b), f32 through the pool's sgemm.
+// y [T, out] = x [T, in] W^T (+ b), the product in the current ComputeScope's type
+// (model/train_matmul.h).
 void linear_params_forward(const LinearParams& p, const float* x, int64_t T, float* y);
 // Backward of linear_params_forward, ADDED into grads (same layer in the gradient view) and dx
 // [T, in] (nullptr: not needed).

@@ -1,4 +1,4 @@
-// measure_sgemm_gflops: best-of-N timing of gemm_f32 on a 1024^3 product.
+// measure_*_gflops: best-of-N timing of x W^T on 1024^3, the training forward's product.
 #include "train/sgemm_peak.h"
 
 #include <algorithm>
@@ -6,12 +6,19 @@
 #include <cstdint>
 
 #include "core/tensor.h"
+#include "kernels/cpu/gemm_bf16.h"
 #include "kernels/cpu/linear.h"
 
 namespace r1 {
 
-double measure_sgemm_gflops() {
-  constexpr int64_t n = 1024;
+namespace {
+
+constexpr int64_t kSize = 1024;
+
+// GFLOP/s of the fastest of 6 runs of product(a, b, c) on [kSize, kSize] operands.
+template <typename Product>
+double best_gflops(Product&& product) {
+  constexpr int64_t n = kSize;
   Tensor a = Tensor::zeros(DType::F32, {n, n}), b = Tensor::zeros(DType::F32, {n, n});
   Tensor c = Tensor::zeros(DType::F32, {n, n});
   for (int64_t i = 0; i < n * n; ++i) {
@@ -21,10 +28,24 @@ double measure_sgemm_gflops() {
   double best = 1e30;
   for (int rep = 0; rep < 6; ++rep) {
     const auto t0 = std::chrono::steady_clock::now();
-    gemm_f32(a.f32(), b.f32(), c.f32(), n, n, n, /*b_transposed=*/true);
+    product(a.f32(), b.f32(), c.f32());
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   return 2.0 * double(n) * double(n) * double(n) / best / 1e9;
+}
+
+}  // namespace
+
+double measure_sgemm_gflops() {
+  return best_gflops([](const float* a, const float* b, float* c) {
+    gemm_f32(a, b, c, kSize, kSize, kSize, /*b_transposed=*/true);
+  });
+}
+
+double measure_bf16_gemm_gflops() {
+  return best_gflops([](const float* a, const float* b, float* c) {
+    gemm_bf16({a, kSize, false}, {b, kSize, /*transposed=*/true}, c, kSize, kSize, kSize, kSize);
+  });
 }
 
 }  // namespace r1

@@ -93,6 +93,7 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
       train_flops_per_token(c, spec.seq_len, o.mtp_lambda != 0.0).total();
   TrainerSummary summary;
   summary.sgemm_gflops = measure_sgemm_gflops();
+  summary.bf16_gemm_gflops = measure_bf16_gemm_gflops();
   const double peak_flops = summary.sgemm_gflops * 1e9;
   const std::string tokenizer_dir = o.resume ? o.out : o.model;
   auto save = [&](int64_t next_step) {  // the checkpoint holds the next step to run
@@ -107,6 +108,7 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
   std::vector<TrainBatch> micro(static_cast<size_t>(spec.grad_accum));
   double tokens_total = 0.0, seconds_total = 0.0;
   const double A = double(spec.grad_accum);
+  op_profile_enable(o.profile);
   for (; state.step < end; ++state.step) {
     const auto t0 = std::chrono::steady_clock::now();
     std::fill_n(run.grads.f32(), layout.total(), 0.0f);
@@ -121,7 +123,7 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
     // Micro-batch losses: the main loss is normalised by the step's tokens (so the parts add
     // up); the MTP and balance terms are per-batch means, averaged over the micro-batches.
     const TrainLossOptions opts{o.mtp_lambda / A, o.aux_alpha / A,
-                                std::max<int64_t>(1, loss_tokens), o.recompute};
+                                std::max<int64_t>(1, loss_tokens), o.recompute, state.compute};
     TrainStepResult step;
     for (const TrainBatch& b : micro) {
       const TrainStepResult r = model_train_step(c, params, grads, b, opts);
@@ -139,15 +141,19 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
     if (!std::isfinite(step.loss))
       throw Error("step " + std::to_string(state.step) + ": the loss is " +
                   std::to_string(step.loss) + "; lower --lr or set --clip");
-    const double grad_norm = clip_grad_norm(layout.entries(), run.grads.f32(), state.clip);
     const double lr = lr_at(state.schedule, state.step);
-    adamw_step(layout.entries(), state.adamw, lr, run.adamw, run.params.f32(), run.grads.f32());
-    if (o.bias_update_gamma != 0.0) {
-      size_t moe = 0;
-      for (const BlockParams& p : params.layers)
-        if (p.is_moe && p.moe.score_bias && moe < step.expert_load.size())
-          update_expert_bias(p.moe.score_bias, step.expert_load[moe++].data(), c.n_routed_experts,
-                             float(o.bias_update_gamma));
+    double grad_norm = 0.0;
+    {
+      const ProfileScope profile(ProfileOp::Optimizer);
+      grad_norm = clip_grad_norm(layout.entries(), run.grads.f32(), state.clip);
+      adamw_step(layout.entries(), state.adamw, lr, run.adamw, run.params.f32(), run.grads.f32());
+      if (o.bias_update_gamma != 0.0) {
+        size_t moe = 0;
+        for (const BlockParams& p : params.layers)
+          if (p.is_moe && p.moe.score_bias && moe < step.expert_load.size())
+            update_expert_bias(p.moe.score_bias, step.expert_load[moe++].data(),
+                               c.n_routed_experts, float(o.bias_update_gamma));
+      }
     }
 
     const double seconds =
@@ -176,6 +182,9 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
     if (last || (o.save_every > 0 && (state.step + 1) % o.save_every == 0)) save(state.step + 1);
   }
   progress.finish();
+  summary.profile = op_profile_totals();
+  op_profile_enable(false);
+  summary.step_seconds = seconds_total;
   summary.last_step = state.step;
   summary.tokens_per_s = seconds_total > 0 ? tokens_total / seconds_total : 0.0;
   return summary;

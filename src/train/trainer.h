@@ -1,13 +1,14 @@
 // The training loop shared by `r1 pretrain` and `r1 sft`: micro-batches with gradient
 // accumulation, one model_train_step each, global-norm clipping, AdamW on the scheduled rate,
-// the auxiliary-loss-free expert-bias update, metrics JSONL, a progress bar and checkpoints
-// that resume bit-identically.
+// the auxiliary-loss-free expert-bias update, metrics JSONL, a progress bar, checkpoints that
+// resume bit-identically, and optionally the per-op profile of the steps.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "core/op_profile.h"
 #include "model/model_train.h"
 #include "train/trainer_state.h"
 
@@ -29,6 +30,7 @@ struct TrainerOptions {
   double aux_alpha = 0.0;
   double bias_update_gamma = 0.0;
   bool recompute = false;  // activation recomputation (TrainLossOptions::recompute)
+  bool profile = false;    // per-op timing of the steps (TrainerSummary::profile)
   bool progress = true;
 };
 
@@ -36,13 +38,16 @@ struct TrainerSummary {
   int64_t first_step = 0, last_step = 0;  // steps run: [first_step, last_step)
   double last_loss = 0.0;
   double tokens_per_s = 0.0;
-  double sgemm_gflops = 0.0;  // the peak MFU is measured against
+  double sgemm_gflops = 0.0;      // the peak MFU is measured against
+  double bf16_gemm_gflops = 0.0;  // gemm_bf16's peak, measured beside it
+  double step_seconds = 0.0;      // wall time of the steps run
+  OpProfileTotals profile;        // with TrainerOptions::profile: the steps' per-op totals
 };
 
 // Runs steps state.step .. opts.steps - 1 and saves the final checkpoint into opts.out.
-// `state`: the data spec, schedule, AdamW and clipping settings. A new run starts from
-// opts.model at step 0; with opts.resume the parameters, moments and step come from the
-// checkpoint in opts.out (the caller takes `state` from its trainer_state.json).
+// `state`: the data spec, schedule, AdamW and clipping settings, the compute type. A new run
+// starts from opts.model at step 0; with opts.resume the parameters, moments and step come from
+// the checkpoint in opts.out (the caller takes `state` from its trainer_state.json).
 TrainerSummary run_training(const TrainerOptions& opts, TrainerState state,
                             const BatchFiller& fill);
 

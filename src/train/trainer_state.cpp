@@ -28,6 +28,7 @@ Json trainer_state_to_json(const TrainerState& s) {
                 {"eps", s.adamw.eps},
                 {"weight_decay", s.adamw.weight_decay}};
   j["clip"] = s.clip;
+  j["compute"] = compute_type_name(s.compute);
   j["flags"] = s.flags;
   return j;
 }
@@ -69,6 +70,9 @@ TrainerState trainer_state_from_json(const Json& j, const std::string& source) {
     s.schedule.warmup_steps = field<int64_t>(l, "warmup_steps", source, "lr_schedule");
     s.schedule.total_steps = field<int64_t>(l, "total_steps", source, "lr_schedule");
     s.schedule.min_lr_ratio = field<double>(l, "min_lr_ratio", source, "lr_schedule");
+    // Checkpoints from before --compute existed were trained in f32.
+    if (j.contains("compute"))
+      s.compute = parse_compute_type(field<std::string>(j, "compute", source, ""));
   } catch (const UsageError& e) {
     throw ConfigError(source + ": " + e.what());
   }

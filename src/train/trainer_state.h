@@ -1,11 +1,12 @@
 // The trainer's resumable state (trainer_state.json in a checkpoint): step, data order, learning
-// rate schedule, optimizer hyper-parameters and the command's flags.
+// rate schedule, optimizer hyper-parameters, the matmul compute type and the command's flags.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "io/json_file.h"
+#include "model/train_matmul.h"
 #include "train/adamw.h"
 #include "train/batch_order.h"
 #include "train/lr_schedule.h"
@@ -21,6 +22,7 @@ struct TrainerState {
   LrSchedule schedule;
   AdamWConfig adamw;
   double clip = 1.0;            // max gradient norm (0: off)
+  ComputeType compute = ComputeType::F32;  // the dense matmuls' operand type (--compute)
   Json flags = Json::object();  // the command's other flags, echoed back on --resume
   int64_t rows_consumed() const { return step * data.grad_accum * data.batch; }
 };

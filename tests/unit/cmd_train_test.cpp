@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/json_file.h"
 #include "test_util.h"
 #include "train/metrics.h"
 #include "train/sft_data.h"
@@ -84,6 +85,49 @@ TEST_F(CmdTrain, BadFlagsAreOneClearMessage) {
                    dir_ + "/y --steps 1 -q");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("bad.bin"), std::string::npos) << r.out;
+}
+
+// --compute bf16: recorded in trainer_state.json, restored by --resume (the paused run equals the
+// straight one bit for bit, which an f32 continuation would not), and a differing flag on
+// --resume is refused. The losses follow the f32 run closely without equalling it.
+TEST_F(CmdTrain, Bf16ComputeIsRecordedAndResumed) {
+  ASSERT_EQ(test::run_r1(pretrain("f32", "")).exit_code, 0);
+  const test::RunResult straight = test::run_r1(pretrain("bf16", "--compute bf16"));
+  ASSERT_EQ(straight.exit_code, 0) << straight.out;
+  EXPECT_NE(straight.out.find("compute bf16"), std::string::npos) << straight.out;
+  EXPECT_NE(straight.out.find("bf16 GEMM peak"), std::string::npos) << straight.out;
+  const Json state = read_json_file(dir_ + "/bf16/trainer_state.json");
+  EXPECT_EQ(state.at("compute").get<std::string>(), "bf16");
+
+  ASSERT_EQ(test::run_r1(pretrain("paused", "--compute bf16 --stop-at 2")).exit_code, 0);
+  test::RunResult r = test::run_r1(pretrain("paused", "--resume --compute f32"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--compute differs from the run being resumed"), std::string::npos) << r.out;
+  r = test::run_r1(pretrain("paused", "--resume"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_bytes(dir_ + "/bf16/model.safetensors"),
+            read_bytes(dir_ + "/paused/model.safetensors"));
+
+  const std::vector<double> f32 = losses(dir_ + "/f32.metrics.jsonl");
+  const std::vector<double> bf16 = losses(dir_ + "/bf16.metrics.jsonl");
+  ASSERT_EQ(f32.size(), bf16.size());
+  for (size_t i = 0; i < f32.size(); ++i) EXPECT_NEAR(bf16[i], f32[i], 2e-2 * f32[i]) << i;
+  EXPECT_NE(bf16, f32);
+
+  r = test::run_r1(pretrain("bad", "--compute f16"));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("unknown compute type 'f16', expected f32 or bf16"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(CmdTrain, ProfilePrintsThePerOpTable) {
+  const test::RunResult r = test::run_r1(pretrain("profiled", "--profile"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* row : {"profile of 4 steps", "dense matmul forward", "dense matmul dX",
+                          "dense matmul dW", "attention", "head + loss",
+                          "optimizer (AdamW + clip)", "other", "of the sgemm peak"})
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+  EXPECT_EQ(test::run_r1(pretrain("plain", "")).out.find("dense matmul"), std::string::npos);
 }
 
 // Two conversations in the .bin + .mask format of `r1 data tokenize --chat`: the step counts

@@ -20,10 +20,8 @@ void gemm_f32_atb_serial(const float* A, int64_t lda, const float* B, int64_t ld
               int(ldb), beta, C, int(ldc));
 }
 
-void linear_backward(const float* x, const float* W, const float* dy, int64_t T, int64_t in,
-                     int64_t out, float* dx, float* dW, float* db) {
-  if (dx) gemm_f32(dy, W, dx, T, in, out, /*b_transposed=*/false, /*beta=*/1.0f);
-
+void linear_backward_weight(const float* x, const float* dy, int64_t T, int64_t in, int64_t out,
+                            float* dW) {
   // dW[o0:o1, :] += dy[:, o0:o1]^T x
   auto weight_rows = [&](int64_t o0, int64_t o1) {
     gemm_f32_atb_serial(dy + o0, out, x, in, dW + o0 * in, in, o1 - o0, in, T, 1.0f);
@@ -34,13 +32,20 @@ void linear_backward(const float* x, const float* W, const float* dy, int64_t T,
   } else {
     default_thread_pool().parallel_for(out, 16, weight_rows);
   }
+}
 
-  if (db) {
-    std::vector<double> sum(static_cast<size_t>(out), 0.0);
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t o = 0; o < out; ++o) sum[size_t(o)] += dy[t * out + o];
-    for (int64_t o = 0; o < out; ++o) db[o] += float(sum[size_t(o)]);
-  }
+void linear_backward(const float* x, const float* W, const float* dy, int64_t T, int64_t in,
+                     int64_t out, float* dx, float* dW, float* db) {
+  if (dx) gemm_f32(dy, W, dx, T, in, out, /*b_transposed=*/false, /*beta=*/1.0f);
+  linear_backward_weight(x, dy, T, in, out, dW);
+  if (db) linear_backward_bias(dy, T, out, db);
+}
+
+void linear_backward_bias(const float* dy, int64_t T, int64_t out, float* db) {
+  std::vector<double> sum(static_cast<size_t>(out), 0.0);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t o = 0; o < out; ++o) sum[size_t(o)] += dy[t * out + o];
+  for (int64_t o = 0; o < out; ++o) db[o] += float(sum[size_t(o)]);
 }
 
 }  // namespace r1

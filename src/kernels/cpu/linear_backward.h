@@ -13,6 +13,13 @@ namespace r1 {
 void linear_backward(const float* x, const float* W, const float* dy, int64_t T, int64_t in,
                      int64_t out, float* dx, float* dW, float* db);
 
+// dW [out, in] += dy^T x alone (the weight gradient of linear_backward), rows split over the pool.
+void linear_backward_weight(const float* x, const float* dy, int64_t T, int64_t in, int64_t out,
+                            float* dW);
+
+// db [out] += sum over the T tokens of dy [T, out], summed in double.
+void linear_backward_bias(const float* dy, int64_t T, int64_t out, float* db);
+
 // C[M, N] = A^T B (+ beta C) on the calling thread, row-major with row strides: A given as
 // [K, M] (lda), B as [K, N] (ldb), C as [M, N] (ldc).
 void gemm_f32_atb_serial(const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
