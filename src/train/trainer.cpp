@@ -122,8 +122,12 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
     }
     // Micro-batch losses: the main loss is normalised by the step's tokens (so the parts add
     // up); the MTP and balance terms are per-batch means, averaged over the micro-batches.
-    const TrainLossOptions opts{o.mtp_lambda / A, o.aux_alpha / A,
-                                std::max<int64_t>(1, loss_tokens), o.recompute, state.compute};
+    TrainLossOptions opts;
+    opts.mtp_lambda = o.mtp_lambda / A;
+    opts.aux_alpha = o.aux_alpha / A;
+    opts.loss_tokens = std::max<int64_t>(1, loss_tokens);
+    opts.recompute = o.recompute;
+    opts.compute = state.compute;
     TrainStepResult step;
     for (const TrainBatch& b : micro) {
       const TrainStepResult r = model_train_step(c, params, grads, b, opts);
