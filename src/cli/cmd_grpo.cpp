@@ -49,13 +49,13 @@ void apply_variant(GrpoArgs& a, const CLI::App& cmd) {
     throw UsageError("--variant: expected grpo, dr-grpo, dapo or rloo, got '" + a.variant + "'");
   }
   r.advantage.mode = rl::advantage_mode_from_name(given("--advantage") ? a.advantage : advantage);
-  r.loss.aggregation =
+  r.update.loss.aggregation =
       rl::loss_aggregation_from_name(given("--loss-agg") ? a.aggregation : aggregation);
-  if (!given("--epsilon-high")) r.loss.eps_high = given("--epsilon") ? r.loss.eps_low : eps_high;
-  if (!given("--beta")) r.loss.beta = beta;
+  if (!given("--epsilon-high")) r.update.loss.eps_high = given("--epsilon") ? r.update.loss.eps_low : eps_high;
+  if (!given("--beta")) r.update.loss.beta = beta;
   r.dynamic_sampling = given("--dynamic-sampling") ? a.dynamic_sampling : dynamic;
-  if (r.loss.aggregation == rl::LossAggregation::kSeqMeanTokenSumNorm && r.loss.length_norm == 0)
-    r.loss.length_norm = r.max_tokens;
+  if (r.update.loss.aggregation == rl::LossAggregation::kSeqMeanTokenSumNorm && r.update.loss.length_norm == 0)
+    r.update.loss.length_norm = r.max_tokens;
 }
 
 void run(GrpoArgs& a, const CLI::App& cmd) {
@@ -87,8 +87,8 @@ void add_grpo(CLI::App& app) {
   rl::GrpoConfig& r = a->run;
   r.schedule.lr = 1e-6;
   r.schedule.decay = LrDecay::Constant;
-  r.adamw.weight_decay = 0.0;
-  r.adamw.beta2 = 0.99;
+  r.update.adamw.weight_decay = 0.0;
+  r.update.adamw.beta2 = 0.99;
   CLI::App* cmd = app.add_subcommand(
       "grpo", "GRPO with rule-based rewards: sample G completions per prompt, group advantages, clipped update");
   cmd->add_option("--model", r.model, "initial policy (checkpoint directory with tokenizer)")->required();
@@ -107,23 +107,23 @@ void add_grpo(CLI::App& app) {
   cmd->add_option("--advantage", a->advantage, "grpo | dr_grpo | rloo");
   cmd->add_option("--loss-agg", a->aggregation,
                   "seq-mean-token-mean | token-mean | seq-mean-token-sum-norm");
-  cmd->add_option("--length-norm", r.loss.length_norm, "L of seq-mean-token-sum-norm (default --max-tokens)");
-  cmd->add_option("--epsilon", r.loss.eps_low, "clip range: ratio >= 1 - epsilon (default 0.2)");
-  cmd->add_option("--epsilon-high", r.loss.eps_high, "ratio <= 1 + epsilon-high (default epsilon; dapo 0.28)");
-  cmd->add_option("--beta", r.loss.beta, "k3 KL weight (grpo 0.001, others 0)");
+  cmd->add_option("--length-norm", r.update.loss.length_norm, "L of seq-mean-token-sum-norm (default --max-tokens)");
+  cmd->add_option("--epsilon", r.update.loss.eps_low, "clip range: ratio >= 1 - epsilon (default 0.2)");
+  cmd->add_option("--epsilon-high", r.update.loss.eps_high, "ratio <= 1 + epsilon-high (default epsilon; dapo 0.28)");
+  cmd->add_option("--beta", r.update.loss.beta, "k3 KL weight (grpo 0.001, others 0)");
   cmd->add_flag("--dynamic-sampling,!--no-dynamic-sampling", a->dynamic_sampling,
                 "drop groups whose rewards are all equal (dapo: on)");
-  cmd->add_option("--mu", r.mu, "optimizer updates per rollout batch (default 1)");
+  cmd->add_option("--mu", r.update.mu, "optimizer updates per rollout batch (default 1)");
   cmd->add_option("--ref-update-every", r.ref_update_every, "refresh the KL reference every N steps (0: never)");
-  cmd->add_option("--micro-batch", r.micro_batch, "sequences per forward/backward (default 16)");
+  cmd->add_option("--micro-batch", r.update.micro_batch, "sequences per forward/backward (default 16)");
   cmd->add_option("--lr", r.schedule.lr, "learning rate (default 1e-6)");
   cmd->add_option("--warmup", r.schedule.warmup_steps, "linear warmup steps (default 0)");
   cmd->add_option("--schedule", a->schedule, "constant | cosine (default constant)");
-  cmd->add_option("--clip", r.clip, "max global gradient norm, 0 = off (default 1)");
-  cmd->add_option("--wd", r.adamw.weight_decay, "AdamW weight decay (default 0)");
-  cmd->add_option("--beta1", r.adamw.beta1, "AdamW beta1 (default 0.9)");
-  cmd->add_option("--beta2", r.adamw.beta2, "AdamW beta2 (default 0.99)");
-  cmd->add_option("--bias-update-gamma", r.bias_update_gamma, "DeepSeek-V3 expert-bias update rate (default 0)");
+  cmd->add_option("--clip", r.update.clip, "max global gradient norm, 0 = off (default 1)");
+  cmd->add_option("--wd", r.update.adamw.weight_decay, "AdamW weight decay (default 0)");
+  cmd->add_option("--beta1", r.update.adamw.beta1, "AdamW beta1 (default 0.9)");
+  cmd->add_option("--beta2", r.update.adamw.beta2, "AdamW beta2 (default 0.99)");
+  cmd->add_option("--bias-update-gamma", r.update.bias_update_gamma, "DeepSeek-V3 expert-bias update rate (default 0)");
   cmd->add_option("--seed", r.seed, "problem order and sampling seed (default 0)");
   cmd->add_option("--save-every", r.save_every, "also save every N steps (default: only at the end)");
   cmd->add_option("-t,--threads", a->threads, "compute threads (default: all cores)");

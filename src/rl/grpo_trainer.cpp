@@ -14,17 +14,13 @@
 #include "core/progress.h"
 #include "infer/generator.h"
 #include "model/model.h"
-#include "model/model_train.h"
 #include "model/param_layout.h"
 #include "model/param_source.h"
 #include "model/tensor_source.h"
-#include "model/train_weights.h"
 #include "rl/prompt_template.h"
 #include "rl/rollout.h"
 #include "tokenizer/chat_template.h"
 #include "train/checkpoint.h"
-#include "train/expert_bias.h"
-#include "train/grad_clip.h"
 #include "train/metrics.h"
 #include "train/trainer_state.h"
 
@@ -48,8 +44,8 @@ void validate_config(const GrpoConfig& g) {
   need(g.prompts_per_step >= 1, "--prompts must be >= 1");
   need(g.group_size >= 2, "--group must be >= 2 (advantages compare samples of one prompt)");
   need(g.max_tokens >= 1, "--max-tokens must be >= 1");
-  need(g.mu >= 1, "--mu must be >= 1");
-  need(g.micro_batch >= 1, "--micro-batch must be >= 1");
+  need(g.update.mu >= 1, "--mu must be >= 1");
+  need(g.update.micro_batch >= 1, "--micro-batch must be >= 1");
   need(g.ref_update_every >= 0, "--ref-update-every must be >= 0");
   validate(g.reward);
 }
@@ -73,12 +69,6 @@ std::vector<size_t> step_problems(size_t n, int64_t step, int64_t per_step, uint
   }
   return out;
 }
-
-struct Policy {
-  ModelConfig config;
-  Tensor params, grads, ref;  // [layout.total()] each; ref empty when beta == 0
-  AdamWState adamw;
-};
 
 struct StepRollouts {
   std::vector<Rollout> rollouts;                // [P * G], group-major
@@ -117,100 +107,6 @@ StepRollouts sample_and_score(const GrpoConfig& g, const Generator& gen, const T
   return out;
 }
 
-// One micro-batch of the update: its packed rows and its part of the step's objective.
-struct MicroBatch {
-  TrainBatch batch;
-  std::unique_ptr<GrpoObjective> objective;
-  double scale = 1.0;  // the micro-batch's normaliser over the step's (see make_micro_batches)
-};
-
-// The objective of each micro-batch is normalised over that micro-batch; `scale` turns it into
-// its share of the step's loss: S_m / S for the per-sequence aggregations, N_m / N for the
-// token mean (N: counted tokens).
-std::vector<MicroBatch> make_micro_batches(const GrpoConfig& g, Policy& p,
-                                           const std::vector<Rollout>& rollouts,
-                                           const std::vector<double>& advantages) {
-  const ParamLayout layout(p.config);
-  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
-  int64_t total_tokens = 0;
-  for (const Rollout& r : rollouts) total_tokens += int64_t(r.completion.tokens.size());
-  std::vector<MicroBatch> out;
-  for (const std::vector<size_t>& rows : length_sorted_micro_batches(rollouts, g.micro_batch)) {
-    MicroBatch m;
-    m.batch = pack_rollouts(rollouts, rows, 0);
-    GrpoBatch gb;
-    gb.S = m.batch.B;
-    gb.T = m.batch.T;
-    gb.mask = m.batch.mask;
-    // One update per rollout batch: the parameters are still the sampling policy's.
-    if (g.mu > 1) gb.logp_old = model_token_logprobs(p.config, params, m.batch);
-    if (g.loss.beta > 0) {
-      const TrainWeights ref = train_weights_view(p.config, layout, p.ref.f32());
-      gb.logp_ref = model_token_logprobs(p.config, ref, m.batch);
-    }
-    int64_t tokens = 0;
-    for (size_t r : rows) {
-      gb.advantages.push_back(advantages[r]);
-      tokens += int64_t(rollouts[r].completion.tokens.size());
-    }
-    m.scale = g.loss.aggregation == LossAggregation::kTokenMean
-                  ? double(tokens) / double(std::max<int64_t>(1, total_tokens))
-                  : double(rows.size()) / double(rollouts.size());
-    m.objective = std::make_unique<GrpoObjective>(std::move(gb), g.loss);
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
-struct UpdateResult {
-  double loss = 0.0, grad_norm = 0.0;
-  GrpoStats stats;
-  std::vector<std::vector<int64_t>> expert_load;  // of the last update
-  int64_t tokens = 0;                             // tokens through forward/backward
-};
-
-// mu optimizer updates on the micro-batches of one rollout batch.
-UpdateResult update_policy(const GrpoConfig& g, Policy& p, std::vector<MicroBatch>& micro,
-                           double lr) {
-  const ParamLayout layout(p.config);
-  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
-  const TrainWeights grads = train_weights_view(p.config, layout, p.grads.f32());
-  UpdateResult u;
-  for (int64_t it = 0; it < g.mu; ++it) {
-    std::fill_n(p.grads.f32(), layout.total(), 0.0f);
-    u.loss = 0.0;
-    u.expert_load.clear();
-    for (MicroBatch& m : micro) {
-      const TokenObjective part = m.objective->for_micro_batch(0, &u.stats);
-      TrainLossOptions opts;
-      const double scale = m.scale;
-      opts.objective = [&part, scale](int64_t row0, int64_t n, const float* logp, float* dlogp) {
-        const double value = part(row0, n, logp, dlogp);
-        for (int64_t i = 0; i < n; ++i) dlogp[i] = float(double(dlogp[i]) * scale);
-        return value * scale;
-      };
-      const TrainStepResult r = model_train_step(p.config, params, grads, m.batch, opts);
-      u.loss += r.loss;
-      u.tokens += m.batch.B * m.batch.T;
-      if (u.expert_load.empty()) u.expert_load.assign(r.expert_load.size(), {});
-      for (size_t l = 0; l < r.expert_load.size(); ++l) {
-        u.expert_load[l].resize(r.expert_load[l].size(), 0);
-        for (size_t e = 0; e < r.expert_load[l].size(); ++e) u.expert_load[l][e] += r.expert_load[l][e];
-      }
-    }
-    u.grad_norm = clip_grad_norm(layout.entries(), p.grads.f32(), g.clip);
-    adamw_step(layout.entries(), g.adamw, lr, p.adamw, p.params.f32(), p.grads.f32());
-    if (g.bias_update_gamma != 0.0) {
-      size_t moe = 0;
-      for (const BlockParams& b : params.layers)
-        if (b.is_moe && b.moe.score_bias && moe < u.expert_load.size())
-          update_expert_bias(b.moe.score_bias, u.expert_load[moe++].data(),
-                             p.config.n_routed_experts, float(g.bias_update_gamma));
-    }
-  }
-  return u;
-}
-
 Json rollout_metrics(const GrpoConfig& g, const StepRollouts& s, const GroupAdvantages& adv) {
   const size_t n = s.rewards.size();
   double reward = 0, reward_sq = 0, accuracy = 0, format = 0, length = 0;
@@ -242,14 +138,14 @@ Json rollout_metrics(const GrpoConfig& g, const StepRollouts& s, const GroupAdva
 
 GrpoSummary run_grpo(const GrpoConfig& g) {
   validate_config(g);
-  Policy p;
+  PolicyState p;
   p.config = load_model_config(g.model + "/config.json");
   const ParamLayout layout(p.config);
   p.params = make_param_buffer(layout);
   load_params(layout, SafetensorsSource(WeightStore::open_dir(g.model)), p.params.f32());
   p.grads = make_param_buffer(layout);
   p.adamw = make_adamw_state(layout);
-  if (g.loss.beta > 0) {
+  if (g.update.loss.beta > 0) {
     p.ref = make_param_buffer(layout);
     std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
   }
@@ -272,10 +168,10 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
   TrainerState state;
   state.data = {g.prompts_per_step * g.group_size, g.max_tokens, 1, BatchOrder::Random, g.seed};
   state.schedule = g.schedule;
-  state.adamw = g.adamw;
-  state.clip = g.clip;
-  state.flags = {{"command", "grpo"}, {"group_size", g.group_size}, {"mu", g.mu},
-                 {"beta", g.loss.beta}, {"eps_low", g.loss.eps_low}, {"eps_high", g.loss.eps_high}};
+  state.adamw = g.update.adamw;
+  state.clip = g.update.clip;
+  state.flags = {{"command", "grpo"}, {"group_size", g.group_size}, {"mu", g.update.mu},
+                 {"beta", g.update.loss.beta}, {"eps_low", g.update.loss.eps_low}, {"eps_high", g.update.loss.eps_high}};
   auto save = [&](int64_t next_step) {
     state.step = next_step;
     save_checkpoint(g.out, {&p.config, &layout, p.params.f32(), &p.adamw, &state, g.model});
@@ -284,7 +180,7 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
   GrpoSummary summary;
   Progress progress("grpo", g.steps, "steps", 1.0, g.progress);
   for (int64_t step = 0; step < g.steps; ++step) {
-    if (g.ref_update_every > 0 && g.loss.beta > 0 && step > 0 && step % g.ref_update_every == 0)
+    if (g.ref_update_every > 0 && g.update.loss.beta > 0 && step > 0 && step % g.ref_update_every == 0)
       std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
     const auto t0 = Clock::now();
     StepRollouts s = sample_and_score(g, gen, tok, chat ? &*chat : nullptr, step);
@@ -304,11 +200,7 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
         kept_advantages.push_back(adv.advantages[i]);
       }
     const double lr = lr_at(g.schedule, step);
-    UpdateResult u;
-    if (!kept.empty()) {
-      std::vector<MicroBatch> micro = make_micro_batches(g, p, kept, kept_advantages);
-      u = update_policy(g, p, micro, lr);
-    }
+    const UpdateResult u = grpo_update(p, kept, kept_advantages, g.update, lr);
     const double training_s = seconds_since(t1);
 
     record.update({{"loss", u.loss},

@@ -9,10 +9,9 @@
 #include <vector>
 
 #include "rl/advantage.h"
-#include "rl/grpo_loss.h"
+#include "rl/grpo_update.h"
 #include "rl/reward.h"
 #include "rl/task.h"
-#include "train/adamw.h"
 #include "train/lr_schedule.h"
 
 namespace r1::rl {
@@ -34,16 +33,10 @@ struct GrpoConfig {
                                   // so the sampling policy is the one the ratio is taken to
 
   AdvantageOptions advantage;
-  GrpoLossOptions loss;
   bool dynamic_sampling = false;  // DAPO: drop groups whose rewards are all equal
-  int64_t mu = 1;                 // optimizer updates per rollout batch
   int64_t ref_update_every = 0;   // refresh the KL reference every N steps (0: never)
-  int64_t micro_batch = 16;       // sequences per forward/backward
-
+  UpdateSettings update;          // objective, mu, micro-batches, AdamW, clipping
   LrSchedule schedule;
-  AdamWConfig adamw;
-  double clip = 1.0;               // max gradient norm (0: off)
-  double bias_update_gamma = 0.0;  // DeepSeek-V3 expert-bias update after each update
 
   uint64_t seed = 0;
   int64_t save_every = 0;  // 0: only at the end

@@ -1,0 +1,118 @@
+// grpo_update: pack the rollouts into length-sorted micro-batches, take the old-policy and
+// reference log-probabilities, then mu times zero the gradients, run every micro-batch's
+// forward/backward with its scaled share of the objective, clip, AdamW, expert-bias rule.
+#include "rl/grpo_update.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "core/error.h"
+#include "model/model_train.h"
+#include "model/param_layout.h"
+#include "model/train_weights.h"
+#include "train/expert_bias.h"
+#include "train/grad_clip.h"
+
+namespace r1::rl {
+
+namespace {
+
+// One micro-batch of the update: its packed rows and its part of the step's objective.
+struct MicroBatch {
+  TrainBatch batch;
+  std::unique_ptr<GrpoObjective> objective;
+  double scale = 1.0;  // the micro-batch's normaliser over the step's (see make_micro_batches)
+};
+
+// The objective of each micro-batch is normalised over that micro-batch; `scale` turns it into
+// its share of the step's loss: S_m / S for the per-sequence aggregations, N_m / N for the
+// token mean (N: counted tokens).
+std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState& p,
+                                           const std::vector<Rollout>& rollouts,
+                                           const std::vector<double>& advantages) {
+  const ParamLayout layout(p.config);
+  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
+  int64_t total_tokens = 0;
+  for (const Rollout& r : rollouts) total_tokens += int64_t(r.completion.tokens.size());
+  std::vector<MicroBatch> out;
+  for (const std::vector<size_t>& rows : length_sorted_micro_batches(rollouts, g.micro_batch)) {
+    MicroBatch m;
+    m.batch = pack_rollouts(rollouts, rows, 0);
+    GrpoBatch gb;
+    gb.S = m.batch.B;
+    gb.T = m.batch.T;
+    gb.mask = m.batch.mask;
+    // One update per rollout batch: the parameters are still the sampling policy's.
+    if (g.mu > 1) gb.logp_old = model_token_logprobs(p.config, params, m.batch);
+    if (g.loss.beta > 0) {
+      const TrainWeights ref = train_weights_view(p.config, layout, p.ref.f32());
+      gb.logp_ref = model_token_logprobs(p.config, ref, m.batch);
+    }
+    int64_t tokens = 0;
+    for (size_t r : rows) {
+      gb.advantages.push_back(advantages[r]);
+      tokens += int64_t(rollouts[r].completion.tokens.size());
+    }
+    m.scale = g.loss.aggregation == LossAggregation::kTokenMean
+                  ? double(tokens) / double(std::max<int64_t>(1, total_tokens))
+                  : double(rows.size()) / double(rollouts.size());
+    m.objective = std::make_unique<GrpoObjective>(std::move(gb), g.loss);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// mu optimizer updates on the micro-batches of one rollout batch.
+UpdateResult run_updates(const UpdateSettings& g, PolicyState& p, std::vector<MicroBatch>& micro,
+                         double lr) {
+  const ParamLayout layout(p.config);
+  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
+  const TrainWeights grads = train_weights_view(p.config, layout, p.grads.f32());
+  UpdateResult u;
+  for (int64_t it = 0; it < g.mu; ++it) {
+    std::fill_n(p.grads.f32(), layout.total(), 0.0f);
+    u.loss = 0.0;
+    u.expert_load.clear();
+    for (MicroBatch& m : micro) {
+      const TokenObjective part = m.objective->for_micro_batch(0, &u.stats);
+      TrainLossOptions opts;
+      const double scale = m.scale;
+      opts.objective = [&part, scale](int64_t row0, int64_t n, const float* logp, float* dlogp) {
+        const double value = part(row0, n, logp, dlogp);
+        for (int64_t i = 0; i < n; ++i) dlogp[i] = float(double(dlogp[i]) * scale);
+        return value * scale;
+      };
+      const TrainStepResult r = model_train_step(p.config, params, grads, m.batch, opts);
+      u.loss += r.loss;
+      u.tokens += m.batch.B * m.batch.T;
+      if (u.expert_load.empty()) u.expert_load.assign(r.expert_load.size(), {});
+      for (size_t l = 0; l < r.expert_load.size(); ++l) {
+        u.expert_load[l].resize(r.expert_load[l].size(), 0);
+        for (size_t e = 0; e < r.expert_load[l].size(); ++e) u.expert_load[l][e] += r.expert_load[l][e];
+      }
+    }
+    u.grad_norm = clip_grad_norm(layout.entries(), p.grads.f32(), g.clip);
+    adamw_step(layout.entries(), g.adamw, lr, p.adamw, p.params.f32(), p.grads.f32());
+    if (g.bias_update_gamma != 0.0) {
+      size_t moe = 0;
+      for (const BlockParams& b : params.layers)
+        if (b.is_moe && b.moe.score_bias && moe < u.expert_load.size())
+          update_expert_bias(b.moe.score_bias, u.expert_load[moe++].data(),
+                             p.config.n_routed_experts, float(g.bias_update_gamma));
+    }
+  }
+  return u;
+}
+
+}  // namespace
+
+UpdateResult grpo_update(PolicyState& policy, const std::vector<Rollout>& rollouts,
+                         const std::vector<double>& advantages, const UpdateSettings& settings,
+                         double lr) {
+  R1_ASSERT(rollouts.size() == advantages.size());
+  if (rollouts.empty()) return {};
+  std::vector<MicroBatch> micro = make_micro_batches(settings, policy, rollouts, advantages);
+  return run_updates(settings, policy, micro, lr);
+}
+
+}  // namespace r1::rl
