@@ -57,16 +57,6 @@ struct LogitCases {
   }
 };
 
-GrpoLossOptions options_of(const Json& v) {
-  GrpoLossOptions o;
-  o.eps_low = v.at("eps_low");
-  o.eps_high = v.at("eps_high");
-  o.beta = v.at("beta");
-  o.aggregation = loss_aggregation_from_name(v.at("aggregation"));
-  o.length_norm = v.at("length_norm");
-  return o;
-}
-
 void expect_rel(const std::string& what, double got, double want, double rtol) {
   EXPECT_LE(std::fabs(got - want), rtol * std::max(std::fabs(want), 1e-12))
       << what << ": got " << got << " want " << want;
@@ -94,7 +84,7 @@ TEST(GrpoLoss, EveryVariantMatchesPyTorch) {
     const std::vector<uint8_t> none;
     const GrpoObjective objective(
         lc.batch(adv.advantages, v.at("dynamic_sampling").get<bool>() ? adv.keep : none, rows),
-        options_of(v));
+        test::grpo_options_of(v));
     std::vector<float> logp, dlogp(rows.size());
     for (int64_t r : rows) logp.push_back(lc.logp[size_t(r)]);
     GrpoStats stats;

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "grad_test_util.h"
+#include "grpo_test_util.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
 #include "model/model_train.h"
@@ -67,13 +67,7 @@ struct GrpoModelCase {
     b.advantages =
         group_advantages(j.at("rewards").get<std::vector<double>>(), j.at("G"), {}).advantages;
     const Json& g = j.at("grpo");
-    GrpoLossOptions o;
-    o.eps_low = g.at("eps_low");
-    o.eps_high = g.at("eps_high");
-    o.beta = g.at("beta");
-    o.aggregation = loss_aggregation_from_name(g.at("aggregation"));
-    o.length_norm = g.at("length_norm");
-    return GrpoObjective(std::move(b), o);
+    return GrpoObjective(std::move(b), test::grpo_options_of(g));
   }
 };
 

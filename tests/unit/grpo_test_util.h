@@ -1,11 +1,12 @@
 // The fixed-logit GRPO cases of tests/reference/make_grpo_cases.py (OUT/logits), shared by the
-// advantage and GRPO loss tests.
+// advantage, GRPO loss and whole-model GRPO tests.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "grad_test_util.h"
+#include "rl/grpo_loss.h"
 
 namespace r1::test {
 
@@ -21,6 +22,17 @@ inline GradCase load_grpo_logit_cases() {
 inline std::vector<double> grpo_case_rewards(const GradCase& c) {
   const std::vector<float> r = c.f32("rewards");
   return {r.begin(), r.end()};
+}
+
+// The GrpoLossOptions a case's JSON names (eps_low, eps_high, beta, aggregation, length_norm).
+inline rl::GrpoLossOptions grpo_options_of(const Json& v) {
+  rl::GrpoLossOptions o;
+  o.eps_low = v.at("eps_low");
+  o.eps_high = v.at("eps_high");
+  o.beta = v.at("beta");
+  o.aggregation = rl::loss_aggregation_from_name(v.at("aggregation"));
+  o.length_norm = v.at("length_norm");
+  return o;
 }
 
 }  // namespace r1::test
