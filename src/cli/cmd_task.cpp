@@ -1,6 +1,7 @@
 // `r1 task`: the RL tasks from the command line. `list` shows the tasks and their knobs,
-// `generate` writes a task's problems as JSONL, `check` scores completions against problems
-// line by line (a debugging tool for people writing their own data or reward settings).
+// `generate` writes a task's problems as JSONL, `corpus` a pretraining corpus of worked
+// solutions and guesses, `check` scores completions against problems line by line (a debugging
+// tool for people writing their own data or reward settings).
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include "core/error.h"
 #include "io/json_file.h"
 #include "rl/task_json.h"
+#include "rl/worked_solution.h"
 
 namespace r1::cli {
 
@@ -23,6 +25,13 @@ struct GenerateArgs {
   std::string split = "train", out;
   int64_t n = 0;
   uint64_t seed = 0;
+};
+
+struct CorpusArgs {
+  TaskFlags task;
+  rl::CorpusOptions corpus;
+  std::string out;
+  int64_t n = 0;
 };
 
 struct CheckArgs {
@@ -51,6 +60,21 @@ void run_generate(const GenerateArgs& a) {
   rl::write_problems(*task, problems, a.out);
   std::printf("wrote %zu %s problems (%s split) to %s\n", problems.size(), task->name().c_str(),
               a.split.c_str(), a.out.c_str());
+}
+
+void run_corpus(const CorpusArgs& a) {
+  if (a.n <= 0 || a.n > 10000000)
+    throw UsageError("--n: expected a count in [1, 10000000], got " + std::to_string(a.n));
+  const std::unique_ptr<rl::Task> task = make_task_from_flags(a.task);
+  // Train-split problems only: a model pretrained on the corpus never saw an eval problem.
+  const std::vector<rl::Problem> problems =
+      rl::generate_problems(*task, a.n, a.corpus.seed, rl::Split::Train);
+  std::string lines;
+  for (const std::string& doc : rl::r1_zero_corpus(*task, problems, a.corpus))
+    lines += Json{{"text", doc}}.dump() + "\n";
+  write_text_file_atomic(a.out, lines);
+  std::printf("wrote %zu %s documents (%.0f%% with worked solutions) to %s\n", problems.size(),
+              task->name().c_str(), a.corpus.careful_fraction * 100.0, a.out.c_str());
 }
 
 struct Completion {
@@ -145,6 +169,20 @@ void add_task_generate(CLI::App& parent) {
   cmd->callback([a] { run_generate(*a); });
 }
 
+void add_task_corpus(CLI::App& parent) {
+  auto a = std::make_shared<CorpusArgs>();
+  CLI::App* cmd = parent.add_subcommand(
+      "corpus", "Pretraining JSONL ({\"text\"}): R1-Zero prompts with worked solutions or quick guesses");
+  add_task_flags(cmd, a->task);
+  cmd->add_option("--n", a->n, "documents (train-split problems)")->required();
+  cmd->add_option("--seed", a->corpus.seed, "problem and mix seed (default 0)");
+  cmd->add_option("--worked-fraction", a->corpus.careful_fraction,
+                  "share of documents with a worked solution (default 0.3)");
+  cmd->add_option("--guess-spread", a->corpus.guess_spread, "a guess is the answer +- up to this (default 4)");
+  cmd->add_option("--out", a->out, "output JSONL (for `r1 data tokenize`)")->required();
+  cmd->callback([a] { run_corpus(*a); });
+}
+
 void add_task_check(CLI::App& parent) {
   auto a = std::make_shared<CheckArgs>();
   CLI::App* cmd = parent.add_subcommand(
@@ -165,10 +203,12 @@ void add_task_check(CLI::App& parent) {
 }  // namespace
 
 void add_task(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("task", "RL tasks: list, generate problems, check completions");
+  CLI::App* cmd = app.add_subcommand(
+      "task", "RL tasks: list, generate problems, write a pretraining corpus, check completions");
   cmd->require_subcommand(1);
   cmd->add_subcommand("list", "List the tasks and their difficulty knobs")->callback(run_list);
   add_task_generate(*cmd);
+  add_task_corpus(*cmd);
   add_task_check(*cmd);
 }
 

@@ -1,0 +1,80 @@
+// Worked solutions by rewriting: the expression's items are reduced one operation at a time
+// (the first '*' if any, else the leftmost + or -), each state written out; guesses perturb
+// the reference answer.
+#include "rl/worked_solution.h"
+
+#include <sstream>
+
+#include "core/error.h"
+#include "rl/problem_rng.h"
+#include "rl/prompt_template.h"
+
+namespace r1::rl {
+
+namespace {
+
+std::vector<std::string> split_items(const std::string& expression) {
+  std::vector<std::string> items;
+  std::istringstream in(expression);
+  for (std::string item; in >> item;) items.push_back(item);
+  return items;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+std::string arithmetic_steps(const std::string& expression) {
+  std::vector<std::string> items = split_items(expression);  // number (op number)*
+  std::string steps = join(items);
+  while (items.size() >= 3) {
+    size_t at = 1;  // the operator to apply: the first '*', else the leftmost
+    for (size_t i = 1; i < items.size(); i += 2)
+      if (items[i] == "*") {
+        at = i;
+        break;
+      }
+    const int64_t a = std::stoll(items[at - 1]), b = std::stoll(items[at + 1]);
+    const int64_t v = items[at] == "*" ? a * b : items[at] == "+" ? a + b : a - b;
+    items.erase(items.begin() + long(at), items.begin() + long(at) + 2);
+    items[at - 1] = std::to_string(v);
+    steps += " , " + join(items);
+  }
+  return steps;
+}
+
+}  // namespace
+
+std::optional<std::string> worked_steps(const Task& task, const Problem& problem) {
+  if (task.name() != "arithmetic") return std::nullopt;
+  return arithmetic_steps(problem.data.at("expression").get<std::string>());
+}
+
+std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
+                                        const CorpusOptions& o) {
+  if (!(o.careful_fraction >= 0.0 && o.careful_fraction <= 1.0))
+    throw UsageError("the worked-solution fraction must be in [0, 1], got " +
+                     std::to_string(o.careful_fraction));
+  if (o.guess_spread < 0) throw UsageError("the guess spread must be >= 0");
+  std::vector<std::string> docs;
+  ProblemRng rng(o.seed);
+  for (const Problem& p : problems) {
+    const std::optional<std::string> steps = worked_steps(task, p);
+    if (!steps)
+      throw UsageError("task " + task.name() + " has no worked solutions (tasks with them: arithmetic)");
+    const bool careful = double(rng.uniform(0, 999999)) < o.careful_fraction * 1e6;
+    std::string completion;
+    if (careful) {
+      completion = " <think> " + *steps + " </think> <answer> " + p.answer + " </answer>";
+    } else {
+      const int64_t guess = std::stoll(p.answer) + rng.uniform(-o.guess_spread, o.guess_spread);
+      completion = " <think> quick guess </think> <answer> " + std::to_string(guess) + " </answer>";
+    }
+    docs.push_back(r1_zero_prompt(p.question) + completion);
+  }
+  return docs;
+}
+
+}  // namespace r1::rl

@@ -1,0 +1,35 @@
+// Pretraining corpora for RL demos: problems written out in the R1-Zero format, either with a
+// worked solution in the thinking or with a quick guess. A base model pretrained on a mix of
+// both can reason but does not prefer to; raising that preference is GRPO's job (the R1-Zero
+// story: the reward, not supervision, decides how the model answers).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rl/task.h"
+
+namespace r1::rl {
+
+// The derivation of a problem's answer, one rewrite per step separated by " , " (arithmetic:
+// "7 + 6 - 5 , 13 - 5 , 8": the expression is restated, then shrunk by one operation per step,
+// multiplications first, so each step copies the tail of the one before). nullopt for tasks
+// without worked solutions (all but arithmetic).
+std::optional<std::string> worked_steps(const Task& task, const Problem& problem);
+
+struct CorpusOptions {
+  double careful_fraction = 0.3;  // share of documents with a worked solution
+  int64_t guess_spread = 4;       // a guess is the answer plus a uniform integer in [-s, s]
+  uint64_t seed = 0;
+};
+
+// One document per problem: the R1-Zero prompt of its question followed by
+// " <think> STEPS </think> <answer> ANSWER </answer>" or
+// " <think> quick guess </think> <answer> GUESS </answer>". UsageError for a task without
+// worked solutions or a fraction outside [0, 1].
+std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
+                                        const CorpusOptions& options);
+
+}  // namespace r1::rl
