@@ -71,6 +71,9 @@ void add_distill(CLI::App& app) {
   cmd->add_option("--traces", a->traces, "SFT JSONL of the kept traces (default OUT.traces.jsonl)");
   add_reject_flags(cmd, a->reject);
   add_train_flags(cmd, a->train, "--data-seed");
+  a->train.model_flag = "--student";
+  cmd->get_option("--resume")
+      ->description("refused: resume the SFT stage with `r1 sft --resume --data OUT.traces.jsonl`");
   cmd->add_flag("-q,--quiet", a->train.quiet, "no progress bars");
   add_threads_flag(cmd, a->train.threads);
   cmd->callback([cmd, a] { run(*cmd, *a); });

@@ -2,6 +2,7 @@
 #include "cli/reject_flags.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -60,6 +61,10 @@ RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const 
   run.samples = eval.samples;
   run.generated_tokens = eval.generated_tokens;
   run.seconds = eval.seconds;
+  const std::filesystem::path parent = std::filesystem::absolute(out).parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
   std::string lines;
   for (const OrderedJson& record : run.result.records)
     lines += record.dump(-1, ' ', false, OrderedJson::error_handler_t::replace) + "\n";

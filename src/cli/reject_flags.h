@@ -35,7 +35,8 @@ struct RejectionRun {
 };
 
 // Samples `model` k times on each problem, keeps the verified samples and writes their SFT
-// records to `out` (JSONL, atomically; an empty file when none is kept). UsageError for bad
+// records to `out` (JSONL, atomically, its directory created; an empty file when none is kept).
+// UsageError for bad
 // flags (naming them), the loaders' errors as they are.
 RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const std::string& out,
                            bool progress);

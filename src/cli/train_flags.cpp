@@ -64,12 +64,11 @@ void settle_state(const CLI::App& cmd, TrainArgs& a) {
     throw UsageError("--batch and --grad-accum must be >= 1 and --seq-len >= 2");
   if (a.run.steps < 1) throw UsageError("--steps must be >= 1");
   if (!a.run.resume) {
-    if (a.run.model.empty()) throw UsageError("--model is required unless --resume");
+    if (a.run.model.empty()) throw UsageError(a.model_flag + " is required unless --resume");
     namespace fs = std::filesystem;
     if (fs::exists(a.run.out) && fs::exists(a.run.model) && fs::equivalent(a.run.out, a.run.model))
-      throw UsageError("--out " + a.run.out +
-                       " is the --model directory: a checkpoint would "
-                       "replace it; choose another --out");
+      throw UsageError("--out " + a.run.out + " is the " + a.model_flag +
+                       " directory: a checkpoint would replace it; choose another --out");
     return;
   }
   const std::string path = (std::filesystem::path(a.run.out) / "trainer_state.json").string();

@@ -14,6 +14,7 @@ struct TrainArgs {
   TrainerOptions run;
   TrainerState state;
   std::string data, data_order = "random", schedule = "cosine", compute = "f32";
+  std::string model_flag = "--model";  // the flag that names run.model, for messages
   int threads = 0;
   bool quiet = false;
 };

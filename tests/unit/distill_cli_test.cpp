@@ -266,9 +266,14 @@ TEST_F(DistillCli, BadFlagsAreOneClearMessage) {
                               " --out " + dir_ + "/s --problems 4 -n 4 --samples 1 -q -t 2 ";
   expect_fail(distill + "--steps 3 --resume", 2, "resume the SFT stage with `r1 sft --resume");
   expect_fail(distill + "--steps 0", 2, "--steps must be >= 1");
-  // A random teacher verifies nothing: no traces, so no student.
-  expect_fail(distill + "--steps 3", 2, "had no verified sample among 4");
-  EXPECT_EQ(read_records(dir_ + "/s.traces.jsonl").size(), 0u);
+  expect_fail("distill --teacher " + model + " --student " + model + kTaskFlags + " --out " +
+                  model + " --steps 1",
+              2, "is the --student directory");
+  // A random teacher verifies nothing: no traces (an empty file, its directory created), so no
+  // student.
+  expect_fail(distill + "--steps 3 --traces " + dir_ + "/new/t.jsonl", 2,
+              "had no verified sample among 4");
+  EXPECT_EQ(read_records(dir_ + "/new/t.jsonl").size(), 0u);
 
   write_text_file_atomic(dir_ + "/mixed.jsonl",
                          "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"messages\": []}\n");
