@@ -1,26 +1,28 @@
 // `r1 data tokenize`: training text to token files. JSONL documents ({"text": ...}, EOS after
-// each) or a plain text file -> uint32 tokens (.bin); with --chat, chat JSONL -> tokens + the
-// SFT mask file (train/sft_data.h). Batches of lines are encoded on all cores; outputs are
-// written atomically.
+// each) or a plain text file -> uint32 tokens (.bin); with --chat or --prompt-completion, SFT
+// JSONL -> tokens + the SFT mask file (train/sft_data.h). Batches of lines are encoded on all
+// cores; outputs are written atomically.
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "infer/generator.h"
 #include "io/file_io.h"
 #include "io/json_file.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/parallel.h"
 #include "tokenizer/tokenizer.h"
 #include "train/chat_data.h"
+#include "train/prompt_completion.h"
 #include "train/sft_data.h"
+#include "train/sft_jsonl.h"
 
 namespace r1::cli {
 
@@ -28,27 +30,12 @@ namespace {
 
 struct DataArgs {
   std::string model, input, out, field = "text", out_mask;
-  bool chat = false, quiet = false;
+  bool chat = false, prompt_completion = false, quiet = false;
   int threads = 0;
 };
 
 // Lines are handed to the workers in batches of about this many bytes.
 constexpr size_t kBatchBytes = 4 << 20;
-
-// The token that ends each document: tokenizer_config.json's eos_token, else the model's first
-// end-of-sequence id (generation_config.json / config.json).
-int32_t document_eos(const std::string& model, const Tokenizer& tok) {
-  if (std::filesystem::exists(std::filesystem::path(model) / "tokenizer_config.json")) {
-    const int32_t id = tok.token_to_id(ChatTemplate::load(model).eos_token());
-    if (id >= 0) return id;
-  }
-  const std::vector<int32_t> ids = model_stop_ids(model, tok);
-  if (ids.empty())
-    throw UsageError(model +
-                     ": no EOS token (tokenizer_config.json eos_token or config.json "
-                     "eos_token_id) to end each document with");
-  return ids.front();
-}
 
 void append_ids(const std::vector<int32_t>& ids, std::string& bytes) {
   for (int32_t v : ids) {
@@ -157,17 +144,27 @@ bool ends_with_newline(const std::string& path, uintmax_t size) {
   return in.get() == '\n';
 }
 
+// The SFT format the flags ask for (nullopt: documents); every record must have it.
+std::optional<SftFormatRule> sft_rule(const DataArgs& a) {
+  if (a.chat && a.prompt_completion)
+    throw UsageError("give one of --chat and --prompt-completion: a file holds one format");
+  if (a.chat) return SftFormatRule{SftFormat::Chat, "--chat"};
+  if (a.prompt_completion) return SftFormatRule{SftFormat::PromptCompletion, "--prompt-completion"};
+  return std::nullopt;
+}
+
 void run_data_tokenize(const DataArgs& a) {
-  if (a.chat && a.out_mask.empty()) throw UsageError("--chat needs --out-mask FILE.mask");
-  if (!a.chat && !a.out_mask.empty()) throw UsageError("--out-mask is only written with --chat");
-  const Tokenizer tok = Tokenizer::load(a.model);
-  const bool jsonl = a.chat || a.input.ends_with(".jsonl") || a.input.ends_with(".json");
-  std::unique_ptr<ChatTemplate> tmpl;
-  if (a.chat) {
-    tmpl = std::make_unique<ChatTemplate>(ChatTemplate::load(a.model));
-    if (!tmpl->has_template()) throw UsageError(a.model + ": no chat template for --chat");
-  }
-  const int32_t eos = a.chat ? -1 : document_eos(a.model, tok);
+  const std::optional<SftFormatRule> sft = sft_rule(a);
+  if (sft && a.out_mask.empty())
+    throw UsageError(std::string(sft->source) + " needs --out-mask FILE.mask");
+  if (!sft && !a.out_mask.empty())
+    throw UsageError("--out-mask is only written with --chat or --prompt-completion");
+  // The tokenizer, with the chat template or the EOS id that SFT records need.
+  const SftModelText model = sft ? load_sft_model_text(a.model, sft->format)
+                                 : SftModelText{Tokenizer::load(a.model), std::nullopt, -1};
+  const Tokenizer& tok = model.tok;
+  const bool jsonl = sft || a.input.ends_with(".jsonl") || a.input.ends_with(".json");
+  const int32_t eos = sft ? -1 : model_eos_id(a.model, tok);
   std::error_code ec;
   const auto total = std::filesystem::file_size(a.input, ec);
   if (ec) throw IoError(a.input + ": cannot read: " + ec.message());
@@ -176,7 +173,7 @@ void run_data_tokenize(const DataArgs& a) {
 
   AtomicFileWriter out(a.out);
   std::unique_ptr<AtomicFileWriter> mask_out;
-  if (a.chat) mask_out = std::make_unique<AtomicFileWriter>(a.out_mask);
+  if (sft) mask_out = std::make_unique<AtomicFileWriter>(a.out_mask);
   Progress progress("tokenizing", int64_t(total), "MB", 1e6, !a.quiet);
   BatchReader reader(a.input);
   std::vector<std::string> lines;
@@ -185,9 +182,9 @@ void run_data_tokenize(const DataArgs& a) {
   while (reader.next(lines, first_line, bytes_read)) {
     done += int64_t(bytes_read);
     std::string token_bytes, mask_bytes;
-    if (a.chat) {
+    if (sft) {
       for (const ChatExample& ex :
-           render_chat_lines(lines, a.input, first_line, tok, *tmpl, a.threads)) {
+           render_sft_lines(lines, a.input, first_line, *sft, model.renderer(), a.threads)) {
         append_sft_bytes(ex, token_bytes, mask_bytes);
         ++documents;
       }
@@ -216,9 +213,11 @@ void run_data_tokenize(const DataArgs& a) {
   out.commit();
   if (mask_out) mask_out->commit();
   if (!a.quiet)
-    std::fprintf(stderr, "%lld %s, %lld tokens -> %s%s%s\n", static_cast<long long>(documents),
-                 a.chat ? "conversations" : "documents", static_cast<long long>(tokens),
-                 a.out.c_str(), a.chat ? " + " : "", a.chat ? a.out_mask.c_str() : "");
+    std::fprintf(
+        stderr, "%lld %s, %lld tokens -> %s%s%s\n", static_cast<long long>(documents),
+        sft ? (std::string(sft_format_name(sft->format)) + " records").c_str() : "documents",
+        static_cast<long long>(tokens), a.out.c_str(), sft ? " + " : "",
+        sft ? a.out_mask.c_str() : "");
 }
 
 }  // namespace
@@ -228,7 +227,9 @@ void add_data(CLI::App& app) {
   data->require_subcommand(1);
   auto a = std::make_shared<DataArgs>();
   CLI::App* cmd = data->add_subcommand(
-      "tokenize", "Text (.jsonl documents or plain text) or chat JSONL (--chat) -> uint32 tokens");
+      "tokenize",
+      "Text (.jsonl documents or plain text) or SFT JSONL (--chat, --prompt-completion) -> "
+      "uint32 tokens");
   cmd->add_option("--model", a->model, "model directory (tokenizer.json, tokenizer_config.json)")
       ->required();
   cmd->add_option("--input", a->input,
@@ -238,9 +239,13 @@ void add_data(CLI::App& app) {
   cmd->add_option("--field", a->field, "JSONL field holding each document's text (default text)");
   cmd->add_flag("--chat", a->chat,
                 "input is chat JSONL ({\"messages\": [...]}): render with the chat template");
+  cmd->add_flag("--prompt-completion", a->prompt_completion,
+                "input is prompt-completion JSONL ({\"prompt\": ..., \"completion\": ...}): the "
+                "prompt with BOS, the completion and EOS, the loss on the completion");
   cmd->add_option("--out-mask", a->out_mask,
-                  "with --chat: one byte per token, bit 0 = assistant token (in the loss), "
-                  "bit 1 = first token of a conversation");
+                  "with --chat / --prompt-completion: one byte per token, bit 0 = assistant token "
+                  "(in the loss), "
+                  "bit 1 = first token of a record");
   cmd->add_option("--threads", a->threads, "encoding threads (default 0: all cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress or summary on stderr");

@@ -22,5 +22,7 @@ void add_training(CLI::App& app);  // pretrain, sft
 void add_task(CLI::App& app);      // task list, generate, check
 void add_grpo(CLI::App& app);      // grpo
 void add_eval(CLI::App& app);      // eval
+void add_reject(CLI::App& app);    // reject
+void add_distill(CLI::App& app);   // distill
 
 }  // namespace r1::cli

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   r1::cli::add_task(app);
   r1::cli::add_grpo(app);
   r1::cli::add_eval(app);
+  r1::cli::add_reject(app);
+  r1::cli::add_distill(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

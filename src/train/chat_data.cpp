@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "tokenizer/parallel.h"
 
 namespace r1 {
 
@@ -103,31 +102,6 @@ ChatExample render_chat_example(const Tokenizer& tok, const ChatTemplate& tmpl,
   ex.tokens.insert(ex.tokens.end(), completion.begin(), completion.end());
   ex.mask.resize(ex.tokens.size(), 1);
   return ex;
-}
-
-std::vector<ChatExample> render_chat_lines(const std::vector<std::string>& lines,
-                                           const std::string& path, int64_t first_line,
-                                           const Tokenizer& tok, const ChatTemplate& tmpl,
-                                           int threads) {
-  std::vector<ChatExample> out(lines.size());
-  std::vector<char> present(lines.size(), 0);
-  tok::for_each_parallel(lines.size(), threads, [&](size_t i) {
-    const std::string where = path + ":" + std::to_string(first_line + int64_t(i));
-    const std::string& line = lines[i];
-    if (line.find_first_not_of(" \t\r") == std::string::npos) return;
-    try {
-      out[i] = render_chat_example(tok, tmpl, parse_ordered_json(where, line));
-      present[i] = 1;
-    } catch (const Error& e) {
-      const std::string msg = e.what();
-      throw FormatError(starts_with(msg, where) ? msg : where + ": " + msg);
-    }
-  });
-  std::vector<ChatExample> kept;
-  kept.reserve(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i)
-    if (present[i]) kept.push_back(std::move(out[i]));
-  return kept;
 }
 
 }  // namespace r1

@@ -33,12 +33,4 @@ struct ChatExample {
 ChatExample render_chat_example(const Tokenizer& tok, const ChatTemplate& tmpl,
                                 const OrderedJson& conversation);
 
-// Parses and renders lines of a chat JSONL file on `threads` threads (<= 0: all cores), in
-// order; blank lines give no example. Errors are FormatErrors "<path>:<line>: ..." where line is
-// first_line + the index in `lines` (the lowest failing line whatever the threads).
-std::vector<ChatExample> render_chat_lines(const std::vector<std::string>& lines,
-                                           const std::string& path, int64_t first_line,
-                                           const Tokenizer& tok, const ChatTemplate& tmpl,
-                                           int threads);
-
 }  // namespace r1

@@ -1,4 +1,4 @@
-// SFT examples: the .bin/.mask pair split at conversation starts, chat JSONL, row packing.
+// SFT examples: the .bin/.mask pair split at conversation starts, SFT JSONL, row packing.
 #include "train/sft_data.h"
 
 #include <algorithm>
@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/mapped_file.h"
+#include "train/sft_jsonl.h"
 #include "train/token_file.h"
 
 namespace r1 {
@@ -45,15 +46,17 @@ SftDataset SftDataset::from_files(const std::string& bin_path, const std::string
   return SftDataset(std::move(examples));
 }
 
-SftDataset SftDataset::from_chat_jsonl(const std::string& path, const Tokenizer& tok,
-                                       const ChatTemplate& tmpl, int threads) {
+SftDataset SftDataset::from_jsonl(const std::string& path, const std::string& model_dir,
+                                  int threads) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path + ": cannot open");
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
-  std::vector<ChatExample> examples = render_chat_lines(lines, path, 1, tok, tmpl, threads);
-  if (examples.empty()) throw FormatError(path + ": no conversations");
-  return SftDataset(std::move(examples));
+  if (in.bad()) throw IoError(path + ": read error");
+  const std::optional<SftFormatRule> rule = detect_sft_format(lines, path, 1);
+  if (!rule) throw FormatError(path + ": no records");
+  const SftModelText model = load_sft_model_text(model_dir, rule->format);
+  return SftDataset(render_sft_lines(lines, path, 1, *rule, model.renderer(), threads));
 }
 
 size_t SftDataset::example_index(const BatchSpec& spec, int64_t row) const {
@@ -84,6 +87,19 @@ void SftDataset::fill_batch(const BatchSpec& spec, int64_t step, int64_t micro, 
     std::fill(row + n, row + width, pad_id);
     std::fill(row_mask + n, row_mask + width, uint8_t(0));
   }
+}
+
+BatchFiller sft_batch_filler(const SftDataset& data, const BatchSpec& spec) {
+  std::vector<uint8_t> row_mask;  // [B, T + 1] assistant-token flags, reused across batches
+  return [&data, spec, row_mask](int64_t step, int64_t micro, TrainBatch& b) mutable {
+    b.tokens.resize(size_t(b.B * (b.T + 1)));
+    row_mask.resize(b.tokens.size());
+    data.fill_batch(spec, step, micro, 0, b.tokens.data(), row_mask.data());
+    b.mask.resize(size_t(b.B * b.T));
+    for (int64_t r = 0; r < b.B; ++r)
+      for (int64_t t = 0; t < b.T; ++t)
+        b.mask[size_t(r * b.T + t)] = row_mask[size_t(r * (b.T + 1) + t + 1)];
+  };
 }
 
 }  // namespace r1

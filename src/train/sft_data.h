@@ -1,6 +1,7 @@
-// SFT data: conversations as (tokens, loss mask) examples, from a tokenized .bin + .mask pair
-// (`r1 data tokenize --chat`) or straight from chat JSONL, packed one conversation per
-// [T+1] row (truncated or padded) in sequential or seeded random order.
+// SFT data: conversations or prompt-completion pairs as (tokens, loss mask) examples, from a
+// tokenized .bin + .mask pair (`r1 data tokenize --chat / --prompt-completion`) or straight from
+// SFT JSONL, packed one example per [T+1] row (truncated or padded) in sequential or seeded
+// random order, and the trainer's BatchFiller over them.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "train/batch_order.h"
 #include "train/chat_data.h"
+#include "train/trainer.h"
 
 namespace r1 {
 
@@ -27,10 +29,10 @@ class SftDataset {
   // other bits, a first token without the start bit, an id >= vocab_size, empty files.
   static SftDataset from_files(const std::string& bin_path, const std::string& mask_path,
                                int64_t vocab_size);
-  // Chat JSONL rendered with the model's template (render_chat_example); FormatError
-  // "<path>:<line>: ..." for bad lines, or when no line has a conversation.
-  static SftDataset from_chat_jsonl(const std::string& path, const Tokenizer& tok,
-                                    const ChatTemplate& tmpl, int threads);
+  // SFT JSONL (sft_jsonl.h) rendered with model_dir's tokenizer and, for chat records, its chat
+  // template; the first record decides the format. FormatError "<path>:<line>: ..." for bad
+  // lines or a record of the other format, or when the file has no record.
+  static SftDataset from_jsonl(const std::string& path, const std::string& model_dir, int threads);
 
   size_t size() const { return examples_.size(); }
   const ChatExample& example(size_t i) const { return examples_[i]; }
@@ -53,5 +55,10 @@ class SftDataset {
   mutable uint64_t perm_seed_ = 0;
   mutable std::vector<size_t> perm_;
 };
+
+// The trainer's batches from `data`: tokens [B, T+1] by fill_batch (pad id 0: padding follows
+// an example's end and is masked, so only later padding sees it) and mask [B, T] where target t
+// (token t + 1) is an assistant or completion token. The filler reads `data` by reference.
+BatchFiller sft_batch_filler(const SftDataset& data, const BatchSpec& spec);
 
 }  // namespace r1

@@ -10,6 +10,7 @@
 #include "io_test_util.h"
 #include "test_util.h"
 #include "train/sft_data.h"
+#include "train/sft_jsonl.h"
 
 namespace r1 {
 namespace {
@@ -151,11 +152,13 @@ TEST(ChatData, JsonlLinesNameFileAndLine) {
   const std::vector<std::string> lines = {
       R"({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})",
       "", R"({"messages": [{"role": "user", "content": "a"}]})", "{bad"};
+  const SftFormatRule rule{SftFormat::Chat, "--chat"};
+  const SftRenderer renderer{&m.tok, &m.tmpl, -1};
   testing::expect_error<FormatError>(
-      [&] { render_chat_lines(lines, "chat.jsonl", 10, m.tok, m.tmpl, 2); },
+      [&] { render_sft_lines(lines, "chat.jsonl", 10, rule, renderer, 2); },
       {"chat.jsonl:12: ", "no assistant message"});
   const std::vector<std::string> good(lines.begin(), lines.begin() + 2);
-  EXPECT_EQ(render_chat_lines(good, "chat.jsonl", 1, m.tok, m.tmpl, 2).size(), 1u);
+  EXPECT_EQ(render_sft_lines(good, "chat.jsonl", 1, rule, renderer, 2).size(), 1u);
 }
 
 ChatExample example(std::vector<int32_t> tokens, std::vector<uint8_t> mask) {

@@ -1,6 +1,6 @@
 // `r1 data tokenize` with the real DeepSeek-V3 tokenizer and the R1 chat template: ids equal
-// the library's encoding (JSONL documents + EOS, a chunked plain text file, chat + mask), and
-// bad input fails with one line naming file:line.
+// the library's encoding (JSONL documents + EOS, a chunked plain text file, chat + mask,
+// prompt-completion + mask), and bad input fails with one line naming file:line.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include "test_util.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
+#include "train/prompt_completion.h"
 #include "train/sft_data.h"
 #include "train/token_file.h"
 
@@ -90,7 +91,7 @@ TEST(CmdData, ChatJsonlWritesTokensAndMask) {
       test::run_r1("data tokenize --chat --model " + model + " --input " + dir +
                    "/chat.jsonl --out " + dir + "/sft.bin --out-mask " + dir + "/sft.mask");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("2 conversations"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 chat records"), std::string::npos) << r.out;
   const Tokenizer tok = Tokenizer::load(model);
   const ChatTemplate tmpl = ChatTemplate::load(model);
   const SftDataset ds =
@@ -103,8 +104,33 @@ TEST(CmdData, ChatJsonlWritesTokensAndMask) {
   EXPECT_EQ(ds.example(1).tokens, eb.tokens);
   EXPECT_EQ(ds.example(1).mask, eb.mask);
   // Reading the JSONL directly gives the same examples.
-  const SftDataset direct = SftDataset::from_chat_jsonl(dir + "/chat.jsonl", tok, tmpl, 2);
+  const SftDataset direct = SftDataset::from_jsonl(dir + "/chat.jsonl", model, 2);
   EXPECT_EQ(direct.example(1).tokens, eb.tokens);
+}
+
+TEST(CmdData, PromptCompletionJsonlWritesTokensAndMask) {
+  const std::string model = r1_tokenizer_dir(), dir = test::make_temp_dir("data_pc");
+  const std::string a = R"({"prompt": "What is 2+2?", "completion": " <think>2+2</think> 4"})";
+  const std::string b = R"({"prompt": "Hi.", "completion": "Hello.", "id": 7})";
+  testing::write_bytes(dir + "/pc.jsonl", a + "\n\n" + b + "\n");
+  const test::RunResult r =
+      test::run_r1("data tokenize --prompt-completion --model " + model + " --input " + dir +
+                   "/pc.jsonl --out " + dir + "/sft.bin --out-mask " + dir + "/sft.mask");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("2 prompt-completion records"), std::string::npos) << r.out;
+  const Tokenizer tok = Tokenizer::load(model);
+  const SftDataset ds =
+      SftDataset::from_files(dir + "/sft.bin", dir + "/sft.mask", tok.vocab_size());
+  ASSERT_EQ(ds.size(), 2u);
+  const int32_t eos = tok.token_to_id("<｜end▁of▁sentence｜>");
+  for (size_t i = 0; i < 2; ++i) {
+    const ChatExample want =
+        render_prompt_completion(tok, parse_ordered_json("record", i == 0 ? a : b), eos);
+    EXPECT_EQ(ds.example(i).tokens, want.tokens) << i;
+    EXPECT_EQ(ds.example(i).mask, want.mask) << i;
+  }
+  EXPECT_EQ(ds.example(1).tokens,
+            SftDataset::from_jsonl(dir + "/pc.jsonl", model, 2).example(1).tokens);
 }
 
 TEST(CmdData, BadInputFailsWithOneLineNamingFileAndLine) {
@@ -125,6 +151,16 @@ TEST(CmdData, BadInputFailsWithOneLineNamingFileAndLine) {
   expect_fail("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}\n",
               "--chat --out-mask " + dir + "/m", 1, "in.jsonl:1: no assistant message");
   expect_fail("{}", "--chat", 2, "--out-mask");
+  expect_fail("{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"messages\": []}\n",
+              "--prompt-completion --out-mask " + dir + "/m", 1,
+              "in.jsonl:2: a chat record, but this file holds prompt-completion records "
+              "(--prompt-completion)");
+  expect_fail("{\"prompt\": \"a\", \"completion\": \"b\"}\n", "--chat --out-mask " + dir + "/m", 1,
+              "in.jsonl:1: a prompt-completion record, but this file holds chat records (--chat)");
+  expect_fail("{\"prompt\": \"a\"}\n", "--prompt-completion --out-mask " + dir + "/m", 1,
+              "in.jsonl:1: expected \"messages\" (a chat record) or \"prompt\" and");
+  expect_fail("{}", "--chat --prompt-completion --out-mask " + dir + "/m", 2,
+              "give one of --chat and --prompt-completion");
   expect_fail("", "", 1, "no documents");
 }
 
