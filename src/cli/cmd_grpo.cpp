@@ -18,7 +18,8 @@ struct GrpoArgs {
   rl::GrpoConfig run;
   TaskFlags task;
   std::string data, variant = "grpo", advantage, aggregation, schedule = "constant";
-  int64_t problems = 2000;
+  int64_t problems = 2000, eval_problems = 100;
+  std::string eval_data;
   bool dynamic_sampling = false;
   int threads = 0;
   bool quiet = false;
@@ -70,6 +71,13 @@ void run(GrpoArgs& a, const CLI::App& cmd) {
   r.prompt_template = rl::parse_template_kind(a.task.template_name);
   r.problems = a.data.empty() ? rl::generate_problems(*task, a.problems, r.seed, rl::Split::Train)
                               : rl::load_problems(*task, a.data);
+  if (r.eval_every > 0) {
+    r.eval_problems = a.eval_data.empty()
+                          ? rl::generate_problems(*task, a.eval_problems, 1, rl::Split::Eval)
+                          : rl::load_problems(*task, a.eval_data);
+    r.eval.prompt_template = r.prompt_template;
+    r.eval.max_tokens = r.max_tokens;
+  }
   const rl::GrpoSummary s = rl::run_grpo(r);
   std::printf(
       "grpo: %lld steps on %zu %s problems; rollout accuracy %.3f -> %.3f; generation %.1f s "
@@ -78,6 +86,9 @@ void run(GrpoArgs& a, const CLI::App& cmd) {
       s.last_accuracy, s.generation_seconds,
       s.generation_seconds > 0 ? double(s.generated_tokens) / s.generation_seconds : 0.0,
       s.training_seconds, r.out.c_str());
+  if (s.first_eval >= 0)
+    std::printf("grpo: held-out pass@1 %.3f -> %.3f on %zu problems\n", s.first_eval, s.last_eval,
+                r.eval_problems.size());
 }
 
 }  // namespace
@@ -124,6 +135,10 @@ void add_grpo(CLI::App& app) {
   cmd->add_option("--beta1", r.update.adamw.beta1, "AdamW beta1 (default 0.9)");
   cmd->add_option("--beta2", r.update.adamw.beta2, "AdamW beta2 (default 0.99)");
   cmd->add_option("--bias-update-gamma", r.update.bias_update_gamma, "DeepSeek-V3 expert-bias update rate (default 0)");
+  cmd->add_option("--eval-every", r.eval_every, "held-out pass@1 every N steps, logged as eval_pass@1 (0: off)");
+  cmd->add_option("--eval-problems", a->eval_problems, "generated eval-split problems (default 100)");
+  cmd->add_option("--eval-data", a->eval_data, "held-out problems JSONL instead");
+  cmd->add_option("--eval-samples", r.eval.samples, "samples per eval problem (default 1)");
   cmd->add_option("--seed", r.seed, "problem order and sampling seed (default 0)");
   cmd->add_option("--save-every", r.save_every, "also save every N steps (default: only at the end)");
   cmd->add_option("-t,--threads", a->threads, "compute threads (default: all cores)");

@@ -178,6 +178,13 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
   };
 
   GrpoSummary summary;
+  EvalOptions quiet_eval = g.eval;
+  quiet_eval.progress = false;
+  double base_eval = -1.0;
+  if (g.eval_every > 0) {
+    if (g.eval_problems.empty()) throw UsageError("--eval-every needs evaluation problems");
+    base_eval = evaluate(gen, tok, chat ? &*chat : nullptr, *g.task, g.eval_problems, quiet_eval).pass_at_1;
+  }
   Progress progress("grpo", g.steps, "steps", 1.0, g.progress);
   for (int64_t step = 0; step < g.steps; ++step) {
     if (g.ref_update_every > 0 && g.update.loss.beta > 0 && step > 0 && step % g.ref_update_every == 0)
@@ -218,6 +225,18 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
                    {"generation_s", generation_s},
                    {"training_s", training_s},
                    {"generation_share", generation_s / (generation_s + training_s)}});
+    const bool last = step + 1 == g.steps;
+    if (g.eval_every > 0 && (step == 0 || last || (step + 1) % g.eval_every == 0)) {
+      // Held-out pass@1 after this step's update (step 0 also before it: the base).
+      if (step == 0) summary.first_eval = base_eval;
+      const EvalResult e =
+          evaluate(gen, tok, chat ? &*chat : nullptr, *g.task, g.eval_problems, quiet_eval);
+      record.update({{"eval_pass@1", e.pass_at_1},
+                     {"eval_response_length", e.mean_response_tokens},
+                     {"eval_format_error_rate", e.format_error_rate}});
+      if (step == 0) record["eval_pass@1_before"] = base_eval;
+      summary.last_eval = e.pass_at_1;
+    }
     metrics.write(record);
     if (step == 0) summary.first_accuracy = record["accuracy"].get<double>();
     summary.last_accuracy = record["accuracy"].get<double>();
@@ -226,7 +245,6 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
     summary.generated_tokens += s.stats.generated_tokens;
     summary.steps = step + 1;
     progress.update(step + 1);
-    const bool last = step + 1 == g.steps;
     if (last || (g.save_every > 0 && (step + 1) % g.save_every == 0)) save(step + 1);
   }
   progress.finish();

@@ -10,6 +10,7 @@
 
 #include "rl/advantage.h"
 #include "rl/grpo_update.h"
+#include "rl/evaluate.h"
 #include "rl/reward.h"
 #include "rl/task.h"
 #include "train/lr_schedule.h"
@@ -35,6 +36,12 @@ struct GrpoConfig {
   AdvantageOptions advantage;
   bool dynamic_sampling = false;  // DAPO: drop groups whose rewards are all equal
   int64_t ref_update_every = 0;   // refresh the KL reference every N steps (0: never)
+
+  // Held-out evaluation during training (the accuracy-vs-step curve of R1-Zero): before step 0,
+  // every eval_every steps and after the last, logged as eval_pass@1 etc. 0: off.
+  int64_t eval_every = 0;
+  std::vector<Problem> eval_problems;
+  EvalOptions eval;
   UpdateSettings update;          // objective, mu, micro-batches, AdamW, clipping
   LrSchedule schedule;
 
@@ -46,6 +53,7 @@ struct GrpoConfig {
 struct GrpoSummary {
   int64_t steps = 0;
   double first_accuracy = 0.0, last_accuracy = 0.0;  // rollout accuracy of the first/last step
+  double first_eval = -1.0, last_eval = -1.0;        // held-out pass@1 (-1: not evaluated)
   double generation_seconds = 0.0, training_seconds = 0.0;
   int64_t generated_tokens = 0;
 };

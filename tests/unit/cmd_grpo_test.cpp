@@ -33,7 +33,8 @@ TEST(CmdGrpo, RunsStepsWritesMetricsAndACheckpoint) {
   const std::string dir = tiny_model_with_tokenizer();
   const auto r = test::run_r1("grpo --model " + dir + "/model --out " + dir +
                               "/rl --task arithmetic --knob digits=1 --problems 50 --steps 2 --prompts 2 "
-                              "--group 4 --max-tokens 8 --lr 1e-3 --mu 2 --beta 0.01 --quiet");
+                              "--group 4 --max-tokens 8 --lr 1e-3 --mu 2 --beta 0.01 --quiet "
+                              "--eval-every 1 --eval-problems 3");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("grpo: 2 steps"), std::string::npos) << r.out;
   const std::vector<Json> m = read_jsonl(dir + "/rl.metrics.jsonl");
@@ -44,6 +45,12 @@ TEST(CmdGrpo, RunsStepsWritesMetricsAndACheckpoint) {
                           "training_s", "grad_norm", "lr"})
     EXPECT_TRUE(m[1].contains(key)) << key;
   EXPECT_EQ(m[1]["step"], 1);
+  EXPECT_TRUE(m[0].contains("eval_pass@1_before"));
+  for (const Json& rec : m) {
+    EXPECT_TRUE(rec.contains("eval_pass@1"));
+    EXPECT_TRUE(rec.contains("eval_response_length"));
+  }
+  EXPECT_NE(r.out.find("held-out pass@1"), std::string::npos) << r.out;
   const int64_t generated = m[0]["generated_tokens"].get<int64_t>();
   EXPECT_GE(generated, 8);  // 2 prompts x 4 samples x 1..8 tokens
   EXPECT_LE(generated, 64);
