@@ -70,7 +70,11 @@ std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Prob
       completion = " <think> " + *steps + " </think> <answer> " + p.answer + " </answer>";
     } else {
       const int64_t guess = std::stoll(p.answer) + rng.uniform(-o.guess_spread, o.guess_spread);
-      completion = " <think> quick guess </think> <answer> " + std::to_string(guess) + " </answer>";
+      // The guess also restates the problem first: copying the question is then trained by
+      // every document, not only by the worked ones (a tiny model learns it far sooner).
+      const std::string restated = steps->substr(0, steps->find(" , "));
+      completion = " <think> " + restated + " , quick guess </think> <answer> " +
+                   std::to_string(guess) + " </answer>";
     }
     docs.push_back(r1_zero_prompt(p.question) + completion);
   }

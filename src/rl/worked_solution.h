@@ -27,7 +27,8 @@ struct CorpusOptions {
 
 // One document per problem: the R1-Zero prompt of its question followed by
 // " <think> STEPS </think> <answer> ANSWER </answer>" or
-// " <think> quick guess </think> <answer> GUESS </answer>". UsageError for a task without
+// " <think> RESTATED , quick guess </think> <answer> GUESS </answer>" (the first step of the
+// worked solution, then a guess). UsageError for a task without
 // worked solutions or a fraction outside [0, 1].
 std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
                                         const CorpusOptions& options);

@@ -49,6 +49,9 @@ TEST(WorkedSolution, CorpusMixesVerifiedWorkedSolutionsAndGuesses) {
     const RewardBreakdown r =
         compute_reward(*task, problems[i], completion, 10, TemplateKind::R1Zero, false, {});
     EXPECT_EQ(r.format, 1.0) << completion;
+    // Both kinds open by restating the expression.
+    EXPECT_EQ(completion.rfind(" <think> " + problems[i].data["expression"].get<std::string>() + " , ", 0), 0u)
+        << completion;
     if (completion.find("quick guess") == std::string::npos) {
       ++worked;
       EXPECT_EQ(r.accuracy, 1.0) << completion;
