@@ -58,15 +58,15 @@ EvalResult evaluate(const Generator& generator, const Tokenizer& tokenizer,
     std::vector<GenerationRequest> requests;
     std::vector<bool> opens_think;
     for (size_t q = first; q < last; ++q) {
-      const std::string text = render_prompt(o.prompt_template, problems[q].question, chat);
+      EncodedPrompt prompt = encode_prompt(o.prompt_template, problems[q].question, tokenizer, chat);
       GenerationRequest req;
-      req.prompt = tokenizer.encode(text, chat == nullptr);
+      req.prompt = std::move(prompt.ids);
       req.n = int(o.samples);
       req.sampling = o.sampling;
       req.sampling.seed = o.sampling.seed + uint64_t(q) * uint64_t(o.samples);
       req.max_tokens = o.max_tokens;
       requests.push_back(std::move(req));
-      opens_think.push_back(prompt_opens_think(text));
+      opens_think.push_back(prompt.opens_think);
     }
     GenerationStats stats;
     const std::vector<std::vector<Completion>> done = generator.generate_many(requests, &stats);

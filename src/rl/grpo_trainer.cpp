@@ -83,10 +83,9 @@ StepRollouts sample_and_score(const GrpoConfig& g, const Generator& gen, const T
   std::vector<std::vector<int32_t>> prompts;
   std::vector<bool> opens_think;
   for (size_t i : picked) {
-    const std::string text = render_prompt(g.prompt_template, g.problems[i].question, chat);
-    // A chat template renders the BOS itself; the plain R1-Zero text gets the tokenizer's.
-    prompts.push_back(tok.encode(text, chat == nullptr));
-    opens_think.push_back(prompt_opens_think(text));
+    EncodedPrompt prompt = encode_prompt(g.prompt_template, g.problems[i].question, tok, chat);
+    prompts.push_back(std::move(prompt.ids));
+    opens_think.push_back(prompt.opens_think);
   }
   RolloutSettings rs;
   rs.group_size = g.group_size;

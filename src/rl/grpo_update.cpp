@@ -85,21 +85,13 @@ UpdateResult run_updates(const UpdateSettings& g, PolicyState& p, std::vector<Mi
       const TrainStepResult r = model_train_step(p.config, params, grads, m.batch, opts);
       u.loss += r.loss;
       u.tokens += m.batch.B * m.batch.T;
-      if (u.expert_load.empty()) u.expert_load.assign(r.expert_load.size(), {});
-      for (size_t l = 0; l < r.expert_load.size(); ++l) {
-        u.expert_load[l].resize(r.expert_load[l].size(), 0);
-        for (size_t e = 0; e < r.expert_load[l].size(); ++e) u.expert_load[l][e] += r.expert_load[l][e];
-      }
+      add_expert_load(u.expert_load, r.expert_load);
     }
     u.grad_norm = clip_grad_norm(layout.entries(), p.grads.f32(), g.clip);
     adamw_step(layout.entries(), g.adamw, lr, p.adamw, p.params.f32(), p.grads.f32());
-    if (g.bias_update_gamma != 0.0) {
-      size_t moe = 0;
-      for (const BlockParams& b : params.layers)
-        if (b.is_moe && b.moe.score_bias && moe < u.expert_load.size())
-          update_expert_bias(b.moe.score_bias, u.expert_load[moe++].data(),
-                             p.config.n_routed_experts, float(g.bias_update_gamma));
-    }
+    if (g.bias_update_gamma != 0.0)
+      update_expert_biases(params, u.expert_load, p.config.n_routed_experts,
+                           float(g.bias_update_gamma));
   }
   return u;
 }

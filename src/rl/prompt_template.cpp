@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "tokenizer/chat_template.h"
+#include "tokenizer/tokenizer.h"
 
 namespace r1::rl {
 
@@ -38,6 +39,12 @@ std::string render_prompt(TemplateKind kind, const std::string& question,
   if (kind == TemplateKind::R1Zero) return r1_zero_prompt(question);
   if (!chat) throw UsageError("the r1 template needs a model with a chat template");
   return r1_chat_prompt(*chat, question);
+}
+
+EncodedPrompt encode_prompt(TemplateKind kind, const std::string& question,
+                            const Tokenizer& tokenizer, const ChatTemplate* chat) {
+  const std::string text = render_prompt(kind, question, chat);
+  return {tokenizer.encode(text, chat == nullptr), prompt_opens_think(text)};
 }
 
 }  // namespace r1::rl

@@ -2,12 +2,15 @@
 // for base models, and the R1 path through the model's own chat template.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "rl/answer_format.h"
 
 namespace r1 {
 class ChatTemplate;
+class Tokenizer;
 }
 
 namespace r1::rl {
@@ -30,5 +33,15 @@ std::string r1_chat_prompt(const ChatTemplate& chat, const std::string& question
 // The prompt for `kind`; `chat` is required for TemplateKind::R1 (UsageError without one).
 std::string render_prompt(TemplateKind kind, const std::string& question,
                           const ChatTemplate* chat);
+
+struct EncodedPrompt {
+  std::vector<int32_t> ids;
+  bool opens_think = false;  // the prompt ends with "<think>" (see prompt_opens_think)
+};
+
+// render_prompt, tokenized: a chat template renders the BOS itself, the plain R1-Zero text
+// gets the tokenizer's.
+EncodedPrompt encode_prompt(TemplateKind kind, const std::string& question,
+                            const Tokenizer& tokenizer, const ChatTemplate* chat);
 
 }  // namespace r1::rl

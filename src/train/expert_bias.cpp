@@ -1,5 +1,7 @@
-// The sign rule of the auxiliary-loss-free bias update.
+// The sign rule of the auxiliary-loss-free bias update, for one layer and for all MoE layers.
 #include "train/expert_bias.h"
+
+#include <algorithm>
 
 namespace r1 {
 
@@ -11,6 +13,23 @@ void update_expert_bias(float* bias, const int64_t* load, int64_t E, float gamma
     const int64_t scaled = load[e] * E;
     if (scaled < total) bias[e] += gamma;
     if (scaled > total) bias[e] -= gamma;
+  }
+}
+
+void update_expert_biases(const TrainWeights& params,
+                          const std::vector<std::vector<int64_t>>& load, int64_t E, float gamma) {
+  size_t moe = 0;
+  for (const BlockParams& p : params.layers)
+    if (p.is_moe && p.moe.score_bias && moe < load.size())
+      update_expert_bias(p.moe.score_bias, load[moe++].data(), E, gamma);
+}
+
+void add_expert_load(std::vector<std::vector<int64_t>>& sum,
+                     const std::vector<std::vector<int64_t>>& part) {
+  if (sum.size() < part.size()) sum.resize(part.size());
+  for (size_t l = 0; l < part.size(); ++l) {
+    sum[l].resize(std::max(sum[l].size(), part[l].size()), 0);
+    for (size_t e = 0; e < part[l].size(); ++e) sum[l][e] += part[l][e];
   }
 }
 

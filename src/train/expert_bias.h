@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
+
+#include "model/train_weights.h"
 
 namespace r1 {
 
@@ -12,5 +15,14 @@ namespace r1 {
 // (MoeActivations::load summed over the step's micro-batches). A load equal to the mean leaves
 // its bias unchanged.
 void update_expert_bias(float* bias, const int64_t* load, int64_t E, float gamma);
+
+// update_expert_bias for every MoE layer with a bias: load [MoE layer][E] in layer order (as
+// TrainStepResult::expert_load).
+void update_expert_biases(const TrainWeights& params,
+                          const std::vector<std::vector<int64_t>>& load, int64_t E, float gamma);
+
+// sum += part, per layer and expert (a step's load over its micro-batches); sum grows to fit.
+void add_expert_load(std::vector<std::vector<int64_t>>& sum,
+                     const std::vector<std::vector<int64_t>>& part);
 
 }  // namespace r1

@@ -135,12 +135,7 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
       step.mtp_loss += r.mtp_loss / A;
       step.aux_loss += r.aux_loss / A;
       step.tokens += r.tokens;
-      if (step.expert_load.empty()) step.expert_load.assign(r.expert_load.size(), {});
-      for (size_t l = 0; l < r.expert_load.size(); ++l) {
-        auto& sum = step.expert_load[l];
-        sum.resize(r.expert_load[l].size(), 0);
-        for (size_t e = 0; e < sum.size(); ++e) sum[e] += r.expert_load[l][e];
-      }
+      add_expert_load(step.expert_load, r.expert_load);
     }
     if (!std::isfinite(step.loss))
       throw Error("step " + std::to_string(state.step) + ": the loss is " +
@@ -151,13 +146,9 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
       const ProfileScope profile(ProfileOp::Optimizer);
       grad_norm = clip_grad_norm(layout.entries(), run.grads.f32(), state.clip);
       adamw_step(layout.entries(), state.adamw, lr, run.adamw, run.params.f32(), run.grads.f32());
-      if (o.bias_update_gamma != 0.0) {
-        size_t moe = 0;
-        for (const BlockParams& p : params.layers)
-          if (p.is_moe && p.moe.score_bias && moe < step.expert_load.size())
-            update_expert_bias(p.moe.score_bias, step.expert_load[moe++].data(),
-                               c.n_routed_experts, float(o.bias_update_gamma));
-      }
+      if (o.bias_update_gamma != 0.0)
+        update_expert_biases(params, step.expert_load, c.n_routed_experts,
+                             float(o.bias_update_gamma));
     }
 
     const double seconds =
