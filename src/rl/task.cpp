@@ -29,6 +29,8 @@ const std::vector<TaskEntry>& registry() {
        make_countdown_task},
       {{"arithmetic", "multi-digit integer arithmetic (+ - *)", arithmetic_knobs()},
        make_arithmetic_task},
+      {{"variables", "sums of named values (Let a = 7, b = 2. What is a - b?)", variables_knobs()},
+       make_variables_task},
       {{"linear", "solve a x + b = c x + d for x", linear_knobs()}, make_linear_task},
       {{"gsm8k", "word problems, final answer after ####", gsm8k_knobs()}, make_gsm8k_task},
       {{"math", "\\boxed{} answers compared after normalisation", math_knobs()}, make_math_task},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "rl/task.h"
@@ -16,6 +17,12 @@ std::unique_ptr<Task> make_countdown_task(const TaskOptions& options);
 // Multi-digit integer arithmetic with + - * and the usual precedence.
 std::vector<KnobSpec> arithmetic_knobs();
 std::unique_ptr<Task> make_arithmetic_task(const TaskOptions& options);
+
+// Sums of named values, "Let a = 7, b = 2. What is a - b?", evaluated left to right.
+std::vector<KnobSpec> variables_knobs();
+std::unique_ptr<Task> make_variables_task(const TaskOptions& options);
+// Its worked solution: "a = 7 , b = 2 , 7 - 2 = 5" (each value looked up, then the running total).
+std::string variables_steps(const Problem& problem);
 
 // Linear equations a x + b = c x + d with one solution.
 std::vector<KnobSpec> linear_knobs();

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "rl/problem_rng.h"
 #include "rl/prompt_template.h"
+#include "rl/tasks.h"
 
 namespace r1::rl {
 
@@ -48,8 +49,10 @@ std::string arithmetic_steps(const std::string& expression) {
 }  // namespace
 
 std::optional<std::string> worked_steps(const Task& task, const Problem& problem) {
-  if (task.name() != "arithmetic") return std::nullopt;
-  return arithmetic_steps(problem.data.at("expression").get<std::string>());
+  if (task.name() == "arithmetic")
+    return arithmetic_steps(problem.data.at("expression").get<std::string>());
+  if (task.name() == "variables") return variables_steps(problem);
+  return std::nullopt;
 }
 
 std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
@@ -63,18 +66,16 @@ std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Prob
   for (const Problem& p : problems) {
     const std::optional<std::string> steps = worked_steps(task, p);
     if (!steps)
-      throw UsageError("task " + task.name() + " has no worked solutions (tasks with them: arithmetic)");
+      throw UsageError("task " + task.name() +
+                       " has no worked solutions (tasks with them: arithmetic, variables)");
     const bool careful = double(rng.uniform(0, 999999)) < o.careful_fraction * 1e6;
     std::string completion;
     if (careful) {
       completion = " <think> " + *steps + " </think> <answer> " + p.answer + " </answer>";
     } else {
       const int64_t guess = std::stoll(p.answer) + rng.uniform(-o.guess_spread, o.guess_spread);
-      // The guess also restates the problem first: copying the question is then trained by
-      // every document, not only by the worked ones (a tiny model learns it far sooner).
-      const std::string restated = steps->substr(0, steps->find(" , "));
-      completion = " <think> " + restated + " , quick guess </think> <answer> " +
-                   std::to_string(guess) + " </answer>";
+      completion =
+          " <think> quick guess </think> <answer> " + std::to_string(guess) + " </answer>";
     }
     docs.push_back(r1_zero_prompt(p.question) + completion);
   }

@@ -15,8 +15,9 @@ namespace r1::rl {
 
 // The derivation of a problem's answer, one rewrite per step separated by " , " (arithmetic:
 // "7 + 6 - 5 , 13 - 5 , 8": the expression is restated, then shrunk by one operation per step,
-// multiplications first, so each step copies the tail of the one before). nullopt for tasks
-// without worked solutions (all but arithmetic).
+// multiplications first, so each step copies the tail of the one before; variables:
+// "a = 7 , b = 2 , 7 - 2 = 5": each value looked up by name, then the running total). nullopt
+// for tasks without worked solutions (all but arithmetic and variables).
 std::optional<std::string> worked_steps(const Task& task, const Problem& problem);
 
 struct CorpusOptions {
@@ -27,8 +28,7 @@ struct CorpusOptions {
 
 // One document per problem: the R1-Zero prompt of its question followed by
 // " <think> STEPS </think> <answer> ANSWER </answer>" or
-// " <think> RESTATED , quick guess </think> <answer> GUESS </answer>" (the first step of the
-// worked solution, then a guess). UsageError for a task without
+// " <think> quick guess </think> <answer> GUESS </answer>". UsageError for a task without
 // worked solutions or a fraction outside [0, 1].
 std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
                                         const CorpusOptions& options);

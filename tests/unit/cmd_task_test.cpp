@@ -120,7 +120,7 @@ TEST(CmdTask, ErrorsAreOneLineWithExitCodes) {
     EXPECT_EQ(r.out, "r1: error: " + message + "\n") << args;
   };
   expect_error("task generate --task sudoku --n 1 --out " + dir.file("x.jsonl"), 2,
-               "unknown task 'sudoku' (known: countdown, arithmetic, linear, gsm8k, math)");
+               "unknown task 'sudoku' (known: countdown, arithmetic, variables, linear, gsm8k, math)");
   expect_error("task generate --task math --n 1 --knob digits=3 --out " + dir.file("x.jsonl"), 2,
                "task math has no knob 'digits' (knobs: max_denominator)");
   expect_error("task generate --task math --n 1 --split test --out " + dir.file("x.jsonl"), 2,

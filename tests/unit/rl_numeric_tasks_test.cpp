@@ -34,6 +34,50 @@ TEST(RlArithmetic, GeneratorFollowsDigitsAndOperands) {
   }
 }
 
+TEST(RlVariables, GeneratorFollowsKnobsAndKeepsTotalsNonNegative) {
+  const std::unique_ptr<Task> task =
+      make_task("variables", {{"variables", 5}, {"max_value", 12}});
+  std::set<std::string> ops_seen;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    const Problem p = task->generate(seed);
+    const auto values = p.data["values"].get<std::vector<int64_t>>();
+    const std::string ops = p.data["ops"].get<std::string>();
+    ASSERT_EQ(values.size(), 5u);
+    ASSERT_EQ(ops.size(), 4u);
+    int64_t total = values[0];
+    for (size_t i = 0; i < ops.size(); ++i) {
+      EXPECT_LE(values[i + 1], 12);
+      total += ops[i] == '+' ? values[i + 1] : -values[i + 1];
+      EXPECT_GE(total, 0) << p.question;
+      ops_seen.insert(std::string(1, ops[i]));
+    }
+    EXPECT_EQ(p.answer, std::to_string(total));
+    EXPECT_TRUE(task->check(p, p.answer).correct);
+    EXPECT_EQ(task->from_json(task->to_json(p), "x:1").question, p.question);
+  }
+  EXPECT_EQ(ops_seen, (std::set<std::string>{"+", "-"}));
+  const std::unique_ptr<Task> plus = make_task("variables", {{"subtract", 0}});
+  for (uint64_t seed = 0; seed < 50; ++seed)
+    EXPECT_EQ(plus->generate(seed).data["ops"].get<std::string>(), "+++");
+}
+
+TEST(RlVariables, LoaderNamesTheBadField) {
+  const std::unique_ptr<Task> task = make_task("variables");
+  EXPECT_EQ(load_error(*task, R"({"values": [1, 2], "ops": "-", "answer": -1})"), "(no error)");
+  EXPECT_EQ(load_error(*task, R"({"values": [1], "ops": ""})"),
+            "data.jsonl:4: field \"values\": expected 2 to 8 values, got 1");
+  EXPECT_EQ(load_error(*task, R"({"values": [1, 2], "ops": "*"})"),
+            "data.jsonl:4: field \"ops\": expected 1 characters, each + or -, got \"*\"");
+  EXPECT_EQ(load_error(*task, R"({"values": [1, 2], "ops": "+", "answer": 4})"),
+            "data.jsonl:4: field \"answer\": expected 3 (the value of the sum), got 4");
+  EXPECT_NE(load_error(*task, R"({"values": [1, "x"], "ops": "+"})").find("values[1]"),
+            std::string::npos);
+  const Problem p = task->from_json(Json::parse(R"({"values": [9, 4], "ops": "-"})"), "x:1");
+  EXPECT_TRUE(task->check(p, "5").correct);
+  for (const char* bad : {"6", "5 apples", "a - b", "", "9 - 4"})
+    EXPECT_FALSE(task->check(p, bad).correct) << bad;
+}
+
 TEST(RlArithmetic, WideProductsStayInRange) {
   const std::unique_ptr<Task> task = make_task("arithmetic", {{"digits", 9}, {"operands", 6}});
   for (uint64_t seed = 0; seed < 50; ++seed) {

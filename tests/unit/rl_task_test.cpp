@@ -33,12 +33,12 @@ TEST(RlTask, EveryRegisteredTaskIsMadeWithItsDefaults) {
       EXPECT_LE(k.default_value, k.max);
     }
   }
-  EXPECT_EQ(names, (std::set<std::string>{"countdown", "arithmetic", "linear", "gsm8k", "math"}));
+  EXPECT_EQ(names, (std::set<std::string>{"countdown", "arithmetic", "variables", "linear", "gsm8k", "math"}));
 }
 
 TEST(RlTask, UnknownNamesKnobsAndValuesAreClearUsageErrors) {
   EXPECT_EQ(error_of<UsageError>([] { make_task("sudoku"); }),
-            "unknown task 'sudoku' (known: countdown, arithmetic, linear, gsm8k, math)");
+            "unknown task 'sudoku' (known: countdown, arithmetic, variables, linear, gsm8k, math)");
   EXPECT_EQ(error_of<UsageError>([] { make_task("countdown", {{"digits", 3}}); }),
             "task countdown has no knob 'digits' (knobs: min_numbers, max_numbers, max_number, "
             "max_target)");

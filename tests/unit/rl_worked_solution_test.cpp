@@ -25,16 +25,33 @@ TEST(WorkedSolution, RewritesOneOperationPerStepMultiplicationsFirst) {
   EXPECT_FALSE(worked_steps(*make_task("countdown"), make_task("countdown")->generate(1)));
 }
 
+TEST(WorkedSolution, VariablesLooksUpEachValueThenKeepsARunningTotal) {
+  const auto task = make_task("variables");
+  const Problem p = task->from_json({{"values", {7, 2, 5}}, {"ops", "-+"}}, "test");
+  EXPECT_EQ(p.question, "Let a = 7, b = 2, c = 5. What is a - b + c?");
+  EXPECT_EQ(p.answer, "10");
+  EXPECT_EQ(*worked_steps(*task, p), "a = 7 , b = 2 , 7 - 2 = 5 , c = 5 , 5 + 5 = 10");
+}
+
 TEST(WorkedSolution, LastStepIsTheAnswerForGeneratedProblems) {
   const auto task = make_task("arithmetic", {{"digits", 2}, {"operands", 5}, {"multiply", 1}});
   for (const Problem& p : generate_problems(*task, 200, 3, Split::Train)) {
     const std::string steps = *worked_steps(*task, p);
     EXPECT_EQ(steps.substr(steps.rfind(" , ") + 3), p.answer) << p.question;
   }
+  const auto variables = make_task("variables", {{"variables", 6}, {"max_value", 20}});
+  for (const Problem& p : generate_problems(*variables, 200, 3, Split::Train)) {
+    const std::string steps = *worked_steps(*variables, p);
+    EXPECT_EQ(steps.substr(steps.rfind(" = ") + 3), p.answer) << p.question;
+  }
 }
 
-TEST(WorkedSolution, CorpusMixesVerifiedWorkedSolutionsAndGuesses) {
-  const auto task = make_task("arithmetic", {{"digits", 1}, {"operands", 4}, {"multiply", 0}});
+class WorkedSolutionCorpus : public testing::TestWithParam<const char*> {};
+
+TEST_P(WorkedSolutionCorpus, MixesVerifiedWorkedSolutionsAndGuesses) {
+  const auto task = std::string(GetParam()) == "arithmetic"
+                        ? make_task("arithmetic", {{"digits", 1}, {"operands", 4}, {"multiply", 0}})
+                        : make_task(GetParam());
   const std::vector<Problem> problems = generate_problems(*task, 2000, 5, Split::Train);
   CorpusOptions o;
   o.careful_fraction = 0.3;
@@ -49,10 +66,7 @@ TEST(WorkedSolution, CorpusMixesVerifiedWorkedSolutionsAndGuesses) {
     const RewardBreakdown r =
         compute_reward(*task, problems[i], completion, 10, TemplateKind::R1Zero, false, {});
     EXPECT_EQ(r.format, 1.0) << completion;
-    // Both kinds open by restating the expression.
-    EXPECT_EQ(completion.rfind(" <think> " + problems[i].data["expression"].get<std::string>() + " , ", 0), 0u)
-        << completion;
-    if (completion.find("quick guess") == std::string::npos) {
+    if (completion.rfind(" <think> quick guess </think> <answer> ", 0) != 0) {
       ++worked;
       EXPECT_EQ(r.accuracy, 1.0) << completion;
     }
@@ -65,6 +79,8 @@ TEST(WorkedSolution, CorpusMixesVerifiedWorkedSolutionsAndGuesses) {
   EXPECT_THROW(r1_zero_corpus(*make_task("countdown"), {make_task("countdown")->generate(1)}, o),
                UsageError);
 }
+
+INSTANTIATE_TEST_SUITE_P(Tasks, WorkedSolutionCorpus, testing::Values("arithmetic", "variables"));
 
 }  // namespace
 }  // namespace r1::rl
