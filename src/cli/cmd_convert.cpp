@@ -1,11 +1,13 @@
 // `r1 convert`: a checkpoint directory (or a GGUF file) to a GGUF file that llama.cpp loads,
-// in f32, f16, bf16, q8_0 or q4_0, with the tokenizer.
+// in f32, f16, bf16, q8_0 or q4_0, with the tokenizer; or a checkpoint directory to a plain
+// model directory in f32, f16 or bf16 (an --out without .gguf).
 #include <chrono>
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "core/error.h"
 #include "model/gguf_export.h"
+#include "model/model_export.h"
 
 namespace r1::cli {
 
@@ -16,7 +18,27 @@ struct ConvertArgs {
   bool quiet = false;
 };
 
+bool ends_with_gguf(const std::string& path) {
+  return path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0;
+}
+
+void run_export_dir(const ConvertArgs& a) {
+  if (ends_with_gguf(a.model))
+    throw UsageError("--model " + a.model + ": a model directory is written from a checkpoint "
+                     "directory, not a .gguf file");
+  const DType dtype = a.type == "f32"    ? DType::F32
+                      : a.type == "f16"  ? DType::F16
+                      : a.type == "bf16" ? DType::BF16
+                                         : throw UsageError("--type '" + a.type +
+                                                            "': a model directory is written in "
+                                                            "f32, f16 or bf16");
+  const ModelExportReport r = export_model_dir(a.model, a.out, dtype);
+  std::printf("wrote %s: %lld tensors, %.2f MB of tensor data (%s)\n", a.out.c_str(),
+              (long long)r.tensors, double(r.bytes) / 1e6, a.type.c_str());
+}
+
 void run_convert(const ConvertArgs& a) {
+  if (!ends_with_gguf(a.out)) return run_export_dir(a);
   GgufExportOptions o;
   o.model = a.model;
   o.out = a.out;
@@ -39,9 +61,9 @@ void run_convert(const ConvertArgs& a) {
 
 void add_convert(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
-  CLI::App* cmd = app.add_subcommand("convert", "Write a model as GGUF (llama.cpp's format)");
+  CLI::App* cmd = app.add_subcommand("convert", "Write a model as GGUF (llama.cpp's format) or as a model directory in another dtype");
   cmd->add_option("--model", args->model, "checkpoint directory or .gguf file")->required();
-  cmd->add_option("--out", args->out, "output .gguf file")->required();
+  cmd->add_option("--out", args->out, "output .gguf file, or a directory (plain HF model: f32 | f16 | bf16)")->required();
   cmd->add_option("--type", args->type, "f32 | f16 | bf16 | q8_0 | q4_0 (default f16)");
   cmd->add_option("--layout", args->layout,
                   "deepseek2 MLA layout: kv_b (attn_kv_b, loads in every llama.cpp) or k_b_v_b "

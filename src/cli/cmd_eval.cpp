@@ -45,7 +45,10 @@ void run(EvalArgs& a) {
   if (!a.out.empty()) {
     std::string lines;
     for (const rl::EvalSample& s : r.records) {
-      Json j = {{"id", problems[s.problem].id}, {"completion", s.completion}, {"tokens", s.tokens}};
+      Json j = {{"id", problems[s.problem].id},
+                {"question", problems[s.problem].question},
+                {"completion", s.completion},
+                {"tokens", s.tokens}};
       j.update(rl::reward_to_json(s.score));
       lines += j.dump() + "\n";
     }
@@ -80,7 +83,7 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--samples,-k", a->opts.samples, "samples per problem k (default 1)");
   cmd->add_option("--max-tokens,-n", a->opts.max_tokens, "tokens per completion (default 256)");
   cmd->add_option("--batch-prompts", a->opts.prompts_per_batch, "problems decoded together (default 16)");
-  cmd->add_option("--out", a->out, "per-sample JSONL: completion, answer, accuracy, format, reason");
+  cmd->add_option("--out", a->out, "per-sample JSONL: question, completion, answer, accuracy, format, reason");
   add_sampling_flags(cmd, a->opts.sampling);
   add_threads_flag(cmd, a->threads);
   cmd->add_flag("--json", a->json, "print one JSON object: pass@1, maj@k, mean_response_tokens, format_error_rate, n");

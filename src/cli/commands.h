@@ -24,5 +24,6 @@ void add_grpo(CLI::App& app);      // grpo
 void add_eval(CLI::App& app);      // eval
 void add_reject(CLI::App& app);    // reject
 void add_distill(CLI::App& app);   // distill
+void add_report(CLI::App& app);    // report
 
 }  // namespace r1::cli

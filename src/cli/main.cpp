@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   r1::cli::add_task(app);
   r1::cli::add_grpo(app);
   r1::cli::add_eval(app);
+  r1::cli::add_report(app);
   r1::cli::add_reject(app);
   r1::cli::add_distill(app);
   try {

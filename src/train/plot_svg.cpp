@@ -86,22 +86,6 @@ std::string label(double v) {
   return buf;
 }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
-}
 
 struct Box {
   double left, top, width, height;
@@ -145,7 +129,7 @@ std::string panel(const PlotSeries& s, const PlotOptions& o, double top) {
   b.x1 = *xmax > *xmin ? *xmax : *xmin + 1;
   std::tie(b.y0, b.y1) = padded_range(s.y);
   std::string svg = "<text x=\"" + num(b.left) + "\" y=\"" + num(top + 20) +
-                    "\" font-size=\"15\" font-weight=\"bold\">" + escape(s.name) + "</text>\n";
+                    "\" font-size=\"15\" font-weight=\"bold\">" + xml_escape(s.name) + "</text>\n";
   for (double t : nice_ticks(b.y0, b.y1, 5)) {
     const std::string y = num(b.py(t));
     svg += "<line x1=\"" + num(b.left) + "\" x2=\"" + num(b.left + b.width) + "\" y1=\"" + y +
@@ -162,7 +146,7 @@ std::string panel(const PlotSeries& s, const PlotOptions& o, double top) {
   svg += "<rect x=\"" + num(b.left) + "\" y=\"" + num(b.top) + "\" width=\"" + num(b.width) +
          "\" height=\"" + num(b.height) + "\" fill=\"none\" stroke=\"#333\"/>\n";
   svg += "<text x=\"" + num(b.left + b.width / 2) + "\" y=\"" + num(b.top + b.height + 34) +
-         "\" text-anchor=\"middle\" font-size=\"12\">" + escape(o.x_label) + "</text>\n";
+         "\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(o.x_label) + "</text>\n";
   const bool smooth = o.smoothing > 0 && is_noisy(s.y);
   svg += polyline(b, s.x, s.y,
                   smooth ? "stroke=\"#1f77b4\" stroke-opacity=\"0.3\" stroke-width=\"1\""
@@ -174,6 +158,23 @@ std::string panel(const PlotSeries& s, const PlotOptions& o, double top) {
 
 }  // namespace
 
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
+  }
+  return out;
+}
+
 std::string render_svg(const std::vector<PlotSeries>& series, const PlotOptions& o) {
   const double title_h = o.title.empty() ? 0 : 30;
   const double height = title_h + double(o.panel_height) * double(series.size());
@@ -184,7 +185,7 @@ std::string render_svg(const std::vector<PlotSeries>& series, const PlotOptions&
       "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   if (!o.title.empty())
     svg += "<text x=\"" + num(o.width / 2.0) +
-           "\" y=\"22\" text-anchor=\"middle\" font-size=\"17\">" + escape(o.title) + "</text>\n";
+           "\" y=\"22\" text-anchor=\"middle\" font-size=\"17\">" + xml_escape(o.title) + "</text>\n";
   for (size_t i = 0; i < series.size(); ++i) {
     R1_ASSERT(!series[i].x.empty() && series[i].x.size() == series[i].y.size());
     svg += panel(series[i], o, title_h + double(i) * o.panel_height);

@@ -37,6 +37,9 @@ struct PlotOptions {
   int panel_height = 300;
 };
 
+// Text made safe inside XML/HTML elements and attribute values (< > & ").
+std::string xml_escape(const std::string& text);
+
 // The SVG document (panels stacked vertically, one per series).
 std::string render_svg(const std::vector<PlotSeries>& series, const PlotOptions& opts);
 

@@ -1,0 +1,55 @@
+// Checkpoint -> plain model directory in another float dtype.
+#include "model/model_export.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "io/file_io.h"
+#include "io/json_file.h"
+#include "io/safetensors.h"
+#include "model/config.h"
+#include "model/param_layout.h"
+#include "model/tensor_source.h"
+
+namespace r1 {
+
+namespace fs = std::filesystem;
+
+ModelExportReport export_model_dir(const std::string& model_dir, const std::string& out_dir,
+                                   DType dtype) {
+  if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
+    throw UsageError("a model directory is written in f32, f16 or bf16");
+  const ModelConfig c = load_model_config((fs::path(model_dir) / "config.json").string());
+  const ParamLayout layout(c);
+  Tensor params = make_param_buffer(layout);
+  load_params(layout, SafetensorsSource(WeightStore::open_dir(model_dir)), params.f32());
+
+  ModelExportReport r;
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (auto& [name, t] : param_tensors(layout, params.f32())) {
+    Tensor stored = t.ndim() == 1 || dtype == DType::F32 ? t : cast_from_f32(t, dtype);
+    r.bytes += stored.nbytes();
+    tensors.emplace_back(name, std::move(stored));
+  }
+  r.tensors = int64_t(tensors.size());
+
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw IoError(out_dir + ": cannot create the directory: " + ec.message());
+  write_safetensors_dir(out_dir, tensors, 1);
+  Json j = model_config_to_json(c);
+  j["torch_dtype"] = dtype == DType::F32 ? "float32" : dtype == DType::F16 ? "float16" : "bfloat16";
+  write_text_file_atomic((fs::path(out_dir) / "config.json").string(), j.dump(2) + "\n");
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                           "generation_config.json"}) {
+    const fs::path src = fs::path(model_dir) / name;
+    if (!fs::exists(src)) continue;
+    const std::string bytes = read_file(src.string());
+    AtomicFileWriter w((fs::path(out_dir) / name).string());
+    w.write(bytes.data(), bytes.size());
+    w.commit();
+  }
+  return r;
+}
+
+}  // namespace r1

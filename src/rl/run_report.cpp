@@ -1,0 +1,185 @@
+// Summary, table and HTML page of an RL pipeline run.
+#include "rl/run_report.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/si_units.h"
+#include "model/config.h"
+#include "model/size_math.h"
+#include "train/plot_svg.h"
+
+namespace r1::rl {
+
+namespace {
+
+// The R1-Zero paper's curves, in the order they are drawn, with the label of each panel.
+struct CurveSpec {
+  const char* field;
+  const char* label;
+};
+constexpr CurveSpec kCurves[] = {
+    {"accuracy", "accuracy (training rollouts)"},
+    {"eval_pass@1", "pass@1 (held-out problems)"},
+    {"response_length_mean", "mean response length (tokens)"},
+    {"reward_mean", "reward mean"},
+    {"kl", "KL to the reference"},
+    {"clip_fraction", "clip fraction"},
+};
+
+double number_field(const Json& j, const char* key, const std::string& where) {
+  if (!j.contains(key) || !j[key].is_number())
+    throw FormatError(where + ": field \"" + key + "\": expected a number");
+  return j[key].get<double>();
+}
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * fraction);
+  return buf;
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string seconds_text(const std::optional<double>& s) {
+  return s ? fixed(*s, 0) + " s" : "-";
+}
+
+// The SVG without its XML declaration, so that it can sit inside HTML.
+std::string inline_svg(const std::string& svg) {
+  const size_t start = svg.find("<svg");
+  return start == std::string::npos ? svg : svg.substr(start);
+}
+
+}  // namespace
+
+ReportStage load_report_stage(const std::string& name, const std::string& dir,
+                              std::optional<double> train_seconds) {
+  ReportStage s;
+  s.name = name;
+  s.model_dir = dir;
+  s.train_seconds = train_seconds;
+  const ModelConfig c = load_model_config((std::filesystem::path(dir) / "config.json").string());
+  s.model_type = arch_name(c.arch);
+  s.parameters = size_report(c, [](const WeightSpec&) { return int64_t(0); }).params_total;
+  const std::string eval_path = (std::filesystem::path(dir) / "eval.json").string();
+  s.eval = read_json_file(eval_path);
+  for (const char* key : {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "k"})
+    number_field(s.eval, key, eval_path);
+  return s;
+}
+
+Json report_summary(const std::string& task, const std::vector<ReportStage>& stages,
+                    const std::optional<ReportTrace>& trace) {
+  Json rows = Json::array();
+  for (const ReportStage& s : stages) {
+    Json row = {{"name", s.name},
+                {"model", s.model_dir},
+                {"model_type", s.model_type},
+                {"parameters", s.parameters},
+                {"train_seconds", s.train_seconds ? Json(*s.train_seconds) : Json(nullptr)}};
+    for (const char* key :
+         {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "k"})
+      row[key] = s.eval[key];
+    rows.push_back(row);
+  }
+  Json j = {{"task", task}, {"stages", rows}};
+  if (trace)
+    j["trace"] = {{"stage", trace->stage},
+                  {"question", trace->question},
+                  {"completion", trace->completion},
+                  {"correct", trace->correct}};
+  return j;
+}
+
+std::string report_table(const std::vector<ReportStage>& stages) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %9s\n", "stage", "model",
+                "params", "pass@1", "maj@k", "length", "format", "trained");
+  std::string out = line;
+  for (const ReportStage& s : stages) {
+    std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %9s\n", s.name.c_str(),
+                  s.model_type.c_str(), si_units(double(s.parameters), "").c_str(),
+                  percent(s.eval["pass@1"].get<double>()).c_str(),
+                  percent(s.eval["maj@k"].get<double>()).c_str(),
+                  fixed(s.eval["mean_response_tokens"].get<double>(), 1).c_str(),
+                  percent(s.eval["format_error_rate"].get<double>()).c_str(),
+                  seconds_text(s.train_seconds).c_str());
+    out += line;
+  }
+  return out;
+}
+
+std::vector<std::string> report_curve_names(const std::vector<Json>& records) {
+  std::vector<std::string> names;
+  for (const CurveSpec& c : kCurves)
+    for (const Json& r : records)
+      if (r.contains(c.field) && r[c.field].is_number()) {
+        names.push_back(c.field);
+        break;
+      }
+  return names;
+}
+
+std::string report_html(const std::string& task, const std::vector<ReportStage>& stages,
+                        const std::vector<ReportCurves>& curves,
+                        const std::optional<ReportTrace>& trace) {
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<title>r1cpp: R1-Zero on " + xml_escape(task) + "</title>\n<style>\n"
+      "body{font-family:sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}\n"
+      "table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;"
+      "text-align:right}td:first-child,th:first-child{text-align:left}\n"
+      "pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}\n"
+      ".think{color:#777}\n</style></head><body>\n"
+      "<h1>R1-Zero on <code>" + xml_escape(task) + "</code></h1>\n"
+      "<p>Held-out problems the training never saw; pass@1 is the mean accuracy over the "
+      "samples of every problem, length the mean response in tokens.</p>\n<table>\n"
+      "<tr><th>stage</th><th>model</th><th>parameters</th><th>pass@1</th><th>maj@k</th>"
+      "<th>length</th><th>format errors</th><th>n</th><th>k</th><th>trained</th></tr>\n";
+  for (const ReportStage& s : stages)
+    h += "<tr><td>" + xml_escape(s.name) + "</td><td>" + xml_escape(s.model_type) + "</td><td>" +
+         si_units(double(s.parameters), "") + "</td><td>" + percent(s.eval["pass@1"].get<double>()) +
+         "</td><td>" + percent(s.eval["maj@k"].get<double>()) + "</td><td>" +
+         fixed(s.eval["mean_response_tokens"].get<double>(), 1) + "</td><td>" +
+         percent(s.eval["format_error_rate"].get<double>()) + "</td><td>" +
+         s.eval["n"].dump() + "</td><td>" + s.eval["k"].dump() + "</td><td>" +
+         seconds_text(s.train_seconds) + "</td></tr>\n";
+  h += "</table>\n";
+  if (trace) {
+    h += "<h2>A reasoning trace (" + xml_escape(trace->stage) + ", " +
+         (trace->correct ? "correct" : "wrong") + ")</h2>\n<pre>" +
+         xml_escape(trace->question) + "\n\n";
+    const std::string& c = trace->completion;
+    const size_t end = c.find("</think>");
+    if (end == std::string::npos) {
+      h += xml_escape(c);
+    } else {
+      const size_t split = end + std::string("</think>").size();
+      h += "<span class=\"think\">" + xml_escape(c.substr(0, split)) + "</span>" +
+           xml_escape(c.substr(split));
+    }
+    h += "</pre>\n";
+  }
+  for (const ReportCurves& rc : curves) {
+    const std::vector<std::string> names = report_curve_names(rc.records);
+    if (names.empty()) continue;
+    std::vector<PlotSeries> series = metrics_series(rc.records, names);
+    for (PlotSeries& s : series)
+      for (const CurveSpec& c : kCurves)
+        if (s.name == c.field) s.name = c.label;
+    PlotOptions o;
+    o.title = rc.name;
+    o.smoothing = 0.6;
+    o.panel_height = 220;
+    h += "<h2>" + xml_escape(rc.name) + "</h2>\n" + inline_svg(render_svg(series, o)) + "\n";
+  }
+  return h + "</body></html>\n";
+}
+
+}  // namespace r1::rl
