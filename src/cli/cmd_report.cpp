@@ -49,7 +49,8 @@ LabelledPath parse_labelled(const std::string& spec, const char* flag, bool allo
   return p;
 }
 
-// The first correct sample of DIR/eval_samples.jsonl (else the first sample).
+// The correct sample of DIR/eval_samples.jsonl with the longest completion, i.e. the most
+// reasoning (else the first sample).
 std::optional<rl::ReportTrace> load_trace(const std::string& stage, const std::string& dir) {
   const std::string path = dir + "/eval_samples.jsonl";
   const std::vector<Json> samples = read_metrics(path, false);
@@ -60,11 +61,12 @@ std::optional<rl::ReportTrace> load_trace(const std::string& stage, const std::s
     for (const char* key : {"question", "completion"})
       if (!s.contains(key) || !s[key].is_string())
         throw FormatError(where + ": field \"" + key + "\": expected a string");
-    const bool correct = s.value("accuracy", 0.0) > 0.0;
-    if (!trace || (correct && !trace->correct))
-      trace = rl::ReportTrace{stage, s["question"].get<std::string>(),
-                              s["completion"].get<std::string>(), correct};
-    if (trace->correct) break;
+    rl::ReportTrace t{stage, s["question"].get<std::string>(), s["completion"].get<std::string>(),
+                      s.value("accuracy", 0.0) > 0.0};
+    const bool better = !trace || (t.correct && !trace->correct) ||
+                        (t.correct == trace->correct && t.correct &&
+                         t.completion.size() > trace->completion.size());
+    if (better) trace = t;
   }
   return trace;
 }

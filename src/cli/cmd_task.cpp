@@ -30,7 +30,7 @@ struct GenerateArgs {
 struct CorpusArgs {
   TaskFlags task;
   rl::CorpusOptions corpus;
-  std::string out;
+  std::string out, text_out;
   int64_t n = 0;
 };
 
@@ -69,10 +69,13 @@ void run_corpus(const CorpusArgs& a) {
   // Train-split problems only: a model pretrained on the corpus never saw an eval problem.
   const std::vector<rl::Problem> problems =
       rl::generate_problems(*task, a.n, a.corpus.seed, rl::Split::Train);
-  std::string lines;
-  for (const std::string& doc : rl::r1_zero_corpus(*task, problems, a.corpus))
+  std::string lines, text;
+  for (const std::string& doc : rl::r1_zero_corpus(*task, problems, a.corpus)) {
     lines += Json{{"text", doc}}.dump() + "\n";
+    text += doc + "\n";
+  }
   write_text_file_atomic(a.out, lines);
+  if (!a.text_out.empty()) write_text_file_atomic(a.text_out, text);
   std::printf("wrote %zu %s documents (%.0f%% with worked solutions) to %s\n", problems.size(),
               task->name().c_str(), a.corpus.careful_fraction * 100.0, a.out.c_str());
 }
@@ -180,6 +183,8 @@ void add_task_corpus(CLI::App& parent) {
                   "share of documents with a worked solution (default 0.3)");
   cmd->add_option("--guess-spread", a->corpus.guess_spread, "a guess is the answer +- up to this (default 4)");
   cmd->add_option("--out", a->out, "output JSONL (for `r1 data tokenize`)")->required();
+  cmd->add_option("--text-out", a->text_out,
+                  "also the documents as plain text, one per line (for `r1 tokenizer train`)");
   cmd->callback([a] { run_corpus(*a); });
 }
 

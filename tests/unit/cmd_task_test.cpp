@@ -66,6 +66,20 @@ TEST(CmdTask, EvalSplitIsDisjointFromTrain) {
   for (const Json& j : eval) EXPECT_EQ(train.count(j["expression"]), 0u) << j.dump();
 }
 
+TEST(CmdTask, CorpusWritesJsonlAndTheSameDocumentsAsText) {
+  testing::TempDir dir;
+  const test::RunResult r =
+      test::run_r1("task corpus --task variables --n 50 --seed 3 --worked-fraction 0.5 --out " +
+                   dir.file("c.jsonl") + " --text-out " + dir.file("c.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("wrote 50 variables documents (50% with worked solutions)"),
+            std::string::npos) << r.out;
+  std::string joined;
+  for (const Json& j : read_jsonl(dir.file("c.jsonl"))) joined += j["text"].get<std::string>() + "\n";
+  EXPECT_EQ(joined, read_file(dir.file("c.txt")));
+  EXPECT_NE(joined.find("</think> <answer> "), std::string::npos);
+}
+
 TEST(CmdTask, CheckPrintsPerLineRewards) {
   testing::TempDir dir;
   testing::write_bytes(dir.file("data.jsonl"),
