@@ -156,13 +156,7 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
       g.model + " (policy)", p.config, std::make_unique<ParamSource>(layout, p.params.f32(), g.model));
   const Generator gen(*policy, &tok, model_stop_ids(g.model, tok));
 
-  const std::string metrics_path = g.metrics.empty() ? g.out + ".metrics.jsonl" : g.metrics;
-  for (const std::string& path : {g.out, metrics_path}) {
-    const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
-  }
+  const std::string metrics_path = prepare_metrics_path(g.out, g.metrics);
   MetricsWriter metrics = MetricsWriter::create(metrics_path);
   TrainerState state;
   state.data = {g.prompts_per_step * g.group_size, g.max_tokens, 1, BatchOrder::Random, g.seed};

@@ -1,6 +1,7 @@
 // The metrics JSONL writer and reader.
 #include "train/metrics.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -79,6 +80,25 @@ std::vector<Json> read_metrics(const std::string& path, bool skip_torn_tail) {
     }
   }
   return out;
+}
+
+std::string prepare_metrics_path(const std::string& out, const std::string& requested) {
+  namespace fs = std::filesystem;
+  const std::string path = requested.empty() ? out + ".metrics.jsonl" : requested;
+  const fs::path out_dir = fs::weakly_canonical(fs::absolute(out));
+  const fs::path file = fs::weakly_canonical(fs::absolute(path));
+  const auto [out_end, file_at] = std::mismatch(out_dir.begin(), out_dir.end(), file.begin(), file.end());
+  if (out_end == out_dir.end() && file_at != file.end())
+    throw UsageError("--metrics " + path + " is inside the checkpoint directory " + out +
+                     ", which every save replaces; put it beside it (default " + out +
+                     ".metrics.jsonl)");
+  for (const std::string& p : {out, path}) {
+    const fs::path parent = fs::absolute(p).parent_path();
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
+  }
+  return path;
 }
 
 }  // namespace r1

@@ -36,6 +36,11 @@ class MetricsWriter {
   std::FILE* f_ = nullptr;
 };
 
+// The metrics file of a run saving checkpoints to `out`: `requested`, or OUT.metrics.jsonl beside
+// the checkpoint when empty; the parent directories of both are created. UsageError when the
+// file would lie inside `out`, which every save replaces whole (the metrics would vanish).
+std::string prepare_metrics_path(const std::string& out, const std::string& requested);
+
 // Every record of a metrics file, in order; `skip_torn_tail`: a malformed last line (a run
 // killed mid-write) is dropped instead of failing. FormatError "<path>:<line>: ..." otherwise.
 std::vector<Json> read_metrics(const std::string& path, bool skip_torn_tail = true);

@@ -80,13 +80,7 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
   const TrainWeights grads = train_weights_view(c, layout, run.grads.f32());
   const BatchSpec& spec = state.data;
   // Beside the checkpoint, not in it: every save replaces the checkpoint directory whole.
-  const std::string metrics_path = o.metrics.empty() ? o.out + ".metrics.jsonl" : o.metrics;
-  for (const std::string& p : {o.out, metrics_path}) {
-    const std::filesystem::path parent = std::filesystem::absolute(p).parent_path();
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
-  }
+  const std::string metrics_path = prepare_metrics_path(o.out, o.metrics);
   MetricsWriter metrics = o.resume ? MetricsWriter::resume(metrics_path, state.step - 1)
                                    : MetricsWriter::create(metrics_path);
   const double flops_per_token =

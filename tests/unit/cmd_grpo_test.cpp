@@ -91,6 +91,10 @@ TEST(CmdGrpo, BadFlagsAreOneClearError) {
   r = test::run_r1(base + "--group 1");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--group must be >= 2"), std::string::npos) << r.out;
+  r = test::run_r1(base + "--metrics " + dir + "/x/m.jsonl");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("is inside the checkpoint directory " + dir + "/x"), std::string::npos)
+      << r.out;
   r = test::run_r1("eval --model " + dir + "/model --task nope");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("nope"), std::string::npos) << r.out;
