@@ -45,9 +45,10 @@ ApiError not_found(const std::string& message, std::optional<std::string> param,
 }
 
 ApiError method_not_allowed(const std::string& method, const std::string& path) {
-  return ApiError(405, "invalid_request_error",
-                  "method " + quote_untrusted(method) + " is not allowed on " + quote_untrusted(path),
-                  std::nullopt, "method_not_allowed");
+  return ApiError(
+      405, "invalid_request_error",
+      "method " + quote_untrusted(method) + " is not allowed on " + quote_untrusted(path),
+      std::nullopt, "method_not_allowed");
 }
 
 ApiError rate_limited(const std::string& message) {

@@ -34,15 +34,16 @@ class ApiError : public Error {
 };
 
 // The usual errors, by status.
-ApiError invalid_request(const std::string& message, std::optional<std::string> param = std::nullopt,
-                         std::optional<std::string> code = std::nullopt);    // 400
-ApiError authentication_error(const std::string& message);                   // 401
+ApiError invalid_request(const std::string& message,
+                         std::optional<std::string> param = std::nullopt,
+                         std::optional<std::string> code = std::nullopt);  // 400
+ApiError authentication_error(const std::string& message);                 // 401
 ApiError not_found(const std::string& message, std::optional<std::string> param = std::nullopt,
-                   std::optional<std::string> code = std::nullopt);          // 404
+                   std::optional<std::string> code = std::nullopt);               // 404
 ApiError method_not_allowed(const std::string& method, const std::string& path);  // 405
-ApiError rate_limited(const std::string& message);                           // 429
-ApiError server_error(const std::string& message);                           // 500
-ApiError overloaded(const std::string& message);                             // 503
+ApiError rate_limited(const std::string& message);                                // 429
+ApiError server_error(const std::string& message);                                // 500
+ApiError overloaded(const std::string& message);                                  // 503
 
 // A request the HTTP parser rejected (400, 408, 411, 413, 431, 501, 505), as an API error.
 ApiError from_parse_error(const HttpParseError& error);

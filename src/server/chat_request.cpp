@@ -46,8 +46,7 @@ Json parse_body(std::string_view body) {
   return json;
 }
 
-std::optional<bool> optional_bool(const Json& object, const char* name,
-                                  const std::string& param) {
+std::optional<bool> optional_bool(const Json& object, const char* name, const std::string& param) {
   const Json* v = field(object, name);
   if (!v) return std::nullopt;
   if (!v->is_boolean()) bad_field(param, "a boolean", *v);
@@ -67,7 +66,8 @@ std::optional<double> optional_number(const Json& object, const char* name, doub
                                       bool lo_open = false) {
   const Json* v = field(object, name);
   if (!v) return std::nullopt;
-  const std::string range = (lo_open ? "(" : "[") + format_bound(lo) + ", " + format_bound(hi) + "]";
+  const std::string range =
+      (lo_open ? "(" : "[") + format_bound(lo) + ", " + format_bound(hi) + "]";
   if (!v->is_number()) bad_field(name, "a number in " + range, *v);
   const double x = v->get<double>();
   if (!(x >= lo && x <= hi) || (lo_open && x == lo)) bad_field(name, "a number in " + range, *v);
@@ -90,9 +90,8 @@ std::optional<int64_t> optional_integer(const Json& object, const char* name, in
 std::vector<std::string> parse_stop(const Json& object) {
   const Json* v = field(object, "stop");
   if (!v) return {};
-  const std::string expected =
-      "a non-empty string or an array of at most " + std::to_string(kMaxStopStrings) +
-      " non-empty strings";
+  const std::string expected = "a non-empty string or an array of at most " +
+                               std::to_string(kMaxStopStrings) + " non-empty strings";
   if (v->is_string()) {
     if (v->get_ref<const std::string&>().empty()) bad_field("stop", expected, *v);
     return {v->get<std::string>()};
@@ -114,10 +113,11 @@ SamplingRequest parse_sampling(const Json& body) {
   s.temperature = optional_number(body, "temperature", 0, 2);
   s.top_p = optional_number(body, "top_p", 0, 1, true);
   s.max_tokens = optional_integer(body, "max_completion_tokens", 1, kMaxInt, "an integer >= 1");
-  if (!s.max_tokens) s.max_tokens = optional_integer(body, "max_tokens", 1, kMaxInt, "an integer >= 1");
+  if (!s.max_tokens)
+    s.max_tokens = optional_integer(body, "max_tokens", 1, kMaxInt, "an integer >= 1");
   s.stop = parse_stop(body);
-  s.seed = optional_integer(body, "seed", std::numeric_limits<int64_t>::min(), kMaxInt,
-                            "an integer");
+  s.seed =
+      optional_integer(body, "seed", std::numeric_limits<int64_t>::min(), kMaxInt, "an integer");
   s.n = static_cast<int>(optional_integer(body, "n", 1, kMaxChoices,
                                           "an integer in [1, " + std::to_string(kMaxChoices) + "]")
                              .value_or(1));
@@ -131,8 +131,8 @@ void parse_stream_fields(const Json& body, bool& stream, bool& include_usage) {
   const Json* options = field(body, "stream_options");
   if (!options) return;
   if (!options->is_object()) bad_field("stream_options", "an object", *options);
-  include_usage = optional_bool(*options, "include_usage", "stream_options.include_usage")
-                      .value_or(false);
+  include_usage =
+      optional_bool(*options, "include_usage", "stream_options.include_usage").value_or(false);
 }
 
 // Content as a string, or an array of {"type": "text", "text": ...} parts joined by newlines.
@@ -143,14 +143,17 @@ std::string parse_content(const Json& content, const std::string& param) {
   for (size_t i = 0; i < content.size(); ++i) {
     const std::string part_param = param + "[" + std::to_string(i) + "]";
     const Json& part = content[i];
-    if (!part.is_object()) bad_field(part_param, "an object {\"type\": \"text\", \"text\": ...}", part);
+    if (!part.is_object())
+      bad_field(part_param, "an object {\"type\": \"text\", \"text\": ...}", part);
     const std::optional<std::string> type = optional_string(part, "type", part_param + ".type");
     if (!type) throw invalid_request("'" + part_param + ".type' is missing", part_param + ".type");
     if (*type != "text")
       bad_field(part_param + ".type", "\"text\" (other content parts are not supported)",
                 part["type"]);
-    const std::optional<std::string> part_text = optional_string(part, "text", part_param + ".text");
-    if (!part_text) throw invalid_request("'" + part_param + ".text' is missing", part_param + ".text");
+    const std::optional<std::string> part_text =
+        optional_string(part, "text", part_param + ".text");
+    if (!part_text)
+      throw invalid_request("'" + part_param + ".text' is missing", part_param + ".text");
     if (i) text += "\n";
     text += *part_text;
   }

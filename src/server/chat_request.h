@@ -13,7 +13,7 @@
 
 namespace r1::server {
 
-constexpr int kMaxChoices = 16;       // n
+constexpr int kMaxChoices = 16;  // n
 constexpr size_t kMaxStopStrings = 4;
 
 struct ChatMessage {
@@ -31,14 +31,14 @@ enum class ReasoningFormat { kDeepSeek, kNone };
 // Sampling and length fields shared by both endpoints; unset optionals take the server's
 // defaults.
 struct SamplingRequest {
-  std::optional<double> temperature;   // [0, 2]
-  std::optional<double> top_p;         // (0, 1]
-  std::optional<int64_t> max_tokens;   // >= 1 (max_completion_tokens wins over max_tokens)
-  std::vector<std::string> stop;       // up to kMaxStopStrings non-empty strings
+  std::optional<double> temperature;  // [0, 2]
+  std::optional<double> top_p;        // (0, 1]
+  std::optional<int64_t> max_tokens;  // >= 1 (max_completion_tokens wins over max_tokens)
+  std::vector<std::string> stop;      // up to kMaxStopStrings non-empty strings
   std::optional<int64_t> seed;
-  int n = 1;                           // [1, kMaxChoices]
-  double presence_penalty = 0;         // [-2, 2]
-  double frequency_penalty = 0;        // [-2, 2]
+  int n = 1;                     // [1, kMaxChoices]
+  double presence_penalty = 0;   // [-2, 2]
+  double frequency_penalty = 0;  // [-2, 2]
 };
 
 struct ChatRequest {

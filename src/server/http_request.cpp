@@ -71,8 +71,8 @@ bool is_body_method(std::string_view method) {
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 const std::string* HttpRequest::header(std::string_view name) const {
@@ -126,7 +126,8 @@ bool HttpRequestParser::read_line(std::string_view& line) {
   const size_t newline = buffer_.find('\n', pos_);
   const size_t length = (newline == std::string::npos ? buffer_.size() : newline + 1) - pos_;
   if (in_chunk_framing && length > kMaxChunkLineBytes)
-    return fail(400, "chunk size line longer than " + std::to_string(kMaxChunkLineBytes) + " bytes");
+    return fail(400,
+                "chunk size line longer than " + std::to_string(kMaxChunkLineBytes) + " bytes");
   if (!in_chunk_framing && head_bytes_ + length > limits_.max_header_bytes)
     return fail(431, "request header block larger than " +
                          std::to_string(limits_.max_header_bytes) + " bytes");
@@ -167,8 +168,10 @@ void HttpRequestParser::advance() {
         break;
       case Phase::kTrailers:
         progress = read_line(line);
-        if (progress && line.empty()) phase_ = Phase::kDone;
-        else if (progress) progress = parse_header_line(line, true);
+        if (progress && line.empty())
+          phase_ = Phase::kDone;
+        else if (progress)
+          progress = parse_header_line(line, true);
         break;
       case Phase::kDone:
         status_ = HttpParseStatus::kComplete;
@@ -261,8 +264,8 @@ bool HttpRequestParser::choose_body_framing() {
     } else if (equals_ignore_case(h.name, "Content-Length")) {
       size_t value = 0;
       if (!parse_decimal(h.value, value))
-        return fail(400, "Content-Length " + quote_untrusted(h.value) +
-                             " is not a non-negative integer");
+        return fail(
+            400, "Content-Length " + quote_untrusted(h.value) + " is not a non-negative integer");
       if (has_length && value != length) return fail(400, "conflicting Content-Length headers");
       has_length = true;
       length = value;
@@ -275,13 +278,14 @@ bool HttpRequestParser::choose_body_framing() {
     phase_ = Phase::kChunkSize;
   } else if (has_length) {
     if (length > limits_.max_body_bytes)
-      return fail(413, "request body of " + std::to_string(length) + " bytes exceeds the limit of " +
-                           std::to_string(limits_.max_body_bytes) + " bytes");
+      return fail(413, "request body of " + std::to_string(length) +
+                           " bytes exceeds the limit of " + std::to_string(limits_.max_body_bytes) +
+                           " bytes");
     body_remaining_ = length;
     phase_ = Phase::kBody;
   } else if (is_body_method(request_.method)) {
-    return fail(411, request_.method +
-                         " request without Content-Length or Transfer-Encoding: chunked");
+    return fail(411,
+                request_.method + " request without Content-Length or Transfer-Encoding: chunked");
   } else {
     phase_ = Phase::kDone;
   }

@@ -11,9 +11,9 @@ namespace r1::server {
 
 // Bounds on what one request may make the server buffer.
 struct HttpLimits {
-  size_t max_header_bytes = 16 * 1024;       // request line + headers (+ chunked trailers)
-  size_t max_header_count = 100;             // header lines (+ trailer lines)
-  size_t max_body_bytes = 8 * 1024 * 1024;   // decoded body
+  size_t max_header_bytes = 16 * 1024;      // request line + headers (+ chunked trailers)
+  size_t max_header_count = 100;            // header lines (+ trailer lines)
+  size_t max_body_bytes = 8 * 1024 * 1024;  // decoded body
 };
 
 struct HttpHeader {
@@ -22,9 +22,9 @@ struct HttpHeader {
 };
 
 struct HttpRequest {
-  std::string method;      // "GET", "POST", ... (case-sensitive, as HTTP defines it)
-  std::string target;      // "/v1/chat/completions?x=1"
-  int version_minor = 1;   // HTTP/1.0 or HTTP/1.1
+  std::string method;     // "GET", "POST", ... (case-sensitive, as HTTP defines it)
+  std::string target;     // "/v1/chat/completions?x=1"
+  int version_minor = 1;  // HTTP/1.0 or HTTP/1.1
   std::vector<HttpHeader> headers;
   std::string body;        // decoded (chunked framing removed)
   bool keep_alive = true;  // whether the connection stays open after the response
@@ -81,9 +81,9 @@ class HttpRequestParser {
   HttpLimits limits_;
   std::string buffer_;  // received bytes; [0, pos_) belong to the current request
   size_t pos_ = 0;
-  size_t head_bytes_ = 0;       // head (and trailer) bytes consumed so far
-  size_t header_lines_ = 0;     // header (and trailer) lines so far
-  size_t body_remaining_ = 0;   // Content-Length or current chunk bytes still to read
+  size_t head_bytes_ = 0;      // head (and trailer) bytes consumed so far
+  size_t header_lines_ = 0;    // header (and trailer) lines so far
+  size_t body_remaining_ = 0;  // Content-Length or current chunk bytes still to read
   bool saw_request_line_ = false;
   Phase phase_ = Phase::kHead;
   HttpParseStatus status_ = HttpParseStatus::kNeedMore;

@@ -37,9 +37,9 @@ class SseWriter {
   using Sink = std::function<bool(std::string_view)>;
   SseWriter(Sink sink, StreamFraming framing, bool keep_alive);
 
-  bool begin();                       // status 200 and the event-stream headers
-  bool send(std::string_view data);   // "data: <data>\n\n"; each line of data gets "data: "
-  bool finish();                      // "data: [DONE]\n\n" and, if chunked, the last chunk
+  bool begin();                      // status 200 and the event-stream headers
+  bool send(std::string_view data);  // "data: <data>\n\n"; each line of data gets "data: "
+  bool finish();                     // "data: [DONE]\n\n" and, if chunked, the last chunk
   bool ok() const { return ok_; }
   bool finished() const { return finished_; }
 

@@ -86,7 +86,9 @@ bool ResponseWriter::respond(const HttpResponse& response) {
   return write_all(serialize_response(response, keep_alive_));
 }
 
-bool ResponseWriter::respond_error(const ApiError& error) { return respond(error.to_response()); }
+bool ResponseWriter::respond_error(const ApiError& error) {
+  return respond(error.to_response());
+}
 
 bool ResponseWriter::begin_events() {
   if (started_) return false;
@@ -100,7 +102,9 @@ bool ResponseWriter::send_event(std::string_view data) {
   return sse_ && !client_gone() && sse_->send(data);
 }
 
-bool ResponseWriter::finish_events() { return sse_ && sse_->finish(); }
+bool ResponseWriter::finish_events() {
+  return sse_ && sse_->finish();
+}
 
 bool ResponseWriter::client_gone() {
   if (gone_ || stopping_) return gone_ = true;
@@ -110,8 +114,7 @@ bool ResponseWriter::client_gone() {
   // Readable without a hang-up: either a pipelined next request (still here) or an EOF.
   char byte;
   const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-    gone_ = true;
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) gone_ = true;
   return gone_;
 }
 
@@ -126,7 +129,9 @@ bool ResponseWriter::keep_alive() const {
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 void HttpServer::start() {
   addrinfo hints{};
@@ -234,9 +239,9 @@ void HttpServer::accept_loop() {
 }
 
 void HttpServer::reject_overloaded(int fd) {
-  const ApiError error = overloaded("the server is at its limit of " +
-                                    std::to_string(options_.max_connections) +
-                                    " connections; retry later");
+  const ApiError error =
+      overloaded("the server is at its limit of " + std::to_string(options_.max_connections) +
+                 " connections; retry later");
   send_all(fd, serialize_response(error.to_response(), false));
   linger_close(fd, 200);
   ::close(fd);

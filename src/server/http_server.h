@@ -37,9 +37,9 @@ class ResponseWriter {
   // stopping. Cheap (one poll with zero timeout): a generation loop may call it every token.
   bool client_gone();
 
-  bool started() const { return started_; }      // status line sent
+  bool started() const { return started_; }  // status line sent
   bool streaming() const { return sse_.has_value(); }
-  bool keep_alive() const;                       // the connection may serve another request
+  bool keep_alive() const;  // the connection may serve another request
 
  private:
   bool write_all(std::string_view bytes);

@@ -138,14 +138,15 @@ TEST(ChatRequest, BadInputIsA400NamingTheField) {
 }
 
 TEST(ChatRequest, HostileNestingIsRejectedNotRecursed) {
-  const std::string deep = "{\"messages\": " + std::string(10000, '[') + std::string(10000, ']') + "}";
+  const std::string deep =
+      "{\"messages\": " + std::string(10000, '[') + std::string(10000, ']') + "}";
   expect_rejected({deep.c_str(), nullptr, "nested deeper"}, false);
 }
 
 TEST(CompletionRequest, ParsesPromptForms) {
   EXPECT_EQ(parse_completion_request(R"({"prompt": "Once"})").prompt, "Once");
-  const CompletionRequest r =
-      parse_completion_request(R"({"model": "m", "prompt": ["Once"], "max_tokens": 3, "stream": true})");
+  const CompletionRequest r = parse_completion_request(
+      R"({"model": "m", "prompt": ["Once"], "max_tokens": 3, "stream": true})");
   EXPECT_EQ(r.prompt, "Once");
   EXPECT_EQ(r.model, "m");
   EXPECT_EQ(*r.sampling.max_tokens, 3);

@@ -30,10 +30,18 @@ std::string mutate(std::string s, std::mt19937& rng) {
                        ? static_cast<char>(rng())
                        : kInteresting[rng() % (sizeof kInteresting - 1)];
     switch (rng() % 4) {
-      case 0: s[at] = c; break;
-      case 1: s.insert(at, 1, c); break;
-      case 2: s.erase(at, 1); break;
-      default: s.resize(at); break;
+      case 0:
+        s[at] = c;
+        break;
+      case 1:
+        s.insert(at, 1, c);
+        break;
+      case 2:
+        s.erase(at, 1);
+        break;
+      default:
+        s.resize(at);
+        break;
     }
   }
   return s;

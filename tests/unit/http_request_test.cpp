@@ -82,9 +82,9 @@ TEST(HttpRequestParser, EverySplitGivesTheSameResult) {
 }
 
 TEST(HttpRequestParser, RequestLineHeadersAndBody) {
-  const HttpRequest r =
-      parse_one("POST /v1/chat/completions?stream=1 HTTP/1.1\r\nHOST:  localhost \r\n"
-                "content-length: 4\r\nX-Empty:\r\n\r\nbody");
+  const HttpRequest r = parse_one(
+      "POST /v1/chat/completions?stream=1 HTTP/1.1\r\nHOST:  localhost \r\n"
+      "content-length: 4\r\nX-Empty:\r\n\r\nbody");
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.target, "/v1/chat/completions?stream=1");
   EXPECT_EQ(r.path(), "/v1/chat/completions");
@@ -188,9 +188,9 @@ TEST(HttpRequestParser, LimitsAreEnforced) {
   const std::string long_header = "GET / HTTP/1.1\r\nX: " + std::string(60, 'a') + "\r\n\r\n";
   EXPECT_EQ(parse_whole(long_header, limits).error_status, 431);
   EXPECT_EQ(parse_whole(std::string(100, 'G'), limits).error_status, 431);  // no newline at all
-  EXPECT_EQ(parse_whole("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits)
-                .error_status,
-            431);
+  EXPECT_EQ(
+      parse_whole("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits).error_status,
+      431);
   EXPECT_EQ(parse_whole("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", limits).error_status, 413);
   EXPECT_EQ(parse_whole("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", limits)
                 .requests.size(),
@@ -200,8 +200,8 @@ TEST(HttpRequestParser, LimitsAreEnforced) {
                         limits)
                 .error_status,
             413);
-  const std::string long_chunk_line = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;" +
-                                      std::string(2000, 'x');
+  const std::string long_chunk_line =
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;" + std::string(2000, 'x');
   EXPECT_EQ(parse_whole(long_chunk_line, limits).error_status, 400);
 }
 

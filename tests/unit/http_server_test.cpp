@@ -35,9 +35,8 @@ class HttpServerTest : public ::testing::Test {
  protected:
   void start(HttpServerOptions options = {}) {
     options.port = 0;
-    server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& r, ResponseWriter& w) {
-      handle(r, w);
-    });
+    server_ = std::make_unique<HttpServer>(
+        options, [this](const HttpRequest& r, ResponseWriter& w) { handle(r, w); });
     server_->start();
     ASSERT_GT(server_->port(), 0);
   }
@@ -69,7 +68,9 @@ class HttpServerTest : public ::testing::Test {
   std::atomic<bool> saw_gone_{false};
 };
 
-Json error_of(const ClientResponse& r) { return Json::parse(r.body).at("error"); }
+Json error_of(const ClientResponse& r) {
+  return Json::parse(r.body).at("error");
+}
 
 TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   start();
@@ -88,8 +89,9 @@ TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
 TEST_F(HttpServerTest, PipelinedAndChunkedRequests) {
   start();
   HttpTestClient c(port());
-  c.send("GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-         "3\r\nabc\r\n0\r\n\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  c.send(
+      "GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(Json::parse(c.read_response().body)["path"], "/1");
   EXPECT_EQ(Json::parse(c.read_response().body)["body"], "abc");
   ClientResponse last = c.read_response();

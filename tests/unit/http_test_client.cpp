@@ -2,12 +2,11 @@
 #include "http_test_client.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 namespace r1::test {
 
@@ -20,7 +19,9 @@ HttpTestClient::HttpTestClient(int port) {
   EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
 }
 
-HttpTestClient::~HttpTestClient() { close(); }
+HttpTestClient::~HttpTestClient() {
+  close();
+}
 
 void HttpTestClient::close() {
   if (fd_ >= 0) ::close(fd_);
@@ -51,7 +52,9 @@ std::string HttpTestClient::read_until(const std::string& marker) {
   return out;
 }
 
-std::string HttpTestClient::read_head() { return read_until("\r\n\r\n"); }
+std::string HttpTestClient::read_head() {
+  return read_until("\r\n\r\n");
+}
 
 bool HttpTestClient::peer_closed(int timeout_ms) {
   pollfd p{fd_, POLLIN, 0};
@@ -85,7 +88,8 @@ ClientResponse HttpTestClient::read_response() {
       r.body += read_until("\r\n").substr(0, size);  // chunks in these tests hold no CRLF pairs
     read_until("\r\n");
   } else {
-    while (fill()) {}
+    while (fill()) {
+    }
     r.body = std::move(buffer_);
     buffer_.clear();
   }

@@ -19,14 +19,14 @@ class HttpTestClient {
   ~HttpTestClient();
 
   void send(const std::string& bytes);
-  ClientResponse read_response();     // one whole response; status 0 if the connection ended
-  std::string read_head();            // status line and headers, up to the blank line
+  ClientResponse read_response();  // one whole response; status 0 if the connection ended
+  std::string read_head();         // status line and headers, up to the blank line
   std::string read_until(const std::string& marker);  // returns everything up to and with it
-  bool peer_closed(int timeout_ms);   // the server closed the connection (EOF) within the time
+  bool peer_closed(int timeout_ms);  // the server closed the connection (EOF) within the time
   void close();
 
  private:
-  bool fill(int timeout_ms = 5000);   // reads more bytes into buffer_; false on EOF/timeout
+  bool fill(int timeout_ms = 5000);  // reads more bytes into buffer_; false on EOF/timeout
 
   int fd_ = -1;
   std::string buffer_;
