@@ -66,8 +66,8 @@ std::optional<double> optional_number(const Json& object, const char* name, doub
                                       bool lo_open = false) {
   const Json* v = field(object, name);
   if (!v) return std::nullopt;
-  const std::string range =
-      (lo_open ? "(" : "[") + format_bound(lo) + ", " + format_bound(hi) + "]";
+  std::string range = lo_open ? "(" : "[";
+  range += format_bound(lo) + ", " + format_bound(hi) + "]";
   if (!v->is_number()) bad_field(name, "a number in " + range, *v);
   const double x = v->get<double>();
   if (!(x >= lo && x <= hi) || (lo_open && x == lo)) bad_field(name, "a number in " + range, *v);
