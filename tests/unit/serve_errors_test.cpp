@@ -95,12 +95,20 @@ TEST(ServeErrors, ApiKeyIsRequiredEverywhereButHealth) {
 TEST(ServeErrors, QueueFullIs503) {
   TestServer server({.parallel = 1, .max_queue = 1, .ctx = 1024, .api_key = ""});
   const std::string busy = R"({"messages": [{"role": "user", "content": "story"}],
-                               "max_tokens": 1000, "temperature": 1, "stream": true})";
+                               "max_tokens": 1000, "temperature": 0, "stream": true})";
+  const std::string request =
+      "POST /v1/chat/completions HTTP/1.1\r\nContent-Length: " + std::to_string(busy.size()) +
+      "\r\n\r\n" + busy;
+  // a runs (greedy, it decodes all 1000 tokens without an end-of-sequence), then b waits.
   HttpTestClient a(server.port()), b(server.port());
-  for (HttpTestClient* c : {&a, &b})
-    c->send("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: " + std::to_string(busy.size()) +
-            "\r\n\r\n" + busy);
-  a.read_until("reasoning_content");  // a runs; b waits in the queue (or runs after a)
+  a.send(request);
+  a.read_until("reasoning_content");
+  b.send(request);
+  for (int i = 0; i < 200; ++i) {
+    if (metric_value(http_request(server.port(), "GET", "/metrics").body, "r1_queue_length") == 1)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   const ClientResponse c = http_request(server.port(), "POST", "/v1/chat/completions", busy);
   EXPECT_EQ(c.status, 503) << c.body;
   EXPECT_EQ(Json::parse(c.body)["error"]["code"], "server_overloaded");
