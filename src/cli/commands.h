@@ -25,5 +25,6 @@ void add_eval(CLI::App& app);      // eval
 void add_reject(CLI::App& app);    // reject
 void add_distill(CLI::App& app);   // distill
 void add_report(CLI::App& app);    // report
+void add_serve(CLI::App& app);     // serve
 
 }  // namespace r1::cli

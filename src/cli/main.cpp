@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"r1: DeepSeek-R1 / V3 models in C++ (init, info, logits, generate, chat, bench, tokenize,\n"
-               "detokenize, tokenizer train, template, convert, data, plot)",
+               "detokenize, tokenizer train, template, convert, data, plot, serve)",
                "r1"};
   app.require_subcommand(1);
   r1::cli::add_init(app);
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   r1::cli::add_report(app);
   r1::cli::add_reject(app);
   r1::cli::add_distill(app);
+  r1::cli::add_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

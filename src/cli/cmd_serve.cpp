@@ -1,0 +1,91 @@
+// `r1 serve`: the OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions,
+// /v1/models, /health, /metrics) over one model with continuous batching; stops cleanly on
+// SIGINT or SIGTERM.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/sampling_flags.h"
+#include "server/openai_api.h"
+
+namespace r1::cli {
+
+namespace {
+
+struct ServeArgs {
+  std::string model, host = "127.0.0.1", api_key;
+  int port = 8080, parallel = 4, queue = 64, max_connections = 64;
+  int64_t ctx = 0;
+  SamplingParams sampling;
+  int threads = 0;
+};
+
+// Blocks the stop signals in this thread and so in every thread started after it; the main
+// thread then takes them with sigwait instead of a handler.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void run_serve(const ServeArgs& a) {
+  apply_threads(a.threads);
+  const sigset_t stop_signals = block_stop_signals();
+  server::ServedModel served = server::ServedModel::load(a.model, a.ctx);
+  served.defaults = a.sampling;
+  server::BatchEngine engine(*served.model, served.tokenizer.get(), served.stop_ids,
+                             {a.parallel, a.queue});
+  server::OpenAiApi api(served, engine, {a.api_key});
+  server::HttpServerOptions options;
+  options.host = a.host;
+  options.port = a.port;
+  options.max_connections = a.max_connections;
+  server::HttpServer http(options, [&api](const server::HttpRequest& r, server::ResponseWriter& w) {
+    api.handle(r, w);
+  });
+  http.start();
+  std::printf("r1 serve: http://%s:%d/ (model '%s', %d slots, context %lld tokens%s)\n",
+              a.host.c_str(), http.port(), served.id.c_str(), a.parallel, (long long)served.context,
+              a.api_key.empty() ? "" : ", API key required");
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::fprintf(stderr, "r1 serve: %s, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  http.stop();
+  engine.stop();
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("serve", "OpenAI-compatible HTTP server with continuous batching");
+  cmd->add_option("--model", args->model, "checkpoint directory or .gguf file")->required();
+  cmd->add_option("--host", args->host, "IPv4 address to listen on (default 127.0.0.1)");
+  cmd->add_option("--port", args->port, "TCP port, 0 = any free one (default 8080)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--parallel", args->parallel,
+                  "slots: sequences decoded together in one batch (default 4)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("-c,--ctx", args->ctx,
+                  "tokens of prompt + reply per sequence at most (default 4096, at most the "
+                  "model's max_position_embeddings)");
+  cmd->add_option("--queue", args->queue,
+                  "requests that may wait for a free slot; more are answered 503 (default 64)")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--max-connections", args->max_connections,
+                  "open connections at most; more are answered 503 (default 64)")
+      ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--api-key", args->api_key,
+                  "require 'Authorization: Bearer KEY' on every endpoint but /health");
+  add_sampling_flags(cmd, args->sampling);
+  add_threads_flag(cmd, args->threads);
+  cmd->callback([args] { run_serve(*args); });
+}
+
+}  // namespace r1::cli

@@ -1,0 +1,109 @@
+// Continuous batching's model side: the rows of one forward pass are the new prompts (all their
+// tokens) and the running sequences (their last token); forks of a prompt copy its cache.
+#include "infer/batch_decoder.h"
+
+#include <algorithm>
+
+namespace r1 {
+
+namespace {
+
+// Caches start small and double, so a long max_tokens costs memory only when it is used.
+constexpr int64_t kInitialDecodeRoom = 256;
+
+void ensure_room(KvCache& cache, int64_t tokens, int64_t max_length) {
+  if (tokens > cache.capacity)
+    cache.reserve(std::min(max_length, std::max(tokens, 2 * cache.capacity)));
+}
+
+}  // namespace
+
+BatchDecoder::BatchDecoder(const Model& model, const Tokenizer* tokenizer,
+                           std::vector<int32_t> stop_ids)
+    : model_(model), tokenizer_(tokenizer), stop_ids_(std::move(stop_ids)) {}
+
+std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
+  validate_request(r, tokenizer_);
+  const int64_t P = int64_t(r.prompt.size()), max_length = P + r.max_tokens;
+  std::vector<int32_t> stop_ids = stop_ids_;
+  stop_ids.insert(stop_ids.end(), r.stop_tokens.begin(), r.stop_tokens.end());
+  std::vector<int64_t> ids;
+  for (int i = 0; i < r.n; ++i) {
+    SamplingParams p = r.sampling;
+    p.seed = r.sampling.seed + uint64_t(i);
+    KvCache cache = KvCache::create(model_.config(), std::min(max_length, P + kInitialDecodeRoom));
+    sequences_.push_back({next_id_,
+                          SampleStream(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens),
+                          std::move(cache), max_length, r.prompt, i == 0 ? -1 : ids.front()});
+    sequences_.back().stream.observe_prompt(r.prompt);
+    ids.push_back(next_id_++);
+  }
+  return ids;
+}
+
+BatchDecoder::Sequence* BatchDecoder::find(int64_t id) {
+  for (Sequence& s : sequences_)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+void BatchDecoder::remove(int64_t id) {
+  // A fork still waiting for its source's prefill computes its own once the source is gone.
+  for (Sequence& s : sequences_)
+    if (s.fork_of == id) s.fork_of = -1;
+  sequences_.remove_if([id](const Sequence& s) { return s.id == id; });
+}
+
+void BatchDecoder::clear() {
+  sequences_.clear();
+}
+
+std::vector<DecodeEvent> BatchDecoder::step() {
+  std::vector<Sequence*> rows;  // one per forward-pass step, in order
+  std::vector<Model::SequenceStep> steps;
+  for (Sequence& s : sequences_) {
+    if (s.fork_of >= 0) continue;
+    if (!s.prompt.empty()) {
+      steps.push_back({s.prompt, &s.cache});
+    } else {
+      ensure_room(s.cache, s.cache.length + 1, s.max_length);
+      steps.push_back({{s.stream.last_token()}, &s.cache});
+    }
+    rows.push_back(&s);
+  }
+  if (rows.empty()) return {};
+  const Tensor logits = model_.forward_batch(steps, false);  // [rows, V]
+  std::vector<DecodeEvent> events = sample_rows(rows, logits);
+  sequences_.remove_if([](const Sequence& s) { return s.stream.done(); });
+  return events;
+}
+
+std::vector<DecodeEvent> BatchDecoder::sample_rows(const std::vector<Sequence*>& rows,
+                                                   const Tensor& logits) {
+  const int64_t V = model_.config().vocab_size, sampleable = sampleable_ids(V, tokenizer_);
+  std::vector<DecodeEvent> events;
+  auto sample = [&](Sequence& s, const float* row) {
+    std::vector<float> own(row, row + V);  // penalties modify the logits in place
+    std::string text = s.stream.sample(own.data(), sampleable);
+    events.push_back({s.id, s.stream.last_token(), std::move(text),
+                      s.stream.done() ? s.stream.completion().finish_reason : ""});
+  };
+  for (size_t r = 0; r < rows.size(); ++r) {
+    Sequence& source = *rows[r];
+    const float* row = logits.f32() + int64_t(r) * V;
+    if (!source.prompt.empty()) {
+      for (Sequence& fork : sequences_) {
+        if (fork.fork_of != source.id) continue;
+        fork.cache.copy_prefix_from(source.cache, int64_t(source.prompt.size()));
+        fork.prompt.clear();
+        fork.fork_of = -1;
+        sample(fork, row);
+      }
+      source.prompt.clear();
+    }
+    sample(source, row);
+  }
+  return events;
+}
+
+}  // namespace r1

@@ -1,0 +1,63 @@
+// Step-wise batched decoding for a server: sequences join and leave between steps, and each
+// step is one forward pass over all of them (new prompts prefilled, running ones one token).
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <string>
+#include <vector>
+
+#include "infer/generator.h"
+
+namespace r1 {
+
+// What one step produced for one sequence: exactly one sampled token.
+struct DecodeEvent {
+  int64_t sequence = 0;       // the id add() returned
+  int32_t token = 0;          // the sampled id
+  std::string text;           // text now safe to show (may be empty: held back)
+  std::string finish_reason;  // empty while running; "stop" or "length" on its last token
+};
+
+// Sample i of a request behaves exactly as sample i of Generator::generate for the same request
+// (one prefill forked to every sample, seed sampling.seed + i, same stop rules), whatever else
+// is in the batch, up to floating-point summation order. Not thread-safe: one owner calls it.
+class BatchDecoder {
+ public:
+  BatchDecoder(const Model& model, const Tokenizer* tokenizer, std::vector<int32_t> stop_ids);
+
+  // Adds the request's n samples; their prompt is prefilled in the next step. Returns their
+  // ids, sample order. UsageError for an invalid request (validate_request).
+  std::vector<int64_t> add(const GenerationRequest& request);
+  // Drops a sequence at once (a cancelled request); unknown or finished ids are ignored.
+  void remove(int64_t sequence);
+  // Drops every sequence (after a failed step, whose caches may be half written).
+  void clear();
+
+  // One forward pass; every sequence gets one token. A finished sequence is dropped after its
+  // last event. Nothing happens without sequences.
+  std::vector<DecodeEvent> step();
+
+  size_t size() const { return sequences_.size(); }
+
+ private:
+  struct Sequence {
+    int64_t id;
+    SampleStream stream;
+    KvCache cache;
+    int64_t max_length;           // prompt + max_tokens: the most the cache may hold
+    std::vector<int32_t> prompt;  // cleared once prefilled
+    int64_t fork_of = -1;  // samples after the first copy its prefill instead of computing it
+  };
+
+  Sequence* find(int64_t id);
+  std::vector<DecodeEvent> sample_rows(const std::vector<Sequence*>& rows, const Tensor& logits);
+
+  const Model& model_;
+  const Tokenizer* tokenizer_;
+  std::vector<int32_t> stop_ids_;
+  std::list<Sequence> sequences_;  // stable addresses: steps hold pointers to the caches
+  int64_t next_id_ = 0;
+};
+
+}  // namespace r1

@@ -1,0 +1,124 @@
+// Loading the served model and checking requests against it: name, template, context limits.
+#include "server/served_model.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+#include "core/error.h"
+#include "io/gguf_model_file.h"
+#include "server/api_error.h"
+#include "tokenizer/gguf_vocab.h"
+
+namespace r1::server {
+
+namespace {
+
+std::string model_id(const std::string& path) {
+  std::filesystem::path p(path);
+  if (!p.has_filename()) p = p.parent_path();  // "dir/"
+  const std::string name = p.filename().string();
+  return name.empty() || name == "." ? std::filesystem::absolute(p).filename().string() : name;
+}
+
+int64_t context_size(int64_t requested, const ModelConfig& c) {
+  const int64_t max_pos = c.max_position_embeddings;
+  if (requested == 0) return max_pos > 0 ? std::min(kDefaultContext, max_pos) : kDefaultContext;
+  if (requested < 2)
+    throw UsageError("--ctx must be >= 2 tokens, got " + std::to_string(requested));
+  if (max_pos > 0 && requested > max_pos)
+    throw UsageError("--ctx " + std::to_string(requested) +
+                     " exceeds the model's max_position_embeddings " + std::to_string(max_pos));
+  return requested;
+}
+
+bool has_tokenizer(const std::string& path) {
+  return is_gguf_path(path)
+             ? gguf_has_vocab(GgufFile::open(path))
+             : std::filesystem::exists(std::filesystem::path(path) / "tokenizer.json");
+}
+
+}  // namespace
+
+ServedModel ServedModel::load(const std::string& path, int64_t context) {
+  ServedModel s;
+  s.id = model_id(path);
+  s.model = Model::load(path);
+  s.context = context_size(context, s.model->config());
+  if (!has_tokenizer(path))
+    throw UsageError(path +
+                     " has no tokenizer (tokenizer.json or GGUF vocabulary): the server "
+                     "needs one to read and write text");
+  s.tokenizer = std::make_unique<Tokenizer>(Tokenizer::load(path));
+  s.chat = ChatTemplate::load(path);
+  s.stop_ids = model_stop_ids(path, *s.tokenizer);
+  return s;
+}
+
+void check_model_name(const ServedModel& served, const std::string& requested) {
+  if (!requested.empty() && requested != served.id)
+    throw not_found("the model " + quote_untrusted(requested) +
+                        " does not exist; this server serves '" + served.id + "'",
+                    "model", "model_not_found");
+}
+
+std::vector<int32_t> chat_prompt(const ServedModel& served,
+                                 const std::vector<ChatMessage>& messages) {
+  if (!served.chat.has_template())
+    throw invalid_request("the model '" + served.id + "' has no chat template; use /v1/completions",
+                          "messages");
+  OrderedJson list = OrderedJson::array();
+  for (const ChatMessage& m : messages) {
+    OrderedJson j = {{"role", m.role}, {"content", m.content}};
+    if (!m.name.empty()) j["name"] = m.name;
+    if (!m.tool_call_id.empty()) j["tool_call_id"] = m.tool_call_id;
+    if (!m.tool_calls.is_null()) j["tool_calls"] = OrderedJson::parse(m.tool_calls.dump());
+    list.push_back(std::move(j));
+  }
+  try {
+    // The template writes the BOS and every special token itself.
+    return served.tokenizer->encode(served.chat.render(list), false);
+  } catch (const FormatError& e) {
+    throw invalid_request(std::string("the chat template rejected the messages: ") + e.what(),
+                          "messages");
+  }
+}
+
+std::vector<int32_t> completion_prompt(const ServedModel& served, const std::string& prompt) {
+  std::vector<int32_t> ids = served.tokenizer->encode(prompt, true);
+  if (ids.empty()) throw invalid_request("'prompt' is empty", "prompt");
+  return ids;
+}
+
+GenerationRequest generation_request(const ServedModel& served, std::vector<int32_t> prompt,
+                                     const SamplingRequest& s, const std::string& prompt_param) {
+  const int64_t P = int64_t(prompt.size()), room = served.context - P;
+  if (room < 1)
+    throw invalid_request("the prompt is " + std::to_string(P) +
+                              " tokens; the context (--ctx) "
+                              "holds " +
+                              std::to_string(served.context) +
+                              " tokens, which leaves no room for a reply",
+                          prompt_param, "context_length_exceeded");
+  if (s.max_tokens && *s.max_tokens > room)
+    throw invalid_request("max_tokens = " + std::to_string(*s.max_tokens) +
+                              " is beyond the context: the prompt is " + std::to_string(P) +
+                              " tokens and the context (--ctx) holds " +
+                              std::to_string(served.context) + ", so at most " +
+                              std::to_string(room) + " tokens can follow",
+                          "max_tokens", "context_length_exceeded");
+  GenerationRequest r;
+  r.prompt = std::move(prompt);
+  r.n = s.n;
+  r.max_tokens = s.max_tokens.value_or(room);
+  r.stop_strings = s.stop;
+  r.sampling = served.defaults;
+  if (s.temperature) r.sampling.temperature = float(*s.temperature);
+  if (s.top_p) r.sampling.top_p = float(*s.top_p);
+  r.sampling.presence_penalty = float(s.presence_penalty);
+  r.sampling.frequency_penalty = float(s.frequency_penalty);
+  r.sampling.seed = s.seed ? uint64_t(*s.seed) : std::random_device{}();
+  return r;
+}
+
+}  // namespace r1::server
