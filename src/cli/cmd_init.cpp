@@ -11,6 +11,7 @@
 #include "io/safetensors.h"
 #include "model/presets.h"
 #include "model/random_init.h"
+#include "tokenizer/tokenizer_files.h"
 
 namespace fs = std::filesystem;
 
@@ -24,19 +25,10 @@ struct InitArgs {
   uint64_t seed = 0;
 };
 
-void copy_tokenizer_files(const std::string& from, const std::string& to) {
-  int copied = 0;
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                           "generation_config.json"}) {
-    const fs::path src = fs::path(from) / name;
-    if (!fs::exists(src)) continue;
-    std::error_code ec;
-    fs::copy_file(src, fs::path(to) / name, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw IoError(src.string() + ": cannot copy to " + to + ": " + ec.message());
-    ++copied;
-  }
+void copy_tokenizer_from(const std::string& from, const std::string& to) {
   if (!fs::exists(fs::path(from) / "tokenizer.json"))
     throw IoError(from + ": --tokenizer directory has no tokenizer.json");
+  const int copied = copy_tokenizer_files(from, to);
   std::printf("copied %d tokenizer file(s) from %s\n", copied, from.c_str());
 }
 
@@ -80,7 +72,7 @@ void run_init(const InitArgs& a) {
   auto tensors = random_checkpoint_tensors(c, dtype, a.seed);
   write_safetensors_dir(a.out, tensors, a.shards);
   write_text_file_atomic(a.out + "/config.json", j.dump(2) + "\n");
-  if (!a.tokenizer.empty()) copy_tokenizer_files(a.tokenizer, a.out);
+  if (!a.tokenizer.empty()) copy_tokenizer_from(a.tokenizer, a.out);
   std::printf("wrote %s: %s, %zu tensors, %.2f MB, dtype %s, %d shard(s), seed %llu\n",
               a.out.c_str(), arch_name(c.arch), tensors.size(), double(bytes) / 1e6,
               a.dtype.c_str(), a.shards, static_cast<unsigned long long>(a.seed));

@@ -4,12 +4,12 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "io/file_io.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
 #include "model/config.h"
 #include "model/param_layout.h"
 #include "model/tensor_source.h"
+#include "tokenizer/tokenizer_files.h"
 
 namespace r1 {
 
@@ -40,15 +40,7 @@ ModelExportReport export_model_dir(const std::string& model_dir, const std::stri
   Json j = model_config_to_json(c);
   j["torch_dtype"] = dtype == DType::F32 ? "float32" : dtype == DType::F16 ? "float16" : "bfloat16";
   write_text_file_atomic((fs::path(out_dir) / "config.json").string(), j.dump(2) + "\n");
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                           "generation_config.json"}) {
-    const fs::path src = fs::path(model_dir) / name;
-    if (!fs::exists(src)) continue;
-    const std::string bytes = read_file(src.string());
-    AtomicFileWriter w((fs::path(out_dir) / name).string());
-    w.write(bytes.data(), bytes.size());
-    w.commit();
-  }
+  copy_tokenizer_files(model_dir, out_dir);
   return r;
 }
 

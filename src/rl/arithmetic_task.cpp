@@ -67,12 +67,9 @@ class ArithmeticTask : public Task {
   }
 
   AnswerCheck check(const Problem& p, const std::string& answer) const override {
-    const std::optional<Rational> got = parse_number(answer);
-    if (!got) return {false, "not a number literal: " + quote_untrusted(answer)};
-    if (*got != *parse_number(p.answer))
-      return {false, got->to_string() + " is not " + p.answer};
-    return {true, ""};
+    return check_number_literal(p.answer, answer);
   }
+
 
   std::string key(const Problem& p) const override {
     std::string k;

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "io/file_io.h"
 #include "rl/problem_rng.h"
+#include "rl/rational.h"
 #include "rl/tasks.h"
 
 namespace r1::rl {
@@ -57,6 +58,13 @@ uint64_t fnv1a(const std::string& s) {
 }
 
 }  // namespace
+
+AnswerCheck check_number_literal(const std::string& reference, const std::string& answer) {
+  const std::optional<Rational> got = parse_number(answer);
+  if (!got) return {false, "not a number literal: " + quote_untrusted(answer)};
+  if (*got != *parse_number(reference)) return {false, got->to_string() + " is not " + reference};
+  return {true, ""};
+}
 
 int64_t Task::knob(const std::string& name) const {
   const auto it = options_.find(name);

@@ -24,6 +24,10 @@ struct AnswerCheck {
   std::string reason;  // why not (empty when correct)
 };
 
+// The check of tasks whose answer is one number literal equal to `reference` ("17,152" and
+// "17152.0" pass for 17152; text around it or an expression does not).
+AnswerCheck check_number_literal(const std::string& reference, const std::string& answer);
+
 // A difficulty knob: an integer option with a default and an allowed range.
 struct KnobSpec {
   std::string name;

@@ -8,7 +8,6 @@
 
 #include "core/error.h"
 #include "rl/problem_rng.h"
-#include "rl/rational.h"
 #include "rl/task_json.h"
 #include "rl/tasks.h"
 
@@ -100,11 +99,9 @@ class VariablesTask : public Task {
   }
 
   AnswerCheck check(const Problem& p, const std::string& answer) const override {
-    const std::optional<Rational> got = parse_number(answer);
-    if (!got) return {false, "not a number literal: " + quote_untrusted(answer)};
-    if (*got != *parse_number(p.answer)) return {false, got->to_string() + " is not " + p.answer};
-    return {true, ""};
+    return check_number_literal(p.answer, answer);
   }
+
 
   std::string key(const Problem& p) const override { return p.question; }
 

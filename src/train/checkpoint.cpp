@@ -16,6 +16,7 @@
 #include "io/file_io.h"
 #include "io/safetensors.h"
 #include "model/tensor_source.h"
+#include "tokenizer/tokenizer_files.h"
 
 namespace r1 {
 
@@ -25,10 +26,6 @@ namespace {
 
 // Files a training run carries over from the model it started from, so that the checkpoint is
 // a complete model directory for `r1 generate` and other tools.
-const char* const kTokenizerFiles[] = {"tokenizer.json", "tokenizer_config.json",
-                                       "chat_template.jinja", "generation_config.json",
-                                       "special_tokens_map.json"};
-
 std::string errno_text() {
   return std::strerror(errno);
 }
@@ -64,16 +61,7 @@ void write_contents(const std::string& tmp, const CheckpointFiles& f) {
   write_safetensors(tmp + "/model.safetensors", param_tensors(*f.layout, f.params));
   write_safetensors(tmp + "/optimizer.safetensors", moment_tensors(*f.layout, *f.optimizer),
                     {{"step", std::to_string(f.optimizer->step)}});
-  if (!f.tokenizer_dir.empty()) {
-    for (const char* name : kTokenizerFiles) {
-      const std::string src = f.tokenizer_dir + "/" + name;
-      if (!fs::exists(src)) continue;
-      const std::string bytes = read_file(src);
-      AtomicFileWriter w(tmp + "/" + name);
-      w.write(bytes.data(), bytes.size());
-      w.commit();
-    }
-  }
+  if (!f.tokenizer_dir.empty()) copy_tokenizer_files(f.tokenizer_dir, tmp);
   // Last: its presence marks a complete training checkpoint.
   write_text_file_atomic(tmp + "/trainer_state.json",
                          trainer_state_to_json(*f.state).dump(2) + "\n");
