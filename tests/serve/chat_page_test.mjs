@@ -1,7 +1,8 @@
 // The chat page at / in headless Chromium, driven over the DevTools protocol: two turns stream
-// an answer with its reasoning block, a wrong API key shows the server's error; a screenshot
-// is saved. Usage: node --experimental-websocket chat_page_test.mjs --r1 BIN --model DIR
-//                  --screenshot OUT.png [--chromium chromium]
+// an answer with its reasoning block, Stop frees the server's slot, a wrong API key shows the
+// server's error; a screenshot is saved.
+// Usage: node --experimental-websocket chat_page_test.mjs --r1 BIN --model DIR
+//        --screenshot OUT.png [--chromium chromium]
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -87,7 +88,9 @@ const sendMessage = (cdp, text) => evaluate(cdp, `(() => {
 })()`);
 
 const apiKey = "sk-page-test";
-const server = await startServer(o.r1, o.model, ["--api-key", apiKey, "--ctx", "160"]);
+// Greedy: each reply is what the API answers for the same conversation, and long enough to stop.
+const server = await startServer(o.r1, o.model,
+                                 ["--api-key", apiKey, "--ctx", "1024", "--temperature", "0"]);
 const profile = mkdtempSync(join(tmpdir(), "r1-chromium-"));
 const chromium = await startChromium(profile);
 try {
@@ -119,7 +122,13 @@ try {
     assert.equal(view.users, turn);
     // R1's template opens <think>: the random model's tokens are reasoning until </think>.
     assert.ok(view.reasoningShown && view.reasoning.length > 0, "no reasoning block");
-    assert.equal(typeof view.answer, "string");
+    const expected = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ messages: await evaluate(cdp, "conversation.slice(0, -1)") }),
+    }).then(r => r.json()).then(r => r.choices[0].message);
+    assert.equal(view.reasoning, expected.reasoning_content);
+    assert.equal(view.answer, expected.content);
     console.log(`turn ${turn}: ${view.reasoning.length} characters of reasoning, ` +
                 `${view.answer.length} of answer`);
   }
@@ -130,12 +139,25 @@ try {
     writeFileSync(o.screenshot, Buffer.from(r.data, "base64"));
   });
 
+  // Stop while the reply streams: the page marks it stopped and the server frees the slot.
+  await sendMessage(cdp, "Please write a long story.");
+  await waitFor(cdp, `document.querySelectorAll(".reasoning-text")[2]?.textContent.length > 0`,
+                "the third reply to start");
+  await evaluate(cdp, `document.getElementById("stop").click()`);
+  await waitFor(cdp, `document.getElementById("send").disabled === false`, "the stop");
+  assert.match(await evaluate(cdp, `document.querySelectorAll(".answer")[2].textContent`),
+               /\[stopped\]$/);
+  await waitFor(cdp, `fetch("/metrics", { headers: { Authorization: "Bearer ${apiKey}" } })
+      .then(r => r.text()).then(t => /^r1_active_slots 0$/m.test(t) && /status="499"/.test(t))`,
+                "the server to free the slot");
+  assert.equal(await evaluate(cdp, "conversation.length"), 6);
+
   await evaluate(cdp, `document.getElementById("key").value = "sk-wrong"`);
   await sendMessage(cdp, "This one has the wrong key.");
   await waitFor(cdp, `document.querySelector(".error") !== null`, "the error message");
   const error = await evaluate(cdp, `document.querySelector(".error").textContent`);
   assert.match(error, /API key/);
-  assert.equal(await evaluate(cdp, "conversation.length"), 4);
+  assert.equal(await evaluate(cdp, "conversation.length"), 6);
 
   await evaluate(cdp, `document.getElementById("new").click()`);
   assert.equal(await evaluate(cdp, "document.querySelectorAll('.msg').length"), 0);
@@ -143,7 +165,11 @@ try {
   cdp.close();
   console.log(`chat page: ok, screenshot ${o.screenshot}`);
 } finally {
-  chromium.child.kill("SIGTERM");
+  // The profile can be removed only once Chromium stopped writing it.
+  await new Promise(done => {
+    chromium.child.once("exit", done);
+    chromium.child.kill("SIGTERM");
+  });
   await server.stop();
   rmSync(profile, { recursive: true, force: true });
 }
