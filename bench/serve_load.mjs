@@ -3,6 +3,7 @@
 // for one client alone. Exits 1 if any request failed.
 // Usage: node bench/serve_load.mjs (--url http://HOST:PORT | --r1 BIN --model DIR [--parallel P])
 //        [--clients 64] [--requests 20] [--max-tokens 32] [--api-key KEY]
+import http from "node:http";
 import { parseArgs } from "node:util";
 import { startServer } from "../tests/serve/serve_process.mjs";
 
@@ -19,23 +20,36 @@ if (!o.url && !(o.r1 && o.model)) {
   process.exit(2);
 }
 
+// One keep-alive connection per client at most, as a client's connection pool would.
+const agent = new http.Agent({ keepAlive: true, maxSockets: Number(o.clients) });
+
+// POSTs body and resolves to the response; the body is read by the caller.
+function post(url, path, body) {
+  const headers = { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) };
+  if (o["api-key"]) headers.Authorization = `Bearer ${o["api-key"]}`;
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${url}${path}`, { method: "POST", headers, agent }, resolve);
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
 // One streamed request: its latency, time to first token and generated tokens, or its error.
 async function streamedRequest(url, client, i) {
   const start = performance.now();
-  const headers = { "Content-Type": "application/json" };
-  if (o["api-key"]) headers.Authorization = `Bearer ${o["api-key"]}`;
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: "POST", headers,
-    body: JSON.stringify({
-      messages: [{ role: "user", content: `Client ${client}, request ${i}: count to ten.` }],
-      max_tokens: Number(o["max-tokens"]), stream: true, stream_options: { include_usage: true },
-    }),
-  });
-  if (!response.ok) return { error: `HTTP ${response.status}: ${await response.text()}` };
-  const decoder = new TextDecoder();
+  const response = await post(url, "/v1/chat/completions", JSON.stringify({
+    messages: [{ role: "user", content: `Client ${client}, request ${i}: count to ten.` }],
+    max_tokens: Number(o["max-tokens"]), stream: true, stream_options: { include_usage: true },
+  }));
+  response.setEncoding("utf8");
+  if (response.statusCode !== 200) {
+    let text = "";
+    for await (const chunk of response) text += chunk;
+    return { error: `HTTP ${response.statusCode}: ${text}` };
+  }
   let buffer = "", ttft = null, tokens = 0, done = false;
-  for await (const bytes of response.body) {
-    buffer += decoder.decode(bytes, { stream: true });
+  for await (const chunk of response) {
+    buffer += chunk;
     let end;
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const data = buffer.slice(0, end).replace(/^data: /, "");
@@ -80,7 +94,7 @@ async function run(url, clients, requests) {
 }
 
 const server = o.url ? null : await startServer(o.r1, o.model, [
-  "--parallel", o.parallel, "--max-connections", String(Number(o.clients) + 8),
+  "--parallel", o.parallel, "--max-connections", o.clients,
   ...(o["api-key"] ? ["--api-key", o["api-key"]] : [])]);
 const url = o.url ?? server.url;
 let errors = 0;
@@ -90,4 +104,5 @@ try {
 } finally {
   if (server) await server.stop();
 }
+agent.destroy();
 process.exit(errors ? 1 : 0);
