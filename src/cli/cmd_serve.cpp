@@ -1,6 +1,6 @@
 // `r1 serve`: the OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions,
-// /v1/models, /health, /metrics) over one model with continuous batching; stops cleanly on
-// SIGINT or SIGTERM.
+// /v1/models, /health, /metrics, a chat page at /) over one model with continuous batching;
+// stops cleanly on SIGINT or SIGTERM.
 #include <csignal>
 #include <cstdio>
 #include <memory>

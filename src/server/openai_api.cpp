@@ -5,6 +5,7 @@
 #include <array>
 
 #include "server/api_error.h"
+#include "server/chat_page.h"
 
 namespace r1::server {
 
@@ -16,7 +17,8 @@ struct Route {
 };
 
 // Paths under /v1/models/ name one model and count as /v1/models.
-constexpr std::array<Route, 5> kRoutes = {{{"/v1/chat/completions", "POST"},
+constexpr std::array<Route, 6> kRoutes = {{{"/", "GET"},
+                                           {"/v1/chat/completions", "POST"},
                                            {"/v1/completions", "POST"},
                                            {"/v1/models", "GET"},
                                            {"/health", "GET"},
@@ -59,7 +61,8 @@ void OpenAiApi::handle(const HttpRequest& request, ResponseWriter& w) {
 
 int OpenAiApi::route(const std::string& endpoint, const HttpRequest& request, ResponseWriter& w) {
   const std::string path(request.path());
-  if (endpoint != "/health") check_api_key(request);
+  // The page and /health need no key: the page asks for one and sends it with each request.
+  if (endpoint != "/health" && endpoint != "/") check_api_key(request);
   const Route* route = nullptr;
   for (const Route& r : kRoutes)
     if (endpoint == r.path) route = &r;
@@ -69,6 +72,10 @@ int OpenAiApi::route(const std::string& endpoint, const HttpRequest& request, Re
   if (endpoint == "/v1/chat/completions") return serve_chat_completions(api_, request, w);
   if (endpoint == "/v1/completions") return serve_completions(api_, request, w);
   if (endpoint == "/v1/models") return serve_models(path, w);
+  if (endpoint == "/") {
+    w.respond(HttpResponse::text(200, std::string(chat_page_html()), "text/html; charset=utf-8"));
+    return 200;
+  }
   if (endpoint == "/health") {
     w.respond(HttpResponse::json(200, R"({"status":"ok"})"));
     return 200;

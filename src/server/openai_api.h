@@ -1,5 +1,5 @@
-// The OpenAI-compatible API as one HTTP handler: routes, the API key, /v1/models, /health,
-// /metrics, and the count of every answer by endpoint and status.
+// The OpenAI-compatible API as one HTTP handler: routes, the API key, the chat page at /,
+// /v1/models, /health, /metrics, and the count of every answer by endpoint and status.
 #pragma once
 
 #include <string>
@@ -11,7 +11,7 @@ namespace r1::server {
 
 struct ApiOptions {
   std::string api_key;  // empty: no key needed; else "Authorization: Bearer <key>" everywhere
-                        // but /health
+                        // but /health and the chat page at /
 };
 
 class OpenAiApi {

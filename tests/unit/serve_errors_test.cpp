@@ -92,6 +92,17 @@ TEST(ServeErrors, ApiKeyIsRequiredEverywhereButHealth) {
   EXPECT_EQ(http_request(server.port(), "GET", "/metrics").status, 401);
 }
 
+TEST(ServeErrors, ChatPageLoadsWithoutTheKey) {
+  TestServer server({.parallel = 1, .max_queue = 4, .ctx = 0, .api_key = "sk-test"});
+  const ClientResponse page = http_request(server.port(), "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers.at("content-type"), "text/html; charset=utf-8");
+  EXPECT_TRUE(page.body.starts_with("<!DOCTYPE html>"));
+  EXPECT_NE(page.body.find("/v1/chat/completions"), std::string::npos);
+  EXPECT_NE(page.body.find("</html>"), std::string::npos);
+  EXPECT_EQ(http_request(server.port(), "POST", "/").status, 405);
+}
+
 TEST(ServeErrors, QueueFullIs503) {
   TestServer server({.parallel = 1, .max_queue = 1, .ctx = 1024, .api_key = ""});
   const std::string busy = R"({"messages": [{"role": "user", "content": "story"}],

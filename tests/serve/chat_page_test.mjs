@@ -1,0 +1,175 @@
+// The chat page at / in headless Chromium, driven over the DevTools protocol: two turns stream
+// an answer with its reasoning block, Stop frees the server's slot, a wrong API key shows the
+// server's error; a screenshot is saved.
+// Usage: node --experimental-websocket chat_page_test.mjs --r1 BIN --model DIR
+//        --screenshot OUT.png [--chromium chromium]
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { startServer } from "./serve_process.mjs";
+
+const { values: o } = parseArgs({
+  options: {
+    r1: { type: "string" }, model: { type: "string" }, screenshot: { type: "string" },
+    chromium: { type: "string", default: "chromium" },
+  },
+});
+if (spawnSync(o.chromium, ["--version"]).error) {
+  console.error(`chat page test: '${o.chromium}' is not installed; scripts/setup.sh installs it`);
+  process.exit(1);
+}
+
+// Starts headless Chromium and resolves to its DevTools HTTP endpoint.
+function startChromium(profile) {
+  const child = spawn(o.chromium, [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--remote-debugging-port=0", `--user-data-dir=${profile}`, "--window-size=1000,800",
+    "about:blank"], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`chromium did not start:\n${log}`)), 30000);
+    child.stderr.on("data", chunk => {
+      log += chunk;
+      const m = log.match(/DevTools listening on ws:\/\/([^/]+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, http: `http://${m[1]}` });
+      }
+    });
+  });
+}
+
+// A DevTools session on one page: send(method, params) resolves to the result.
+async function connect(http) {
+  const pages = await (await fetch(`${http}/json/list`)).json();
+  const page = pages.find(p => p.type === "page");
+  const ws = new WebSocket(page.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  let next = 0;
+  const pending = new Map(), listeners = [];
+  ws.onmessage = m => {
+    const msg = JSON.parse(m.data);
+    if (msg.id !== undefined) {
+      const { resolve, reject } = pending.get(msg.id);
+      pending.delete(msg.id);
+      msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result);
+    } else {
+      for (const l of listeners) l(msg);
+    }
+  };
+  const send = (method, params = {}) => new Promise((resolve, reject) => {
+    pending.set(++next, { resolve, reject });
+    ws.send(JSON.stringify({ id: next, method, params }));
+  });
+  const once = method => new Promise(resolve => listeners.push(m => m.method === method && resolve()));
+  return { send, once, close: () => ws.close() };
+}
+
+async function evaluate(cdp, expression) {
+  const r = await cdp.send("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true });
+  if (r.exceptionDetails) throw new Error(`page script failed: ${r.exceptionDetails.text}`);
+  return r.result.value;
+}
+
+async function waitFor(cdp, expression, what) {
+  for (let i = 0; i < 600; ++i) {
+    if (await evaluate(cdp, expression)) return;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const sendMessage = (cdp, text) => evaluate(cdp, `(() => {
+  document.getElementById("input").value = ${JSON.stringify(text)};
+  document.getElementById("form").requestSubmit();
+})()`);
+
+const apiKey = "sk-page-test";
+// Greedy: each reply is what the API answers for the same conversation, and long enough to stop.
+const server = await startServer(o.r1, o.model,
+                                 ["--api-key", apiKey, "--ctx", "1024", "--temperature", "0"]);
+const profile = mkdtempSync(join(tmpdir(), "r1-chromium-"));
+const chromium = await startChromium(profile);
+try {
+  const cdp = await connect(chromium.http);
+  await cdp.send("Page.enable");
+  const loaded = cdp.once("Page.loadEventFired");
+  await cdp.send("Page.navigate", { url: `${server.url}/` });
+  await loaded;
+  assert.equal(await evaluate(cdp, "document.title"), "r1 chat");
+
+  await evaluate(cdp, `(() => {
+    const key = document.getElementById("key");
+    key.value = ${JSON.stringify(apiKey)};
+    key.dispatchEvent(new Event("change"));
+  })()`);
+  for (const [turn, text] of [[1, "Hello, who are you?"], [2, "And what is 2 + 2?"]]) {
+    await sendMessage(cdp, text);
+    await waitFor(cdp, `document.querySelectorAll(".assistant[data-done]").length === ${turn} ||
+                        document.querySelector(".error") !== null`, `answer ${turn}`);
+    const view = await evaluate(cdp, `(() => {
+      const a = document.querySelectorAll(".assistant")[${turn - 1}];
+      const d = a.querySelector("details.reasoning");
+      return { reasoningShown: !d.hidden, reasoning: d.querySelector(".reasoning-text").textContent,
+               answer: a.querySelector(".answer").textContent,
+               error: document.querySelector(".error")?.textContent ?? null,
+               users: document.querySelectorAll(".user").length };
+    })()`);
+    assert.equal(view.error, null, `the page shows an error: ${view.error}`);
+    assert.equal(view.users, turn);
+    // R1's template opens <think>: the random model's tokens are reasoning until </think>.
+    assert.ok(view.reasoningShown && view.reasoning.length > 0, "no reasoning block");
+    const expected = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ messages: await evaluate(cdp, "conversation.slice(0, -1)") }),
+    }).then(r => r.json()).then(r => r.choices[0].message);
+    assert.equal(view.reasoning, expected.reasoning_content);
+    assert.equal(view.answer, expected.content);
+    console.log(`turn ${turn}: ${view.reasoning.length} characters of reasoning, ` +
+                `${view.answer.length} of answer`);
+  }
+  assert.equal(await evaluate(cdp, "conversation.length"), 4, "the conversation was not kept");
+  await evaluate(cdp, `document.querySelectorAll("details").forEach(d => { d.open = true; })`);
+  await cdp.send("Page.captureScreenshot", { format: "png" }).then(r => {
+    mkdirSync(dirname(o.screenshot), { recursive: true });
+    writeFileSync(o.screenshot, Buffer.from(r.data, "base64"));
+  });
+
+  // Stop while the reply streams: the page marks it stopped and the server frees the slot.
+  await sendMessage(cdp, "Please write a long story.");
+  await waitFor(cdp, `document.querySelectorAll(".reasoning-text")[2]?.textContent.length > 0`,
+                "the third reply to start");
+  await evaluate(cdp, `document.getElementById("stop").click()`);
+  await waitFor(cdp, `document.getElementById("send").disabled === false`, "the stop");
+  assert.match(await evaluate(cdp, `document.querySelectorAll(".answer")[2].textContent`),
+               /\[stopped\]$/);
+  await waitFor(cdp, `fetch("/metrics", { headers: { Authorization: "Bearer ${apiKey}" } })
+      .then(r => r.text()).then(t => /^r1_active_slots 0$/m.test(t) && /status="499"/.test(t))`,
+                "the server to free the slot");
+  assert.equal(await evaluate(cdp, "conversation.length"), 6);
+
+  await evaluate(cdp, `document.getElementById("key").value = "sk-wrong"`);
+  await sendMessage(cdp, "This one has the wrong key.");
+  await waitFor(cdp, `document.querySelector(".error") !== null`, "the error message");
+  const error = await evaluate(cdp, `document.querySelector(".error").textContent`);
+  assert.match(error, /API key/);
+  assert.equal(await evaluate(cdp, "conversation.length"), 6);
+
+  await evaluate(cdp, `document.getElementById("new").click()`);
+  assert.equal(await evaluate(cdp, "document.querySelectorAll('.msg').length"), 0);
+  assert.equal(await evaluate(cdp, "conversation.length"), 0);
+  cdp.close();
+  console.log(`chat page: ok, screenshot ${o.screenshot}`);
+} finally {
+  // The profile can be removed only once Chromium stopped writing it.
+  await new Promise(done => {
+    chromium.child.once("exit", done);
+    chromium.child.kill("SIGTERM");
+  });
+  await server.stop();
+  rmSync(profile, { recursive: true, force: true });
+}
