@@ -82,7 +82,7 @@ void add_serve(CLI::App& app) {
                   "open connections at most; more are answered 503 (default 64)")
       ->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--api-key", args->api_key,
-                  "require 'Authorization: Bearer KEY' on every endpoint but /health");
+                  "require 'Authorization: Bearer KEY' on every endpoint but /health and the chat page");
   add_sampling_flags(cmd, args->sampling);
   add_threads_flag(cmd, args->threads);
   cmd->callback([args] { run_serve(*args); });

@@ -1,6 +1,6 @@
 // The chat page at / in headless Chromium, driven over the DevTools protocol: two turns stream
 // an answer with its reasoning block, Stop frees the server's slot, a wrong API key shows the
-// server's error; a screenshot is saved.
+// server's error, New chat during a reply starts afresh; a screenshot is saved.
 // Usage: node --experimental-websocket chat_page_test.mjs --r1 BIN --model DIR
 //        --screenshot OUT.png [--chromium chromium]
 import assert from "node:assert/strict";
@@ -133,6 +133,7 @@ try {
                 `${view.answer.length} of answer`);
   }
   assert.equal(await evaluate(cdp, "conversation.length"), 4, "the conversation was not kept");
+  const firstTurn = await evaluate(cdp, "conversation.slice(0, 2)");
   await evaluate(cdp, `document.querySelectorAll("details").forEach(d => { d.open = true; })`);
   await cdp.send("Page.captureScreenshot", { format: "png" }).then(r => {
     mkdirSync(dirname(o.screenshot), { recursive: true });
@@ -158,10 +159,22 @@ try {
   const error = await evaluate(cdp, `document.querySelector(".error").textContent`);
   assert.match(error, /API key/);
   assert.equal(await evaluate(cdp, "conversation.length"), 6);
+  assert.equal(await evaluate(cdp, "document.querySelectorAll('.assistant').length"), 3,
+               "the refused turn left an empty reply");
 
+  // New chat while a reply streams: the stopped turn stays out of the new conversation, whose
+  // first answer is again the first turn's.
+  await evaluate(cdp, `document.getElementById("key").value = ${JSON.stringify(apiKey)}`);
+  await sendMessage(cdp, "Please write another long story.");
+  await waitFor(cdp, `document.querySelectorAll(".reasoning-text")[3]?.textContent.length > 0`,
+                "the fourth reply to start");
   await evaluate(cdp, `document.getElementById("new").click()`);
+  await waitFor(cdp, `document.getElementById("send").disabled === false`, "the new chat");
   assert.equal(await evaluate(cdp, "document.querySelectorAll('.msg').length"), 0);
   assert.equal(await evaluate(cdp, "conversation.length"), 0);
+  await sendMessage(cdp, "Hello, who are you?");
+  await waitFor(cdp, `document.querySelector(".assistant[data-done]") !== null`, "the new answer");
+  assert.deepEqual(await evaluate(cdp, "conversation"), firstTurn);
   cdp.close();
   console.log(`chat page: ok, screenshot ${o.screenshot}`);
 } finally {
