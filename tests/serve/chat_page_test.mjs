@@ -1,7 +1,7 @@
 // The chat page at / in headless Chromium, driven over the DevTools protocol: two turns stream
 // an answer with its reasoning block, Stop frees the server's slot, a wrong API key shows the
 // server's error, New chat during a reply starts afresh; a screenshot is saved.
-// Usage: node --experimental-websocket chat_page_test.mjs --r1 BIN --model DIR
+// Usage: node chat_page_test.mjs --r1 BIN --model DIR
 //        --screenshot OUT.png [--chromium chromium]
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -22,50 +22,60 @@ if (spawnSync(o.chromium, ["--version"]).error) {
   process.exit(1);
 }
 
-// Starts headless Chromium and resolves to its DevTools HTTP endpoint.
-function startChromium(profile) {
+// Starts headless Chromium with the DevTools protocol on a pipe (its fds 3 and 4: JSON messages
+// ended by a NUL byte; no WebSocket needed, so Node 18 serves) and resolves to a session on a
+// new page: send(method, params) resolves to the result, once(event) to the event's arrival.
+async function startChromium(profile) {
   const child = spawn(o.chromium, [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--remote-debugging-port=0", `--user-data-dir=${profile}`, "--window-size=1000,800",
-    "about:blank"], { stdio: ["ignore", "ignore", "pipe"] });
+    "--remote-debugging-pipe", `--user-data-dir=${profile}`, "--window-size=1000,800",
+    "about:blank"], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
   let log = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`chromium did not start:\n${log}`)), 30000);
-    child.stderr.on("data", chunk => {
-      log += chunk;
-      const m = log.match(/DevTools listening on ws:\/\/([^/]+)\//);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, http: `http://${m[1]}` });
-      }
-    });
-  });
-}
-
-// A DevTools session on one page: send(method, params) resolves to the result.
-async function connect(http) {
-  const pages = await (await fetch(`${http}/json/list`)).json();
-  const page = pages.find(p => p.type === "page");
-  const ws = new WebSocket(page.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  let next = 0;
+  child.stderr.on("data", chunk => { log += chunk; });
+  const toBrowser = child.stdio[3], fromBrowser = child.stdio[4];
+  let next = 0, buffer = "", sessionId;
   const pending = new Map(), listeners = [];
-  ws.onmessage = m => {
-    const msg = JSON.parse(m.data);
-    if (msg.id !== undefined) {
-      const { resolve, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result);
-    } else {
-      for (const l of listeners) l(msg);
-    }
+  const failAll = why => {
+    for (const { reject } of pending.values()) reject(new Error(`${why}:\n${log}`));
+    pending.clear();
   };
-  const send = (method, params = {}) => new Promise((resolve, reject) => {
-    pending.set(++next, { resolve, reject });
-    ws.send(JSON.stringify({ id: next, method, params }));
+  child.on("exit", code => failAll(`chromium exited (${code})`));
+  child.stdio[3].on("error", () => {});  // a write after the exit: the exit rejects the command
+  fromBrowser.setEncoding("utf8");
+  fromBrowser.on("data", chunk => {
+    buffer += chunk;
+    let end;
+    while ((end = buffer.indexOf("\0")) >= 0) {
+      const msg = JSON.parse(buffer.slice(0, end));
+      buffer = buffer.slice(end + 1);
+      if (msg.id !== undefined) {
+        const { resolve, reject } = pending.get(msg.id);
+        pending.delete(msg.id);
+        msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result);
+      } else {
+        for (const l of listeners) l(msg);
+      }
+    }
   });
-  const once = method => new Promise(resolve => listeners.push(m => m.method === method && resolve()));
-  return { send, once, close: () => ws.close() };
+  const command = (method, params, session) => new Promise((resolve, reject) => {
+    pending.set(++next, { resolve, reject });
+    toBrowser.write(JSON.stringify({ id: next, method, params, sessionId: session }) + "\0");
+  });
+  const timer = setTimeout(() => failAll("chromium did not answer in 30 s"), 30000);
+  try {
+    const { targetId } = await command("Target.createTarget", { url: "about:blank" });
+    ({ sessionId } = await command("Target.attachToTarget", { targetId, flatten: true }));
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    child,
+    send: (method, params = {}) => command(method, params, sessionId),
+    once: method => new Promise(resolve => listeners.push(m => m.method === method && resolve())),
+  };
 }
 
 async function evaluate(cdp, expression) {
@@ -92,9 +102,9 @@ const apiKey = "sk-page-test";
 const server = await startServer(o.r1, o.model,
                                  ["--api-key", apiKey, "--ctx", "1024", "--temperature", "0"]);
 const profile = mkdtempSync(join(tmpdir(), "r1-chromium-"));
-const chromium = await startChromium(profile);
+let cdp;
 try {
-  const cdp = await connect(chromium.http);
+  cdp = await startChromium(profile);
   await cdp.send("Page.enable");
   const loaded = cdp.once("Page.loadEventFired");
   await cdp.send("Page.navigate", { url: `${server.url}/` });
@@ -175,14 +185,15 @@ try {
   await sendMessage(cdp, "Hello, who are you?");
   await waitFor(cdp, `document.querySelector(".assistant[data-done]") !== null`, "the new answer");
   assert.deepEqual(await evaluate(cdp, "conversation"), firstTurn);
-  cdp.close();
   console.log(`chat page: ok, screenshot ${o.screenshot}`);
 } finally {
   // The profile can be removed only once Chromium stopped writing it.
-  await new Promise(done => {
-    chromium.child.once("exit", done);
-    chromium.child.kill("SIGTERM");
-  });
+  if (cdp && cdp.child.exitCode === null && cdp.child.signalCode === null) {
+    await new Promise(done => {
+      cdp.child.once("exit", done);
+      cdp.child.kill("SIGTERM");
+    });
+  }
   await server.stop();
   rmSync(profile, { recursive: true, force: true });
 }
