@@ -84,6 +84,45 @@ TEST(Gemv, BlockFormatsMatchQuantisedActivationReference) {
   set_default_threads(2);
 }
 
+// bf16/f16 weights stay in the GEMV kernels for a batch of decoding sequences, and f32/bf16/f16
+// give every token bit for bit the result it gets alone: a sequence's logits do not depend on
+// the batch it is decoded in (continuous batching, GRPO rollouts).
+TEST(Gemv, BatchedTokensGetTheirSingleTokenResultBitForBit) {
+  std::mt19937 rng(6);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int threads : {1, 2}) {
+    set_default_threads(threads);
+    for (DType dtype : {DType::F32, DType::BF16, DType::F16}) {
+      for (auto [out, in] : {std::pair<int64_t, int64_t>{37, 75}, {130, 264}}) {
+        const WeightMatrix W = test::random_matrix(dtype, out, in, rng);
+        for (int64_t T : {int64_t(2), int64_t(3), int64_t(5), int64_t(7), int64_t(16), int64_t(33), kGemvWidenedMaxTokens}) {
+          const bool widened = dtype != DType::F32;
+          if (!widened && T > kGemvMaxTokens) continue;
+          EXPECT_TRUE(gemv_takes(W, T)) << dtype_name(dtype) << " T " << T;
+          std::vector<float> x(static_cast<size_t>(T * in)), y(static_cast<size_t>(T * out)),
+              want(y.size()), alone(static_cast<size_t>(out));
+          for (float& v : x) v = normal(rng);
+          linear(x.data(), T, W, nullptr, y.data());
+          gemv_reference(x.data(), T, W, want.data());
+          for (int64_t t = 0; t < T; ++t) {
+            gemv(x.data() + t * in, 1, W, alone.data());
+            for (int64_t r = 0; r < out; ++r) {
+              const size_t i = size_t(t * out + r);
+              ASSERT_EQ(y[i], alone[size_t(r)]) << dtype_name(dtype) << " T " << T << " t " << t
+                                               << " r " << r;
+              ASSERT_NEAR(y[i], want[i], 1e-4 * (1 + std::fabs(want[i])));
+            }
+          }
+        }
+      }
+    }
+  }
+  const WeightMatrix q8 = test::random_matrix(DType::Q8_0, 32, 64, rng);
+  EXPECT_FALSE(gemv_takes(q8, kGemvMaxTokens + 1));
+  EXPECT_FALSE(gemv_takes(test::random_matrix(DType::BF16, 8, 8, rng), kGemvWidenedMaxTokens + 1));
+  set_default_threads(2);
+}
+
 TEST(Gemv, LinearUsesItForDecodeAndAddsBias) {
   std::mt19937 rng(4);
   const WeightMatrix W = test::random_matrix(DType::BF16, 40, 96, rng);

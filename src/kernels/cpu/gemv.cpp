@@ -45,7 +45,6 @@ inline __m256 load_fp8(const uint8_t* w) {
   return _mm256_cvtph_ps(h);
 }
 
-// sum_i widen(w[i]) * x[i] for any n; `Load` widens 8 weights, `Tail` one.
 // sum_i widen(w[i]) * x[i] over the first n / 8 * 8 elements, as 8 lanes; `Load` widens 8.
 template <typename W, typename Load>
 __m256 dot_lanes(const W* w, const float* x, int64_t n, Load load) {
@@ -61,12 +60,77 @@ __m256 dot_lanes(const W* w, const float* x, int64_t n, Load load) {
   return _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
 }
 
-// sum_i widen(w[i]) * x[i] for any n; `Tail` widens one element.
+// The register tile of rows_plain(): kTileRows weight rows x kTileTokens tokens, one
+// accumulator each, plus the widened weights and one input vector. AVX-512VL gives 32 ymm
+// registers (16 + 4 + 1 used), plain AVX2 16 (8 + 2 + 1).
+#ifdef __AVX512VL__
+constexpr int kTileRows = 4, kTileTokens = 4;
+#else
+constexpr int kTileRows = 2, kTileTokens = 4;
+#endif
+
+// y[t * ldy + r] = sum_i widen(w[r * in + i]) * x[t * ldx + i] for R rows and NT tokens: each 8
+// widened weights feed NT tokens, each 8 inputs R rows. Every (row, token) sum is the same
+// sequence of operations whatever R and NT are (8-lane FMA chain over i, then the horizontal
+// sum, then the scalar tail), so a token's result does not depend on the batch it came in.
+template <int R, int NT, typename W, typename Load, typename Tail>
+void tile_plain(const W* w, int64_t in, const float* x, int64_t ldx, Load load, Tail tail,
+                float* y, int64_t ldy) {
+  __m256 acc[R][NT];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_setzero_ps();
+  const int64_t n8 = in / 8 * 8;
+  for (int64_t i = 0; i < n8; i += 8) {
+    __m256 xv[NT];
+    for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x + t * ldx + i);
+    for (int r = 0; r < R; ++r) {
+      const __m256 wv = load(w + r * in + i);
+      for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < NT; ++t) {
+      float s = hsum(acc[r][t]);
+      for (int64_t i = n8; i < in; ++i) s += tail(w[r * in + i]) * x[t * ldx + i];
+      y[t * ldy + r] = s;
+    }
+}
+
+// tile_plain for nr <= kTileRows rows and nt <= kTileTokens tokens.
 template <typename W, typename Load, typename Tail>
-float dot(const W* w, const float* x, int64_t n, Load load, Tail tail) {
-  float s = hsum(dot_lanes(w, x, n, load));
-  for (int64_t i = n / 8 * 8; i < n; ++i) s += tail(w[i]) * x[i];
-  return s;
+void tile_plain_any(int64_t nr, int64_t nt, const W* w, int64_t in, const float* x, int64_t ldx,
+                    Load load, Tail tail, float* y, int64_t ldy) {
+  auto rows = [&]<int R>() {
+    switch (nt) {
+      case 1: return tile_plain<R, 1>(w, in, x, ldx, load, tail, y, ldy);
+      case 2: return tile_plain<R, 2>(w, in, x, ldx, load, tail, y, ldy);
+      case 3: return tile_plain<R, 3>(w, in, x, ldx, load, tail, y, ldy);
+      default: return tile_plain<R, kTileTokens>(w, in, x, ldx, load, tail, y, ldy);
+    }
+  };
+  switch (nr) {
+    case 1: return rows.template operator()<1>();
+    case 2: return rows.template operator()<2>();
+    case 3: return rows.template operator()<3>();
+    default: return rows.template operator()<kTileRows>();
+  }
+}
+
+// Rows [r0, r1) of a row-major matrix of plain values (f32, bf16, f16) for T tokens: a block of
+// rows (~16 KiB) stays in L1 while every group of tokens passes over it.
+template <typename W, typename Load, typename Tail>
+void rows_plain(const W* weights, int64_t in, const float* x, int64_t ldx, int64_t T, int64_t r0,
+                int64_t r1, float* y, int64_t ldy, Load load, Tail tail) {
+  const int64_t block = std::max<int64_t>(kTileRows, 16384 / (in * int64_t(sizeof(W))));
+  for (int64_t b0 = r0; b0 < r1; b0 += block) {
+    const int64_t b1 = std::min(r1, b0 + block);
+    for (int64_t t0 = 0; t0 < T; t0 += kTileTokens) {
+      const int64_t nt = std::min<int64_t>(kTileTokens, T - t0);
+      for (int64_t r = b0; r < b1; r += kTileRows)
+        tile_plain_any(std::min<int64_t>(kTileRows, b1 - r), nt, weights + r * in, in,
+                       x + t0 * ldx, ldx, load, tail, y + t0 * ldy + r - r0, ldy);
+    }
+  }
 }
 
 float fp8_tail(uint8_t v) { return fp8_e4m3_to_f32(v) / 256.0f; }
@@ -270,24 +334,18 @@ void rows_avx2(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, in
                int64_t r1, float* y, int64_t ldy) {
   const int64_t in = W.cols();
   switch (W.w.dtype) {
+    // Lambdas, not function pointers: each is its own type, so the loads inline into the tile.
     case DType::F32:
-      for (int64_t r = r0; r < r1; ++r)
-        for (int64_t t = 0; t < T; ++t)
-          y[t * ldy + r - r0] = dot(W.w.f32() + r * in, x + t * ldx, in, load_f32,
-                                    [](float v) { return v; });
-      return;
+      return rows_plain(W.w.f32(), in, x, ldx, T, r0, r1, y, ldy,
+                        [](const float* w) { return load_f32(w); }, [](float v) { return v; });
     case DType::BF16:
-      for (int64_t r = r0; r < r1; ++r)
-        for (int64_t t = 0; t < T; ++t)
-          y[t * ldy + r - r0] =
-              dot(W.w.as<uint16_t>() + r * in, x + t * ldx, in, load_bf16, bf16_to_f32);
-      return;
+      return rows_plain(W.w.as<uint16_t>(), in, x, ldx, T, r0, r1, y, ldy,
+                        [](const uint16_t* w) { return load_bf16(w); },
+                        [](uint16_t v) { return bf16_to_f32(v); });
     case DType::F16:
-      for (int64_t r = r0; r < r1; ++r)
-        for (int64_t t = 0; t < T; ++t)
-          y[t * ldy + r - r0] =
-              dot(W.w.as<uint16_t>() + r * in, x + t * ldx, in, load_f16, f16_to_f32);
-      return;
+      return rows_plain(W.w.as<uint16_t>(), in, x, ldx, T, r0, r1, y, ldy,
+                        [](const uint16_t* w) { return load_f16(w); },
+                        [](uint16_t v) { return f16_to_f32(v); });
     case DType::F8_E4M3: {
       const int64_t bc = W.block_cols, scale_cols = W.scale_inv.dim(1);
       for (int64_t r = r0; r < r1; ++r) {
@@ -357,6 +415,12 @@ void rows_any(const float* x, int64_t ldx, const ActBlock* act, int64_t T, const
 bool gemv_quantizes_input(const WeightMatrix& W) {
   const DType t = W.w.dtype;
   return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q8_0_X8 || t == DType::Q4_0_X8;
+}
+
+bool gemv_takes(const WeightMatrix& W, int64_t T) {
+  const DType t = W.w.dtype;
+  const bool widened = t == DType::BF16 || t == DType::F16;
+  return T <= kGemvMaxTokens || (widened && T <= kGemvWidenedMaxTokens);
 }
 
 WeightMatrix to_decode_layout(const WeightMatrix& W) {

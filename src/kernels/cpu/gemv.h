@@ -11,9 +11,15 @@
 
 namespace r1 {
 
-// Largest T for which linear() uses gemv(); above it the weights are dequantised by panels
-// and multiplied by sgemm (compute-bound prefill).
+// Largest T for which linear() uses gemv() for every format; above it the weights are
+// dequantised by panels and multiplied by sgemm (compute-bound prefill), or go to the int8 GEMM.
 constexpr int64_t kGemvMaxTokens = 4;
+// bf16 and f16 weights stay in gemv() up to this T (a batch of decoding sequences): it widens
+// each weight once per 4 tokens in registers instead of writing a dequantised copy for sgemm.
+constexpr int64_t kGemvWidenedMaxTokens = 64;
+
+// Whether linear() multiplies T tokens by W through gemv().
+bool gemv_takes(const WeightMatrix& W, int64_t T);
 
 // The layout the decode kernels read fastest: where the CPU has the interleaved kernels
 // (AVX-512 VNNI), a Q8_0/Q4_0 matrix whose rows are a multiple of 8 becomes a new owning

@@ -52,7 +52,7 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
             Threads threads) {
   const int64_t out = W.rows(), in = W.cols();
   const bool pool = threads == Threads::Pool;
-  if (T <= kGemvMaxTokens) {
+  if (gemv_takes(W, T)) {
     if (pool) {
       gemv(x, T, W, y);
     } else {
