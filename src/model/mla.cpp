@@ -154,16 +154,18 @@ void absorb_output(const MlaDims& d, const MlaWeights& w, const float* out_laten
   });
 }
 
-constexpr int64_t kAbsorbInPlaceMaxRows = 32;
+// Up to this many rows (a batch of decoding sequences) kv_b is read as stored; the per-token
+// results then do not depend on the batch. More rows: an f32 copy and sgemm.
+constexpr int64_t kAbsorbInPlaceMaxRows = kGemvWidenedMaxTokens;
 
 // Absorbed path over the latent caches: scores = (q_nope W_uk) . latent + q_pe . k_pe,
 // output = (p . latent) W_uv^T. The projections run on all N rows at once, attention per span.
 void attend_absorbed(const ModelConfig& c, const MlaWeights& w, float scale, const float* q,
                      int64_t N, const SeqSpans& spans, int64_t layer, float* attn) {
   const MlaDims d(c);
-  // f32 kv_b is used in place by sgemm; other weights are read as stored for up to a batch of
-  // decode rows (16 samples of one prompt) and turned into f32 kv_b (dequantised, or rebuilt
-  // from k_b/v_b) for more, where sgemm repays writing the f32 copy.
+  // f32 kv_b is used in place by sgemm; other weights are read as stored for up to
+  // kAbsorbInPlaceMaxRows rows and turned into f32 kv_b (dequantised, or rebuilt from k_b/v_b)
+  // for more, where sgemm repays writing the f32 copy.
   thread_local std::vector<float> dequantised;
   const float* kvb_f32 = nullptr;
   if (w.kv_b_proj.weight.defined() && w.kv_b_proj.weight.w.dtype == DType::F32) {
@@ -196,25 +198,44 @@ void mla_forward(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rop
   const std::vector<float> ckv = project_latent(c, w, rope, x, N, spans);  // [N, ckv]
   std::vector<float> attn(size_t(N * d.H * d.vd));                         // [N, H, v]
   const bool cached = spans.front().cache != nullptr;
-  // A prompt's first chunk sees only its own keys: expanding them costs the same projection
-  // FLOPs as absorbing the queries, and attention then runs on qk/v head dims (192/128 in V3)
-  // instead of the latent's (576/512). Cached keys from earlier steps are only in latent form.
-  bool expand = !cached || N > kGemvMaxTokens;
   for (const SeqSpan& sp : spans) {
     R1_ASSERT((sp.cache != nullptr) == cached);
-    expand = expand && sp.pos0 == 0;
     if (!cached) continue;
     Tensor& kc = sp.cache->layers[size_t(layer)].k;  // [ctx, ckv]
     R1_ASSERT(sp.pos0 + sp.rows <= kc.dim(0));
     std::copy_n(ckv.data() + sp.row0 * d.ckv, sp.rows * d.ckv, kc.f32() + sp.pos0 * d.ckv);
   }
-  if (expand) {
-    for (const SeqSpan& sp : spans)
+  // A prompt's first chunk sees only its own keys: expanding them costs the same projection
+  // FLOPs as absorbing the queries, and attention then runs on qk/v head dims (192/128 in V3)
+  // instead of the latent's (576/512). Cached keys from earlier steps are only in latent form.
+  // Decided per sequence, so a sequence is computed the same way whatever batch it is in.
+  SeqSpans absorbed;             // the other spans, their rows packed from 0
+  std::vector<size_t> source;    // absorbed[j] is spans[source[j]]
+  int64_t absorbed_rows = 0;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const SeqSpan& sp = spans[i];
+    if (!cached || (sp.pos0 == 0 && sp.rows > kGemvMaxTokens)) {
       attend_expanded(c, w, scale, q.data() + sp.row0 * d.H * d.qhd, ckv.data() + sp.row0 * d.ckv,
                       sp.rows, attn.data() + sp.row0 * d.H * d.vd);
-  } else {
-    R1_ASSERT(cached);
+    } else {
+      absorbed.push_back({absorbed_rows, sp.rows, sp.pos0, sp.cache});
+      source.push_back(i);
+      absorbed_rows += sp.rows;
+    }
+  }
+  if (absorbed_rows == N) {
     attend_absorbed(c, w, scale, q.data(), N, spans, layer, attn.data());
+  } else if (absorbed_rows > 0) {
+    std::vector<float> q_packed(size_t(absorbed_rows * d.H * d.qhd));     // [rows, H, qhd]
+    std::vector<float> attn_packed(size_t(absorbed_rows * d.H * d.vd));  // [rows, H, v]
+    for (size_t j = 0; j < absorbed.size(); ++j)
+      std::copy_n(q.data() + spans[source[j]].row0 * d.H * d.qhd, absorbed[j].rows * d.H * d.qhd,
+                  q_packed.data() + absorbed[j].row0 * d.H * d.qhd);
+    attend_absorbed(c, w, scale, q_packed.data(), absorbed_rows, absorbed, layer,
+                    attn_packed.data());
+    for (size_t j = 0; j < absorbed.size(); ++j)
+      std::copy_n(attn_packed.data() + absorbed[j].row0 * d.H * d.vd, absorbed[j].rows * d.H * d.vd,
+                  attn.data() + spans[source[j]].row0 * d.H * d.vd);
   }
   linear(attn.data(), N, w.o_proj.weight, w.o_proj.bias_ptr(), out);
 }

@@ -167,18 +167,18 @@ void experts_decode(const MoeWeights& w, const Routing& r, const float* x, int64
       [](ExpertJob& j) { return In{j.gate.data(), j.mlp->gate.weight.rows(), j.hidden_act.data()}; },
       [](ExpertJob& j) { return j.out.data(); });
 
-  for (size_t j = 0; j < jobs.size(); ++j) {  // y[t] += g out[t] for the tokens that chose it
-    const float* out = jobs[j].out.data();
-    if (expert_of[j] < 0) {
-      add_inplace(y, out, T * D);
-      continue;
+  // y[t] = sum over k of g_k out_k[t], then + shared[t]: the order experts_in_parallel adds in,
+  // so a token's output does not depend on how many tokens share the pass.
+  std::vector<size_t> job_of(slots.size());
+  for (size_t j = 0; j < jobs.size(); ++j)
+    if (expert_of[j] >= 0) job_of[size_t(expert_of[j])] = j;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t k = 0; k < K; ++k) {
+      const float g = r.weights[size_t(t * K + k)];
+      const float* out = jobs[job_of[size_t(r.experts[size_t(t * K + k)])]].out.data() + t * D;
+      for (int64_t d = 0; d < D; ++d) y[t * D + d] += g * out[d];
     }
-    for (int64_t slot : slots[size_t(expert_of[j])]) {
-      const int64_t t = slot / K;
-      const float g = r.weights[size_t(slot)];
-      for (int64_t d = 0; d < D; ++d) y[t * D + d] += g * out[t * D + d];
-    }
-  }
+  if (w.has_shared) add_inplace(y, jobs.back().out.data(), T * D);
 }
 
 // Prefill: one pool task per expert (largest first), each running its whole MLP on the
