@@ -80,7 +80,16 @@ void tile_plain(const W* w, int64_t in, const float* x, int64_t ldx, Load load, 
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_setzero_ps();
   const int64_t n8 = in / 8 * 8;
+  // Rows of a few hundred values are too short for the hardware prefetcher to follow R of them
+  // at once: each 64-byte line of the next tile's rows is asked for while this tile is read.
+  // (Addresses past the matrix are computed as integers: a prefetch never faults.)
+  constexpr int64_t kLine = 64 / int64_t(sizeof(W));
+  const uintptr_t next_tile = reinterpret_cast<uintptr_t>(w + R * in);
   for (int64_t i = 0; i < n8; i += 8) {
+    if (i % kLine == 0)
+      for (int r = 0; r < R; ++r)
+        _mm_prefetch(reinterpret_cast<const char*>(next_tile + uintptr_t(r * in + i) * sizeof(W)),
+                     _MM_HINT_T0);
     __m256 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x + t * ldx + i);
     for (int r = 0; r < R; ++r) {
