@@ -60,68 +60,46 @@ __m256 dot_lanes(const W* w, const float* x, int64_t n, Load load) {
   return _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
 }
 
-// The register tile of rows_plain(): kTileRows weight rows x kTileTokens tokens, one
-// accumulator each, plus the widened weights and one input vector. AVX-512VL gives 32 ymm
-// registers (16 + 4 + 1 used), plain AVX2 16 (8 + 2 + 1).
+// Tokens that share one pass over a weight row in rows_plain(): 4 accumulators per token plus 4
+// widened weights need 20 vector registers (AVX-512VL has 32); plain AVX2 has 16.
 #ifdef __AVX512VL__
-constexpr int kTileRows = 4, kTileTokens = 4;
+constexpr int kTileTokens = 4;
 #else
-constexpr int kTileRows = 2, kTileTokens = 4;
+constexpr int kTileTokens = 2;
 #endif
 
-// y[t * ldy + r] = sum_i widen(w[r * in + i]) * x[t * ldx + i] for R rows and NT tokens: each 8
-// widened weights feed NT tokens, each 8 inputs R rows. Every (row, token) sum is the same
-// sequence of operations whatever R and NT are (8-lane FMA chain over i, then the horizontal
-// sum, then the scalar tail), so a token's result does not depend on the batch it came in.
-template <int R, int NT, typename W, typename Load, typename Tail>
-void tile_plain(const W* w, int64_t in, const float* x, int64_t ldx, Load load, Tail tail,
+// y[t * ldy] = sum_i widen(w[i]) * x[t * ldx + i] for NT tokens, each 32 weights widened once
+// for all of them. Every token's sum is the same sequence of operations whatever NT is (four
+// 8-lane FMA chains over i, added pairwise, the horizontal sum, then the scalar tail), so a
+// token's result does not depend on the batch it came in.
+template <int NT, typename W, typename Load, typename Tail>
+void dot_tokens(const W* w, int64_t in, const float* x, int64_t ldx, Load load, Tail tail,
                 float* y, int64_t ldy) {
-  __m256 acc[R][NT];
-  for (int r = 0; r < R; ++r)
-    for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_setzero_ps();
-  const int64_t n8 = in / 8 * 8;
-  // Rows of a few hundred values are too short for the hardware prefetcher to follow R of them
-  // at once: each 64-byte line of the next tile's rows is asked for while this tile is read.
-  // (Addresses past the matrix are computed as integers: a prefetch never faults.)
-  constexpr int64_t kLine = 64 / int64_t(sizeof(W));
-  const uintptr_t next_tile = reinterpret_cast<uintptr_t>(w + R * in);
-  for (int64_t i = 0; i < n8; i += 8) {
-    if (i % kLine == 0)
-      for (int r = 0; r < R; ++r)
-        _mm_prefetch(reinterpret_cast<const char*>(next_tile + uintptr_t(r * in + i) * sizeof(W)),
-                     _MM_HINT_T0);
-    __m256 xv[NT];
-    for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x + t * ldx + i);
-    for (int r = 0; r < R; ++r) {
-      const __m256 wv = load(w + r * in + i);
-      for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
+  __m256 a[NT][4];
+  for (int t = 0; t < NT; ++t)
+    for (int j = 0; j < 4; ++j) a[t][j] = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= in; i += 32) {
+    const __m256 w0 = load(w + i), w1 = load(w + i + 8), w2 = load(w + i + 16),
+                 w3 = load(w + i + 24);
+    for (int t = 0; t < NT; ++t) {
+      const float* xt = x + t * ldx + i;
+      a[t][0] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xt), a[t][0]);
+      a[t][1] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xt + 8), a[t][1]);
+      a[t][2] = _mm256_fmadd_ps(w2, _mm256_loadu_ps(xt + 16), a[t][2]);
+      a[t][3] = _mm256_fmadd_ps(w3, _mm256_loadu_ps(xt + 24), a[t][3]);
     }
   }
-  for (int r = 0; r < R; ++r)
-    for (int t = 0; t < NT; ++t) {
-      float s = hsum(acc[r][t]);
-      for (int64_t i = n8; i < in; ++i) s += tail(w[r * in + i]) * x[t * ldx + i];
-      y[t * ldy + r] = s;
-    }
-}
-
-// tile_plain for nr <= kTileRows rows and nt <= kTileTokens tokens.
-template <typename W, typename Load, typename Tail>
-void tile_plain_any(int64_t nr, int64_t nt, const W* w, int64_t in, const float* x, int64_t ldx,
-                    Load load, Tail tail, float* y, int64_t ldy) {
-  auto rows = [&]<int R>() {
-    switch (nt) {
-      case 1: return tile_plain<R, 1>(w, in, x, ldx, load, tail, y, ldy);
-      case 2: return tile_plain<R, 2>(w, in, x, ldx, load, tail, y, ldy);
-      case 3: return tile_plain<R, 3>(w, in, x, ldx, load, tail, y, ldy);
-      default: return tile_plain<R, kTileTokens>(w, in, x, ldx, load, tail, y, ldy);
-    }
-  };
-  switch (nr) {
-    case 1: return rows.template operator()<1>();
-    case 2: return rows.template operator()<2>();
-    case 3: return rows.template operator()<3>();
-    default: return rows.template operator()<kTileRows>();
+  for (; i + 8 <= in; i += 8) {
+    const __m256 w0 = load(w + i);
+    for (int t = 0; t < NT; ++t)
+      a[t][0] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * ldx + i), a[t][0]);
+  }
+  for (int t = 0; t < NT; ++t) {
+    const float* xt = x + t * ldx;
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(a[t][0], a[t][1]), _mm256_add_ps(a[t][2], a[t][3])));
+    for (int64_t k = in / 8 * 8; k < in; ++k) s += tail(w[k]) * xt[k];
+    y[t * ldy] = s;
   }
 }
 
@@ -130,14 +108,21 @@ void tile_plain_any(int64_t nr, int64_t nt, const W* w, int64_t in, const float*
 template <typename W, typename Load, typename Tail>
 void rows_plain(const W* weights, int64_t in, const float* x, int64_t ldx, int64_t T, int64_t r0,
                 int64_t r1, float* y, int64_t ldy, Load load, Tail tail) {
-  const int64_t block = std::max<int64_t>(kTileRows, 16384 / (in * int64_t(sizeof(W))));
+  const int64_t block = std::max<int64_t>(1, 16384 / (in * int64_t(sizeof(W))));
   for (int64_t b0 = r0; b0 < r1; b0 += block) {
     const int64_t b1 = std::min(r1, b0 + block);
     for (int64_t t0 = 0; t0 < T; t0 += kTileTokens) {
-      const int64_t nt = std::min<int64_t>(kTileTokens, T - t0);
-      for (int64_t r = b0; r < b1; r += kTileRows)
-        tile_plain_any(std::min<int64_t>(kTileRows, b1 - r), nt, weights + r * in, in,
-                       x + t0 * ldx, ldx, load, tail, y + t0 * ldy + r - r0, ldy);
+      const float* xt = x + t0 * ldx;
+      for (int64_t r = b0; r < b1; ++r) {
+        const W* w = weights + r * in;
+        float* yt = y + t0 * ldy + r - r0;
+        switch (std::min<int64_t>(kTileTokens, T - t0)) {
+          case 1: dot_tokens<1>(w, in, xt, ldx, load, tail, yt, ldy); break;
+          case 2: dot_tokens<2>(w, in, xt, ldx, load, tail, yt, ldy); break;
+          case 3: dot_tokens<3>(w, in, xt, ldx, load, tail, yt, ldy); break;
+          default: dot_tokens<kTileTokens>(w, in, xt, ldx, load, tail, yt, ldy);
+        }
+      }
     }
   }
 }

@@ -16,7 +16,7 @@ namespace r1 {
 constexpr int64_t kGemvMaxTokens = 4;
 // bf16 and f16 weights stay in gemv() up to this T (a batch of decoding sequences): it widens
 // each weight once per 4 tokens in registers instead of writing a dequantised copy for sgemm.
-constexpr int64_t kGemvWidenedMaxTokens = 64;
+constexpr int64_t kGemvWidenedMaxTokens = 32;
 
 // Whether linear() multiplies T tokens by W through gemv().
 bool gemv_takes(const WeightMatrix& W, int64_t T);
