@@ -154,9 +154,9 @@ void absorb_output(const MlaDims& d, const MlaWeights& w, const float* out_laten
   });
 }
 
-// Up to this many rows (a batch of decoding sequences) kv_b is read as stored; the per-token
-// results then do not depend on the batch. More rows: an f32 copy and sgemm.
-constexpr int64_t kAbsorbInPlaceMaxRows = kGemvWidenedMaxTokens;
+// Up to this many rows (a batch of decoding sequences) kv_b is read as stored, and a token's
+// results do not depend on the batch; more rows: an f32 copy and sgemm.
+constexpr int64_t kAbsorbInPlaceMaxRows = 32;
 
 // Absorbed path over the latent caches: scores = (q_nope W_uk) . latent + q_pe . k_pe,
 // output = (p . latent) W_uv^T. The projections run on all N rows at once, attention per span.

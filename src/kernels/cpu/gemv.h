@@ -15,8 +15,9 @@ namespace r1 {
 // dequantised by panels and multiplied by sgemm (compute-bound prefill), or go to the int8 GEMM.
 constexpr int64_t kGemvMaxTokens = 4;
 // bf16 and f16 weights stay in gemv() up to this T (a batch of decoding sequences): it widens
-// each weight once per 4 tokens in registers instead of writing a dequantised copy for sgemm.
-constexpr int64_t kGemvWidenedMaxTokens = 32;
+// each weight once per 4 tokens in registers instead of writing a dequantised copy for sgemm
+// (faster up to ~16-24 tokens on 2 cores; r1_linear_bench).
+constexpr int64_t kGemvWidenedMaxTokens = 16;
 
 // Whether linear() multiplies T tokens by W through gemv().
 bool gemv_takes(const WeightMatrix& W, int64_t T);
