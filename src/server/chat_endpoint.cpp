@@ -68,33 +68,31 @@ int serve_chat_completions(const ApiContext& api, const HttpRequest& request, Re
   const int64_t created = unix_time();
   std::vector<ChatChoice> choices(size_t(job->choices()),
                                   ChatChoice(api.model.chat.forces_think(), r.reasoning_format));
-  auto chunk = [&](int choice, Json delta, const std::string& finish_reason) {
-    Json c = {{"id", id},
-              {"object", "chat.completion.chunk"},
-              {"created", created},
-              {"model", api.model.id},
-              {"choices",
-               Json::array({{{"index", choice},
-                             {"delta", std::move(delta)},
-                             {"logprobs", nullptr},
-                             {"finish_reason",
-                              finish_reason.empty() ? Json(nullptr) : Json(finish_reason)}}})}};
+  auto chunk = [&](Json choice_list) {
+    Json c = answer_json(id, "chat.completion.chunk", created, api.model.id, std::move(choice_list));
     if (r.include_usage) c["usage"] = nullptr;
     return c;
+  };
+  auto delta_chunk = [&](int choice, Json delta, const std::string& finish_reason) {
+    return chunk(Json::array(
+        {{{"index", choice},
+          {"delta", std::move(delta)},
+          {"logprobs", nullptr},
+          {"finish_reason", finish_reason.empty() ? Json(nullptr) : Json(finish_reason)}}}));
   };
   if (r.stream) {
     w.begin_events();
     for (int i = 0; i < job->choices(); ++i)
-      w.send_event(dump_json(chunk(i, {{"role", "assistant"}, {"content", ""}}, "")));
+      w.send_event(dump_json(delta_chunk(i, {{"role", "assistant"}, {"content", ""}}, "")));
   }
   const JobEnd end = follow_job(*job, w, [&](const TokenEvent& e) {
     const ReasoningDelta d = choices[size_t(e.choice)].take(e);
     if (!r.stream) return true;
     if ((!d.reasoning.empty() || !d.content.empty()) &&
-        !w.send_event(dump_json(chunk(e.choice, delta_json(d), ""))))
+        !w.send_event(dump_json(delta_chunk(e.choice, delta_json(d), ""))))
       return false;
     return e.finish_reason.empty() ||
-           w.send_event(dump_json(chunk(e.choice, Json::object(), e.finish_reason)));
+           w.send_event(dump_json(delta_chunk(e.choice, Json::object(), e.finish_reason)));
   });
   if (end.client_gone) return 499;
   if (end.failure) return answer_failure(w, *end.failure);
@@ -102,30 +100,15 @@ int serve_chat_completions(const ApiContext& api, const HttpRequest& request, Re
   for (const ChatChoice& c : choices)
     tokens += c.tokens(), reasoning_tokens += c.reasoning_tokens();
   const Json usage = usage_json(job->prompt_tokens(), tokens, reasoning_tokens);
-  if (r.stream) {
-    if (r.include_usage) {
-      Json last = chunk(0, Json::object(), "");
-      last["choices"] = Json::array();
-      last["usage"] = usage;
-      w.send_event(dump_json(last));
-    }
-    w.finish_events();
-    return 200;
-  }
+  if (r.stream) return end_stream(w, chunk(Json::array()), r.include_usage, usage);
   Json list = Json::array();
   for (size_t i = 0; i < choices.size(); ++i)
     list.push_back({{"index", i},
                     {"message", choices[i].message()},
                     {"logprobs", nullptr},
                     {"finish_reason", choices[i].finish_reason()}});
-  const Json body = {{"id", id},
-                     {"object", "chat.completion"},
-                     {"created", created},
-                     {"model", api.model.id},
-                     {"choices", std::move(list)},
-                     {"usage", usage}};
-  w.respond(HttpResponse::json(200, dump_json(body)));
-  return 200;
+  return respond_answer(w, answer_json(id, "chat.completion", created, api.model.id, std::move(list)),
+                        usage);
 }
 
 }  // namespace r1::server

@@ -32,8 +32,32 @@ Json usage_json(int64_t prompt_tokens, int64_t completion_tokens, int64_t reason
           {"completion_tokens_details", {{"reasoning_tokens", reasoning_tokens}}}};
 }
 
+Json answer_json(const std::string& id, const std::string& object, int64_t created,
+                 const std::string& model, Json choices) {
+  return {{"id", id},
+          {"object", object},
+          {"created", created},
+          {"model", model},
+          {"choices", std::move(choices)}};
+}
+
 std::string dump_json(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+int end_stream(ResponseWriter& w, Json last, bool include_usage, const Json& usage) {
+  if (include_usage) {
+    last["usage"] = usage;
+    w.send_event(dump_json(last));
+  }
+  w.finish_events();
+  return 200;
+}
+
+int respond_answer(ResponseWriter& w, Json answer, const Json& usage) {
+  answer["usage"] = usage;
+  w.respond(HttpResponse::json(200, dump_json(answer)));
+  return 200;
 }
 
 int answer_failure(ResponseWriter& w, const std::string& failure) {
@@ -63,11 +87,7 @@ int serve_completions(const ApiContext& api, const HttpRequest& request, Respons
   const int64_t created = unix_time();
   std::vector<TextChoice> choices(size_t(job->choices()));
   auto chunk = [&](Json choice_list) {
-    Json c = {{"id", id},
-              {"object", "text_completion"},
-              {"created", created},
-              {"model", api.model.id},
-              {"choices", std::move(choice_list)}};
+    Json c = answer_json(id, "text_completion", created, api.model.id, std::move(choice_list));
     if (r.include_usage) c["usage"] = nullptr;
     return c;
   };
@@ -89,25 +109,15 @@ int serve_completions(const ApiContext& api, const HttpRequest& request, Respons
   int64_t completion_tokens = 0;
   for (const TextChoice& c : choices) completion_tokens += c.tokens;
   const Json usage = usage_json(job->prompt_tokens(), completion_tokens, 0);
-  if (r.stream) {
-    if (r.include_usage) {
-      Json last = chunk(Json::array());
-      last["usage"] = usage;
-      w.send_event(dump_json(last));
-    }
-    w.finish_events();
-    return 200;
-  }
+  if (r.stream) return end_stream(w, chunk(Json::array()), r.include_usage, usage);
   Json list = Json::array();
   for (size_t i = 0; i < choices.size(); ++i)
     list.push_back({{"index", i},
                     {"text", choices[i].text},
                     {"logprobs", nullptr},
                     {"finish_reason", choices[i].finish_reason}});
-  Json body = chunk(std::move(list));
-  body["usage"] = usage;
-  w.respond(HttpResponse::json(200, dump_json(body)));
-  return 200;
+  return respond_answer(w, answer_json(id, "text_completion", created, api.model.id, std::move(list)),
+                        usage);
 }
 
 }  // namespace r1::server
