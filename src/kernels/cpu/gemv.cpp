@@ -45,21 +45,6 @@ inline __m256 load_fp8(const uint8_t* w) {
   return _mm256_cvtph_ps(h);
 }
 
-// sum_i widen(w[i]) * x[i] over the first n / 8 * 8 elements, as 8 lanes; `Load` widens 8.
-template <typename W, typename Load>
-__m256 dot_lanes(const W* w, const float* x, int64_t n, Load load) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    a0 = _mm256_fmadd_ps(load(w + i), _mm256_loadu_ps(x + i), a0);
-    a1 = _mm256_fmadd_ps(load(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
-    a2 = _mm256_fmadd_ps(load(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
-    a3 = _mm256_fmadd_ps(load(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
-  }
-  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(load(w + i), _mm256_loadu_ps(x + i), a0);
-  return _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-}
-
 // Tokens that share one pass over a weight row in rows_plain(): 4 accumulators per token plus 4
 // widened weights need 20 vector registers (AVX-512VL has 32); plain AVX2 has 16.
 #ifdef __AVX512VL__
@@ -68,18 +53,18 @@ constexpr int kTileTokens = 4;
 constexpr int kTileTokens = 2;
 #endif
 
-// y[t * ldy] = sum_i widen(w[i]) * x[t * ldx + i] for NT tokens, each 32 weights widened once
-// for all of them. Every token's sum is the same sequence of operations whatever NT is (four
-// 8-lane FMA chains over i, added pairwise, the horizontal sum, then the scalar tail), so a
-// token's result does not depend on the batch it came in.
-template <int NT, typename W, typename Load, typename Tail>
-void dot_tokens(const W* w, int64_t in, const float* x, int64_t ldx, Load load, Tail tail,
-                float* y, int64_t ldy) {
+// lanes[t] = sum_i widen(w[i]) * x[t * ldx + i] over the first n / 8 * 8 elements as 8 lanes,
+// for NT tokens, each 32 weights widened once for all of them (`Load` widens 8). Every token's
+// sum is the same sequence of operations whatever NT is (four 8-lane FMA chains over i, added
+// pairwise), so a token's result does not depend on the batch it came in.
+template <int NT, typename W, typename Load>
+void dot_lanes_tokens(const W* w, int64_t n, const float* x, int64_t ldx, Load load,
+                      __m256* lanes) {
   __m256 a[NT][4];
   for (int t = 0; t < NT; ++t)
     for (int j = 0; j < 4; ++j) a[t][j] = _mm256_setzero_ps();
   int64_t i = 0;
-  for (; i + 32 <= in; i += 32) {
+  for (; i + 32 <= n; i += 32) {
     const __m256 w0 = load(w + i), w1 = load(w + i + 8), w2 = load(w + i + 16),
                  w3 = load(w + i + 24);
     for (int t = 0; t < NT; ++t) {
@@ -90,14 +75,33 @@ void dot_tokens(const W* w, int64_t in, const float* x, int64_t ldx, Load load, 
       a[t][3] = _mm256_fmadd_ps(w3, _mm256_loadu_ps(xt + 24), a[t][3]);
     }
   }
-  for (; i + 8 <= in; i += 8) {
+  for (; i + 8 <= n; i += 8) {
     const __m256 w0 = load(w + i);
     for (int t = 0; t < NT; ++t)
       a[t][0] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * ldx + i), a[t][0]);
   }
+  for (int t = 0; t < NT; ++t)
+    lanes[t] = _mm256_add_ps(_mm256_add_ps(a[t][0], a[t][1]), _mm256_add_ps(a[t][2], a[t][3]));
+}
+
+// dot_lanes_tokens for one token.
+template <typename W, typename Load>
+__m256 dot_lanes(const W* w, const float* x, int64_t n, Load load) {
+  __m256 lanes;
+  dot_lanes_tokens<1>(w, n, x, 0, load, &lanes);
+  return lanes;
+}
+
+// y[t * ldy] = sum_i widen(w[i]) * x[t * ldx + i] for NT tokens: the lanes' horizontal sum, then
+// the scalar tail (`Tail` widens one weight).
+template <int NT, typename W, typename Load, typename Tail>
+void dot_tokens(const W* w, int64_t in, const float* x, int64_t ldx, Load load, Tail tail,
+                float* y, int64_t ldy) {
+  __m256 lanes[NT];
+  dot_lanes_tokens<NT>(w, in, x, ldx, load, lanes);
   for (int t = 0; t < NT; ++t) {
     const float* xt = x + t * ldx;
-    float s = hsum(_mm256_add_ps(_mm256_add_ps(a[t][0], a[t][1]), _mm256_add_ps(a[t][2], a[t][3])));
+    float s = hsum(lanes[t]);
     for (int64_t k = in / 8 * 8; k < in; ++k) s += tail(w[k]) * xt[k];
     y[t * ldy] = s;
   }
