@@ -31,6 +31,9 @@ pretrain() {  # name config steps stop-at extra-flags...
     --save-every 500 "$@"
   rm -rf "${out:?}/$name"
   $r1 convert --model "$work/$name" --out "$out/$name" --type bf16
+  # The chat template renders the R1-Zero prompt GRPO trains on, so `r1 chat` and `r1 serve`
+  # ask the demo's models (and every model trained from them) the way they were trained.
+  cp demo/r1_zero_chat_template.jinja "$out/$name/chat_template.jinja"
 }
 
 # The teacher stops at step 4000 of a 7000-step cosine schedule (the learning rate still high):

@@ -1,6 +1,9 @@
 // JSON file reading with messages that name the file and the byte offset of a syntax error.
 #include "io/json_file.h"
 
+#include <unordered_set>
+#include <vector>
+
 #include "core/error.h"
 #include "io/file_io.h"
 
@@ -50,21 +53,57 @@ std::string json_preview(const Json& v, size_t max_chars) {
   return out;
 }
 
-Json parse_json(const std::string& source, const char* begin, const char* end) {
-  auto limit_depth = [&source](int depth, Json::parse_event_t, Json&) {
-    if (depth > kMaxJsonDepth)
-      throw FormatError(source + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-                        " levels");
-    return true;
-  };
+namespace {
+
+using ParseCallback = Json::parser_callback_t;
+
+Json parse_with(const std::string& source, const char* begin, const char* end,
+                const ParseCallback& callback) {
   try {
-    return Json::parse(begin, end, limit_depth);
+    return Json::parse(begin, end, callback);
   } catch (const Json::parse_error& e) {
     throw FormatError(source + ": invalid JSON at byte " + std::to_string(e.byte) + ": " +
                       strip_exception_id(e.what()));
   } catch (const Json::exception& e) {
     throw FormatError(source + ": invalid JSON: " + strip_exception_id(e.what()));
   }
+}
+
+void check_depth(const std::string& source, int depth) {
+  if (depth > kMaxJsonDepth)
+    throw FormatError(source + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                      " levels");
+}
+
+}  // namespace
+
+Json parse_json(const std::string& source, const char* begin, const char* end) {
+  return parse_with(source, begin, end, [&source](int depth, Json::parse_event_t, Json&) {
+    check_depth(source, depth);
+    return true;
+  });
+}
+
+Json parse_json_unique_keys(const std::string& source, const char* begin, const char* end) {
+  // The keys seen so far in each object being parsed, innermost last (keys always belong to
+  // the innermost open object; arrays have none).
+  std::vector<std::unordered_set<std::string>> open_objects;
+  auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    check_depth(source, depth);
+    if (event == Json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Json::parse_event_t::object_end) {
+      open_objects.pop_back();
+    } else if (event == Json::parse_event_t::key) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(key).second)
+        throw FormatError(source + ": the key " + quote_untrusted(key) +
+                          " appears twice in one JSON object (a later entry would silently "
+                          "replace the earlier one)");
+    }
+    return true;
+  };
+  return parse_with(source, begin, end, callback);
 }
 
 Json read_json_file(const std::string& path) {

@@ -13,6 +13,9 @@ using Json = nlohmann::json;
 // FormatErrors starting with `source` (a file name) and giving the byte offset.
 constexpr int kMaxJsonDepth = 64;
 Json parse_json(const std::string& source, const char* begin, const char* end);
+// parse_json() that also refuses an object holding one key twice (where a later entry would
+// silently replace an earlier one: tensor names in a safetensors header or index).
+Json parse_json_unique_keys(const std::string& source, const char* begin, const char* end);
 
 Json read_json_file(const std::string& path);  // IoError / FormatError naming path
 void write_text_file_atomic(const std::string& path, const std::string& text);

@@ -172,7 +172,7 @@ void check_overlaps(const std::string& path, const std::map<std::string, TensorE
 
 Json parse_header_json(const std::string& path, const unsigned char* p, size_t n) {
   const char* text = reinterpret_cast<const char*>(p);
-  return parse_json(path + ": header", text, text + n);
+  return parse_json_unique_keys(path + ": header", text, text + n);
 }
 
 }  // namespace
@@ -252,9 +252,36 @@ bool is_plain_file_name(const std::string& s) {
          s.find('\0') == std::string::npos;
 }
 
+std::string file_kind(const fs::file_status& st) {
+  switch (st.type()) {
+    case fs::file_type::directory: return "a directory";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::socket: return "a socket";
+    default: return "something else";
+  }
+}
+
+// A shard must be a regular file (symlinks to one are fine): not missing, not a directory, and
+// not a device such as /dev/zero, which would map as an endless stream of zeros.
+void check_shard_file(const std::string& index, const std::string& shard, const std::string& tensor,
+                      const std::string& shard_path) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(shard_path, ec);
+  const std::string what = index + ": shard " + quote_untrusted(shard) + " (listed for tensor " +
+                           quote_untrusted(tensor) + ")";
+  if (!fs::exists(st))
+    throw FormatError(what + " does not exist in " + fs::path(index).parent_path().string());
+  if (!fs::is_regular_file(st))
+    throw FormatError(what + " is not a regular file but " + file_kind(st) +
+                      "; expected a .safetensors file");
+}
+
 void open_index(const std::string& dir, const std::string& index, FileList& files,
                 WhereMap& where) {
-  Json j = read_json_file(index);
+  const std::string text = read_file(index);
+  Json j = parse_json_unique_keys(index, text.data(), text.data() + text.size());
   auto wm = j.is_object() ? j.find("weight_map") : j.end();
   if (!j.is_object() || wm == j.end() || !wm->is_object())
     throw FormatError(index + ": expected an object with a 'weight_map' object");
@@ -268,10 +295,7 @@ void open_index(const std::string& dir, const std::string& index, FileList& file
     shard_of[name] = shard;
     if (shard_index.count(shard)) continue;
     std::string shard_path = dir + "/" + shard;
-    std::error_code ec;
-    if (!fs::is_regular_file(shard_path, ec))
-      throw FormatError(index + ": shard " + quote_untrusted(shard) + " (listed for tensor " +
-                        quote_untrusted(name) + ") does not exist in " + dir);
+    check_shard_file(index, shard, name, shard_path);
     shard_index[shard] = files.size();
     add_file(dir, files, where, SafetensorsFile::open(shard_path));
   }

@@ -65,7 +65,15 @@ void finish_weights(const ModelConfig& c, float* w) {
 Routing moe_route(const ModelConfig& c, const MoeWeights& w, const float* x, int64_t T) {
   const int64_t E = c.n_routed_experts, K = c.num_experts_per_tok, D = c.hidden_size;
   std::vector<float> scores(size_t(T * E));  // [T, E]
-  gemm_f32(x, w.router.f32(), scores.data(), T, E, D, true);
+  // Up to the batch-invariant decode size the scores come from the GEMV kernels, whose sums for
+  // a token do not depend on how many tokens share the pass. BLAS sgemm may sum a row in another
+  // order for another row count (OpenBLAS's Haswell and Zen kernels do), which would let a
+  // sequence's routing, and so its logits, depend on the batch it decodes in.
+  if (T <= kGemvWidenedMaxTokens) {
+    gemv(x, T, WeightMatrix{w.router, {}}, scores.data());
+  } else {
+    gemm_f32(x, w.router.f32(), scores.data(), T, E, D, true);
+  }
   Routing r;
   r.experts.resize(size_t(T * K));
   r.weights.resize(size_t(T * K));

@@ -160,6 +160,10 @@ AddedVocabulary parse_added_tokens(const Json& j, const std::string& source) {
       throw FormatError(source + ": added_tokens: content of id " + std::to_string(id) +
                         " is not valid UTF-8");
     t.id = int32_t(id);
+    if (const AddedToken* other = v.by_id(t.id); other && other->content != t.content)
+      throw FormatError(source + ": added_tokens: id " + std::to_string(id) + " is given to both " +
+                        quote_untrusted(other->content) + " and " + quote_untrusted(t.content) +
+                        "; each id must name one token");
     auto flag = [&](const char* k, bool def) {
       return e.contains(k) && e[k].is_boolean() ? e[k].get<bool>() : def;
     };

@@ -43,6 +43,7 @@ class AddedVocabulary {
   int32_t id_of(std::string_view content) const;  // -1 if none
   bool empty() const { return tokens_.empty(); }
   int32_t max_id() const { return max_id_; }  // -1 if none
+  const std::vector<AddedToken>& tokens() const { return tokens_; }
 
  private:
   struct Trie {

@@ -92,6 +92,10 @@ BpeModel BpeModel::parse(const Json& j, const std::string& source) {
   m.id_to_token_.resize(size_t(max_id + 1));
   m.id_used_.resize(size_t(max_id + 1));
   for (const auto& [tok, id] : m.vocab_) {
+    if (m.id_used_[size_t(id)])
+      throw FormatError(where + ": vocab id " + std::to_string(id) + " is given to two strings, " +
+                        quote_untrusted(m.id_to_token_[size_t(id)]) + " and " +
+                        quote_untrusted(tok) + "; each id must name one token");
     m.id_to_token_[size_t(id)] = tok;
     m.id_used_[size_t(id)] = true;
   }

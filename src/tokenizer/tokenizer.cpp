@@ -66,10 +66,23 @@ Tokenizer Tokenizer::from_json(const Json& j, const Json& config, const std::str
   if (t.pre_) t.range_mode_ = t.pre_->range_mode();
   t.model_ = std::make_shared<tok::BpeModel>(tok::BpeModel::parse(j["model"], source));
   t.added_ = tok::parse_added_tokens(field("added_tokens"), source);
+  t.check_added_ids_match_vocab();
   t.post_ = tok::PostProcessor::parse(field("post_processor"), source);
   t.byte_level_decoder_ = parse_decoder(field("decoder"), source);
   if (config.is_object()) t.apply_llama_fast_bos_eos(config);
   return t;
+}
+
+// An added token may repeat a vocabulary entry (DeepSeek-V3 lists three that way) but must not
+// take the id of a different string: decode and encode would then disagree about that id.
+void Tokenizer::check_added_ids_match_vocab() const {
+  for (const tok::AddedToken& a : added_.tokens()) {
+    const std::string* in_vocab = model_->id_to_token(a.id);
+    if (in_vocab && *in_vocab != a.content)
+      throw FormatError(source_ + ": added token " + quote_untrusted(a.content) + " has id " +
+                        std::to_string(a.id) + ", which the vocab gives to " +
+                        quote_untrusted(*in_vocab) + "; expected an unused id or the same string");
+  }
 }
 
 // transformers' LlamaTokenizerFast (the class the DeepSeek-V3/R1 configs name) replaces the

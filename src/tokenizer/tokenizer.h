@@ -54,6 +54,7 @@ class Tokenizer {
   tok::AddedVocabulary added_;
   tok::PostProcessor post_;
   void apply_llama_fast_bos_eos(const Json& config);
+  void check_added_ids_match_vocab() const;
   // The stages of encode() after the added tokens of the raw text are cut out.
   void encode_segment(std::string_view text, std::vector<int32_t>& ids) const;
   void encode_words(std::string_view text, std::vector<int32_t>& ids) const;

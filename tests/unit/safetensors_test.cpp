@@ -197,6 +197,13 @@ std::vector<BadCase> bad_cases() {
        "__metadata__ must be an object"},
       {"metadata value not a string", raw_file(R"({"__metadata__":{"k":1}})"),
        "__metadata__ must map strings to strings, but 'k' is a number"},
+      {"duplicate tensor name",
+       raw_file(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                8),
+       "header: the key 'w' appears twice in one JSON object"},
+      {"duplicate metadata key", raw_file(R"({"__metadata__":{"k":"a","k":"b"}})"),
+       "the key 'k' appears twice"},
       {"control characters in a name", raw_file("{\"a\\nb\":5}"), "tensor 'a\\x0ab'"},
       // dump() of this would recurse 200000 levels deep; the message must not.
       {"deeply nested dim",
@@ -351,6 +358,20 @@ TEST(SafetensorsDir, InconsistentIndexIsAnErrorNamingIndexAndShard) {
   write_text_file_atomic(index, R"({"weight_map": )");
   expect_error<FormatError>([&] { WeightStore::open_dir(dir.path()); },
                             {index, "invalid JSON at byte"});
+  write_text_file_atomic(index, R"({"weight_map": {"x": "s1.safetensors", "x": "s2.safetensors"}})");
+  expect_error<FormatError>([&] { WeightStore::open_dir(dir.path()); },
+                            {index, "the key 'x' appears twice"});
+  // A shard that is not a regular file says what it is instead of "does not exist".
+  std::filesystem::create_directory(dir.file("adir.safetensors"));
+  write_index(dir, {{"x", "adir.safetensors"}});
+  expect_error<FormatError>([&] { WeightStore::open_dir(dir.path()); },
+                            {index, "shard 'adir.safetensors'", "not a regular file but a directory"});
+  std::filesystem::create_symlink("/dev/zero", dir.file("zero.safetensors"));
+  write_index(dir, {{"x", "zero.safetensors"}});
+  expect_error<FormatError>([&] { WeightStore::open_dir(dir.path()); },
+                            {index, "shard 'zero.safetensors'", "not a regular file but a character device"});
+  std::filesystem::remove(dir.file("zero.safetensors"));
+  std::filesystem::remove(dir.file("adir.safetensors"));
   write_index(dir, {{"y", "s2.safetensors"}});  // s2 alone is consistent
   EXPECT_EQ(WeightStore::open_dir(dir.path()).names(), (std::vector<std::string>{"x", "y"}));
 }

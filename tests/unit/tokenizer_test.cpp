@@ -173,6 +173,31 @@ TEST(TokenizerErrors, UnsupportedComponentsNameFileAndComponent) {
   expect_error(j, "vocab entry 'bad'");
 }
 
+TEST(TokenizerErrors, OneIdForTwoStringsIsAnErrorNamingBoth) {
+  auto expect_error = [](const Json& j, std::vector<std::string> parts) {
+    try {
+      Tokenizer::from_json(j, Json(), "/x/tokenizer.json");
+      ADD_FAILURE() << "no error for " << parts[0];
+    } catch (const r1::FormatError& e) {
+      const std::string msg = e.what();
+      for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << msg;
+    }
+  };
+  Json j = tiny_json();
+  j["model"]["vocab"]["dup"] = 256;  // "he" has 256
+  expect_error(j, {"/x/tokenizer.json", "vocab id 256 is given to two strings", "'he'", "'dup'"});
+  j = tiny_json();
+  j["added_tokens"].push_back({{"id", 259}, {"content", "<x>"}});  // 259 is "hello"
+  expect_error(j, {"/x/tokenizer.json", "added token '<x>' has id 259", "'hello'"});
+  j = tiny_json();
+  j["added_tokens"].push_back({{"id", 300}, {"content", "<other>"}});  // 300 is "<s>"
+  expect_error(j, {"added_tokens: id 300 is given to both '<s>' and '<other>'"});
+  // Repeating a vocabulary entry as an added token with its own id is fine (DeepSeek-V3 does).
+  j = tiny_json();
+  j["added_tokens"].push_back({{"id", 259}, {"content", "hello"}, {"special", true}});
+  EXPECT_EQ(Tokenizer::from_json(j, Json(), "t").token_to_id("hello"), 259);
+}
+
 TEST(TokenizerErrors, MalformedFilesNameThePath) {
   const auto dir = std::filesystem::temp_directory_path() / "r1_tok_bad";
   std::filesystem::create_directories(dir);
