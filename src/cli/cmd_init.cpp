@@ -28,8 +28,6 @@ struct InitArgs {
 };
 
 void copy_tokenizer_from(const std::string& from, const std::string& to) {
-  if (!fs::exists(fs::path(from) / "tokenizer.json"))
-    throw IoError(from + ": --tokenizer directory has no tokenizer.json");
   const int copied = copy_tokenizer_files(from, to);
   std::printf("copied %d tokenizer file(s) from %s\n", copied, from.c_str());
 }
@@ -55,6 +53,8 @@ void run_init(const InitArgs& a) {
   if (a.shards < 1 || a.shards > 10000)
     throw UsageError("--shards must be in [1, 10000], got " + std::to_string(a.shards));
 
+  if (!a.tokenizer.empty() && !fs::exists(fs::path(a.tokenizer) / "tokenizer.json"))
+    throw IoError(a.tokenizer + ": --tokenizer directory has no tokenizer.json");
   if (a.overwrite)
     remove_replaced_model_dir(a.out);
   else
