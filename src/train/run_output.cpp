@@ -46,7 +46,8 @@ std::string describe_existing_output(const std::string& path) {
     if (holds_checkpoint(path)) return describe_checkpoint(path);
     if (fs::exists(fs::path(path) / "config.json")) return "a model directory";
     const auto entries = std::distance(fs::directory_iterator(path, ec), fs::directory_iterator());
-    if (entries > 0) return "a directory of " + std::to_string(entries) + " entries";
+    if (entries > 0)
+      return "a directory of " + std::to_string(entries) + (entries == 1 ? " entry" : " entries");
   } else if (fs::exists(st)) {
     const auto bytes = fs::file_size(path, ec);
     if (ec || bytes > 0) return "a file of " + std::to_string(ec ? 0 : bytes) + " bytes";
