@@ -51,7 +51,8 @@ void check_same_settings(const GrpoConfig& g, const TrainerState& saved, const s
   const Json* settings = saved.flags.contains("settings") ? &saved.flags["settings"] : nullptr;
   if (!settings || saved.flags.value("command", "") != "grpo")
     throw UsageError("--resume: " + path + " was not saved by a resumable `r1 grpo` run");
-  for (const auto& [flag, value] : grpo_run_settings(g).items())
+  const Json now = grpo_run_settings(g);
+  for (const auto& [flag, value] : now.items())
     if (!settings->contains(flag) || (*settings)[flag] != value)
       throw UsageError(flag + " differs from the run being resumed (" + path + ": " +
                        (settings->contains(flag) ? (*settings)[flag].dump() : "absent") +

@@ -84,10 +84,11 @@ std::vector<Json> metrics_without_timing(const std::string& path) {
 // evaluations and every metric but the timings.
 TEST(CmdGrpo, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   const std::string dir = tiny_model_with_tokenizer();
-  auto grpo = [&](const std::string& out, const std::string& extra) {
+  auto grpo = [&](const std::string& out, const std::string& extra,
+                  const std::string& steps = "5") {
     return test::run_r1("grpo --model " + dir + "/model --out " + dir + "/" + out +
-                        " --task arithmetic --knob digits=1 --problems 7 --steps 5 --prompts 2 "
-                        "--group 4 --max-tokens 6 --lr 1e-2 --schedule cosine --warmup 1 --mu 2 "
+                        " --task arithmetic --knob digits=1 --problems 7 --steps " + steps +
+                        " --prompts 2 --group 4 --max-tokens 6 --lr 1e-2 --schedule cosine --warmup 1 --mu 2 "
                         "--beta 0.05 --ref-update-every 2 --bias-update-gamma 0.01 --eval-every 2 "
                         "--eval-problems 2 --quiet -t 2 " + extra);
   };
@@ -109,9 +110,12 @@ TEST(CmdGrpo, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   r = grpo("paused", "--resume");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("already at step 5, nothing to do for --steps 5"), std::string::npos) << r.out;
-  r = grpo("paused", "--resume --steps 6 --lr 2e-2");
+  r = grpo("paused", "--resume --wd 0.1", "6");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("--lr differs from the run being resumed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--wd differs from the run being resumed (" + dir +
+                       "/paused/trainer_state.json: 0.0, now 0.1)"),
+            std::string::npos)
+      << r.out;
 }
 
 // A run in --out is refused without --resume or --overwrite, its files untouched; --overwrite
