@@ -14,7 +14,7 @@ bash scripts/build.sh r1
 r1=./build/r1
 out="${1:-runs/demo}"
 task=variables
-rm -rf "$out"
+rm -rf "$out"  # a rerun starts over (the training commands never replace a run unasked)
 mkdir -p "$out"
 
 # Held-out problems (the eval split, never trained on): 200 problems x 4 samples each, R1's

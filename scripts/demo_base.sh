@@ -26,9 +26,10 @@ pretrain() {  # name config steps stop-at extra-flags...
   rm -rf "$work/$name-init" "$work/$name"
   $r1 init --config "$config" --tokenizer "$work/tok" --dtype f32 --seed 1 --out "$work/$name-init"
   $r1 data tokenize --model "$work/$name-init" --input "$work/corpus.jsonl" --out "$work/corpus.bin"
+  # A rerun starts each model over: --overwrite replaces the last run's metrics too.
   $r1 pretrain --model "$work/$name-init" --data "$work/corpus.bin" --out "$work/$name" \
     --steps "$steps" --stop-at "$stop_at" --batch 8 --seq-len 256 --lr 3e-3 --warmup 30 \
-    --save-every 500 "$@"
+    --save-every 500 --overwrite "$@"
   rm -rf "${out:?}/$name"
   $r1 convert --model "$work/$name" --out "$out/$name" --type bf16
   # The chat template renders the R1-Zero prompt GRPO trains on, so `r1 chat` and `r1 serve`

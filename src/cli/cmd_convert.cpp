@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "model/gguf_export.h"
 #include "model/model_export.h"
+#include "train/run_output.h"
 
 namespace r1::cli {
 
@@ -15,7 +16,7 @@ namespace {
 
 struct ConvertArgs {
   std::string model, out, type = "f16", layout = "kv_b";
-  bool quiet = false;
+  bool quiet = false, overwrite = false;
 };
 
 bool ends_with_gguf(const std::string& path) {
@@ -38,7 +39,11 @@ void run_export_dir(const ConvertArgs& a) {
 }
 
 void run_convert(const ConvertArgs& a) {
-  if (!ends_with_gguf(a.out)) return run_export_dir(a);
+  if (!a.overwrite) refuse_existing_output("--out", a.out, kOverwriteRemedy);
+  if (!ends_with_gguf(a.out)) {
+    if (a.overwrite) remove_replaced_model_dir(a.out);
+    return run_export_dir(a);
+  }
   GgufExportOptions o;
   o.model = a.model;
   o.out = a.out;
@@ -69,6 +74,8 @@ void add_convert(CLI::App& app) {
                   "deepseek2 MLA layout: kv_b (attn_kv_b, loads in every llama.cpp) or k_b_v_b "
                   "(attn_k_b/attn_v_b, newer llama.cpp); default kv_b");
   cmd->add_flag("--quiet", args->quiet, "no progress bar");
+  cmd->add_flag("--overwrite", args->overwrite,
+                "replace what --out holds (refused without it when it is not empty)");
   cmd->callback([args] { run_convert(*args); });
 }
 

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "rl/answer_format.h"
 #include "train/sft_data.h"
+#include "train/run_output.h"
 #include "train/sft_jsonl.h"
 
 namespace r1::cli {
@@ -29,10 +30,12 @@ void run(const CLI::App& cmd, DistillArgs& a) {
     throw UsageError(
         "--resume: distill would sample the teacher again; resume the SFT stage with `r1 sft "
         "--resume --data TRACES --out OUT` and the same training flags");
-  settle_state(cmd, a.train);
+  settle_state(cmd, a.train, /*resumable=*/false);
   apply_threads(a.train.threads);
   a.train.run.progress = !a.train.quiet;
   a.train.data = a.traces.empty() ? a.train.run.out + ".traces.jsonl" : a.traces;
+  if (!a.train.run.overwrite)
+    refuse_existing_output("--traces", a.train.data, "pass --overwrite to start over (replacing it)");
   // The student must read the traces' format (R1-Zero: prompt-completion; R1: chat with its
   // own template): checked before the teacher's sampling, which is the long part.
   const SftFormat format =

@@ -80,9 +80,9 @@ void run(GrpoArgs& a, const CLI::App& cmd) {
   }
   const rl::GrpoSummary s = rl::run_grpo(r);
   std::printf(
-      "grpo: %lld steps on %zu %s problems; rollout accuracy %.3f -> %.3f; generation %.1f s "
-      "(%.0f tokens/s), training %.1f s; policy saved to %s\n",
-      static_cast<long long>(s.steps), r.problems.size(), task->name().c_str(), s.first_accuracy,
+      "grpo: %lld steps (from step %lld) on %zu %s problems; rollout accuracy %.3f -> %.3f; "
+      "generation %.1f s (%.0f tokens/s), training %.1f s; policy saved to %s\n",
+      static_cast<long long>(s.steps), static_cast<long long>(s.first_step), r.problems.size(), task->name().c_str(), s.first_accuracy,
       s.last_accuracy, s.generation_seconds,
       s.generation_seconds > 0 ? double(s.generated_tokens) / s.generation_seconds : 0.0,
       s.training_seconds, r.out.c_str());
@@ -102,8 +102,9 @@ void add_grpo(CLI::App& app) {
   r.update.adamw.beta2 = 0.99;
   CLI::App* cmd = app.add_subcommand(
       "grpo", "GRPO with rule-based rewards: sample G completions per prompt, group advantages, clipped update");
-  cmd->add_option("--model", r.model, "initial policy (checkpoint directory with tokenizer)")->required();
-  cmd->add_option("--out", r.out, "where the trained policy is saved")->required();
+  cmd->add_option("--model", r.model,
+                  "initial policy (checkpoint directory with tokenizer); not with --resume");
+  cmd->add_option("--out", r.out, "where the trained policy is saved (atomically)")->required();
   add_task_flags(cmd, a->task);
   add_template_flag(cmd, a->task);
   add_reward_flags(cmd, r.reward);
@@ -141,6 +142,14 @@ void add_grpo(CLI::App& app) {
   cmd->add_option("--eval-samples", r.eval.samples, "samples per eval problem (default 1)");
   cmd->add_option("--seed", r.seed, "problem order and sampling seed (default 0)");
   cmd->add_option("--save-every", r.save_every, "also save every N steps (default: only at the end)");
+  cmd->add_option("--stop-at", r.stop_at,
+                  "stop (and save) after this many steps; --resume continues the same run");
+  cmd->add_flag("--resume", r.resume,
+                "continue the run in --out bit-identically (give the flags it was started with; "
+                "the metrics are appended to)");
+  cmd->add_flag("--overwrite", r.overwrite,
+                "start over although --out or --metrics holds a run (replacing it); without "
+                "--resume or --overwrite an existing run is refused");
   cmd->add_option("-t,--threads", a->threads, "compute threads (default: all cores)");
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
   cmd->callback([a, cmd] { run(*a, *cmd); });

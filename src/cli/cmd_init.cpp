@@ -12,6 +12,7 @@
 #include "model/presets.h"
 #include "model/random_init.h"
 #include "tokenizer/tokenizer_files.h"
+#include "train/run_output.h"
 
 namespace fs = std::filesystem;
 
@@ -23,11 +24,10 @@ struct InitArgs {
   std::string config_path, preset, out, dtype = "bf16", tokenizer;
   int shards = 1;
   uint64_t seed = 0;
+  bool overwrite = false;
 };
 
 void copy_tokenizer_from(const std::string& from, const std::string& to) {
-  if (!fs::exists(fs::path(from) / "tokenizer.json"))
-    throw IoError(from + ": --tokenizer directory has no tokenizer.json");
   const int copied = copy_tokenizer_files(from, to);
   std::printf("copied %d tokenizer file(s) from %s\n", copied, from.c_str());
 }
@@ -53,6 +53,12 @@ void run_init(const InitArgs& a) {
   if (a.shards < 1 || a.shards > 10000)
     throw UsageError("--shards must be in [1, 10000], got " + std::to_string(a.shards));
 
+  if (!a.tokenizer.empty() && !fs::exists(fs::path(a.tokenizer) / "tokenizer.json"))
+    throw IoError(a.tokenizer + ": --tokenizer directory has no tokenizer.json");
+  if (a.overwrite)
+    remove_replaced_model_dir(a.out);
+  else
+    refuse_existing_output("--out", a.out, kOverwriteRemedy);
   std::error_code ec;
   fs::create_directories(a.out, ec);
   if (ec) throw IoError(a.out + ": cannot create directory: " + ec.message());
@@ -92,6 +98,8 @@ void add_init(CLI::App& app) {
   cmd->add_option("--shards", args->shards, "number of safetensors shards (default 1)");
   cmd->add_option("--seed", args->seed, "random seed (default 0)");
   cmd->add_option("--tokenizer", args->tokenizer, "directory whose tokenizer files to copy");
+  cmd->add_flag("--overwrite", args->overwrite,
+                "replace what --out holds (refused without it when it is not empty)");
   cmd->callback([args] { run_init(*args); });
 }
 

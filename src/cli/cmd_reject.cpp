@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/reject_flags.h"
 #include "cli/sampling_flags.h"
+#include "train/run_output.h"
 
 namespace r1::cli {
 
@@ -16,10 +17,11 @@ struct RejectCommandArgs {
   std::string model, out;
   RejectArgs reject;
   int threads = 0;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, overwrite = false;
 };
 
 void run(const RejectCommandArgs& a) {
+  if (!a.overwrite) refuse_existing_output("--out", a.out, kOverwriteRemedy);
   apply_threads(a.threads);
   const RejectionRun r = run_rejection(a.reject, a.model, a.out, !a.quiet && !a.json);
   if (a.json)
@@ -39,6 +41,8 @@ void add_reject(CLI::App& app) {
   cmd->add_option("--model", a->model, "checkpoint directory or .gguf file")->required();
   add_reject_flags(cmd, a->reject);
   cmd->add_option("--out", a->out, "SFT JSONL to write (atomically)")->required();
+  cmd->add_flag("--overwrite", a->overwrite,
+                "replace an existing --out file (refused without it when it is not empty)");
   add_threads_flag(cmd, a->threads);
   cmd->add_flag("--json", a->json,
                 "print one JSON object: problems, problems_kept, sampled, kept, pass@1, out");

@@ -7,7 +7,10 @@
 #include "core/error.h"
 #include "io/json_file.h"
 #include "train/batch_order.h"
+#include "train/checkpoint.h"
+#include "train/metrics.h"
 #include "train/profile_table.h"
+#include "train/run_output.h"
 
 namespace r1::cli {
 
@@ -42,7 +45,11 @@ void add_train_flags(CLI::App* cmd, TrainArgs& a, const std::string& seed_flag) 
   cmd->add_option("--save-every", r.save_every, "save every N steps (default: at the end)");
   cmd->add_option("--stop-at", r.stop_at,
                   "stop (and save) after this many steps; --resume continues the same schedule");
-  cmd->add_flag("--resume", r.resume, "continue from the checkpoint in --out");
+  cmd->add_flag("--resume", r.resume,
+                "continue the run in --out (its checkpoint; the metrics are appended to)");
+  cmd->add_flag("--overwrite", r.overwrite,
+                "start over although --out or --metrics holds a run (replacing it); without "
+                "--resume or --overwrite an existing run is refused");
   cmd->add_flag("--recompute", r.recompute,
                 "keep one layer's activations at a time, recomputing the forward in the backward");
   cmd->add_option("--compute", a.compute,
@@ -55,7 +62,7 @@ void add_train_flags(CLI::App* cmd, TrainArgs& a, const std::string& seed_flag) 
                   "metrics JSONL (default OUT.metrics.jsonl, beside the checkpoint)");
 }
 
-void settle_state(const CLI::App& cmd, TrainArgs& a) {
+void settle_state(const CLI::App& cmd, TrainArgs& a, bool resumable) {
   a.state.data.order = parse_batch_order(a.data_order);
   a.state.schedule.decay = parse_lr_decay(a.schedule);
   a.state.compute = parse_compute_type(a.compute);
@@ -69,9 +76,12 @@ void settle_state(const CLI::App& cmd, TrainArgs& a) {
     if (fs::exists(a.run.out) && fs::exists(a.run.model) && fs::equivalent(a.run.out, a.run.model))
       throw UsageError("--out " + a.run.out + " is the " + a.model_flag +
                        " directory: a checkpoint would replace it; choose another --out");
-    return;
   }
-  const std::string path = (std::filesystem::path(a.run.out) / "trainer_state.json").string();
+  check_run_output(a.run.out, prepare_metrics_path(a.run.out, a.run.metrics),
+                   output_mode(a.run.resume, a.run.overwrite), resumable);
+  if (!a.run.resume) return;
+  const std::string path =
+      (std::filesystem::path(checkpoint_dir_to_load(a.run.out)) / "trainer_state.json").string();
   const TrainerState saved = trainer_state_from_json(read_json_file(path), path);
   struct Check {
     const char* flag;

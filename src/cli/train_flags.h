@@ -19,14 +19,17 @@ struct TrainArgs {
   bool quiet = false;
 };
 
-// The training flags (--steps, --lr, --batch, --seq-len, ..., --resume, --metrics) with their
-// defaults; not --model, --data, --out, --quiet or --threads, which each command names itself.
+// The training flags (--steps, --lr, --batch, --seq-len, ..., --resume, --overwrite, --metrics)
+// with their defaults; not --model, --data, --out, --quiet or --threads, which each command
+// names itself.
 // seed_flag: the name of the data order seed ("--seed", or another where --seed samples).
 void add_train_flags(CLI::App* cmd, TrainArgs& a, const std::string& seed_flag = "--seed");
 
 // The settings of a new run from the flags (UsageError for bad values); with --resume they come
-// from the checkpoint in --out, and a flag given explicitly on `cmd` must agree with it.
-void settle_state(const CLI::App& cmd, TrainArgs& a);
+// from the checkpoint in --out, and a flag given explicitly on `cmd` must agree with it. Refuses
+// an --out or --metrics that holds a run unless --resume or --overwrite (check_run_output;
+// `resumable`: whether the refusal offers --resume).
+void settle_state(const CLI::App& cmd, TrainArgs& a, bool resumable = true);
 
 // The one-line summary of a run (and the per-op table with --profile) on stdout.
 void report_training(const TrainArgs& a, const TrainerSummary& s);

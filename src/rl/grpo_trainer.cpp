@@ -17,12 +17,12 @@
 #include "model/param_layout.h"
 #include "model/param_source.h"
 #include "model/tensor_source.h"
+#include "rl/grpo_checkpoint.h"
 #include "rl/prompt_template.h"
 #include "rl/rollout.h"
 #include "tokenizer/chat_template.h"
-#include "train/checkpoint.h"
 #include "train/metrics.h"
-#include "train/trainer_state.h"
+#include "train/run_output.h"
 
 namespace r1::rl {
 
@@ -133,112 +133,106 @@ Json rollout_metrics(const GrpoConfig& g, const StepRollouts& s, const GroupAdva
           {"groups", g.prompts_per_step}};
 }
 
+// The update of one step on its scored rollouts: advantages, the kept groups, mu AdamW updates;
+// the step's metrics added to `record`.
+void train_on_rollouts(const GrpoConfig& g, PolicyState& p, StepRollouts& s, double lr,
+                       double generation_s, Json& record) {
+  const auto t1 = Clock::now();
+  std::vector<double> rewards;
+  for (const RewardBreakdown& r : s.rewards) rewards.push_back(r.total);
+  const GroupAdvantages adv = group_advantages(rewards, g.group_size, g.advantage);
+  record.update(rollout_metrics(g, s, adv));
+  std::vector<Rollout> kept;
+  std::vector<double> kept_advantages;
+  for (size_t i = 0; i < s.rollouts.size(); ++i)
+    if (!g.dynamic_sampling || adv.keep[i / size_t(g.group_size)]) {
+      kept.push_back(std::move(s.rollouts[i]));
+      kept_advantages.push_back(adv.advantages[i]);
+    }
+  const UpdateResult u = grpo_update(p, kept, kept_advantages, g.update, lr);
+  const double training_s = seconds_since(t1);
+  record.update({{"loss", u.loss},
+                 {"lr", lr},
+                 {"grad_norm", u.grad_norm},
+                 {"kl", u.stats.kl_mean()},
+                 {"clip_fraction", u.stats.clip_fraction()},
+                 {"clip_low_fraction", u.stats.clip_low_fraction()},
+                 {"clip_high_fraction", u.stats.clip_high_fraction()},
+                 {"ratio_mean", u.stats.ratio_mean()},
+                 {"sequences_trained", int64_t(kept.size())},
+                 {"generated_tokens", s.stats.generated_tokens},
+                 {"generation_tokens_per_s", double(s.stats.generated_tokens) / generation_s},
+                 {"training_tokens_per_s", training_s > 0 ? double(u.tokens) / training_s : 0.0},
+                 {"generation_s", generation_s},
+                 {"training_s", training_s},
+                 {"generation_share", generation_s / (generation_s + training_s)}});
+}
+
 }  // namespace
 
 GrpoSummary run_grpo(const GrpoConfig& g) {
   validate_config(g);
-  PolicyState p;
-  p.config = load_model_config(g.model + "/config.json");
+  if (g.eval_every > 0 && g.eval_problems.empty())
+    throw UsageError("--eval-every needs evaluation problems");
+  const std::string metrics_path = prepare_metrics_path(g.out, g.metrics);
+  check_run_output(g.out, metrics_path, output_mode(g.resume, g.overwrite));
+  GrpoStart run = start_grpo(g);
+  PolicyState& p = run.policy;
   const ParamLayout layout(p.config);
-  p.params = make_param_buffer(layout);
-  load_params(layout, SafetensorsSource(WeightStore::open_dir(g.model)), p.params.f32());
-  p.grads = make_param_buffer(layout);
-  p.adamw = make_adamw_state(layout);
-  if (g.update.loss.beta > 0) {
-    p.ref = make_param_buffer(layout);
-    std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
-  }
-  const Tokenizer tok = Tokenizer::load(g.model);
+  const Tokenizer tok = Tokenizer::load(run.model_dir);
   std::optional<ChatTemplate> chat;
-  if (g.prompt_template == TemplateKind::R1) chat = ChatTemplate::load(g.model);
+  if (g.prompt_template == TemplateKind::R1) chat = ChatTemplate::load(run.model_dir);
+  const ChatTemplate* chat_template = chat ? &*chat : nullptr;
   // The policy the rollouts come from is the parameter buffer itself: every update is seen.
   const auto policy = Model::from_source(
-      g.model + " (policy)", p.config, std::make_unique<ParamSource>(layout, p.params.f32(), g.model));
-  const Generator gen(*policy, &tok, model_stop_ids(g.model, tok));
-
-  const std::string metrics_path = prepare_metrics_path(g.out, g.metrics);
-  MetricsWriter metrics = MetricsWriter::create(metrics_path);
-  TrainerState state;
-  state.data = {g.prompts_per_step * g.group_size, g.max_tokens, 1, BatchOrder::Random, g.seed};
-  state.schedule = g.schedule;
-  state.adamw = g.update.adamw;
-  state.clip = g.update.clip;
-  state.flags = {{"command", "grpo"}, {"group_size", g.group_size}, {"mu", g.update.mu},
-                 {"beta", g.update.loss.beta}, {"eps_low", g.update.loss.eps_low}, {"eps_high", g.update.loss.eps_high}};
-  auto save = [&](int64_t next_step) {
-    state.step = next_step;
-    save_checkpoint(g.out, {&p.config, &layout, p.params.f32(), &p.adamw, &state, g.model});
-  };
+      run.model_dir + " (policy)", p.config,
+      std::make_unique<ParamSource>(layout, p.params.f32(), run.model_dir));
+  const Generator gen(*policy, &tok, model_stop_ids(run.model_dir, tok));
+  if (!g.resume) remove_old_checkpoint(g.out);
+  MetricsWriter metrics = g.resume ? MetricsWriter::resume(metrics_path, run.step - 1)
+                                   : MetricsWriter::create(metrics_path);
 
   GrpoSummary summary;
+  summary.first_step = run.step;
   EvalOptions quiet_eval = g.eval;
   quiet_eval.progress = false;
-  double base_eval = -1.0;
-  if (g.eval_every > 0) {
-    if (g.eval_problems.empty()) throw UsageError("--eval-every needs evaluation problems");
-    base_eval = evaluate(gen, tok, chat ? &*chat : nullptr, *g.task, g.eval_problems, quiet_eval).pass_at_1;
-  }
-  Progress progress("grpo", g.steps, "steps", 1.0, g.progress);
-  for (int64_t step = 0; step < g.steps; ++step) {
+  auto eval = [&] {
+    return evaluate(gen, tok, chat_template, *g.task, g.eval_problems, quiet_eval);
+  };
+  // Held-out pass@1 before the first update: the base.
+  const double base_eval = g.eval_every > 0 && run.step == 0 ? eval().pass_at_1 : -1.0;
+  const int64_t end = g.stop_at > 0 ? std::min(g.stop_at, g.steps) : g.steps;
+  Progress progress("grpo", end - run.step, "steps", 1.0, g.progress);
+  for (int64_t step = run.step; step < end; ++step) {
     if (g.ref_update_every > 0 && g.update.loss.beta > 0 && step > 0 && step % g.ref_update_every == 0)
       std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
     const auto t0 = Clock::now();
-    StepRollouts s = sample_and_score(g, gen, tok, chat ? &*chat : nullptr, step);
-    const double generation_s = seconds_since(t0);
-
-    const auto t1 = Clock::now();
-    std::vector<double> rewards;
-    for (const RewardBreakdown& r : s.rewards) rewards.push_back(r.total);
-    const GroupAdvantages adv = group_advantages(rewards, g.group_size, g.advantage);
+    StepRollouts s = sample_and_score(g, gen, tok, chat_template, step);
     Json record = {{"step", step}};
-    record.update(rollout_metrics(g, s, adv));
-    std::vector<Rollout> kept;
-    std::vector<double> kept_advantages;
-    for (size_t i = 0; i < s.rollouts.size(); ++i)
-      if (!g.dynamic_sampling || adv.keep[i / size_t(g.group_size)]) {
-        kept.push_back(std::move(s.rollouts[i]));
-        kept_advantages.push_back(adv.advantages[i]);
-      }
-    const double lr = lr_at(g.schedule, step);
-    const UpdateResult u = grpo_update(p, kept, kept_advantages, g.update, lr);
-    const double training_s = seconds_since(t1);
-
-    record.update({{"loss", u.loss},
-                   {"lr", lr},
-                   {"grad_norm", u.grad_norm},
-                   {"kl", u.stats.kl_mean()},
-                   {"clip_fraction", u.stats.clip_fraction()},
-                   {"clip_low_fraction", u.stats.clip_low_fraction()},
-                   {"clip_high_fraction", u.stats.clip_high_fraction()},
-                   {"ratio_mean", u.stats.ratio_mean()},
-                   {"sequences_trained", int64_t(kept.size())},
-                   {"generated_tokens", s.stats.generated_tokens},
-                   {"generation_tokens_per_s", double(s.stats.generated_tokens) / generation_s},
-                   {"training_tokens_per_s", training_s > 0 ? double(u.tokens) / training_s : 0.0},
-                   {"generation_s", generation_s},
-                   {"training_s", training_s},
-                   {"generation_share", generation_s / (generation_s + training_s)}});
-    const bool last = step + 1 == g.steps;
+    train_on_rollouts(g, p, s, lr_at(run.schedule, step), seconds_since(t0), record);
+    const bool last = step + 1 == g.steps;  // of the schedule, not of this invocation
     if (g.eval_every > 0 && (step == 0 || last || (step + 1) % g.eval_every == 0)) {
       // Held-out pass@1 after this step's update (step 0 also before it: the base).
-      if (step == 0) summary.first_eval = base_eval;
-      const EvalResult e =
-          evaluate(gen, tok, chat ? &*chat : nullptr, *g.task, g.eval_problems, quiet_eval);
+      const EvalResult e = eval();
       record.update({{"eval_pass@1", e.pass_at_1},
                      {"eval_response_length", e.mean_response_tokens},
                      {"eval_format_error_rate", e.format_error_rate}});
-      if (step == 0) record["eval_pass@1_before"] = base_eval;
+      if (step == 0) {
+        record["eval_pass@1_before"] = base_eval;
+        summary.first_eval = base_eval;
+      }
       summary.last_eval = e.pass_at_1;
     }
     metrics.write(record);
-    if (step == 0) summary.first_accuracy = record["accuracy"].get<double>();
+    if (step == run.step) summary.first_accuracy = record["accuracy"].get<double>();
     summary.last_accuracy = record["accuracy"].get<double>();
-    summary.generation_seconds += generation_s;
-    summary.training_seconds += training_s;
+    summary.generation_seconds += record["generation_s"].get<double>();
+    summary.training_seconds += record["training_s"].get<double>();
     summary.generated_tokens += s.stats.generated_tokens;
-    summary.steps = step + 1;
-    progress.update(step + 1);
-    if (last || (g.save_every > 0 && (step + 1) % g.save_every == 0)) save(step + 1);
+    summary.steps = step + 1 - run.step;
+    progress.update(step + 1 - run.step);
+    if (step + 1 == end || (g.save_every > 0 && (step + 1) % g.save_every == 0))
+      save_grpo_checkpoint(g, run, step + 1);
   }
   progress.finish();
   return summary;

@@ -1,7 +1,8 @@
 // GRPO (DeepSeekMath / DeepSeek-R1) and its variants on one machine: each step samples G
 // completions of a batch of prompts from the current policy, scores them with the task's
 // rule-based rewards, turns rewards into group-relative advantages and takes mu AdamW updates
-// of the clipped, KL-regularised objective. Metrics JSONL per step, progress bar, checkpoint.
+// of the clipped, KL-regularised objective. Metrics JSONL per step, progress bar, checkpoints
+// that resume bit-identically.
 #pragma once
 
 #include <cstdint>
@@ -47,10 +48,14 @@ struct GrpoConfig {
 
   uint64_t seed = 0;
   int64_t save_every = 0;  // 0: only at the end
+  int64_t stop_at = 0;     // > 0: this invocation stops (and saves) after this step count
+  bool resume = false;     // continue the run in `out` bit-identically (rl/grpo_checkpoint.h)
+  bool overwrite = false;  // start over although `out` or the metrics hold a run
   bool progress = true;
 };
 
 struct GrpoSummary {
+  int64_t first_step = 0;  // this invocation ran steps first_step .. first_step + steps - 1
   int64_t steps = 0;
   double first_accuracy = 0.0, last_accuracy = 0.0;  // rollout accuracy of the first/last step
   double first_eval = -1.0, last_eval = -1.0;        // held-out pass@1 (-1: not evaluated)
@@ -58,9 +63,11 @@ struct GrpoSummary {
   int64_t generated_tokens = 0;
 };
 
-// Runs config.steps GRPO steps from config.model and saves the policy into config.out.
-// UsageError for inconsistent settings (naming the flag), errors of the model and task loaders
-// as they are.
+// Runs GRPO steps 0 .. config.steps - 1 from config.model (or, with config.resume, from the
+// checkpoint in config.out on), stopping early at config.stop_at, and saves the policy into
+// config.out. A run already in config.out or the metrics file is replaced only with
+// config.overwrite. UsageError for inconsistent settings (naming the flag), errors of the model
+// and task loaders as they are.
 GrpoSummary run_grpo(const GrpoConfig& config);
 
 }  // namespace r1::rl

@@ -61,6 +61,8 @@ void write_contents(const std::string& tmp, const CheckpointFiles& f) {
   write_safetensors(tmp + "/model.safetensors", param_tensors(*f.layout, f.params));
   write_safetensors(tmp + "/optimizer.safetensors", moment_tensors(*f.layout, *f.optimizer),
                     {{"step", std::to_string(f.optimizer->step)}});
+  if (f.reference)
+    write_safetensors(tmp + "/reference.safetensors", param_tensors(*f.layout, f.reference));
   if (!f.tokenizer_dir.empty()) copy_tokenizer_files(f.tokenizer_dir, tmp);
   // Last: its presence marks a complete training checkpoint.
   write_text_file_atomic(tmp + "/trainer_state.json",
@@ -161,13 +163,33 @@ void load_moments(const std::string& path, const ParamLayout& layout, AdamWState
   }
 }
 
+// Every tensor of the layout from `path`, f32 as save_checkpoint wrote it.
+Tensor load_reference(const std::string& path, const ParamLayout& layout) {
+  Tensor out = make_param_buffer(layout);
+  const SafetensorsFile f = SafetensorsFile::open(path);
+  for (const ParamEntry& e : layout.entries()) {
+    if (!f.has(e.name)) throw FormatError(path + ": missing tensor '" + e.name + "'");
+    const Tensor t = f.get(e.name);
+    if (t.dtype != DType::F32 || t.shape != e.shape)
+      throw FormatError(path + ": tensor '" + e.name + "' is " + dtype_name(t.dtype) + " " +
+                        shape_str(t.shape) + ", expected F32 " + shape_str(e.shape));
+    std::memcpy(out.f32() + e.offset, t.data, sizeof(float) * size_t(e.numel));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string checkpoint_dir_to_load(const std::string& dir_arg) {
+  const std::string dir = strip_trailing_slashes(dir_arg);
+  if (!fs::exists(dir + "/trainer_state.json") && fs::exists(dir + ".prev/trainer_state.json"))
+    return dir + ".prev";
+  return dir;
+}
 
 LoadedCheckpoint load_checkpoint(const std::string& dir_arg) {
   LoadedCheckpoint c;
-  c.dir = strip_trailing_slashes(dir_arg);
-  if (!fs::exists(c.dir + "/trainer_state.json") && fs::exists(c.dir + ".prev/trainer_state.json"))
-    c.dir += ".prev";  // a save was interrupted between its two renames
+  c.dir = checkpoint_dir_to_load(dir_arg);
   const std::string state_path = c.dir + "/trainer_state.json";
   if (!fs::exists(state_path))
     throw IoError(c.dir + ": not a training checkpoint (no trainer_state.json)");
@@ -178,6 +200,8 @@ LoadedCheckpoint load_checkpoint(const std::string& dir_arg) {
   load_params(layout, SafetensorsSource(WeightStore::open_dir(c.dir)), c.params.f32());
   c.optimizer = make_adamw_state(layout);
   load_moments(c.dir + "/optimizer.safetensors", layout, c.optimizer);
+  if (fs::exists(c.dir + "/reference.safetensors"))
+    c.reference = load_reference(c.dir + "/reference.safetensors", layout);
   return c;
 }
 

@@ -23,6 +23,8 @@ struct CheckpointFiles {
   const TrainerState* state = nullptr;
   std::string tokenizer_dir;  // tokenizer.json, tokenizer_config.json (if present) copied from
                               // here; "" none
+  const float* reference = nullptr;  // [layout.total()] GRPO's KL reference policy, saved as
+                                     // reference.safetensors; null: none
 };
 
 // Writes the checkpoint into a sibling DIR.tmp-<pid>, fsyncs it, then swaps it with DIR in
@@ -37,7 +39,12 @@ struct LoadedCheckpoint {
   Tensor params;  // [ParamLayout(config).total()]
   AdamWState optimizer;
   TrainerState state;
+  Tensor reference;  // [ParamLayout(config).total()] from reference.safetensors; empty if none
 };
+
+// The directory a checkpoint in DIR is read from: DIR, or DIR.prev when a save was interrupted
+// between its two renames (only DIR.prev holds trainer_state.json).
+std::string checkpoint_dir_to_load(const std::string& dir);
 
 // Restores what save_checkpoint wrote, f32 bits exactly. IoError / FormatError / ConfigError
 // naming the file when something is missing or inconsistent (e.g. a plain model directory

@@ -21,6 +21,7 @@
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
 #include "train/metrics.h"
+#include "train/run_output.h"
 #include "train/sgemm_peak.h"
 
 namespace r1 {
@@ -73,14 +74,16 @@ Json expert_balance(const std::vector<std::vector<int64_t>>& load) {
 }  // namespace
 
 TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const BatchFiller& fill) {
+  // Beside the checkpoint, not in it: every save replaces the checkpoint directory whole.
+  const std::string metrics_path = prepare_metrics_path(o.out, o.metrics);
+  check_run_output(o.out, metrics_path, output_mode(o.resume, o.overwrite));
   Run run = start_run(o, state);
+  if (!o.resume) remove_old_checkpoint(o.out);
   const ModelConfig& c = run.config;
   const ParamLayout layout(c);
   const TrainWeights params = train_weights_view(c, layout, run.params.f32());
   const TrainWeights grads = train_weights_view(c, layout, run.grads.f32());
   const BatchSpec& spec = state.data;
-  // Beside the checkpoint, not in it: every save replaces the checkpoint directory whole.
-  const std::string metrics_path = prepare_metrics_path(o.out, o.metrics);
   MetricsWriter metrics = o.resume ? MetricsWriter::resume(metrics_path, state.step - 1)
                                    : MetricsWriter::create(metrics_path);
   const double flops_per_token =

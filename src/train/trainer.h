@@ -26,6 +26,7 @@ struct TrainerOptions {
   int64_t stop_at = 0;       // > 0: this invocation stops (and saves) after this step count
   int64_t save_every = 0;    // 0: only at the end
   bool resume = false;       // continue from the checkpoint in `out`
+  bool overwrite = false;    // start over even though `out` or the metrics hold a run
   double mtp_lambda = 0.0;
   double aux_alpha = 0.0;
   double bias_update_gamma = 0.0;
@@ -47,7 +48,8 @@ struct TrainerSummary {
 // Runs steps state.step .. opts.steps - 1 and saves the final checkpoint into opts.out.
 // `state`: the data spec, schedule, AdamW and clipping settings, the compute type. A new run
 // starts from opts.model at step 0; with opts.resume the parameters, moments and step come from
-// the checkpoint in opts.out (the caller takes `state` from its trainer_state.json).
+// the checkpoint in opts.out (the caller takes `state` from its trainer_state.json). A run in
+// opts.out or the metrics file is replaced only with opts.overwrite (check_run_output).
 TrainerSummary run_training(const TrainerOptions& opts, TrainerState state,
                             const BatchFiller& fill);
 

@@ -1,9 +1,11 @@
 // `r1 grpo` and `r1 eval` end to end on a tiny model with a trained tokenizer: checkpoint and
-// per-step metrics written, eval's summary equals what its per-sample file says, bad flags are
+// per-step metrics written, a resumed run equals an uninterrupted one, an existing run is
+// replaced only when asked, eval's summary equals what its per-sample file says, bad flags are
 // one clear error.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "io/json_file.h"
 #include "test_util.h"
@@ -36,7 +38,7 @@ TEST(CmdGrpo, RunsStepsWritesMetricsAndACheckpoint) {
                               "--group 4 --max-tokens 8 --lr 1e-3 --mu 2 --beta 0.01 --quiet "
                               "--eval-every 1 --eval-problems 3");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("grpo: 2 steps"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("grpo: 2 steps (from step 0)"), std::string::npos) << r.out;
   const std::vector<Json> m = read_jsonl(dir + "/rl.metrics.jsonl");
   ASSERT_EQ(m.size(), 2u);
   for (const char* key : {"reward_mean", "reward_std", "accuracy", "format_rate",
@@ -59,6 +61,89 @@ TEST(CmdGrpo, RunsStepsWritesMetricsAndACheckpoint) {
   const auto e = test::run_r1("eval --model " + dir + "/rl --task arithmetic --knob digits=1 "
                               "--problems 3 -n 4 --json --quiet");
   EXPECT_EQ(e.exit_code, 0) << e.out;
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// The metrics records without their wall-clock fields.
+std::vector<Json> metrics_without_timing(const std::string& path) {
+  std::vector<Json> out = read_jsonl(path);
+  for (Json& r : out)
+    for (const char* key : {"generation_s", "training_s", "generation_share",
+                            "generation_tokens_per_s", "training_tokens_per_s"})
+      r.erase(key);
+  return out;
+}
+
+// A run stopped after step 3 and resumed to step 5 equals one run of 5 steps bit for bit:
+// policy, AdamW moments, the KL reference (refreshed at step 2, so not the initial model), the
+// problems and sampling seeds of each step, the cosine schedule, the expert biases, held-out
+// evaluations and every metric but the timings.
+TEST(CmdGrpo, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
+  const std::string dir = tiny_model_with_tokenizer();
+  auto grpo = [&](const std::string& out, const std::string& extra,
+                  const std::string& steps = "5") {
+    return test::run_r1("grpo --model " + dir + "/model --out " + dir + "/" + out +
+                        " --task arithmetic --knob digits=1 --problems 7 --steps " + steps +
+                        " --prompts 2 --group 4 --max-tokens 6 --lr 1e-2 --schedule cosine --warmup 1 --mu 2 "
+                        "--beta 0.05 --ref-update-every 2 --bias-update-gamma 0.01 --eval-every 2 "
+                        "--eval-problems 2 --quiet -t 2 " + extra);
+  };
+  auto r = grpo("straight", "");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = grpo("paused", "--stop-at 3");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_jsonl(dir + "/paused.metrics.jsonl").size(), 3u);
+  r = grpo("paused", "--resume");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("grpo: 2 steps (from step 3)"), std::string::npos) << r.out;
+  for (const char* file : {"model.safetensors", "optimizer.safetensors", "reference.safetensors"})
+    EXPECT_EQ(read_bytes(dir + "/straight/" + file), read_bytes(dir + "/paused/" + file)) << file;
+  const std::vector<Json> straight = metrics_without_timing(dir + "/straight.metrics.jsonl");
+  ASSERT_EQ(straight.size(), 5u);
+  EXPECT_EQ(straight, metrics_without_timing(dir + "/paused.metrics.jsonl"));
+  EXPECT_NE(straight[3].at("kl").get<double>(), 0.0);
+
+  r = grpo("paused", "--resume");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("already at step 5, nothing to do for --steps 5"), std::string::npos) << r.out;
+  r = grpo("paused", "--resume --wd 0.1", "6");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--wd differs from the run being resumed (" + dir +
+                       "/paused/trainer_state.json: 0.0, now 0.1)"),
+            std::string::npos)
+      << r.out;
+}
+
+// A run in --out is refused without --resume or --overwrite, its files untouched; --overwrite
+// starts over; --resume needs a checkpoint.
+TEST(CmdGrpo, AnExistingRunIsReplacedOnlyWhenAsked) {
+  const std::string dir = tiny_model_with_tokenizer();
+  const std::string base = "grpo --model " + dir + "/model --task arithmetic --knob digits=1 "
+                           "--problems 5 --prompts 1 --group 2 --max-tokens 4 --quiet -t 2 --out ";
+  ASSERT_EQ(test::run_r1(base + dir + "/rl --steps 2").exit_code, 0);
+  const std::string weights = read_bytes(dir + "/rl/model.safetensors");
+  const std::string metrics = read_bytes(dir + "/rl.metrics.jsonl");
+  auto r = test::run_r1(base + dir + "/rl --steps 1");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--out " + dir + "/rl already holds a checkpoint at step 2; pass --resume "
+                       "to continue it or --overwrite to start over"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(read_bytes(dir + "/rl/model.safetensors"), weights);
+  EXPECT_EQ(read_bytes(dir + "/rl.metrics.jsonl"), metrics);
+  r = test::run_r1(base + dir + "/rl --steps 1 --overwrite");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_jsonl(dir + "/rl.metrics.jsonl").size(), 1u);
+  EXPECT_EQ(read_json_file(dir + "/rl/trainer_state.json").at("step"), 1);
+  r = test::run_r1(base + dir + "/new --steps 1 --resume");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--resume: --out " + dir + "/new holds no checkpoint to continue"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(CmdEval, SummaryEqualsThePerSampleRecords) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -65,6 +66,47 @@ TEST_F(CmdTrain, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   EXPECT_EQ(test::run_r1(pretrain("paused", "--resume")).exit_code, 2) << "nothing left to do";
 }
 
+// A run in --out (or its --metrics) is continued only with --resume and started over only with
+// --overwrite; without either the command fails and leaves every file as it was.
+TEST_F(CmdTrain, AnExistingRunIsReplacedOnlyWhenAsked) {
+  ASSERT_EQ(test::run_r1(pretrain("straight", "")).exit_code, 0);
+  ASSERT_EQ(test::run_r1(pretrain("run", "--stop-at 2")).exit_code, 0);
+  const std::string weights = read_bytes(dir_ + "/run/model.safetensors");
+  const std::string metrics = read_bytes(dir_ + "/run.metrics.jsonl");
+  test::RunResult r = test::run_r1(pretrain("run", ""));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--out " + dir_ + "/run already holds a checkpoint at step 2; pass "
+                       "--resume to continue it or --overwrite to start over"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(read_bytes(dir_ + "/run/model.safetensors"), weights);
+  EXPECT_EQ(read_bytes(dir_ + "/run.metrics.jsonl"), metrics);
+  r = test::run_r1(pretrain("run", "--resume --overwrite"));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--resume and --overwrite exclude each other"), std::string::npos) << r.out;
+
+  // A fresh --out with another run's metrics file is refused too.
+  r = test::run_r1(pretrain("other", "--metrics " + dir_ + "/run.metrics.jsonl"));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--metrics " + dir_ + "/run.metrics.jsonl already holds a file of"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/other"));
+
+  // --overwrite starts over: the same run as a fresh one, the metrics replaced.
+  r = test::run_r1(pretrain("run", "--overwrite"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_bytes(dir_ + "/run/model.safetensors"),
+            read_bytes(dir_ + "/straight/model.safetensors"));
+  EXPECT_EQ(losses(dir_ + "/run.metrics.jsonl"), losses(dir_ + "/straight.metrics.jsonl"));
+
+  // sft follows the same rule.
+  r = test::run_r1("sft --model " + dir_ + "/model --data " + dir_ + "/tokens.bin --out " + dir_ +
+                   "/run --steps 1 -q");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("already holds a checkpoint at step 4"), std::string::npos) << r.out;
+}
+
 TEST_F(CmdTrain, BadFlagsAreOneClearMessage) {
   test::RunResult r = test::run_r1(pretrain("x", "--stop-at 1"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -76,7 +118,10 @@ TEST_F(CmdTrain, BadFlagsAreOneClearMessage) {
   EXPECT_NE(r.out.find("is the --model directory"), std::string::npos) << r.out;
   r = test::run_r1(pretrain("never_started", "--resume"));
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.out.find("never_started/trainer_state.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--resume: --out " + dir_ + "/never_started holds no checkpoint to "
+                       "continue (no " + dir_ + "/never_started/trainer_state.json)"),
+            std::string::npos)
+      << r.out;
   r = test::run_r1(pretrain("z", "--schedule linear"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("linear"), std::string::npos) << r.out;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -274,6 +275,22 @@ TEST_F(DistillCli, BadFlagsAreOneClearMessage) {
   expect_fail(distill + "--steps 3 --traces " + dir_ + "/new/t.jsonl", 2,
               "had no verified sample among 4");
   EXPECT_EQ(read_records(dir_ + "/new/t.jsonl").size(), 0u);
+  // A student run or a traces file already there is replaced only with --overwrite.
+  std::filesystem::create_directories(dir_ + "/s");
+  write_text_file_atomic(dir_ + "/s/trainer_state.json", "{\"step\": 7}");
+  expect_fail(distill + "--steps 3", 2,
+              "--out " + dir_ + "/s already holds a checkpoint at step 7; pass --overwrite");
+  write_text_file_atomic(dir_ + "/old.jsonl", "{}\n");
+  expect_fail(distill + "--steps 3 --overwrite --traces " + dir_ + "/old.jsonl", 2,
+              "had no verified sample");  // --overwrite: the traces file is replaced
+  EXPECT_EQ(read_records(dir_ + "/old.jsonl").size(), 0u);
+  write_text_file_atomic(dir_ + "/old.jsonl", "{}\n");
+  expect_fail("distill --teacher " + model + " --student " + model + kTaskFlags + " --out " +
+                  dir_ + "/fresh --steps 3 --traces " + dir_ + "/old.jsonl",
+              2, "--traces " + dir_ + "/old.jsonl already holds a file of 3 bytes");
+  write_text_file_atomic(dir_ + "/t.jsonl", "{}\n");
+  expect_fail(reject + "--problems 1", 2,
+              "--out " + dir_ + "/t.jsonl already holds a file of 3 bytes; pass --overwrite");
 
   write_text_file_atomic(dir_ + "/mixed.jsonl",
                          "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"messages\": []}\n");

@@ -23,9 +23,38 @@ TEST(InitCli, CopiesTokenizerFiles) {
   EXPECT_TRUE(fs::exists(out + "/tokenizer_config.json"));
 
   fs::remove(tok + "/tokenizer.json");
-  r = test::run_r1("init --preset tiny-qwen2 --out " + out + " --tokenizer " + tok);
+  r = test::run_r1("init --preset tiny-qwen2 --out " + out + " --tokenizer " + tok + " --overwrite");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("tokenizer.json"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out + "/model.safetensors")) << "checked before the old model goes";
+}
+
+// An existing model is replaced only with --overwrite, and then whole: no shard, optimizer
+// state or tokenizer file of the old one stays beside the new one.
+TEST(InitCli, ReplacesAModelOnlyWithOverwrite) {
+  const std::string out = test::make_temp_dir("again") + "/m";
+  ASSERT_EQ(test::run_r1("init --preset tiny --dtype f32 --out " + out).exit_code, 0);
+  testing::write_bytes(out + "/trainer_state.json", "{}");
+  const std::string weights = testing::read_bytes(out + "/model.safetensors");
+  auto r = test::run_r1("init --preset tiny --dtype f32 --seed 3 --out " + out);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--out " + out + " already holds a checkpoint; pass --overwrite to replace it"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(testing::read_bytes(out + "/model.safetensors"), weights);
+  r = test::run_r1("init --preset tiny --dtype f32 --seed 3 --shards 2 --overwrite --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_FALSE(fs::exists(out + "/model.safetensors"));
+  EXPECT_FALSE(fs::exists(out + "/trainer_state.json"));
+  EXPECT_TRUE(fs::exists(out + "/model.safetensors.index.json"));
+
+  const std::string gguf = test::make_temp_dir("again") + "/m.gguf";
+  ASSERT_EQ(test::run_r1("convert --quiet --type f32 --model " + out + " --out " + gguf).exit_code, 0);
+  r = test::run_r1("convert --quiet --type f32 --model " + out + " --out " + gguf);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find(gguf + " already holds a file of"), std::string::npos) << r.out;
+  r = test::run_r1("convert --quiet --type f32 --overwrite --model " + out + " --out " + gguf);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
 TEST(InitCli, FromConfigFileKeepsEveryField) {

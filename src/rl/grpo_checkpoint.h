@@ -1,0 +1,36 @@
+// GRPO's checkpoint: where a run starts (the initial policy, or everything a saved run needs to
+// continue bit-identically) and what a save writes (train/checkpoint.h plus the KL reference).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "io/json_file.h"
+#include "rl/grpo_trainer.h"
+#include "rl/grpo_update.h"
+#include "train/lr_schedule.h"
+
+namespace r1::rl {
+
+// The settings that fix a run's trajectory, keyed by the flag that sets them ("--prompts": 16,
+// ...), with fingerprints of the training and held-out problems ("problems", "eval problems").
+// --steps is not among them: a resumed run may be extended.
+Json grpo_run_settings(const GrpoConfig& g);
+
+struct GrpoStart {
+  PolicyState policy;     // params, zeroed grads, ref (beta > 0), AdamW moments and step
+  int64_t step = 0;       // the next step to run
+  LrSchedule schedule;    // a resumed run keeps the schedule it was started with
+  std::string model_dir;  // its tokenizer and generation files: g.model, or g.out on resume
+};
+
+// A new run: the policy from g.model, the reference a copy of it, fresh moments, step 0. With
+// g.resume: all of it from the checkpoint in g.out; UsageError when a setting differs from the
+// saved run's (naming the flag and both values) or the run is already at g.steps.
+GrpoStart start_grpo(const GrpoConfig& g);
+
+// Saves the policy, moments, reference and trainer state into g.out (atomically) as the
+// checkpoint to resume at `next_step`.
+void save_grpo_checkpoint(const GrpoConfig& g, const GrpoStart& run, int64_t next_step);
+
+}  // namespace r1::rl
