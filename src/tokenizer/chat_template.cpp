@@ -94,10 +94,12 @@ jinja::Template parse_template(const OrderedJson& v, const std::string& where) {
 }  // namespace
 
 ChatTemplate ChatTemplate::from_config(const OrderedJson& config, const std::string& source,
-                                       const std::string& model_type) {
+                                       const std::string& model_type,
+                                       const jinja::RenderLimits& limits) {
   if (!config.is_object()) throw FormatError(source + ": expected a JSON object");
   ChatTemplate ct;
   ct.source_ = source;
+  ct.limits_ = limits;
   for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token",
                           "cls_token", "mask_token"}) {
     if (!config.contains(key)) continue;

@@ -45,8 +45,10 @@ class ChatTemplate {
   // IoError / FormatError naming the file.
   static ChatTemplate load(const std::string& model_dir);
   // From a parsed tokenizer_config; source names it in errors.
+  // limits: the budget of every render, the probe render here included.
   static ChatTemplate from_config(const OrderedJson& tokenizer_config, const std::string& source,
-                                  const std::string& model_type = "");
+                                  const std::string& model_type = "",
+                                  const jinja::RenderLimits& limits = {});
 
   bool has_template() const { return default_.has_value() || tool_use_.has_value(); }
 

@@ -64,8 +64,8 @@ Value repeat(const Value& seq, int64_t n) {
   const size_t size = seq.is_string() ? seq.as_string().size() : seq.as_list().size();
   if (n <= 0 || size == 0)
     return seq.is_string() ? Value(std::string()) : Value::list({}, seq.is_tuple());
-  check_result_size(uint64_t(n) > SIZE_MAX / size ? SIZE_MAX : uint64_t(n) * size,
-                    seq.is_string() ? 1 : sizeof(Value));
+  const size_t unit = seq.is_string() ? size : copy_bytes(seq.as_list());
+  check_result_size(uint64_t(n), unit);
   if (seq.is_string()) {
     const std::string& s = seq.as_string();
     std::string out;
@@ -85,7 +85,7 @@ Value add(const Value& a, const Value& b) {
   }
   if (a.is_string() && b.is_string()) return concat(a, b);
   if (a.kind() == K::List && b.kind() == K::List && a.is_tuple() == b.is_tuple()) {
-    check_result_size(a.as_list().size() + b.as_list().size(), sizeof(Value));
+    RenderBudget::check(copy_bytes(a.as_list()) + copy_bytes(b.as_list()));
     List out = a.as_list();
     out.insert(out.end(), b.as_list().begin(), b.as_list().end());
     return Value::list(std::move(out), a.is_tuple());
@@ -292,7 +292,9 @@ Value get_slice(const Value& obj, const Value& start, const Value& stop, const V
     return Value::undefined(std::string("'") + obj.type_name() + "' object is not subscriptable");
   const List& l = obj.as_list();
   const std::vector<size_t> picked = slice_positions(l.size(), start, stop, step);
-  check_result_size(picked.size(), sizeof(Value));
+  size_t bytes = 0;
+  for (size_t i : picked) bytes += copy_bytes(l[i]);
+  RenderBudget::check(bytes);
   List out;
   for (size_t i : picked) out.push_back(l[i]);
   return Value::list(std::move(out), obj.is_tuple());
@@ -303,7 +305,7 @@ std::vector<Value> iterate(const Value& v) {
     case K::Undefined:
       return {};
     case K::List:
-      RenderBudget::charge_items(v.as_list().size());
+      RenderBudget::charge(copy_bytes(v.as_list()));
       return v.as_list();
     case K::Dict: {
       RenderBudget::charge_items(v.as_dict().size());

@@ -12,7 +12,7 @@ void TextBuilder::append_part(const Value& s, size_t begin, size_t end) {
     out_.append_template(text.substr(begin, end - begin));
     return;
   }
-  const ByteRanges data = s.data_ranges();
+  const ByteRanges& data = s.data_ranges();
   // The first range that ends after `begin`; ranges are sorted and disjoint.
   auto it = std::upper_bound(data.begin(), data.end(), begin,
                              [](size_t pos, const auto& r) { return pos < r.second; });

@@ -40,8 +40,18 @@ Value Value::all_data(std::string s) {
   return with_data(std::move(s), ByteRanges{{0, n}});
 }
 
+size_t copy_bytes(const Value& v) {
+  return sizeof(Value) + (v.is_string() ? v.as_string().size() : 0);
+}
+
+size_t copy_bytes(const List& items) {
+  size_t n = 0;
+  for (const Value& v : items) n += copy_bytes(v);
+  return n;
+}
+
 Value Value::list(List items, bool tuple) {
-  RenderBudget::charge_items(items.size());
+  RenderBudget::charge(copy_bytes(items));
   int d = 0;
   bool data = false;
   for (const Value& v : items) {
@@ -54,7 +64,9 @@ Value Value::list(List items, bool tuple) {
 }
 
 Value Value::dict(Dict items, bool data_keys) {
-  RenderBudget::charge_items(items.size());
+  size_t bytes = 0;
+  for (const auto& [k, v] : items) bytes += k.size() + copy_bytes(v);
+  RenderBudget::charge(bytes);
   int d = 0;
   bool data = data_keys;
   for (const auto& kv : items) {
@@ -66,10 +78,11 @@ Value Value::dict(Dict items, bool data_keys) {
       std::make_shared<const DictBox>(DictBox{std::move(items), depth, data, data_keys})));
 }
 
-ByteRanges Value::data_ranges() const {
-  if (kind() != Kind::String) return {};
+const ByteRanges& Value::data_ranges() const {
+  static const ByteRanges none;
+  if (kind() != Kind::String) return none;
   const Str& s = std::get<Str>(v_);
-  return s.data ? *s.data : ByteRanges{};
+  return s.data ? *s.data : none;
 }
 
 bool Value::has_data() const {
@@ -350,6 +363,8 @@ void append_json_string(std::string& out, const std::string& s) {
 
 void append_json(std::string& out, const Value& v, const JsonStyle& st, int level);
 
+void append_charged(std::string& out, std::string_view text);
+
 void append_newline(std::string& out, const JsonStyle& st, int level) {
   if (st.indent < 0) return;
   out += '\n';
@@ -389,13 +404,13 @@ void append_json(std::string& out, const Value& v, const JsonStyle& st, int leve
       out += v.as_bool() ? "true" : "false";
       return;
     case Value::Kind::Int:
-      out += std::to_string(v.as_int());
+      append_charged(out, std::to_string(v.as_int()));
       return;
     case Value::Kind::Float: {
       const double d = v.as_double();
-      out += std::isnan(d)   ? "NaN"
-             : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
-                             : float_repr(d);
+      append_charged(out, std::isnan(d)   ? "NaN"
+                          : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
+                                          : float_repr(d));
       return;
     }
     case Value::Kind::String:
@@ -427,25 +442,57 @@ void append_json(std::string& out, const Value& v, const JsonStyle& st, int leve
   }
 }
 
-void append_repr_items(std::string& out, const List& l, bool tuple) {
-  out += tuple ? '(' : '[';
-  for (size_t i = 0; i < l.size(); ++i) {
-    RenderBudget::charge(2);
-    if (i) out += ", ";
-    out += repr(l[i]);
-  }
-  if (tuple && l.size() == 1) out += ',';
-  out += tuple ? ')' : ']';
+void append_repr(std::string& out, const Value& v);
+
+// Appends text charged to the render's budget first: printing a list that holds the same
+// sublist twice, many levels deep, is exponential in its depth.
+void append_charged(std::string& out, std::string_view text) {
+  RenderBudget::charge(text.size());
+  out += text;
 }
 
-std::string dict_repr(const Dict& d) {
-  std::string out = "{";
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i) out += ", ";
-    RenderBudget::charge(4);
-    out += string_repr(d[i].first) + ": " + repr(d[i].second);
+void append_repr_items(std::string& out, const List& l, bool tuple) {
+  append_charged(out, tuple ? "(" : "[");
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (i) append_charged(out, ", ");
+    append_repr(out, l[i]);
   }
-  return out + "}";
+  if (tuple && l.size() == 1) append_charged(out, ",");
+  append_charged(out, tuple ? ")" : "]");
+}
+
+void append_dict_repr(std::string& out, const Dict& d) {
+  append_charged(out, "{");
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i) append_charged(out, ", ");
+    out += string_repr(d[i].first);
+    append_charged(out, ": ");
+    append_repr(out, d[i].second);
+  }
+  append_charged(out, "}");
+}
+
+// Python repr() of v appended to out.
+void append_repr(std::string& out, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::String:
+      out += string_repr(v.as_string());
+      return;
+    case Value::Kind::Undefined:
+      append_charged(out, "Undefined");
+      return;
+    case Value::Kind::Namespace:  // inside a container or namespace: no cycles when printing
+      append_charged(out, "<Namespace>");
+      return;
+    case Value::Kind::List:
+      append_repr_items(out, v.as_list(), v.is_tuple());
+      return;
+    case Value::Kind::Dict:
+      append_dict_repr(out, v.as_dict());
+      return;
+    default:
+      append_charged(out, to_str(v));
+  }
 }
 
 }  // namespace
@@ -485,16 +532,9 @@ std::string float_repr(double d) {
 }
 
 std::string repr(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::String:
-      return string_repr(v.as_string());
-    case Value::Kind::Undefined:
-      return "Undefined";
-    case Value::Kind::Namespace:  // inside a container or namespace: no cycles when printing
-      return "<Namespace>";
-    default:
-      return to_str(v);
-  }
+  std::string out;
+  append_repr(out, v);
+  return out;
 }
 
 std::string to_str(const Value& v) {
@@ -511,15 +551,15 @@ std::string to_str(const Value& v) {
       return float_repr(v.as_double());
     case Value::Kind::String:
       return v.as_string();
-    case Value::Kind::List: {
-      std::string out;
-      append_repr_items(out, v.as_list(), v.is_tuple());
-      return out;
-    }
+    case Value::Kind::List:
+      return repr(v);
     case Value::Kind::Dict:
-      return dict_repr(v.as_dict());
-    case Value::Kind::Namespace:
-      return "<Namespace " + dict_repr(v.as_namespace().attrs) + ">";
+      return repr(v);
+    case Value::Kind::Namespace: {
+      std::string out = "<Namespace ";
+      append_dict_repr(out, v.as_namespace().attrs);
+      return out + ">";
+    }
     default:
       return "<function>";
   }

@@ -128,7 +128,7 @@ class Value {
   }
 
   // The data ranges of a string (empty for a clean string and for anything else).
-  ByteRanges data_ranges() const;
+  const ByteRanges& data_ranges() const;
   // Whether any byte of this value, or of any string or dict key inside it, came from data.
   // Cheap: lists and dicts remember it; a namespace counts as data when any attribute holds
   // data or is itself a namespace (they may form cycles).
@@ -175,6 +175,11 @@ class Value {
   const ListBox* list_ptr() const { return std::get<std::shared_ptr<const ListBox>>(v_).get(); }
   Variant v_;
 };
+
+// What copying v costs in memory: sizeof(Value) plus a string's bytes (lists, dicts and
+// namespaces are shared, not copied). The render budget charges list elements by it.
+size_t copy_bytes(const Value& v);
+size_t copy_bytes(const List& items);
 
 // Every string in v (inside lists and dicts too, dict keys included) made all data.
 Value taint_all(const Value& v);
