@@ -94,10 +94,12 @@ jinja::Template parse_template(const OrderedJson& v, const std::string& where) {
 }  // namespace
 
 ChatTemplate ChatTemplate::from_config(const OrderedJson& config, const std::string& source,
-                                       const std::string& model_type) {
+                                       const std::string& model_type,
+                                       const jinja::RenderLimits& limits) {
   if (!config.is_object()) throw FormatError(source + ": expected a JSON object");
   ChatTemplate ct;
   ct.source_ = source;
+  ct.limits_ = limits;
   for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token",
                           "cls_token", "mask_token"}) {
     if (!config.contains(key)) continue;
@@ -199,6 +201,12 @@ ChatTemplate ChatTemplate::load(const std::string& model_dir) {
 
 std::string ChatTemplate::render(const OrderedJson& messages, const OrderedJson& tools,
                                  bool add_generation_prompt, const OrderedJson& kwargs) const {
+  return render_prompt(messages, tools, add_generation_prompt, kwargs).text;
+}
+
+PromptText ChatTemplate::render_prompt(const OrderedJson& messages, const OrderedJson& tools,
+                                       bool add_generation_prompt,
+                                       const OrderedJson& kwargs) const {
   if (!has_template())
     throw FormatError(source_ +
                       ": the model has no chat template (no \"chat_template\" field"
@@ -220,14 +228,14 @@ std::string ChatTemplate::render(const OrderedJson& messages, const OrderedJson&
     auto same = [&](const auto& kv) { return kv.first == key; };
     vars.erase(std::remove_if(vars.begin(), vars.end(), same), vars.end());
     try {
-      vars.emplace_back(key, jinja::Value::from_json(it.value()));
+      vars.emplace_back(key, jinja::Value::from_json(it.value(), true));
     } catch (const jinja::JinjaError& e) {
       throw FormatError("chat: template argument '" + key + "': " + e.what());
     }
   }
   try {
-    vars.emplace_back("messages", jinja::Value::from_json(messages));
-    vars.emplace_back("tools", jinja::Value::from_json(tools));
+    vars.emplace_back("messages", jinja::Value::from_json(messages, true));
+    vars.emplace_back("tools", jinja::Value::from_json(tools, true));
   } catch (const jinja::JinjaError& e) {
     throw FormatError(std::string("chat: ") + e.what());
   }
@@ -235,7 +243,7 @@ std::string ChatTemplate::render(const OrderedJson& messages, const OrderedJson&
   vars.emplace_back("add_generation_prompt", jinja::Value(add_generation_prompt));
   const bool use_tools = !tools.is_null() && tool_use_.has_value();
   const std::optional<jinja::Template>& t = use_tools || !default_ ? tool_use_ : default_;
-  return t->render(vars);
+  return t->render_prompt(vars, limits_);
 }
 
 }  // namespace r1

@@ -7,6 +7,7 @@
 
 #include "tokenizer/jinja_template.h"
 #include "tokenizer/jinja_value.h"
+#include "tokenizer/prompt_text.h"
 
 namespace r1 {
 
@@ -44,8 +45,10 @@ class ChatTemplate {
   // IoError / FormatError naming the file.
   static ChatTemplate load(const std::string& model_dir);
   // From a parsed tokenizer_config; source names it in errors.
+  // limits: the budget of every render, the probe render here included.
   static ChatTemplate from_config(const OrderedJson& tokenizer_config, const std::string& source,
-                                  const std::string& model_type = "");
+                                  const std::string& model_type = "",
+                                  const jinja::RenderLimits& limits = {});
 
   bool has_template() const { return default_.has_value() || tool_use_.has_value(); }
 
@@ -57,6 +60,16 @@ class ChatTemplate {
   std::string render(const OrderedJson& messages, const OrderedJson& tools = nullptr,
                      bool add_generation_prompt = true,
                      const OrderedJson& kwargs = OrderedJson::object()) const;
+  // The same prompt (text == render(...)) with the byte ranges that came from data: every
+  // string of messages, tools and kwargs (and their object keys) is data; the template's own
+  // text, the special-token variables and add_generation_prompt are not. Encode it with
+  // Tokenizer::encode(const PromptText&, ...) so that no special token is matched in data.
+  PromptText render_prompt(const OrderedJson& messages, const OrderedJson& tools = nullptr,
+                           bool add_generation_prompt = true,
+                           const OrderedJson& kwargs = OrderedJson::object()) const;
+
+  // The step and byte budget of each render (jinja::RenderLimits' defaults unless set).
+  void set_render_limits(const jinja::RenderLimits& limits) { limits_ = limits; }
 
   ChatFamily family() const { return family_; }
   // Whether the generation prompt ends with "<think>\n" (R1, R1-Distill): the model's output
@@ -72,6 +85,7 @@ class ChatTemplate {
   std::string bos_token_, eos_token_;
   ChatFamily family_ = ChatFamily::Other;
   bool forces_think_ = false;
+  jinja::RenderLimits limits_;
 };
 
 }  // namespace r1

@@ -17,6 +17,17 @@ class TemplateRaised : public JinjaError {
   using JinjaError::JinjaError;
 };
 
+// Builtins give their results data ranges in one of two ways: those that select or slice
+// (first, list, select, join, trim, split, strip, dict.items, ...) keep the ranges of what
+// they pass on; every other one (upper, replace, tojson, ...) makes every string of its
+// result all data when its subject or any argument holds data. New builtins get the second
+// rule unless they are registered as setting provenance themselves.
+bool args_have_data(const Args& args);
+
+// sep.join(items) of string values, data ranges kept; the size is checked against the
+// render's budget before the result is built.
+Value join_strings(const std::vector<Value>& items, const Value& sep);
+
 bool has_filter(const std::string& name);
 bool has_test(const std::string& name);
 Value apply_filter(const std::string& name, const Value& subject, Args& args);
@@ -32,7 +43,12 @@ const Dict& global_functions();
 
 // String operations shared by filters and methods, with Python's rules.
 // str.strip() family: `chars` null strips Unicode whitespace, else any of its code points.
+// The [begin, end) byte range of s that stays.
+std::pair<size_t, size_t> py_strip_bounds(const std::string& s, const Value* chars, bool left,
+                                          bool right);
 std::string py_strip(const std::string& s, const Value* chars, bool left, bool right);
+// The same on a string value, keeping its data ranges.
+Value py_strip_value(const Value& s, const Value* chars, bool left, bool right);
 std::string ascii_lower(std::string s);
 std::string ascii_upper(std::string s);
 // str.replace(old, new, count); count < 0 replaces all.

@@ -150,21 +150,20 @@ Value f_items(const Value& v, Args& a) {
   if (v.kind() != K::Dict)
     throw JinjaError(std::string("items filter expects a dict, got ") + v.type_name());
   List out;
-  for (const auto& [k, val] : v.as_dict()) out.push_back(Value::list({Value(k), val}, true));
+  for (const auto& [k, val] : v.as_dict())
+    out.push_back(
+        Value::list({v.has_data_keys() ? Value::all_data(k) : Value(k), val}, true));
   return Value::list(std::move(out));
 }
 
 Value f_join(const Value& v, Args& a) {
   ArgReader r(a, "join", {"d", "attribute"});
-  const std::string sep = r.string_or(0, "");
-  std::string out;
-  size_t i = 0;
-  for (const Value& item : iterate(v)) {
-    if (i++) out += sep;
-    out += to_str(r.has(1) ? lookup_path(item, to_str(*r.get(1))) : item);
-    if (out.size() > kMaxStringBytes) throw JinjaError("join: string too large");
-  }
-  return Value(std::move(out));
+  r.string_or(0, "");  // the separator must be a string
+  const Value sep = r.has(0) ? *r.get(0) : Value(std::string());
+  std::vector<Value> items = iterate(v);
+  for (Value& item : items)
+    item = to_str_value(r.has(1) ? lookup_path(item, to_str(*r.get(1))) : item);
+  return join_strings(items, sep);
 }
 
 Value f_length(const Value& v, Args& a) {
@@ -270,7 +269,7 @@ Value f_reverse(const Value& v, Args& a) {
   if (!v.is_string()) return Value::list(std::move(items));
   std::string out;
   for (const Value& c : items) out += c.as_string();
-  return Value(std::move(out));
+  return v.has_data() ? Value::all_data(std::move(out)) : Value(std::move(out));
 }
 
 Value f_round(const Value& v, Args& a) {
@@ -316,7 +315,7 @@ Value f_sort(const Value& v, Args& a) {
 
 Value f_string(const Value& v, Args& a) {
   no_args(a, "string");
-  return Value(to_str(v));
+  return to_str_value(v);
 }
 
 Value f_sum(const Value& v, Args& a) {
@@ -361,7 +360,7 @@ Value f_tojson(const Value& v, Args& a) {
 
 Value f_trim(const Value& v, Args& a) {
   ArgReader r(a, "trim", {"chars"});
-  return Value(py_strip(to_str(v), r.has(0) ? r.get(0) : nullptr, true, true));
+  return py_strip_value(to_str_value(v), r.has(0) ? r.get(0) : nullptr, true, true);
 }
 
 Value f_unique(const Value& v, Args& a) {
@@ -378,39 +377,46 @@ Value f_unique(const Value& v, Args& a) {
   return Value::list(std::move(out));
 }
 
-const std::map<std::string, FilterFn>& filters() {
-  static const std::map<std::string, FilterFn> table = {
-      {"abs", f_abs},
-      {"capitalize", f_capitalize},
-      {"count", f_length},
-      {"d", f_default},
-      {"default", f_default},
-      {"first", f_first},
-      {"float", f_float},
-      {"int", f_int},
-      {"items", f_items},
-      {"join", f_join},
-      {"last", f_last},
-      {"length", f_length},
-      {"list", f_list},
-      {"lower", f_lower},
-      {"map", f_map},
-      {"reject", f_reject},
-      {"rejectattr", f_rejectattr},
-      {"replace", f_replace},
-      {"reverse", f_reverse},
-      {"round", f_round},
-      {"safe", f_safe},
-      {"select", f_select},
-      {"selectattr", f_selectattr},
-      {"sort", f_sort},
-      {"string", f_string},
-      {"sum", f_sum},
-      {"title", f_title},
-      {"tojson", f_tojson},
-      {"trim", f_trim},
-      {"unique", f_unique},
-      {"upper", f_upper},
+// A filter and whether it gives its result data ranges itself (selecting, slicing, joining);
+// the others make their string results all data when given any data.
+struct Filter {
+  FilterFn fn;
+  bool sets_provenance;
+};
+
+const std::map<std::string, Filter>& filters() {
+  static const std::map<std::string, Filter> table = {
+      {"abs", {f_abs, false}},
+      {"capitalize", {f_capitalize, false}},
+      {"count", {f_length, false}},
+      {"d", {f_default, true}},
+      {"default", {f_default, true}},
+      {"first", {f_first, true}},
+      {"float", {f_float, false}},
+      {"int", {f_int, false}},
+      {"items", {f_items, true}},
+      {"join", {f_join, true}},
+      {"last", {f_last, true}},
+      {"length", {f_length, false}},
+      {"list", {f_list, true}},
+      {"lower", {f_lower, false}},
+      {"map", {f_map, true}},  // each item goes through apply_filter or keeps its ranges
+      {"reject", {f_reject, true}},
+      {"rejectattr", {f_rejectattr, true}},
+      {"replace", {f_replace, false}},
+      {"reverse", {f_reverse, true}},
+      {"round", {f_round, false}},
+      {"safe", {f_safe, true}},
+      {"select", {f_select, true}},
+      {"selectattr", {f_selectattr, true}},
+      {"sort", {f_sort, true}},
+      {"string", {f_string, true}},
+      {"sum", {f_sum, true}},  // binary_op keeps the ranges of what it adds
+      {"title", {f_title, false}},
+      {"tojson", {f_tojson, false}},
+      {"trim", {f_trim, true}},
+      {"unique", {f_unique, true}},
+      {"upper", {f_upper, false}},
   };
   return table;
 }
@@ -567,7 +573,10 @@ bool has_test(const std::string& name) {
 }
 
 Value apply_filter(const std::string& name, const Value& subject, Args& args) {
-  return filters().at(name)(subject, args);
+  const Filter& f = filters().at(name);
+  Value result = f.fn(subject, args);
+  if (f.sets_provenance || !(subject.has_data() || args_have_data(args))) return result;
+  return taint_all(result);
 }
 
 bool apply_test(const std::string& name, const Value& subject, Args& args) {

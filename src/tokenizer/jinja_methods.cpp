@@ -4,8 +4,10 @@
 #include <ctime>
 #include <map>
 
+#include "tokenizer/jinja_budget.h"
 #include "tokenizer/jinja_builtins.h"
 #include "tokenizer/jinja_ops.h"
+#include "tokenizer/jinja_text_builder.h"
 
 namespace r1::jinja {
 
@@ -21,7 +23,8 @@ std::string ascii_upper(std::string s) {
   return s;
 }
 
-std::string py_strip(const std::string& s, const Value* chars, bool left, bool right) {
+std::pair<size_t, size_t> py_strip_bounds(const std::string& s, const Value* chars, bool left,
+                                          bool right) {
   std::vector<std::string> strip_set;
   const bool by_set = chars && !chars->is_none();
   if (by_set) {
@@ -48,29 +51,78 @@ std::string py_strip(const std::string& s, const Value* chars, bool left, bool r
     if (!strippable(k, e)) break;
     e = k;
   }
+  return {b, e};
+}
+
+std::string py_strip(const std::string& s, const Value* chars, bool left, bool right) {
+  const auto [b, e] = py_strip_bounds(s, chars, left, right);
   return s.substr(b, e - b);
 }
 
+Value py_strip_value(const Value& s, const Value* chars, bool left, bool right) {
+  const auto [b, e] = py_strip_bounds(s.as_string(), chars, left, right);
+  return substring(s, b, e);
+}
+
+Value join_strings(const std::vector<Value>& items, const Value& sep) {
+  size_t total = items.empty() ? 0 : (items.size() - 1) * sep.as_string().size();
+  for (const Value& item : items) total += item.as_string().size();
+  RenderBudget::check(total);
+  TextBuilder out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out.append(sep);
+    out.append(items[i]);
+  }
+  return std::move(out).build();
+}
+
+bool args_have_data(const Args& args) {
+  for (const Value& v : args.positional)
+    if (v.has_data()) return true;
+  for (const auto& kv : args.keyword)
+    if (kv.second.has_data()) return true;
+  return false;
+}
+
+namespace {
+
+// How many replacements str.replace makes (count < 0: all).
+uint64_t replacements(const std::string& s, const std::string& from, int64_t count) {
+  uint64_t n = 0;
+  if (from.empty()) {
+    n = utf8_length(s) + 1;
+  } else {
+    for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + from.size()))
+      ++n;
+  }
+  return count < 0 ? n : std::min(n, uint64_t(count));
+}
+
+}  // namespace
+
 std::string py_replace(const std::string& s, const std::string& from, const std::string& to,
                        int64_t count) {
+  const uint64_t n = replacements(s, from, count);
+  const uint64_t grow = to.size() > from.size() ? to.size() - from.size() : 0;
+  // The result's size, checked against the render's budget before it is built.
+  RenderBudget::check(grow != 0 && n > (SIZE_MAX - s.size()) / grow ? SIZE_MAX
+                                                                     : s.size() + n * grow);
   std::string out;
   if (from.empty()) {  // Python inserts `to` around every character
     const std::vector<std::string> cs = utf8_chars(s);
     for (size_t i = 0; i <= cs.size(); ++i) {
       if (count < 0 || int64_t(i) < count) out += to;
       if (i < cs.size()) out += cs[i];
-      if (out.size() > kMaxStringBytes) throw JinjaError("replace: string too large");
     }
     return out;
   }
   size_t pos = 0;
-  for (int64_t n = 0; count < 0 || n < count; ++n) {
+  for (int64_t k = 0; count < 0 || k < count; ++k) {
     const size_t hit = s.find(from, pos);
     if (hit == std::string::npos) break;
     out.append(s, pos, hit - pos);
     out += to;
     pos = hit + from.size();
-    if (out.size() > kMaxStringBytes) throw JinjaError("replace: string too large");
   }
   return out + s.substr(pos);
 }
@@ -79,6 +131,7 @@ namespace {
 
 using K = Value::Kind;
 using Method = Value (*)(const std::string&, Args&);
+using RangedMethod = Value (*)(const Value&, Args&);
 
 Value str_list(std::vector<std::string> parts) {
   List out;
@@ -86,77 +139,96 @@ Value str_list(std::vector<std::string> parts) {
   return Value::list(std::move(out));
 }
 
-// str.split / str.rsplit.
-Value split(const std::string& s, Args& a, bool from_right) {
+// Splitting on runs of whitespace: the byte ranges of the words, at most maxsplit splits
+// (the rest, whitespace and all, is the last word; from the right for rsplit).
+std::vector<std::pair<size_t, size_t>> split_whitespace(const std::string& s, int64_t maxsplit,
+                                                        bool from_right) {
+  const std::vector<size_t> at = utf8_offsets(s);
+  const size_t n = at.size() - 1;
+  auto space = [&](size_t i) { return is_py_space(std::string_view(s).substr(at[i], at[i + 1] - at[i])); };
+  std::vector<std::pair<size_t, size_t>> parts;
+  if (!from_right) {
+    for (size_t i = 0; i < n;) {
+      while (i < n && space(i)) ++i;
+      if (i == n) break;
+      if (maxsplit-- == 0) {
+        parts.emplace_back(at[i], s.size());
+        break;
+      }
+      const size_t b = i;
+      while (i < n && !space(i)) ++i;
+      parts.emplace_back(at[b], at[i]);
+    }
+    return parts;
+  }
+  for (size_t i = n; i > 0;) {  // i: one past the next character to look at
+    while (i > 0 && space(i - 1)) --i;
+    if (i == 0) break;
+    if (maxsplit-- == 0) {
+      parts.emplace_back(0, at[i]);
+      break;
+    }
+    const size_t e = i;
+    while (i > 0 && !space(i - 1)) --i;
+    parts.emplace_back(at[i], at[e]);
+  }
+  std::reverse(parts.begin(), parts.end());
+  return parts;
+}
+
+// str.split / str.rsplit: each piece is a substring of self and keeps its data ranges.
+Value split(const Value& self, Args& a, bool from_right) {
+  const std::string& s = self.as_string();
   ArgReader r(a, from_right ? "rsplit" : "split", {"sep", "maxsplit"});
   int64_t maxsplit = r.int_or(1, -1);
-  std::vector<std::string> parts;
+  std::vector<std::pair<size_t, size_t>> parts;  // byte ranges of s
   if (r.has(0)) {
     const std::string sep = r.string_or(0, "");
     if (sep.empty()) throw JinjaError("empty separator");
     if (!from_right) {
       size_t pos = 0;
       for (size_t hit; maxsplit-- != 0 && (hit = s.find(sep, pos)) != std::string::npos;) {
-        parts.push_back(s.substr(pos, hit - pos));
+        parts.emplace_back(pos, hit);
         pos = hit + sep.size();
       }
-      parts.push_back(s.substr(pos));
-      return str_list(std::move(parts));
+      parts.emplace_back(pos, s.size());
+    } else {
+      size_t end = s.size();
+      for (size_t hit; maxsplit-- != 0 && end >= sep.size() &&
+                       (hit = s.rfind(sep, end - sep.size())) != std::string::npos;) {
+        parts.emplace_back(hit + sep.size(), end);
+        end = hit;
+      }
+      parts.emplace_back(0, end);
+      std::reverse(parts.begin(), parts.end());
     }
-    size_t end = s.size();
-    for (size_t hit; maxsplit-- != 0 && end >= sep.size() &&
-                     (hit = s.rfind(sep, end - sep.size())) != std::string::npos;) {
-      parts.push_back(s.substr(hit + sep.size(), end - hit - sep.size()));
-      end = hit;
-    }
-    parts.push_back(s.substr(0, end));
-    std::reverse(parts.begin(), parts.end());
-    return str_list(std::move(parts));
+  } else {
+    parts = split_whitespace(s, maxsplit, from_right);
   }
-  std::vector<std::string> cs = utf8_chars(s);  // split on runs of whitespace
-  if (from_right) std::reverse(cs.begin(), cs.end());
-  size_t i = 0;
-  while (i < cs.size()) {
-    while (i < cs.size() && is_py_space(cs[i])) ++i;
-    if (i == cs.size()) break;
-    std::string word;
-    if (maxsplit-- == 0) {  // the rest stays as it is, trailing whitespace included
-      for (; i < cs.size(); ++i) word += cs[i];
-      parts.push_back(std::move(word));
-      break;
-    }
-    for (; i < cs.size() && !is_py_space(cs[i]); ++i) word += cs[i];
-    parts.push_back(std::move(word));
-  }
-  if (from_right) {
-    for (std::string& p : parts) {
-      std::vector<std::string> pc = utf8_chars(p);
-      p.clear();
-      for (auto it = pc.rbegin(); it != pc.rend(); ++it) p += *it;
-    }
-    std::reverse(parts.begin(), parts.end());
-  }
-  return str_list(std::move(parts));
+  RenderBudget::charge_items(parts.size());
+  List out;
+  for (const auto& [b, e] : parts) out.push_back(substring(self, b, e));
+  return Value::list(std::move(out));
 }
 
-Value m_split(const std::string& s, Args& a) {
+Value m_split(const Value& s, Args& a) {
   return split(s, a, false);
 }
-Value m_rsplit(const std::string& s, Args& a) {
+Value m_rsplit(const Value& s, Args& a) {
   return split(s, a, true);
 }
 
-Value strip_method(const std::string& s, Args& a, const char* name, bool l, bool r) {
+Value strip_method(const Value& s, Args& a, const char* name, bool l, bool r) {
   ArgReader ar(a, name, {"chars"});
-  return Value(py_strip(s, ar.get(0), l, r));
+  return py_strip_value(s, ar.get(0), l, r);
 }
-Value m_strip(const std::string& s, Args& a) {
+Value m_strip(const Value& s, Args& a) {
   return strip_method(s, a, "strip", true, true);
 }
-Value m_lstrip(const std::string& s, Args& a) {
+Value m_lstrip(const Value& s, Args& a) {
   return strip_method(s, a, "lstrip", true, false);
 }
-Value m_rstrip(const std::string& s, Args& a) {
+Value m_rstrip(const Value& s, Args& a) {
   return strip_method(s, a, "rstrip", false, true);
 }
 
@@ -250,19 +322,15 @@ Value m_count(const std::string& s, Args& a) {
   return Value(n);
 }
 
-Value m_join(const std::string& s, Args& a) {
+// str.join: separator and items keep their data ranges.
+Value m_join(const Value& sep, Args& a) {
   ArgReader r(a, "join", {"iterable"});
-  std::string out;
-  size_t i = 0;
-  for (const Value& item : iterate(r.required(0))) {
-    if (!item.is_string())
+  const std::vector<Value> items = iterate(r.required(0));
+  for (size_t i = 0; i < items.size(); ++i)
+    if (!items[i].is_string())
       throw JinjaError("sequence item " + std::to_string(i) + ": expected str instance, " +
-                       item.type_name() + " found");
-    if (i++) out += s;
-    out += item.as_string();
-    if (out.size() > kMaxStringBytes) throw JinjaError("join: string too large");
-  }
-  return Value(std::move(out));
+                       items[i].type_name() + " found");
+  return join_strings(items, sep);
 }
 
 Value m_splitlines(const std::string& s, Args& a) {
@@ -310,13 +378,18 @@ Value m_is(const std::string& s, Args& a) {
   return Value(true);
 }
 
+// Methods that keep the data ranges of the pieces they return.
+const std::map<std::string, RangedMethod>& ranged_string_methods() {
+  static const std::map<std::string, RangedMethod> table = {
+      {"split", m_split},   {"rsplit", m_rsplit}, {"strip", m_strip},
+      {"lstrip", m_lstrip}, {"rstrip", m_rstrip}, {"join", m_join},
+  };
+  return table;
+}
+
+// The other methods: results all data when self or an argument holds data.
 const std::map<std::string, Method>& string_methods() {
   static const std::map<std::string, Method> table = {
-      {"split", m_split},
-      {"rsplit", m_rsplit},
-      {"strip", m_strip},
-      {"lstrip", m_lstrip},
-      {"rstrip", m_rstrip},
       {"startswith", m_startswith},
       {"endswith", m_endswith},
       {"lower", m_lower},
@@ -329,7 +402,6 @@ const std::map<std::string, Method>& string_methods() {
       {"index", m_index},
       {"rindex", m_rindex},
       {"count", m_count},
-      {"join", m_join},
       {"splitlines", m_splitlines},
       {"isdigit", m_is<0>},
       {"isalpha", m_is<1>},
@@ -341,6 +413,8 @@ const std::map<std::string, Method>& string_methods() {
   return table;
 }
 
+// dict.get / items / keys / values: values keep their own ranges; keys are data when they
+// came from data.
 Value dict_method(const Value& d, const std::string& name) {
   return Value::function(name, [d, name](Args& a) -> Value {
     if (name == "get") {
@@ -352,15 +426,16 @@ Value dict_method(const Value& d, const std::string& name) {
     ArgReader(a, name, {});
     List out;
     for (const auto& [k, v] : d.as_dict()) {
+      Value key = d.has_data_keys() ? Value::all_data(k) : Value(k);
       if (name == "keys")
-        out.emplace_back(k);
+        out.push_back(std::move(key));
       else if (name == "values")
         out.push_back(v);
       else
-        out.push_back(Value::list({Value(k), v}, true));
+        out.push_back(Value::list({std::move(key), v}, true));
     }
     return Value::list(std::move(out));
-  });
+  }, true);
 }
 
 bool is_mutator(const Value& obj, const std::string& name) {
@@ -410,11 +485,15 @@ Dict keyword_dict(const Args& a, const char* fn) {
   return d;
 }
 
+bool positional_data_keys(const Args& a) {
+  return !a.positional.empty() && a.positional[0].has_data_keys();
+}
+
 Value g_namespace(Args& a) {
-  return Value::make_namespace(keyword_dict(a, "namespace"));
+  return Value::make_namespace(keyword_dict(a, "namespace"), positional_data_keys(a));
 }
 Value g_dict(Args& a) {
-  return Value::dict(keyword_dict(a, "dict"));
+  return Value::dict(keyword_dict(a, "dict"), positional_data_keys(a));
 }
 
 Value g_raise_exception(Args& a) {
@@ -437,12 +516,21 @@ Value g_strftime_now(Args& a) {
 
 std::optional<Value> method(const Value& obj, const std::string& name) {
   if (obj.is_string()) {
+    if (auto it = ranged_string_methods().find(name); it != ranged_string_methods().end()) {
+      const RangedMethod fn = it->second;
+      return Value::function(name, [obj, fn](Args& a) { return fn(obj, a); }, true);
+    }
     const auto& table = string_methods();
     auto it = table.find(name);
     if (it == table.end()) return std::nullopt;
-    const std::string s = obj.as_string();
     const Method fn = it->second;
-    return Value::function(name, [s, fn](Args& a) { return fn(s, a); });
+    return Value::function(
+        name,
+        [obj, fn](Args& a) {
+          Value result = fn(obj.as_string(), a);
+          return obj.has_data() || args_have_data(a) ? taint_all(result) : result;
+        },
+        true);
   }
   if (is_mutator(obj, name))
     throw JinjaError("access to attribute '" + name + "' of '" + obj.type_name() +
@@ -455,10 +543,10 @@ std::optional<Value> method(const Value& obj, const std::string& name) {
 
 const Dict& global_functions() {
   static const Dict globals = {
-      {"range", Value::function("range", g_range)},
-      {"namespace", Value::function("namespace", g_namespace)},
-      {"dict", Value::function("dict", g_dict)},
-      {"raise_exception", Value::function("raise_exception", g_raise_exception)},
+      {"range", Value::function("range", g_range, true)},
+      {"namespace", Value::function("namespace", g_namespace, true)},
+      {"dict", Value::function("dict", g_dict, true)},
+      {"raise_exception", Value::function("raise_exception", g_raise_exception, true)},
       {"strftime_now", Value::function("strftime_now", g_strftime_now)},
   };
   return globals;

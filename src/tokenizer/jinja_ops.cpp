@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
+#include "tokenizer/jinja_budget.h"
 #include "tokenizer/jinja_builtins.h"
+#include "tokenizer/jinja_text_builder.h"
 
 namespace r1::jinja {
 
@@ -40,17 +43,34 @@ int64_t mul_int(int64_t a, int64_t b) {
   return r;
 }
 
+// Checks that a result of n items of `unit` bytes each fits the render's budget.
+void check_result_size(uint64_t n, size_t unit) {
+  size_t bytes;
+  if (__builtin_mul_overflow(n, uint64_t(unit), &bytes)) bytes = SIZE_MAX;
+  RenderBudget::check(bytes);
+}
+
+// a + b of two strings, data ranges kept.
+Value concat(const Value& a, const Value& b) {
+  RenderBudget::check(a.as_string().size() + b.as_string().size());
+  if (!a.has_data() && !b.has_data()) return Value(a.as_string() + b.as_string());
+  TextBuilder out;
+  out.append(a);
+  out.append(b);
+  return std::move(out).build();
+}
+
 Value repeat(const Value& seq, int64_t n) {
   const size_t size = seq.is_string() ? seq.as_string().size() : seq.as_list().size();
   if (n <= 0 || size == 0)
     return seq.is_string() ? Value(std::string()) : Value::list({}, seq.is_tuple());
-  const size_t limit = seq.is_string() ? kMaxStringBytes : kMaxSequenceItems;
-  if (uint64_t(n) > limit / size) throw JinjaError("repetition result too large");
+  const size_t unit = seq.is_string() ? size : copy_bytes(seq.as_list());
+  check_result_size(uint64_t(n), unit);
   if (seq.is_string()) {
     const std::string& s = seq.as_string();
     std::string out;
     for (int64_t i = 0; i < n; ++i) out += s;
-    return Value(std::move(out));
+    return seq.has_data() ? Value::all_data(std::move(out)) : Value(std::move(out));
   }
   const List& l = seq.as_list();
   List out;
@@ -63,12 +83,9 @@ Value add(const Value& a, const Value& b) {
     if (is_intlike(a) && is_intlike(b)) return Value(add_int(a.as_int(), b.as_int()));
     return Value(a.as_double() + b.as_double());
   }
-  if (a.is_string() && b.is_string()) {
-    if (a.as_string().size() + b.as_string().size() > kMaxStringBytes)
-      throw JinjaError("string too large");
-    return Value(a.as_string() + b.as_string());
-  }
+  if (a.is_string() && b.is_string()) return concat(a, b);
   if (a.kind() == K::List && b.kind() == K::List && a.is_tuple() == b.is_tuple()) {
+    RenderBudget::check(copy_bytes(a.as_list()) + copy_bytes(b.as_list()));
     List out = a.as_list();
     out.insert(out.end(), b.as_list().begin(), b.as_list().end());
     return Value::list(std::move(out), a.is_tuple());
@@ -157,7 +174,10 @@ void require_defined(const Value& v) {
 }
 
 Value binary_op(const std::string& op, const Value& a, const Value& b) {
-  if (op == "~") return Value(to_str(a) + to_str(b));
+  if (op == "~") {
+    if (a.is_string() && b.is_string()) return concat(a, b);
+    return concat(to_str_value(a), to_str_value(b));
+  }
   require_defined(a);
   require_defined(b);
   if (op == "+") return add(a, b);
@@ -239,12 +259,13 @@ Value get_item(const Value& obj, const Value& key) {
     if (const Value* v = obj.find(key.as_string())) return *v;
   } else if ((obj.kind() == K::List || obj.is_string()) && is_intlike(key)) {
     const bool str = obj.is_string();
-    std::vector<std::string> chars;
-    if (str) chars = utf8_chars(obj.as_string());
-    const int64_t n = int64_t(str ? chars.size() : obj.as_list().size());
+    std::vector<size_t> at;
+    if (str) at = utf8_offsets(obj.as_string());
+    const int64_t n = int64_t(str ? at.size() - 1 : obj.as_list().size());
     int64_t i = key.as_int();
     if (i < 0) i += n;
-    if (i >= 0 && i < n) return str ? Value(chars[size_t(i)]) : obj.as_list()[size_t(i)];
+    if (i >= 0 && i < n)
+      return str ? substring(obj, at[size_t(i)], at[size_t(i) + 1]) : obj.as_list()[size_t(i)];
     return Value::undefined(std::string("'") + obj.type_name() + " object' has no element " +
                             std::to_string(key.as_int()));
   }
@@ -259,16 +280,23 @@ Value get_slice(const Value& obj, const Value& start, const Value& stop, const V
     if (!v->is_undefined() && !v->is_none() && !is_intlike(*v))
       return Value::undefined("slice indices must be integers or None");
   if (obj.is_string()) {
-    const std::vector<std::string> chars = utf8_chars(obj.as_string());
-    std::string out;
-    for (size_t i : slice_positions(chars.size(), start, stop, step)) out += chars[i];
-    return Value(std::move(out));
+    const std::vector<size_t> at = utf8_offsets(obj.as_string());
+    const std::vector<size_t> picked = slice_positions(at.size() - 1, start, stop, step);
+    if (!picked.empty() && picked.back() + 1 - picked.front() == picked.size())  // contiguous
+      return substring(obj, at[picked.front()], at[picked.back() + 1]);
+    TextBuilder out;
+    for (size_t i : picked) out.append_part(obj, at[i], at[i + 1]);
+    return std::move(out).build();
   }
   if (obj.kind() != K::List)
     return Value::undefined(std::string("'") + obj.type_name() + "' object is not subscriptable");
   const List& l = obj.as_list();
+  const std::vector<size_t> picked = slice_positions(l.size(), start, stop, step);
+  size_t bytes = 0;
+  for (size_t i : picked) bytes += copy_bytes(l[i]);
+  RenderBudget::check(bytes);
   List out;
-  for (size_t i : slice_positions(l.size(), start, stop, step)) out.push_back(l[i]);
+  for (size_t i : picked) out.push_back(l[i]);
   return Value::list(std::move(out), obj.is_tuple());
 }
 
@@ -277,15 +305,20 @@ std::vector<Value> iterate(const Value& v) {
     case K::Undefined:
       return {};
     case K::List:
+      RenderBudget::charge(copy_bytes(v.as_list()));
       return v.as_list();
     case K::Dict: {
+      RenderBudget::charge_items(v.as_dict().size());
       std::vector<Value> keys;
-      for (const auto& kv : v.as_dict()) keys.emplace_back(kv.first);
+      for (const auto& kv : v.as_dict())
+        keys.push_back(v.has_data_keys() ? Value::all_data(kv.first) : Value(kv.first));
       return keys;
     }
     case K::String: {
+      const std::vector<size_t> at = utf8_offsets(v.as_string());
+      RenderBudget::charge_items(at.size());
       std::vector<Value> chars;
-      for (std::string& c : utf8_chars(v.as_string())) chars.emplace_back(std::move(c));
+      for (size_t i = 0; i + 1 < at.size(); ++i) chars.push_back(substring(v, at[i], at[i + 1]));
       return chars;
     }
     default:

@@ -1,6 +1,8 @@
 // Operators and lookups of the Jinja subset with Python's rules (the sandboxed environment of
 // transformers): arithmetic, comparison, membership, attribute/item/slice access, iteration.
-// Failures throw JinjaError; the evaluator adds the template position.
+// Failures throw JinjaError; the evaluator adds the template position. Strings keep their data
+// ranges through +, ~ and slices; results are checked against the render's budget
+// (jinja_budget.h) before they are built.
 #pragma once
 
 #include <optional>
@@ -10,10 +12,6 @@
 #include "tokenizer/jinja_value.h"
 
 namespace r1::jinja {
-
-// Limits that keep hostile templates bounded in memory.
-constexpr size_t kMaxStringBytes = size_t(256) << 20;
-constexpr size_t kMaxSequenceItems = size_t(1) << 20;
 
 // "+", "-", "*", "/", "//", "%", "**", "~".
 Value binary_op(const std::string& op, const Value& a, const Value& b);

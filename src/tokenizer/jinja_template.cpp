@@ -11,6 +11,7 @@
 #include "tokenizer/jinja_lexer.h"
 #include "tokenizer/jinja_ops.h"
 #include "tokenizer/jinja_parser.h"
+#include "tokenizer/jinja_text_builder.h"
 
 namespace r1::jinja {
 
@@ -24,13 +25,13 @@ namespace {
 
 class Evaluator {
  public:
-  Evaluator(const Template::Compiled& c, const Dict& vars, uint64_t max_steps)
-      : c_(c), vars_(vars), max_steps_(max_steps) {}
+  Evaluator(const Template::Compiled& c, const Dict& vars, const RenderLimits& limits)
+      : c_(c), vars_(vars), budget_(limits) {}
 
-  std::string run() {
+  PromptText run() {
     scopes_.emplace_back();
     exec(c_.body);
-    return std::move(out_);
+    return std::move(out_).take();
   }
 
  private:
@@ -42,9 +43,34 @@ class Evaluator {
   }
 
   void step(size_t pos) {
-    if (++steps_ > max_steps_)
-      fail(pos, "template exceeded " + std::to_string(max_steps_) + " steps");
-    if (out_.size() > kMaxStringBytes) fail(pos, "template output exceeded 256 MiB");
+    try {
+      RenderBudget::tick();
+    } catch (const JinjaError& e) {
+      fail(pos, e.what());
+    }
+  }
+
+  // Writes a value's text to the output, charged to the budget first.
+  void emit(const Value& v, size_t pos) {
+    try {
+      if (v.is_string()) {
+        RenderBudget::charge(v.as_string().size());
+        out_.append(v);
+      } else {
+        const Value s = to_str_value(v);
+        RenderBudget::charge(s.as_string().size());
+        out_.append(s);
+      }
+    } catch (const JinjaError& e) {
+      fail(pos, e.what());
+    }
+  }
+
+  // A string copied out of a variable, list or dict is built too: charged to the budget (a
+  // loop re-reading one huge string then costs its size each time).
+  static Value copied(Value v) {
+    if (v.is_string()) RenderBudget::charge(v.as_string().size());
+    return v;
   }
 
   Value lookup(const std::string& name) const {
@@ -68,11 +94,16 @@ class Evaluator {
     switch (s.kind) {
       case Stmt::Kind::Text:
         step(s.pos);
-        out_ += s.text;
+        try {
+          RenderBudget::charge(s.text.size());
+        } catch (const JinjaError& e) {
+          fail(s.pos, e.what());
+        }
+        out_.append_clean(s.text);
         return Flow::Normal;
       case Stmt::Kind::Output:
         step(s.pos);
-        out_ += to_str(eval(*s.expr));
+        emit(eval(*s.expr), s.pos);
         return Flow::Normal;
       case Stmt::Kind::If:
         for (const auto& [cond, body] : s.branches)
@@ -84,13 +115,19 @@ class Evaluator {
         assign(s.target, eval(*s.expr), s.pos);
         return Flow::Normal;
       case Stmt::Kind::SetBlock: {
-        std::string saved;
+        TextBuilder saved;
         std::swap(saved, out_);
         scopes_.emplace_back();
         exec(s.body);
         scopes_.pop_back();
         std::swap(saved, out_);
-        assign(s.target, Value(std::move(saved)), s.pos);
+        Value captured;
+        try {
+          captured = std::move(saved).build();
+        } catch (const JinjaError& e) {
+          fail(s.pos, e.what());
+        }
+        assign(s.target, captured, s.pos);
         return Flow::Normal;
       }
       case Stmt::Kind::Generation:
@@ -154,7 +191,7 @@ class Evaluator {
     d.emplace_back("cycle", Value::function("cycle", [i](Args& a) {
                      if (a.positional.empty()) throw JinjaError("no items for cycling given");
                      return a.positional[i % a.positional.size()];
-                   }));
+                   }, true));
     return Value::dict(std::move(d));
   }
 
@@ -182,7 +219,11 @@ class Evaluator {
       step(s.pos);
       scopes_.emplace_back();
       bind(scopes_.back(), s.target, items[i], s.pos);
-      scopes_.back()["loop"] = loop_object(i, items);
+      try {
+        scopes_.back()["loop"] = loop_object(i, items);
+      } catch (const JinjaError& e) {
+        fail(s.pos, e.what());
+      }
       const Flow f = exec(s.body);
       scopes_.pop_back();
       if (f == Flow::Break) break;
@@ -193,6 +234,7 @@ class Evaluator {
   // Evaluates e; an error from an operation is reported at the innermost expression.
   Value eval(const Expr& e) {
     try {
+      RenderBudget::tick();
       return eval_inner(e);
     } catch (const TemplateRaised& err) {
       fail(e.pos, std::string("the template raised an error: ") + err.what());
@@ -213,7 +255,7 @@ class Evaluator {
       case Expr::Kind::Literal:
         return e.value;
       case Expr::Kind::Name:
-        return lookup(e.name);
+        return copied(lookup(e.name));
       case Expr::Kind::List:
       case Expr::Kind::Tuple: {
         List items;
@@ -223,10 +265,10 @@ class Evaluator {
       case Expr::Kind::Dict:
         return eval_dict(e);
       case Expr::Kind::Attr:
-        return get_attr(eval(*e.args[0]), e.name);
+        return copied(get_attr(eval(*e.args[0]), e.name));
       case Expr::Kind::Item: {
         const Value obj = eval(*e.args[0]);
-        return get_item(obj, eval(*e.args[1]));
+        return copied(get_item(obj, eval(*e.args[1])));
       }
       case Expr::Kind::Slice: {
         const Value obj = eval(*e.args[0]);
@@ -241,7 +283,11 @@ class Evaluator {
         if (fn.kind() != Value::Kind::Function)
           throw JinjaError(std::string("'") + fn.type_name() + "' object is not callable");
         Args a = eval_args(e, 1);
-        return fn.as_function()(a);
+        Value result = fn.as_function()(a);
+        // A builtin that does not set its results' data ranges itself cannot turn data into
+        // template text: given any data, everything it returns is data.
+        if (fn.function_sets_provenance() || !args_have_data(a)) return result;
+        return taint_all(result);
       }
       case Expr::Kind::Filter: {
         const Value subject = eval(*e.args[0]);
@@ -276,9 +322,11 @@ class Evaluator {
 
   Value eval_dict(const Expr& e) {
     Dict d;
+    bool data_keys = false;
     for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
       const Value key = eval(*e.args[i]);
       if (!key.is_string()) throw JinjaError("dict keys must be strings");
+      data_keys = data_keys || key.has_data();
       Value v = eval(*e.args[i + 1]);
       auto it = std::find_if(d.begin(), d.end(),
                              [&](const auto& kv) { return kv.first == key.as_string(); });
@@ -287,7 +335,7 @@ class Evaluator {
       else
         d.emplace_back(key.as_string(), std::move(v));
     }
-    return Value::dict(std::move(d));
+    return Value::dict(std::move(d), data_keys);
   }
 
   Value eval_binary(const Expr& e) {
@@ -302,10 +350,9 @@ class Evaluator {
 
   const Template::Compiled& c_;
   const Dict& vars_;
+  RenderBudget budget_;  // current while the evaluator lives; charged by every operation
   std::vector<Scope> scopes_;
-  std::string out_;
-  uint64_t steps_ = 0;
-  const uint64_t max_steps_;
+  TextBuilder out_;
   NamespaceArena arena_;  // last member: emptied first, before the scopes that hold namespaces
 };
 
@@ -322,7 +369,13 @@ Template Template::parse(std::string_view source, std::string name) {
 }
 
 std::string Template::render(const Dict& variables, uint64_t max_steps) const {
-  return Evaluator(*compiled_, variables, max_steps).run();
+  RenderLimits limits;
+  limits.max_steps = max_steps;
+  return render_prompt(variables, limits).text;
+}
+
+PromptText Template::render_prompt(const Dict& variables, const RenderLimits& limits) const {
+  return Evaluator(*compiled_, variables, limits).run();
 }
 
 const std::string& Template::name() const {

@@ -7,13 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "tokenizer/jinja_budget.h"
 #include "tokenizer/jinja_value.h"
+#include "tokenizer/prompt_text.h"
 
 namespace r1::jinja {
-
-// Loop iterations plus output statements one render may execute: a hostile template with
-// nested loops over range() fails instead of running for hours.
-constexpr uint64_t kMaxRenderSteps = 2'000'000;
 
 class Template {
  public:
@@ -22,8 +20,14 @@ class Template {
   static Template parse(std::string_view source, std::string name);
 
   // Renders with the given variables (globals namespace, range, raise_exception, ... are always
-  // there). RenderError when Jinja would raise or the template calls raise_exception().
+  // there). RenderError when Jinja would raise or the template calls raise_exception(), and
+  // when the render passes its step or byte budget (jinja_budget.h).
   std::string render(const Dict& variables, uint64_t max_steps = kMaxRenderSteps) const;
+  // The same render with where its bytes came from: data_ranges are the output bytes that
+  // came from data strings in `variables` (Value::from_json(..., true), Value::all_data),
+  // through {{ }}, ~, +, set, slices, strip, split and join exactly, and through any other
+  // operation given data as wholly data.
+  PromptText render_prompt(const Dict& variables, const RenderLimits& limits = {}) const;
 
   const std::string& name() const;
 

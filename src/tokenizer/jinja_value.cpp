@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "tokenizer/jinja_budget.h"
+
 namespace r1::jinja {
 
 namespace {
@@ -20,18 +22,115 @@ int checked_depth(int child_depth) {
 
 }  // namespace
 
-Value Value::list(List items, bool tuple) {
-  int d = 0;
-  for (const Value& v : items) d = std::max(d, v.depth());
-  const int depth = checked_depth(d);
-  return Value(Variant(std::make_shared<const ListBox>(ListBox{std::move(items), tuple, depth})));
+Value::Value(std::string s) {
+  RenderBudget::charge(s.size());
+  v_ = Str{std::move(s), nullptr};
 }
 
-Value Value::dict(Dict items) {
+Value Value::with_data(std::string s, ByteRanges data) {
+  std::erase_if(data, [&](const auto& r) { return r.first >= std::min(r.second, s.size()); });
+  if (data.empty()) return Value(std::move(s));
+  if (data.back().second > s.size()) data.back().second = s.size();
+  RenderBudget::charge(s.size());
+  return Value(Variant(Str{std::move(s), std::make_shared<const ByteRanges>(std::move(data))}));
+}
+
+Value Value::all_data(std::string s) {
+  const size_t n = s.size();
+  return with_data(std::move(s), ByteRanges{{0, n}});
+}
+
+size_t copy_bytes(const Value& v) {
+  return sizeof(Value) + (v.is_string() ? v.as_string().size() : 0);
+}
+
+size_t copy_bytes(const List& items) {
+  size_t n = 0;
+  for (const Value& v : items) n += copy_bytes(v);
+  return n;
+}
+
+Value Value::list(List items, bool tuple) {
+  RenderBudget::charge(copy_bytes(items));
   int d = 0;
-  for (const auto& kv : items) d = std::max(d, kv.second.depth());
+  bool data = false;
+  for (const Value& v : items) {
+    d = std::max(d, v.depth());
+    data = data || v.has_data();
+  }
   const int depth = checked_depth(d);
-  return Value(Variant(std::make_shared<const DictBox>(DictBox{std::move(items), depth})));
+  return Value(
+      Variant(std::make_shared<const ListBox>(ListBox{std::move(items), tuple, depth, data})));
+}
+
+Value Value::dict(Dict items, bool data_keys) {
+  size_t bytes = 0;
+  for (const auto& [k, v] : items) bytes += k.size() + copy_bytes(v);
+  RenderBudget::charge(bytes);
+  int d = 0;
+  bool data = data_keys;
+  for (const auto& kv : items) {
+    d = std::max(d, kv.second.depth());
+    data = data || kv.second.has_data();
+  }
+  const int depth = checked_depth(d);
+  return Value(Variant(
+      std::make_shared<const DictBox>(DictBox{std::move(items), depth, data, data_keys})));
+}
+
+const ByteRanges& Value::data_ranges() const {
+  static const ByteRanges none;
+  if (kind() != Kind::String) return none;
+  const Str& s = std::get<Str>(v_);
+  return s.data ? *s.data : none;
+}
+
+bool Value::has_data() const {
+  switch (kind()) {
+    case Kind::String:
+      return std::get<Str>(v_).data != nullptr;
+    case Kind::List:
+      return list_ptr()->has_data;
+    case Kind::Dict:
+      return std::get<std::shared_ptr<const DictBox>>(v_)->has_data;
+    case Kind::Namespace:
+      return as_namespace().data_keys || std::any_of(as_namespace().attrs.begin(), as_namespace().attrs.end(), [](auto& kv) {
+        return kv.second.kind() == Kind::Namespace || kv.second.has_data();
+      });
+    default:
+      return false;
+  }
+}
+
+bool Value::has_data_keys() const {
+  return kind() == Kind::Dict && std::get<std::shared_ptr<const DictBox>>(v_)->data_keys;
+}
+
+Value taint_all(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::String:
+      return Value::all_data(v.as_string());
+    case Value::Kind::List: {
+      List items;
+      items.reserve(v.as_list().size());
+      for (const Value& x : v.as_list()) items.push_back(taint_all(x));
+      return Value::list(std::move(items), v.is_tuple());
+    }
+    case Value::Kind::Dict: {
+      Dict items;
+      items.reserve(v.as_dict().size());
+      for (const auto& [k, x] : v.as_dict()) items.emplace_back(k, taint_all(x));
+      return Value::dict(std::move(items), true);
+    }
+    default:
+      return v;
+  }
+}
+
+Value to_str_value(const Value& v) {
+  if (v.is_string()) return v;
+  std::string s = to_str(v);
+  return v.has_data() ? Value::all_data(std::move(s)) : Value(std::move(s));
 }
 
 int Value::depth() const {
@@ -58,17 +157,18 @@ NamespaceArena* NamespaceArena::current() {
   return current_arena;
 }
 
-Value Value::make_namespace(Dict attrs) {
-  auto ns = std::make_shared<Namespace>(Namespace{std::move(attrs)});
+Value Value::make_namespace(Dict attrs, bool data_keys) {
+  auto ns = std::make_shared<Namespace>(Namespace{std::move(attrs), data_keys});
   if (NamespaceArena* arena = NamespaceArena::current()) arena->add(ns);
   return Value(Variant(std::move(ns)));
 }
 
-Value Value::function(std::string name, Function fn) {
-  return Value(Variant(std::make_shared<FunctionBox>(FunctionBox{std::move(name), std::move(fn)})));
+Value Value::function(std::string name, Function fn, bool sets_provenance) {
+  return Value(Variant(std::make_shared<FunctionBox>(
+      FunctionBox{std::move(name), std::move(fn), sets_provenance})));
 }
 
-Value Value::from_json(const OrderedJson& j) {
+Value Value::from_json(const OrderedJson& j, bool is_data) {
   switch (j.type()) {
     case OrderedJson::value_t::null:
       return none();
@@ -84,19 +184,19 @@ Value Value::from_json(const OrderedJson& j) {
     case OrderedJson::value_t::number_float:
       return Value(j.get<double>());
     case OrderedJson::value_t::string:
-      return Value(j.get<std::string>());
+      return is_data ? all_data(j.get<std::string>()) : Value(j.get<std::string>());
     case OrderedJson::value_t::array: {
       List items;
       items.reserve(j.size());
-      for (const OrderedJson& e : j) items.push_back(from_json(e));
+      for (const OrderedJson& e : j) items.push_back(from_json(e, is_data));
       return list(std::move(items));
     }
     case OrderedJson::value_t::object: {
       Dict items;
       items.reserve(j.size());
       for (auto it = j.begin(); it != j.end(); ++it)
-        items.emplace_back(it.key(), from_json(it.value()));
-      return dict(std::move(items));
+        items.emplace_back(it.key(), from_json(it.value(), is_data));
+      return dict(std::move(items), is_data && !items.empty());
     }
     default:  // binary and discarded values do not come out of the JSON parser
       return none();
@@ -197,6 +297,7 @@ void append_hex(std::string& out, const char* prefix, uint32_t v, int digits) {
 }
 
 std::string string_repr(const std::string& s) {
+  RenderBudget::charge(s.size() + 2);
   const bool dq = s.find('\'') != std::string::npos && s.find('"') == std::string::npos;
   const char quote = dq ? '"' : '\'';
   std::string out(1, quote);
@@ -225,6 +326,7 @@ std::string string_repr(const std::string& s) {
 }
 
 void append_json_string(std::string& out, const std::string& s) {
+  RenderBudget::charge(s.size() + 2);
   out += '"';
   for (const char c : s) {
     switch (c) {
@@ -261,6 +363,8 @@ void append_json_string(std::string& out, const std::string& s) {
 
 void append_json(std::string& out, const Value& v, const JsonStyle& st, int level);
 
+void append_charged(std::string& out, std::string_view text);
+
 void append_newline(std::string& out, const JsonStyle& st, int level) {
   if (st.indent < 0) return;
   out += '\n';
@@ -278,6 +382,8 @@ void append_json_dict(std::string& out, const Dict& d, const JsonStyle& st, int 
     std::sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
   out += '{';
   for (size_t i = 0; i < items.size(); ++i) {
+    RenderBudget::charge(st.item_sep.size() + st.key_sep.size() +
+                         size_t(std::max(st.indent, 0)) * size_t(level + 1) + 1);
     if (i) out += st.item_sep;
     append_newline(out, st, level + 1);
     append_json_string(out, items[i]->first);
@@ -298,13 +404,13 @@ void append_json(std::string& out, const Value& v, const JsonStyle& st, int leve
       out += v.as_bool() ? "true" : "false";
       return;
     case Value::Kind::Int:
-      out += std::to_string(v.as_int());
+      append_charged(out, std::to_string(v.as_int()));
       return;
     case Value::Kind::Float: {
       const double d = v.as_double();
-      out += std::isnan(d)   ? "NaN"
-             : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
-                             : float_repr(d);
+      append_charged(out, std::isnan(d)   ? "NaN"
+                          : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
+                                          : float_repr(d));
       return;
     }
     case Value::Kind::String:
@@ -318,6 +424,7 @@ void append_json(std::string& out, const Value& v, const JsonStyle& st, int leve
       }
       out += '[';
       for (size_t i = 0; i < l.size(); ++i) {
+        RenderBudget::charge(st.item_sep.size() + size_t(std::max(st.indent, 0)) * size_t(level + 1) + 1);
         if (i) out += st.item_sep;
         append_newline(out, st, level + 1);
         append_json(out, l[i], st, level + 1);
@@ -335,23 +442,57 @@ void append_json(std::string& out, const Value& v, const JsonStyle& st, int leve
   }
 }
 
-void append_repr_items(std::string& out, const List& l, bool tuple) {
-  out += tuple ? '(' : '[';
-  for (size_t i = 0; i < l.size(); ++i) {
-    if (i) out += ", ";
-    out += repr(l[i]);
-  }
-  if (tuple && l.size() == 1) out += ',';
-  out += tuple ? ')' : ']';
+void append_repr(std::string& out, const Value& v);
+
+// Appends text charged to the render's budget first: printing a list that holds the same
+// sublist twice, many levels deep, is exponential in its depth.
+void append_charged(std::string& out, std::string_view text) {
+  RenderBudget::charge(text.size());
+  out += text;
 }
 
-std::string dict_repr(const Dict& d) {
-  std::string out = "{";
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i) out += ", ";
-    out += string_repr(d[i].first) + ": " + repr(d[i].second);
+void append_repr_items(std::string& out, const List& l, bool tuple) {
+  append_charged(out, tuple ? "(" : "[");
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (i) append_charged(out, ", ");
+    append_repr(out, l[i]);
   }
-  return out + "}";
+  if (tuple && l.size() == 1) append_charged(out, ",");
+  append_charged(out, tuple ? ")" : "]");
+}
+
+void append_dict_repr(std::string& out, const Dict& d) {
+  append_charged(out, "{");
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i) append_charged(out, ", ");
+    out += string_repr(d[i].first);
+    append_charged(out, ": ");
+    append_repr(out, d[i].second);
+  }
+  append_charged(out, "}");
+}
+
+// Python repr() of v appended to out.
+void append_repr(std::string& out, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::String:
+      out += string_repr(v.as_string());
+      return;
+    case Value::Kind::Undefined:
+      append_charged(out, "Undefined");
+      return;
+    case Value::Kind::Namespace:  // inside a container or namespace: no cycles when printing
+      append_charged(out, "<Namespace>");
+      return;
+    case Value::Kind::List:
+      append_repr_items(out, v.as_list(), v.is_tuple());
+      return;
+    case Value::Kind::Dict:
+      append_dict_repr(out, v.as_dict());
+      return;
+    default:
+      append_charged(out, to_str(v));
+  }
 }
 
 }  // namespace
@@ -391,16 +532,9 @@ std::string float_repr(double d) {
 }
 
 std::string repr(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::String:
-      return string_repr(v.as_string());
-    case Value::Kind::Undefined:
-      return "Undefined";
-    case Value::Kind::Namespace:  // inside a container or namespace: no cycles when printing
-      return "<Namespace>";
-    default:
-      return to_str(v);
-  }
+  std::string out;
+  append_repr(out, v);
+  return out;
 }
 
 std::string to_str(const Value& v) {
@@ -417,15 +551,15 @@ std::string to_str(const Value& v) {
       return float_repr(v.as_double());
     case Value::Kind::String:
       return v.as_string();
-    case Value::Kind::List: {
-      std::string out;
-      append_repr_items(out, v.as_list(), v.is_tuple());
-      return out;
-    }
+    case Value::Kind::List:
+      return repr(v);
     case Value::Kind::Dict:
-      return dict_repr(v.as_dict());
-    case Value::Kind::Namespace:
-      return "<Namespace " + dict_repr(v.as_namespace().attrs) + ">";
+      return repr(v);
+    case Value::Kind::Namespace: {
+      std::string out = "<Namespace ";
+      append_dict_repr(out, v.as_namespace().attrs);
+      return out + ">";
+    }
     default:
       return "<function>";
   }
@@ -453,12 +587,14 @@ bool equals(const Value& a, const Value& b) {
     case K::List: {
       const List &x = a.as_list(), &y = b.as_list();
       if (a.is_tuple() != b.is_tuple() || x.size() != y.size()) return false;
+      RenderBudget::tick(x.size());  // shared sublists can make comparisons exponential
       for (size_t i = 0; i < x.size(); ++i)
         if (!equals(x[i], y[i])) return false;
       return true;
     }
     case K::Dict: {
       if (a.as_dict().size() != b.as_dict().size()) return false;
+      RenderBudget::tick(a.as_dict().size());
       for (const auto& [k, v] : a.as_dict()) {
         const Value* other = b.find(k);
         if (!other || !equals(v, *other)) return false;

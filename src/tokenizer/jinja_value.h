@@ -32,6 +32,10 @@ class RenderError : public FormatError {
 // Lists and dicts nested deeper than this are refused (JinjaError).
 constexpr int kMaxValueDepth = 256;
 
+// [begin, end) byte ranges of a string that came from data (the caller's messages, tools and
+// arguments) rather than from the template: sorted, disjoint, non-empty.
+using ByteRanges = std::vector<std::pair<size_t, size_t>>;
+
 class Value;
 using List = std::vector<Value>;
 using Dict = std::vector<std::pair<std::string, Value>>;  // insertion order, unique keys
@@ -52,6 +56,7 @@ class JinjaError : public std::runtime_error {
 // namespace(): the one mutable object templates have ({% set ns.x = ... %} inside loops).
 struct Namespace {
   Dict attrs;
+  bool data_keys = false;  // made from a dict whose keys came from data
 };
 
 // Namespaces are the only mutable objects, so every reference cycle ({% set ns.me = ns %})
@@ -86,13 +91,21 @@ class Value {
   Value(int64_t i) : v_(i) {}
   Value(int i) : v_(int64_t(i)) {}
   Value(double d) : v_(d) {}
-  Value(std::string s) : v_(std::move(s)) {}
-  Value(const char* s) : v_(std::string(s)) {}
+  Value(std::string s);
+  Value(const char* s) : Value(std::string(s)) {}
+  // A string whose bytes in `data` came from data (normalized: empty ranges give a clean
+  // string); all_data: every byte did.
+  static Value with_data(std::string s, ByteRanges data);
+  static Value all_data(std::string s);
   static Value list(List items, bool tuple = false);
-  static Value dict(Dict items);
-  static Value make_namespace(Dict attrs);
-  static Value function(std::string name, Function fn);
-  static Value from_json(const OrderedJson& j);
+  // data_keys: the keys came from data (a JSON object of the caller's).
+  static Value dict(Dict items, bool data_keys = false);
+  static Value make_namespace(Dict attrs, bool data_keys = false);
+  // sets_provenance: the function gives its results their data ranges itself; otherwise a
+  // call with data in any argument makes every string it returns all data.
+  static Value function(std::string name, Function fn, bool sets_provenance = false);
+  // is_data: every string (and object key) in j came from data.
+  static Value from_json(const OrderedJson& j, bool is_data = false);
 
   Kind kind() const { return Kind(v_.index()); }
   bool is_undefined() const { return kind() == Kind::Undefined; }
@@ -104,12 +117,24 @@ class Value {
   bool as_bool() const { return std::get<bool>(v_); }
   int64_t as_int() const;    // int or bool
   double as_double() const;  // any number
-  const std::string& as_string() const { return std::get<std::string>(v_); }
+  const std::string& as_string() const { return std::get<Str>(v_).text; }
   const List& as_list() const { return list_ptr()->items; }
   const Dict& as_dict() const { return std::get<std::shared_ptr<const DictBox>>(v_)->items; }
   Namespace& as_namespace() const { return *std::get<std::shared_ptr<Namespace>>(v_); }
   const Function& as_function() const { return std::get<std::shared_ptr<FunctionBox>>(v_)->fn; }
   const std::string& undefined_hint() const { return std::get<Undefined>(v_).hint; }
+  bool function_sets_provenance() const {
+    return std::get<std::shared_ptr<FunctionBox>>(v_)->sets_provenance;
+  }
+
+  // The data ranges of a string (empty for a clean string and for anything else).
+  const ByteRanges& data_ranges() const;
+  // Whether any byte of this value, or of any string or dict key inside it, came from data.
+  // Cheap: lists and dicts remember it; a namespace counts as data when any attribute holds
+  // data or is itself a namespace (they may form cycles).
+  bool has_data() const;
+  // A dict whose keys came from data.
+  bool has_data_keys() const;
 
   // Python's bool(): false for undefined, None, 0, "", empty containers.
   bool truthy() const;
@@ -122,26 +147,45 @@ class Value {
   int depth() const;
 
  private:
+  struct Str {
+    std::string text;
+    std::shared_ptr<const ByteRanges> data;  // null: no byte came from data
+  };
   struct ListBox {
     List items;
     bool tuple;
     int depth;
+    bool has_data;
   };
   struct DictBox {
     Dict items;
     int depth;
+    bool has_data;
+    bool data_keys;
   };
   struct FunctionBox {
     std::string name;
     Function fn;
+    bool sets_provenance;
   };
-  using Variant = std::variant<Undefined, std::nullptr_t, bool, int64_t, double, std::string,
+  using Variant = std::variant<Undefined, std::nullptr_t, bool, int64_t, double, Str,
                                std::shared_ptr<const ListBox>, std::shared_ptr<const DictBox>,
                                std::shared_ptr<Namespace>, std::shared_ptr<FunctionBox>>;
   explicit Value(Variant v) : v_(std::move(v)) {}
   const ListBox* list_ptr() const { return std::get<std::shared_ptr<const ListBox>>(v_).get(); }
   Variant v_;
 };
+
+// What copying v costs in memory: sizeof(Value) plus a string's bytes (lists, dicts and
+// namespaces are shared, not copied). The render budget charges list elements by it.
+size_t copy_bytes(const Value& v);
+size_t copy_bytes(const List& items);
+
+// Every string in v (inside lists and dicts too, dict keys included) made all data.
+Value taint_all(const Value& v);
+// to_str(v) as a string value: a string keeps its data ranges; anything else is all data when
+// it holds any data.
+Value to_str_value(const Value& v);
 
 // Python str(): strings as they are, None -> "None", True -> "True", floats as repr(), lists
 // and dicts as repr(); undefined prints as "".
