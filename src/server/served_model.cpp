@@ -38,6 +38,29 @@ bool has_tokenizer(const std::string& path) {
              : std::filesystem::exists(std::filesystem::path(path) / "tokenizer.json");
 }
 
+// The 400 for a prompt with more tokens than the context leaves room for a reply, found by
+// encode_at_most() before all of it was tokenized.
+ApiError prompt_too_long(const ServedModel& served, const std::string& prompt_param) {
+  return invalid_request("the prompt is more than " + std::to_string(served.context - 1) +
+                             " tokens; the context (--ctx) holds " +
+                             std::to_string(served.context) +
+                             " tokens, which leaves no room for a reply",
+                         prompt_param, "context_length_exceeded");
+}
+
+// The ids of text, or the 400 above as soon as they certainly leave no room in the context: a
+// huge prompt costs tokenization work for about a context's worth of tokens, not for all of it.
+std::vector<int32_t> encode_within_context(const ServedModel& served, std::string text,
+                                           bool add_special_tokens,
+                                           const std::string& prompt_param) {
+  PromptText prompt;
+  prompt.text = std::move(text);
+  std::optional<std::vector<int32_t>> ids =
+      served.tokenizer->encode_at_most(prompt, add_special_tokens, size_t(served.context - 1));
+  if (!ids) throw prompt_too_long(served, prompt_param);
+  return std::move(*ids);
+}
+
 }  // namespace
 
 ServedModel ServedModel::load(const std::string& path, int64_t context) {
@@ -77,7 +100,7 @@ std::vector<int32_t> chat_prompt(const ServedModel& served,
   }
   try {
     // The template writes the BOS and every special token itself.
-    return served.tokenizer->encode(served.chat.render(list), false);
+    return encode_within_context(served, served.chat.render(list), false, "messages");
   } catch (const FormatError& e) {
     throw invalid_request(std::string("the chat template rejected the messages: ") + e.what(),
                           "messages");
@@ -85,7 +108,7 @@ std::vector<int32_t> chat_prompt(const ServedModel& served,
 }
 
 std::vector<int32_t> completion_prompt(const ServedModel& served, const std::string& prompt) {
-  std::vector<int32_t> ids = served.tokenizer->encode(prompt, true);
+  std::vector<int32_t> ids = encode_within_context(served, prompt, true, "prompt");
   if (ids.empty()) throw invalid_request("'prompt' is empty", "prompt");
   return ids;
 }

@@ -53,12 +53,13 @@ void AddedVocabulary::Trie::insert(std::string_view s, int32_t value) {
 
 // Special tokens usually share one first byte ('<'), which memchr finds far faster than a
 // byte loop.
-size_t AddedVocabulary::Trie::next_candidate(std::string_view text, size_t pos) const {
+size_t AddedVocabulary::Trie::next_candidate(std::string_view text, size_t pos, size_t end) const {
+  if (pos >= end) return end;
   if (n_first_bytes == 1) {
-    const void* hit = std::memchr(text.data() + pos, first_first_byte, text.size() - pos);
-    return hit ? size_t(static_cast<const char*>(hit) - text.data()) : text.size();
+    const void* hit = std::memchr(text.data() + pos, first_first_byte, end - pos);
+    return hit ? size_t(static_cast<const char*>(hit) - text.data()) : end;
   }
-  while (pos < text.size() && !first_byte[static_cast<unsigned char>(text[pos])]) ++pos;
+  while (pos < end && !first_byte[static_cast<unsigned char>(text[pos])]) ++pos;
   return pos;
 }
 
@@ -67,6 +68,8 @@ void AddedVocabulary::add(const AddedToken& t) {
   tokens_.push_back(t);
   max_id_ = std::max(max_id_, t.id);
   by_id_[t.id] = tokens_.size() - 1;
+  any_strip_ = any_strip_ || t.lstrip || t.rstrip;
+  longest_content_ = std::max(longest_content_, t.content.size());
   trie_[t.normalized ? 1 : 0].insert(t.content, int32_t(tokens_.size() - 1));
 }
 
@@ -92,17 +95,36 @@ void AddedVocabulary::split(std::string_view text, bool normalized,
 
 void AddedVocabulary::split_spans(std::string_view text, bool normalized,
                                   std::vector<Span>& out) const {
-  const Trie& trie = trie_[normalized ? 1 : 0];
-  if (trie.terminal.size() == 1) {  // no token of this kind
-    if (!text.empty()) out.push_back({0, text.size(), -1});
-    return;
-  }
   size_t emitted = 0;  // text before this offset has been emitted
-  for (size_t pos = trie.next_candidate(text, 0); pos < text.size();
-       pos = trie.next_candidate(text, pos)) {
+  for (Match m; next_match(text, emitted, text.size(), normalized, {}, m); emitted = m.stop) {
+    if (m.start > emitted) out.push_back({emitted, m.start, -1});
+    out.push_back({0, 0, m.id});
+  }
+  if (emitted < text.size()) out.push_back({emitted, text.size(), -1});
+}
+
+bool AddedVocabulary::next_match(std::string_view text, size_t from, size_t search_end,
+                                 bool normalized, std::span<const std::pair<size_t, size_t>> data,
+                                 Match& m) const {
+  const Trie& trie = trie_[normalized ? 1 : 0];
+  if (trie.terminal.size() == 1) return false;  // no token of this kind
+  search_end = std::min(search_end, text.size());
+  // data[d] is the first data range that ends after pos.
+  size_t d = size_t(std::upper_bound(data.begin(), data.end(), from,
+                                     [](size_t v, const auto& r) { return v < r.second; }) -
+                    data.begin());
+  for (size_t pos = trie.next_candidate(text, from, search_end); pos < search_end;
+       pos = trie.next_candidate(text, pos, search_end)) {
+    while (d < data.size() && data[d].second <= pos) ++d;
+    if (d < data.size() && data[d].first <= pos) {  // inside data: go on after it
+      pos = data[d].second;
+      continue;
+    }
+    // A token's bytes must end before the next data range starts.
+    const size_t walk_end = d < data.size() ? std::min(text.size(), data[d].first) : text.size();
     int32_t node = 0, best = -1;
     size_t best_end = 0;
-    for (size_t i = pos; i < text.size(); ++i) {
+    for (size_t i = pos; i < walk_end; ++i) {
       auto it =
           trie.edges.find((uint64_t(uint32_t(node)) << 8) | static_cast<unsigned char>(text[i]));
       if (it == trie.edges.end()) break;
@@ -125,7 +147,7 @@ void AddedVocabulary::split_spans(std::string_view text, bool normalized,
       }
     }
     if (t.lstrip)
-      while (start > emitted) {
+      while (start > from) {
         size_t ps = 0;
         if (!is_ws(prev_cp(text, start, ps))) break;
         start = ps;
@@ -136,11 +158,10 @@ void AddedVocabulary::split_spans(std::string_view text, bool normalized,
         if (!is_ws(utf8_next(text, q))) break;
         stop = q;
       }
-    if (start > emitted) out.push_back({emitted, start, -1});
-    out.push_back({0, 0, t.id});
-    emitted = pos = stop;
+    m = {start, stop, t.id};
+    return true;
   }
-  if (emitted < text.size()) out.push_back({emitted, text.size(), -1});
+  return false;
 }
 
 AddedVocabulary parse_added_tokens(const Json& j, const std::string& source) {

@@ -135,6 +135,20 @@ int32_t BpeModel::token_to_id(std::string_view token) const {
   return it == vocab_.end() ? -1 : it->second;
 }
 
+size_t BpeModel::max_piece_bytes_per_token(bool byte_level) const {
+  // A token's string is at least as long as the raw bytes it stands for in byte-level mode
+  // (every byte maps to a character of one or two bytes).
+  size_t longest = 0;
+  for (const std::string& t : id_to_token_) longest = std::max(longest, t.size());
+  if (byte_level) {
+    const bool all_bytes = std::all_of(byte_ids_.begin(), byte_ids_.end(),
+                                       [](int32_t id) { return id >= 0; });
+    return all_bytes ? longest : 0;
+  }
+  if (unk_id_ < 0 || fuse_unk_) return 0;
+  return std::max<size_t>(longest, 4);  // an unk token stands for one character
+}
+
 const std::string* BpeModel::id_to_token(int32_t id) const {
   if (id < 0 || size_t(id) >= id_to_token_.size() || !id_used_[size_t(id)]) return nullptr;
   return &id_to_token_[size_t(id)];
@@ -227,8 +241,9 @@ void BpeModel::merge_bytes(std::string_view raw, std::vector<int32_t>& out) cons
 void BpeModel::merge(std::vector<Symbol>& sym, std::vector<int32_t>& out) const {
   if (sym.empty()) return;
   sym.back().next = -1;
+  // The rank names the merge (and so its new id): each rank is one rule.
   struct Cand {
-    int32_t rank, pos, new_id;
+    int32_t rank, pos;
     bool operator>(const Cand& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
   };
   thread_local std::vector<Cand> heap;
@@ -238,7 +253,7 @@ void BpeModel::merge(std::vector<Symbol>& sym, std::vector<int32_t>& out) const 
     const int32_t nxt = sym[size_t(pos)].next;
     if (nxt < 0) return false;
     const MergeTable::Merge* m = merges_.find(sym[size_t(pos)].id, sym[size_t(nxt)].id);
-    if (m) heap.push_back({m->rank, pos, m->new_id});
+    if (m) heap.push_back({m->rank, pos});
     return m != nullptr;
   };
   auto push = [&](int32_t pos) {
@@ -254,9 +269,8 @@ void BpeModel::merge(std::vector<Symbol>& sym, std::vector<int32_t>& out) const 
     if (left.id < 0 || left.next < 0) continue;
     Symbol& right = sym[size_t(left.next)];
     const MergeTable::Merge* m = merges_.find(left.id, right.id);
-    if (!m || m->rank != c.rank || m->new_id != c.new_id)
-      continue;  // stale: one side changed since this candidate was queued
-    left.id = c.new_id;
+    if (!m || m->rank != c.rank) continue;  // stale: one side changed since this was queued
+    left.id = m->new_id;
     right.id = -1;  // dead
     left.next = right.next;
     if (right.next >= 0) sym[size_t(right.next)].prev = c.pos;
@@ -264,6 +278,9 @@ void BpeModel::merge(std::vector<Symbol>& sym, std::vector<int32_t>& out) const 
     push(c.pos);
   }
   for (int32_t p = 0; p >= 0; p = sym[size_t(p)].next) out.push_back(sym[size_t(p)].id);
+  // The scratch of one huge piece is given back rather than kept for the thread's lifetime.
+  if (heap.capacity() > (size_t(1) << 16)) std::vector<Cand>().swap(heap);
+  if (sym.capacity() > (size_t(1) << 16)) std::vector<Symbol>().swap(sym);
 }
 
 }  // namespace r1::tok

@@ -38,6 +38,12 @@ class BpeModel {
   // each raw byte starts as the vocab id of its byte-level symbol. Thread-safe.
   void encode_byte_level_piece(std::string_view raw, std::vector<int32_t>& out) const;
 
+  // The most bytes of a piece that one token of encode_byte_level_piece (byte_level) or
+  // encode_piece can stand for, so that a piece of n bytes gives at least n / this many tokens;
+  // 0 where there is no such bound (a fused unk token stands for any number of characters, and
+  // characters missing from a vocab without unk token vanish).
+  size_t max_piece_bytes_per_token(bool byte_level) const;
+
   int32_t token_to_id(std::string_view token) const;  // -1 if none
   const std::string* id_to_token(int32_t id) const;   // nullptr if none
   int64_t size() const { return int64_t(id_to_token_.size()); }

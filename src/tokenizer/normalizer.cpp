@@ -136,7 +136,7 @@ bool is_nfc_quick(std::string_view text) {
 // Only the stretches around characters that fail the quick check go through the full algorithm.
 // Text can be cut before any character with NFC_Quick_Check=Yes and class 0: nothing before it
 // reorders or composes with it or with what follows (UAX #15, stable code points).
-std::string nfc(std::string_view text) {
+std::string nfc(std::string_view text, std::vector<NfcStretch>* stretches) {
   std::string out;
   size_t copied = 0, cut = 0;  // text before `copied` is in out; `cut`: the last cut point seen
   int last_ccc = 0;
@@ -159,13 +159,26 @@ std::string nfc(std::string_view text) {
     }
     if (out.empty()) out.reserve(text.size() + 16);
     out.append(text.substr(copied, cut - copied));
+    const size_t out_begin = out.size();
     nfc_full(text.substr(cut, end - cut), out);
+    if (stretches) stretches->push_back({cut, end, out_begin, out.size()});
     copied = cut = i = end;
     last_ccc = 0;
   }
   if (copied == 0) return std::string(text);
   out.append(text.substr(copied));
   return out;
+}
+
+size_t map_through_nfc(std::span<const NfcStretch> stretches, size_t offset, bool round_up) {
+  // The last stretch that starts at or before offset.
+  auto it = std::upper_bound(stretches.begin(), stretches.end(), offset,
+                             [](size_t v, const NfcStretch& s) { return v < s.in_begin; });
+  if (it == stretches.begin()) return offset;
+  const NfcStretch& s = *(it - 1);
+  if (offset >= s.in_end) return s.out_end + (offset - s.in_end);
+  if (offset == s.in_begin) return s.out_begin;
+  return round_up ? s.out_end : s.out_begin;
 }
 
 Normalizer Normalizer::parse(const Json& j, const std::string& source) {

@@ -12,33 +12,27 @@ namespace r1::tok {
 const char* const kGpt2Pattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
-void PreTokenizer::split_ranges(std::string_view, std::vector<Range>&) const {
-  R1_ASSERT_MSG(false, "split_ranges() called on a pre-tokenizer whose range_mode() is kNone");
+bool PreTokenizer::for_each_range(std::string_view, Range, RangeSink) const {
+  R1_ASSERT_MSG(false, "for_each_range() called on a pre-tokenizer whose range_mode() is kNone");
+  return false;
 }
 
 namespace {
 
 using Ranges = std::vector<Range>;
 
-// split_ranges() of a step that cuts each range on its own: cut(piece, matches) gives the matches
-// inside one piece, and the matches and the gaps between them replace it.
-template <typename Cut>
-void isolate_ranges(std::string_view text, Ranges& ranges, Cut cut) {
-  thread_local Ranges out, m;
-  out.clear();
-  for (const auto& [begin, end] : ranges) {
-    m.clear();
-    cut(text.substr(begin, end - begin), m);
-    size_t pos = 0;
-    for (const auto& [b, e] : m) {
-      if (b > pos) out.emplace_back(begin + pos, begin + b);
-      out.emplace_back(begin + b, begin + e);
-      pos = e;
-    }
-    if (begin + pos < end) out.emplace_back(begin + pos, end);
-  }
-  ranges.swap(out);
-  if (out.capacity() > (size_t(1) << 16)) Ranges().swap(out);  // do not keep a huge buffer
+// for_each_range() of a step that isolates matches: for_each_match(piece, on_match) reports the
+// matches inside range r; they and the gaps between them go to sink, in order.
+template <typename ForEachMatch>
+bool isolate_each(std::string_view text, Range r, RangeSink sink, ForEachMatch for_each_match) {
+  size_t pos = 0;  // in the piece: what is before pos has gone to sink
+  auto on_match = [&](size_t b, size_t e) {
+    if (b > pos && !sink({r.first + pos, r.first + b})) return false;
+    pos = e;
+    return sink({r.first + b, r.first + e});
+  };
+  if (!for_each_match(text.substr(r.first, r.second - r.first), on_match)) return false;
+  return r.first + pos >= r.second || sink({r.first + pos, r.second});
 }
 
 // Isolated splitting: the matches and the gaps between them, in order, empty ones dropped.
@@ -68,9 +62,10 @@ class RegexSplit : public PreTokenizer {
     pieces = std::move(out);
   }
   RangeMode range_mode() const override { return RangeMode::kPlain; }
-  void split_ranges(std::string_view text, Ranges& ranges) const override {
-    isolate_ranges(text, ranges,
-                   [&](std::string_view piece, Ranges& m) { re_.find_all(piece, m); });
+  bool for_each_range(std::string_view text, Range r, RangeSink sink) const override {
+    return isolate_each(text, r, sink, [&](std::string_view piece, auto& on_match) {
+      return re_.for_each_match(piece, on_match);
+    });
   }
 
  private:
@@ -93,12 +88,13 @@ class LiteralSplit : public PreTokenizer {
     pieces = std::move(out);
   }
   RangeMode range_mode() const override { return RangeMode::kPlain; }
-  void split_ranges(std::string_view text, Ranges& ranges) const override {
-    if (lit_.empty()) return;
-    isolate_ranges(text, ranges, [&](std::string_view piece, Ranges& m) {
+  bool for_each_range(std::string_view text, Range r, RangeSink sink) const override {
+    if (lit_.empty()) return r.first >= r.second || sink(r);
+    return isolate_each(text, r, sink, [&](std::string_view piece, auto& on_match) {
       for (size_t at = piece.find(lit_); at != std::string_view::npos;
            at = piece.find(lit_, at + lit_.size()))
-        m.emplace_back(at, at + lit_.size());
+        if (!on_match(at, at + lit_.size())) return false;
+      return true;
     });
   }
 
@@ -123,8 +119,9 @@ class ByteLevel : public PreTokenizer {
   RangeMode range_mode() const override {
     return add_prefix_space_ ? RangeMode::kNone : RangeMode::kByteLevel;
   }
-  void split_ranges(std::string_view text, Ranges& ranges) const override {
-    if (re_) re_->split_ranges(text, ranges);
+  bool for_each_range(std::string_view text, Range r, RangeSink sink) const override {
+    if (re_) return re_->for_each_range(text, r, sink);
+    return r.first >= r.second || sink(r);
   }
 
  private:
@@ -148,11 +145,18 @@ class Sequence : public PreTokenizer {
     }
     return mode;
   }
-  void split_ranges(std::string_view text, Ranges& ranges) const override {
-    for (const auto& s : steps_) s->split_ranges(text, ranges);
+  bool for_each_range(std::string_view text, Range r, RangeSink sink) const override {
+    return split_from(0, text, r, sink);
   }
 
  private:
+  // The pieces of step `step` go on through the later steps, one at a time.
+  bool split_from(size_t step, std::string_view text, Range r, RangeSink sink) const {
+    if (step == steps_.size()) return r.first >= r.second || sink(r);
+    auto next = [&](Range sub) { return split_from(step + 1, text, sub, sink); };
+    return steps_[step]->for_each_range(text, r, next);
+  }
+
   std::vector<std::unique_ptr<PreTokenizer>> steps_;
 };
 

@@ -62,6 +62,14 @@ Regex::~Regex() {
 }
 
 void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& out) const {
+  for_each_match(text, [&](size_t b, size_t e) {
+    out.emplace_back(b, e);
+    return true;
+  });
+}
+
+bool Regex::for_each_match(std::string_view text,
+                           FunctionRef<bool(size_t, size_t)> on_match) const {
   thread_local ThreadMatchState state;
   auto* code = static_cast<pcre2_code*>(code_);
   pcre2_match_data* md = state.md;
@@ -75,7 +83,7 @@ void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t
       const FastResult r = fast_find(fast_, text, pos, b, e);
       if (r == FastResult::kNoMatch) break;
       if (r == FastResult::kFound) {
-        out.emplace_back(b, e);
+        if (!on_match(b, e)) return false;
         pos = e;
         continue;
       }
@@ -88,7 +96,7 @@ void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t
     if (rc < 0) throw Error(what_ + ": regex match failed: " + pcre2_message(rc));
     const size_t b = ov[0], e = ov[1];
     if (e > b) {
-      out.emplace_back(b, e);
+      if (!on_match(b, e)) return false;
       pos = e;
     } else {  // empty match: contributes no piece; step over one character
       if (b >= text.size()) break;
@@ -96,6 +104,7 @@ void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t
       while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
     }
   }
+  return true;
 }
 
 }  // namespace r1::tok

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "tokenizer/function_ref.h"
 #include "tokenizer/regex_fast.h"
 
 namespace r1::tok {
@@ -26,6 +27,9 @@ class Regex {
   // Byte ranges [begin, end) of the successive non-empty matches in text, which must be valid
   // UTF-8 (it is matched with PCRE2_NO_UTF_CHECK). Thread-safe.
   void find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& out) const;
+  // The same matches, handed to on_match(begin, end) one at a time as they are found, so that a
+  // huge text needs no list of them; stops and returns false as soon as on_match does.
+  bool for_each_match(std::string_view text, FunctionRef<bool(size_t, size_t)> on_match) const;
 
  private:
   void* code_ = nullptr;  // pcre2_code_8*

@@ -30,13 +30,6 @@ bool parse_decoder(const Json& j, const std::string& source) {
   throw FormatError(source + ": decoder '" + type + "' is not supported");
 }
 
-// The scratch vectors of encode() live per thread, so that encoding a short line allocates only
-// its result; one grown by a huge text is released rather than kept.
-template <typename T>
-void release_if_huge(std::vector<T>& v) {
-  if (v.capacity() > (size_t(1) << 16)) std::vector<T>().swap(v);
-}
-
 }  // namespace
 
 Tokenizer Tokenizer::load(const std::string& dir_or_file) {
@@ -70,6 +63,7 @@ Tokenizer Tokenizer::from_json(const Json& j, const Json& config, const std::str
   t.post_ = tok::PostProcessor::parse(field("post_processor"), source);
   t.byte_level_decoder_ = parse_decoder(field("decoder"), source);
   if (config.is_object()) t.apply_llama_fast_bos_eos(config);
+  t.init_token_bounds();
   return t;
 }
 
@@ -113,61 +107,6 @@ void Tokenizer::apply_llama_fast_bos_eos(const Json& config) {
   if (flag("add_bos_token", true)) before.push_back(special_id("bos_token"));
   if (flag("add_eos_token", false)) after.push_back(special_id("eos_token"));
   post_ = tok::PostProcessor::wrap(std::move(before), std::move(after));
-}
-
-std::vector<int32_t> Tokenizer::encode(std::string_view input, bool add_special_tokens) const {
-  std::string sanitized;
-  if (!tok::is_valid_utf8(input)) input = sanitized = tok::sanitize_utf8(input);
-  std::vector<int32_t> ids;
-  ids.reserve(input.size() / 3 + 4);
-  thread_local std::vector<tok::Span> spans;
-  spans.clear();
-  added_.split_spans(input, false, spans);
-  for (const tok::Span& s : spans) {
-    if (s.id >= 0)
-      ids.push_back(s.id);
-    else
-      encode_segment(input.substr(s.begin, s.end - s.begin), ids);
-  }
-  release_if_huge(spans);
-  return add_special_tokens ? post_.apply(std::move(ids)) : ids;
-}
-
-// Normalization (skipped when the quick check says it is a no-op), then the added tokens that
-// match normalized text.
-void Tokenizer::encode_segment(std::string_view text, std::vector<int32_t>& ids) const {
-  std::string normalized;
-  if (normalizer_.may_change(text)) text = normalized = normalizer_.apply(text);
-  thread_local std::vector<tok::Span> spans;
-  spans.clear();
-  added_.split_spans(text, true, spans);
-  for (const tok::Span& s : spans) {
-    if (s.id >= 0)
-      ids.push_back(s.id);
-    else
-      encode_words(text.substr(s.begin, s.end - s.begin), ids);
-  }
-  release_if_huge(spans);
-}
-
-void Tokenizer::encode_words(std::string_view text, std::vector<int32_t>& ids) const {
-  using Mode = tok::PreTokenizer::RangeMode;
-  if (range_mode_ == Mode::kNone) {
-    std::vector<std::string> pieces{std::string(text)};
-    pre_->apply(pieces);
-    for (const std::string& p : pieces) model_->encode_piece(p, ids);
-    return;
-  }
-  thread_local std::vector<tok::Range> ranges;
-  ranges.assign(1, {0, text.size()});
-  if (pre_) pre_->split_ranges(text, ranges);
-  for (const auto& [b, e] : ranges) {
-    if (range_mode_ == Mode::kByteLevel)
-      model_->encode_byte_level_piece(text.substr(b, e - b), ids);
-    else
-      model_->encode_piece(text.substr(b, e - b), ids);
-  }
-  release_if_huge(ranges);
 }
 
 std::vector<std::vector<int32_t>> Tokenizer::encode_batch(const std::vector<std::string>& texts,

@@ -48,36 +48,56 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-std::string sanitize_utf8(std::string_view s) {
+namespace {
+
+// The length of the maximal ill-formed subpart at s[i] (which is not a well-formed sequence):
+// the lead byte plus the continuation bytes that were still valid.
+size_t ill_formed_len(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t skip = 1;
+  size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c == 0xE0) lo = 0xA0;
+  if (c == 0xED) hi = 0x9F;
+  if (c == 0xF0) lo = 0x90;
+  if (c == 0xF4) hi = 0x8F;
+  if (c > 0xF4) want = 1;
+  while (skip < want && i + skip < s.size()) {
+    const unsigned char d = static_cast<unsigned char>(s[i + skip]);
+    const bool ok = skip == 1 ? (d >= lo && d <= hi) : (d & 0xC0) == 0x80;
+    if (!ok) break;
+    ++skip;
+  }
+  return skip;
+}
+
+}  // namespace
+
+std::string sanitize_utf8(std::string_view s, std::vector<std::pair<size_t, size_t>>* ranges) {
   if (is_valid_utf8(s)) return std::string(s);
   std::string out;
   out.reserve(s.size() + 8);
+  // The range bounds in order (ranges are sorted and disjoint): bound k is ranges[k/2].first or
+  // .second. Each is moved to the output offset of the unit (character or ill-formed subpart)
+  // that holds it: a begin to the unit's start, an end inside a unit to its end.
+  size_t k = 0;
+  const size_t n_bounds = ranges ? 2 * ranges->size() : 0;
+  auto bound = [&](size_t j) -> size_t& {
+    return j % 2 ? (*ranges)[j / 2].second : (*ranges)[j / 2].first;
+  };
   for (size_t i = 0; i < s.size();) {
-    const size_t n = utf8_valid_len(s, i);
-    if (n > 0) {
+    const size_t valid = utf8_valid_len(s, i);
+    const size_t n = valid ? valid : ill_formed_len(s, i);
+    const size_t out_begin = out.size();
+    if (valid)
       out.append(s.substr(i, n));
-      i += n;
-      continue;
-    }
-    // Skip the maximal subpart: the lead byte plus the continuation bytes that were still valid.
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t skip = 1;
-    size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-    if (c > 0xF4) want = 1;
-    while (skip < want && i + skip < s.size()) {
-      const unsigned char d = static_cast<unsigned char>(s[i + skip]);
-      const bool ok = skip == 1 ? (d >= lo && d <= hi) : (d & 0xC0) == 0x80;
-      if (!ok) break;
-      ++skip;
-    }
-    out += "\xEF\xBF\xBD";
-    i += skip;
+    else
+      out += "\xEF\xBF\xBD";
+    for (; k < n_bounds && bound(k) < i + n; ++k)
+      bound(k) = (k % 2 == 0 || bound(k) == i) ? out_begin : out.size();
+    i += n;
   }
+  for (; k < n_bounds; ++k) bound(k) = out.size();
   return out;
 }
 
