@@ -162,7 +162,7 @@ void run_chat(const ChatArgs& a) {
     }
     messages.push_back({{"role", "user"}, {"content", line}});
     GenerationRequest req;
-    req.prompt = tok.encode(chat.render(messages, nullptr, true), false);
+    req.prompt = tok.encode(chat.render_prompt(messages, nullptr, true), false);
     req.sampling = a.sampling;
     req.max_tokens = a.max_tokens;
     std::string answer;

@@ -96,8 +96,9 @@ void run_generate(const GenerateArgs& a) {
     OrderedJson messages = OrderedJson::array();
     if (!a.system.empty()) messages.push_back({{"role", "system"}, {"content", a.system}});
     messages.push_back({{"role", "user"}, {"content", a.prompt}});
-    // The template writes the BOS and every special token itself.
-    req.prompt = tok->encode(ChatTemplate::load(a.model).render(messages), false);
+    // The template writes the BOS and every special token itself; none is matched in the
+    // prompt's own text.
+    req.prompt = tok->encode(ChatTemplate::load(a.model).render_prompt(messages), false);
   } else {
     req.prompt = a.tokens.empty() ? tok->encode(a.prompt, !a.no_bos) : parse_token_list(a.tokens);
   }

@@ -1,12 +1,15 @@
 // `r1 template`: renders a chat request ({"messages": [...], "tools": [...]}) read from stdin
-// with a model directory's chat template and prints the prompt exactly, without a newline.
+// with a model directory's chat template and prints the prompt exactly, without a newline, or
+// with --ids its token ids, special tokens matched only where the template wrote them.
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/token_list.h"
 #include "core/error.h"
 #include "tokenizer/chat_template.h"
+#include "tokenizer/tokenizer.h"
 
 namespace r1::cli {
 
@@ -15,6 +18,7 @@ namespace {
 struct TemplateArgs {
   std::string model;
   bool no_generation_prompt = false;
+  bool ids = false;
 };
 
 std::string read_all_stdin() {
@@ -37,9 +41,12 @@ void run_template(const TemplateArgs& a) {
   const OrderedJson kwargs = request.contains("chat_template_kwargs")
                                  ? request["chat_template_kwargs"]
                                  : OrderedJson::object();
-  const std::string prompt =
-      chat.render(request["messages"], tools, !a.no_generation_prompt, kwargs);
-  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  const PromptText prompt =
+      chat.render_prompt(request["messages"], tools, !a.no_generation_prompt, kwargs);
+  // The template writes the BOS and every special token itself.
+  const std::string out =
+      a.ids ? ids_json(Tokenizer::load(a.model).encode(prompt, false)) : prompt.text;
+  std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
 }  // namespace
@@ -53,6 +60,10 @@ void add_template(CLI::App& app) {
   cmd->add_option("--model", args->model, "model directory (tokenizer_config.json)")->required();
   cmd->add_flag("--no-generation-prompt", args->no_generation_prompt,
                 "do not append the assistant generation prompt");
+  cmd->add_flag("--ids", args->ids,
+                "print the prompt's token ids (a JSON array) instead of its text: special "
+                "tokens are matched only where the template wrote them, never in message "
+                "content (piping the text into `r1 tokenize` matches them everywhere)");
   cmd->callback([args] { run_template(*args); });
 }
 

@@ -1,13 +1,13 @@
 // `r1 tokenize` and `r1 detokenize`: text <-> token ids with a model directory's tokenizer.json
 // (or a GGUF file's tokenizer), reading stdin and writing JSON (one document, or one per line
 // with --jsonl).
-#include <charconv>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/token_list.h"
 #include "core/error.h"
 #include "io/json_file.h"
 #include "tokenizer/parallel.h"
@@ -29,21 +29,6 @@ std::string read_stdin() {
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) text.append(buf, n);
   if (std::ferror(stdin)) throw IoError("stdin: read error");
   return text;
-}
-
-// "[1,2,3]\n"
-std::string ids_json(const std::vector<int32_t>& ids) {
-  std::string s(ids.size() * 12 + 3, '\0');
-  char* p = s.data();
-  *p++ = '[';
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i) *p++ = ',';
-    p = std::to_chars(p, s.data() + s.size(), ids[i]).ptr;
-  }
-  *p++ = ']';
-  *p++ = '\n';
-  s.resize(size_t(p - s.data()));
-  return s;
 }
 
 void write_stdout(const std::string& s) {

@@ -1,7 +1,8 @@
-// Comma-separated token id lists.
+// Token id lists: parsing "5,17,3" and printing JSON arrays.
 #include "cli/token_list.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 
@@ -27,6 +28,21 @@ std::vector<int32_t> parse_token_list(const std::string& s) {
     i = j + 1;
   }
   return out;
+}
+
+// "[1,2,3]\n"
+std::string ids_json(const std::vector<int32_t>& ids) {
+  std::string s(ids.size() * 12 + 3, '\0');
+  char* p = s.data();
+  *p++ = '[';
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) *p++ = ',';
+    p = std::to_chars(p, s.data() + s.size(), ids[i]).ptr;
+  }
+  *p++ = ']';
+  *p++ = '\n';
+  s.resize(size_t(p - s.data()));
+  return s;
 }
 
 }  // namespace r1::cli

@@ -1,6 +1,8 @@
 // R1-Zero and R1 prompts.
 #include "rl/prompt_template.h"
 
+#include <string_view>
+
 #include "core/error.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
@@ -17,11 +19,19 @@ const char* const kR1ZeroTemplate =
 const char* const kR1BoxedInstruction =
     "Please reason step by step, and put your final answer within \\boxed{}.";
 
-std::string r1_zero_prompt(const std::string& question) {
-  std::string prompt = kR1ZeroTemplate;
-  const std::string slot = "{prompt}";
-  prompt.replace(prompt.find(slot), slot.size(), question);
+// The question is data: a special token spelled in it is never matched as one.
+PromptText r1_zero_prompt_text(const std::string& question) {
+  const std::string_view text = kR1ZeroTemplate, slot = "{prompt}";
+  const size_t at = text.find(slot);
+  PromptText prompt;
+  prompt.append_template(text.substr(0, at));
+  prompt.append_data(question);
+  prompt.append_template(text.substr(at + slot.size()));
   return prompt;
+}
+
+std::string r1_zero_prompt(const std::string& question) {
+  return r1_zero_prompt_text(question).text;
 }
 
 std::string r1_user_message(const std::string& question) {
@@ -29,22 +39,26 @@ std::string r1_user_message(const std::string& question) {
 }
 
 std::string r1_chat_prompt(const ChatTemplate& chat, const std::string& question) {
+  return prompt_text(TemplateKind::R1, question, &chat).text;
+}
+
+PromptText prompt_text(TemplateKind kind, const std::string& question, const ChatTemplate* chat) {
+  if (kind == TemplateKind::R1Zero) return r1_zero_prompt_text(question);
+  if (!chat) throw UsageError("the r1 template needs a model with a chat template");
   OrderedJson messages = OrderedJson::array();
   messages.push_back({{"role", "user"}, {"content", r1_user_message(question)}});
-  return chat.render(messages, nullptr, true);
+  return chat->render_prompt(messages, nullptr, true);
 }
 
 std::string render_prompt(TemplateKind kind, const std::string& question,
                           const ChatTemplate* chat) {
-  if (kind == TemplateKind::R1Zero) return r1_zero_prompt(question);
-  if (!chat) throw UsageError("the r1 template needs a model with a chat template");
-  return r1_chat_prompt(*chat, question);
+  return prompt_text(kind, question, chat).text;
 }
 
 EncodedPrompt encode_prompt(TemplateKind kind, const std::string& question,
                             const Tokenizer& tokenizer, const ChatTemplate* chat) {
-  const std::string text = render_prompt(kind, question, chat);
-  return {tokenizer.encode(text, chat == nullptr), prompt_opens_think(text)};
+  const PromptText prompt = prompt_text(kind, question, chat);
+  return {tokenizer.encode(prompt, chat == nullptr), prompt_opens_think(prompt.text)};
 }
 
 }  // namespace r1::rl

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rl/answer_format.h"
+#include "tokenizer/prompt_text.h"
 
 namespace r1 {
 class ChatTemplate;
@@ -30,7 +31,10 @@ std::string r1_user_message(const std::string& question);
 // template with the generation prompt (R1's template then ends with "<think>\n").
 std::string r1_chat_prompt(const ChatTemplate& chat, const std::string& question);
 
-// The prompt for `kind`; `chat` is required for TemplateKind::R1 (UsageError without one).
+// The prompt for `kind`, the question marked as data (no special token is matched in it);
+// `chat` is required for TemplateKind::R1 (UsageError without one).
+PromptText prompt_text(TemplateKind kind, const std::string& question, const ChatTemplate* chat);
+// prompt_text(...).text
 std::string render_prompt(TemplateKind kind, const std::string& question,
                           const ChatTemplate* chat);
 

@@ -50,11 +50,9 @@ ApiError prompt_too_long(const ServedModel& served, const std::string& prompt_pa
 
 // The ids of text, or the 400 above as soon as they certainly leave no room in the context: a
 // huge prompt costs tokenization work for about a context's worth of tokens, not for all of it.
-std::vector<int32_t> encode_within_context(const ServedModel& served, std::string text,
+std::vector<int32_t> encode_within_context(const ServedModel& served, const PromptText& prompt,
                                            bool add_special_tokens,
                                            const std::string& prompt_param) {
-  PromptText prompt;
-  prompt.text = std::move(text);
   std::optional<std::vector<int32_t>> ids =
       served.tokenizer->encode_at_most(prompt, add_special_tokens, size_t(served.context - 1));
   if (!ids) throw prompt_too_long(served, prompt_param);
@@ -99,8 +97,9 @@ std::vector<int32_t> chat_prompt(const ServedModel& served,
     list.push_back(std::move(j));
   }
   try {
-    // The template writes the BOS and every special token itself.
-    return encode_within_context(served, served.chat.render(list), false, "messages");
+    // The template writes the BOS and every special token itself; none is matched in the
+    // messages' own text, so a user cannot forge turns, end-of-sentence or tool calls.
+    return encode_within_context(served, served.chat.render_prompt(list), false, "messages");
   } catch (const FormatError& e) {
     throw invalid_request(std::string("the chat template rejected the messages: ") + e.what(),
                           "messages");
@@ -108,7 +107,9 @@ std::vector<int32_t> chat_prompt(const ServedModel& served,
 }
 
 std::vector<int32_t> completion_prompt(const ServedModel& served, const std::string& prompt) {
-  std::vector<int32_t> ids = encode_within_context(served, prompt, true, "prompt");
+  // A raw prompt is the client's own text: its special tokens are matched, as in llama.cpp's
+  // /completion and vLLM's /v1/completions.
+  std::vector<int32_t> ids = encode_within_context(served, PromptText{prompt, {}}, true, "prompt");
   if (ids.empty()) throw invalid_request("'prompt' is empty", "prompt");
   return ids;
 }

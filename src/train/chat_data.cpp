@@ -24,9 +24,10 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// The content of the final assistant turn as the model generates it after `prompt`.
-std::string completion_text(const ChatTemplate& tmpl, const std::string& prompt,
-                            std::string content) {
+// The content of the final assistant turn as the model generates it after `prompt`: the
+// content is data (no special token matched in it), the EOS that closes it is the template's.
+PromptText completion_text(const ChatTemplate& tmpl, const std::string& prompt,
+                           std::string content) {
   const std::string think = "<think>", forced = "<think>\n";
   const bool prompt_opens_think =
       prompt.size() >= forced.size() &&
@@ -35,7 +36,10 @@ std::string completion_text(const ChatTemplate& tmpl, const std::string& prompt,
     content.erase(0, think.size());
     if (!content.empty() && content[0] == '\n') content.erase(0, 1);
   }
-  return content + tmpl.eos_token();
+  PromptText completion;
+  completion.append_data(content);
+  completion.append_template(tmpl.eos_token());
+  return completion;
 }
 
 // Marks the tokens of the history's assistant message j in mask; `tokens` is the prompt. The
@@ -47,9 +51,9 @@ void mark_history_turn(const Tokenizer& tok, const ChatTemplate& tmpl, const Ord
                        const OrderedJson& tools, size_t j, const std::vector<int32_t>& tokens,
                        std::vector<uint8_t>& mask) {
   const std::vector<int32_t> before =
-      tok.encode(tmpl.render(first_messages(messages, j), tools, true), false);
+      tok.encode(tmpl.render_prompt(first_messages(messages, j), tools, true), false);
   const std::vector<int32_t> through =
-      tok.encode(tmpl.render(first_messages(messages, j + 1), tools, false), false);
+      tok.encode(tmpl.render_prompt(first_messages(messages, j + 1), tools, false), false);
   const size_t start =
       size_t(std::mismatch(before.begin(), before.end(), tokens.begin(), tokens.end()).second -
              tokens.begin());
@@ -90,7 +94,7 @@ ChatExample render_chat_example(const Tokenizer& tok, const ChatTemplate& tmpl,
   if (tmpl.eos_token().empty())
     throw FormatError("the tokenizer config has no eos_token to close the assistant turn");
 
-  const std::string prompt = tmpl.render(first_messages(messages, last), tools, true);
+  const PromptText prompt = tmpl.render_prompt(first_messages(messages, last), tools, true);
   ChatExample ex;
   ex.tokens = tok.encode(prompt, false);
   ex.mask.assign(ex.tokens.size(), 0);
@@ -98,7 +102,8 @@ ChatExample render_chat_example(const Tokenizer& tok, const ChatTemplate& tmpl,
     if (is_assistant(messages[j]))
       mark_history_turn(tok, tmpl, messages, tools, j, ex.tokens, ex.mask);
   const std::vector<int32_t> completion =
-      tok.encode(completion_text(tmpl, prompt, final_turn["content"].get<std::string>()), false);
+      tok.encode(completion_text(tmpl, prompt.text, final_turn["content"].get<std::string>()),
+                 false);
   ex.tokens.insert(ex.tokens.end(), completion.begin(), completion.end());
   ex.mask.resize(ex.tokens.size(), 1);
   return ex;
