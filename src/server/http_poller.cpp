@@ -52,11 +52,6 @@ void HttpServer::poll_loop() {
 }
 
 void HttpServer::poll_once(PollState& state) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (Waiting& c : handed_back_) state.waiting.push_back(std::move(c));
-    handed_back_.clear();
-  }
   std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
   Clock::time_point next = Clock::now() + std::chrono::seconds(1);
   for (const Waiting& c : state.waiting) {
@@ -73,11 +68,17 @@ void HttpServer::poll_once(PollState& state) {
   while (::read(wake_pipe_[0], drain, sizeof drain) > 0) {
   }
   reap_finished_workers();
-  const size_t waiting = state.waiting.size();
+  const size_t waiting = state.waiting.size();  // those polled; handed-back ones join after
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (Waiting& c : handed_back_) state.waiting.push_back(std::move(c));
+    handed_back_.clear();
+  }
+  counters_->waiting = static_cast<int64_t>(state.waiting.size());
   const Clock::time_point now = Clock::now();
-  for (size_t i = 0; i < waiting; ++i) {
+  for (size_t i = 0; i < state.waiting.size(); ++i) {
     Waiting& c = state.waiting[i];
-    if (fds[2 + i].revents) read_head(state, c);
+    if (i < waiting && fds[2 + i].revents) read_head(state, c);
     if (c.fd >= 0 && now >= c.deadline) expire(state, c);
   }
   for (size_t j = 0; j < state.lingering.size() && 2 + waiting + j < fds.size(); ++j) {

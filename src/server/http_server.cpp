@@ -127,17 +127,18 @@ bool HttpServer::start_worker(Waiting& connection) {
   Worker& worker = *workers_.emplace_back(std::make_unique<Worker>());
   worker.fd = connection.fd;
   auto held = std::make_shared<Waiting>(std::move(connection));
+  ++counters_->busy;
   try {
     worker.thread = std::thread([this, &worker, held] {
       const bool keep_alive = run_requests(*held);
       finish_worker(worker, std::move(*held), keep_alive);
     });
   } catch (const std::system_error&) {  // no thread to be had: answered as if full
+    --counters_->busy;
     connection = std::move(*held);
     workers_.pop_back();
     return false;
   }
-  ++counters_->busy;
   connection.fd = -1;
   return true;
 }

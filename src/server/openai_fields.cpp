@@ -91,13 +91,17 @@ void refuse_unsupported_fields(const Json& body, ApiEndpoint endpoint) {
     if (field.treatment != kRefused || !serves(field.endpoints, endpoint)) continue;
     const auto it = body.find(std::string(field.name));
     if (it == body.end() || it->is_null() || is_neutral(field, *it)) continue;
-    std::string message = "'" + std::string(field.name) + "' is not supported by this server (" +
-                          std::string(field.note) + ")";
+    std::string message = "'";
+    message.append(field.name).append("' is not supported by this server (");
+    message.append(field.note).append(")");
     if (!field.neutral.empty()) {
-      std::string neutral(field.neutral);
-      for (size_t bar; (bar = neutral.find('|')) != std::string::npos;)
-        neutral.replace(bar, 1, " or ");
-      message += "; accepted: null or " + neutral;
+      message.append("; accepted: null");
+      std::string_view options = field.neutral;
+      for (size_t bar = 0; bar != std::string_view::npos; options.remove_prefix(bar + 1)) {
+        bar = options.find('|');
+        message.append(" or ").append(options.substr(0, bar));
+        if (bar == std::string_view::npos) break;
+      }
     }
     throw invalid_request(message, std::string(field.name), "unsupported_parameter");
   }
