@@ -47,7 +47,7 @@ void HttpServer::poll_loop() {
   PollState state;
   while (!stopping_) poll_once(state);
   for (Waiting& c : state.waiting) release(c.fd, c.peer);
-  for (Lingering& l : state.lingering) l.counted ? release(l.fd, l.peer) : void(::close(l.fd));
+  for (const Lingering& l : state.lingering) ::close(l.fd);
   counters_->waiting = 0;
 }
 
@@ -88,7 +88,7 @@ void HttpServer::poll_once(PollState& state) {
                         ::recv(l.fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) ||
                        now >= l.deadline;
     if (!ended) continue;
-    l.counted ? release(l.fd, l.peer) : void(::close(l.fd));
+    ::close(l.fd);
     l.fd = -1;
   }
   std::erase_if(state.waiting, [](const Waiting& c) { return c.fd < 0; });
@@ -130,11 +130,7 @@ void HttpServer::accept_new(PollState& state) {
               : "the server cannot take more connections; retry later");
       counters_->count_response(503);
       send_now(fd, error.to_response());
-      ::shutdown(fd, SHUT_WR);
-      if (state.lingering.size() < kMaxLingering)
-        state.lingering.push_back({fd, c.peer, false, Clock::now() + kLingerTime});
-      else
-        ::close(fd);
+      linger(state, fd);
       continue;
     }
     {
@@ -195,15 +191,22 @@ void HttpServer::dispatch(PollState& state, Waiting& c) {
                         .to_response());
 }
 
+// Half-closes an answered connection and reads it out until the peer closes (see
+// linger_close), without blocking the poller.
+void HttpServer::linger(PollState& state, int fd) {
+  ::shutdown(fd, SHUT_WR);
+  if (state.lingering.size() < kMaxLingering)
+    state.lingering.push_back({fd, Clock::now() + kLingerTime});
+  else
+    ::close(fd);
+}
+
 void HttpServer::answer_and_linger(PollState& state, Waiting& c, const HttpResponse& response) {
   counters_->count_response(response.status);
   if (!c.served) ++counters_->without_request;
   send_now(c.fd, response);
-  ::shutdown(c.fd, SHUT_WR);
-  if (state.lingering.size() < kMaxLingering)
-    state.lingering.push_back({c.fd, c.peer, true, Clock::now() + kLingerTime});
-  else
-    release(c.fd, c.peer);
+  forget_peer(c.peer);
+  linger(state, c.fd);
   c.fd = -1;
 }
 

@@ -102,10 +102,14 @@ void HttpServer::stop() {
   }
 }
 
-void HttpServer::release(int fd, const std::string& peer) {
+void HttpServer::forget_peer(const std::string& peer) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (const auto it = connections_per_ip_.find(peer); it != connections_per_ip_.end())
     if (--it->second <= 0) connections_per_ip_.erase(it);
+}
+
+void HttpServer::release(int fd, const std::string& peer) {
+  forget_peer(peer);
   ::close(fd);
 }
 

@@ -131,10 +131,10 @@ class HttpServer {
     std::thread thread;
     std::atomic<bool> done{false};
   };
-  struct Lingering {  // answered and half-closed; read until the peer closes or time is up
+  // Answered and half-closed; read until the peer closes or time is up. It no longer holds a
+  // place in connections_per_ip_: an address's answered connections do not lock it out.
+  struct Lingering {
     int fd;
-    std::string peer;
-    bool counted;  // holds a place in connections_per_ip_
     std::chrono::steady_clock::time_point deadline;
   };
   struct PollState {
@@ -149,12 +149,14 @@ class HttpServer {
   void read_head(PollState& state, Waiting& c);
   void dispatch(PollState& state, Waiting& c);
   void answer_and_linger(PollState& state, Waiting& c, const HttpResponse& response);
+  void linger(PollState& state, int fd);
   void expire(PollState& state, Waiting& c);
   void close_waiting(Waiting& c, bool timed_out);
   bool start_worker(Waiting& connection);  // false: no room or no thread
   bool run_requests(Waiting& connection);   // true: keep the connection alive
   void finish_worker(Worker& worker, Waiting connection, bool keep_alive);
   void release(int fd, const std::string& peer);  // closes, frees its per-address place
+  void forget_peer(const std::string& peer);      // frees a per-address place
   void reap_finished_workers();
 
   HttpServerOptions options_;
