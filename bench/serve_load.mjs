@@ -95,6 +95,7 @@ async function run(url, clients, requests) {
 
 const server = o.url ? null : await startServer(o.r1, o.model, [
   "--parallel", o.parallel, "--max-connections", o.clients,
+  "--max-connections-per-ip", String(Math.max(64, Number(o.clients))),
   ...(o["api-key"] ? ["--api-key", o["api-key"]] : [])]);
 const url = o.url ?? server.url;
 let errors = 0;

@@ -16,6 +16,9 @@ namespace {
 struct ServeArgs {
   std::string model, host = "127.0.0.1", api_key;
   int port = 8080, parallel = 4, queue = 64, max_connections = 64;
+  int max_waiting = 256, max_per_ip = 64;
+  double head_timeout_s = 5, idle_timeout_s = 30;
+  int64_t min_body_rate = 1024;
   int64_t ctx = 0;
   SamplingParams sampling;
   int threads = 0;
@@ -44,6 +47,12 @@ void run_serve(const ServeArgs& a) {
   options.host = a.host;
   options.port = a.port;
   options.max_connections = a.max_connections;
+  options.max_waiting_connections = a.max_waiting;
+  options.max_connections_per_ip = a.max_per_ip;
+  options.head_timeout = std::chrono::milliseconds(static_cast<int64_t>(a.head_timeout_s * 1000));
+  options.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(a.idle_timeout_s * 1000));
+  options.min_body_rate = a.min_body_rate;
+  api.configure(options);
   server::HttpServer http(options, [&api](const server::HttpRequest& r, server::ResponseWriter& w) {
     api.handle(r, w);
   });
@@ -79,8 +88,27 @@ void add_serve(CLI::App& app) {
                   "requests that may wait for a free slot; more are answered 503 (default 64)")
       ->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--max-connections", args->max_connections,
-                  "open connections at most; more are answered 503 (default 64)")
+                  "requests in progress at most (a thread each); more are answered 503 "
+                  "(default 64)")
       ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--max-waiting-connections", args->max_waiting,
+                  "connections idle or sending a request head at most; when full, the one "
+                  "waiting longest is closed (default 256)")
+      ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--max-connections-per-ip", args->max_per_ip,
+                  "open connections of one client address at most (default 64; behind a reverse "
+                  "proxy, raise it to --max-connections + --max-waiting-connections)")
+      ->check(CLI::Range(1, 1 << 17));
+  cmd->add_option("--header-timeout", args->head_timeout_s,
+                  "seconds a request line and headers may take to arrive; else 408 (default 5)")
+      ->check(CLI::Range(0.01, 3600.0));
+  cmd->add_option("--idle-timeout", args->idle_timeout_s,
+                  "seconds a keep-alive connection may wait for its next request (default 30)")
+      ->check(CLI::Range(0.01, 86400.0));
+  cmd->add_option("--min-body-rate", args->min_body_rate,
+                  "bytes/s a request body must average after 5 s; else 408 (default 1024, 0: "
+                  "no minimum)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->add_option("--api-key", args->api_key,
                   "require 'Authorization: Bearer KEY' on every endpoint but /health and the chat page");
   add_sampling_flags(cmd, args->sampling);

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "server/api_error.h"
+#include "server/openai_fields.h"
 
 namespace r1::server {
 
@@ -187,6 +188,7 @@ ChatMessage parse_message(const Json& m, const std::string& param) {
 
 ChatRequest parse_chat_request(std::string_view text) {
   const Json body = parse_body(text);
+  refuse_unsupported_fields(body, ApiEndpoint::kChat);
   ChatRequest r;
   r.model = optional_string(body, "model", "model").value_or("");
   const Json* messages = field(body, "messages");
@@ -207,6 +209,7 @@ ChatRequest parse_chat_request(std::string_view text) {
 
 CompletionRequest parse_completion_request(std::string_view text) {
   const Json body = parse_body(text);
+  refuse_unsupported_fields(body, ApiEndpoint::kCompletion);
   CompletionRequest r;
   r.model = optional_string(body, "model", "model").value_or("");
   const Json* prompt = field(body, "prompt");

@@ -1,6 +1,8 @@
 // The bodies of /v1/chat/completions and /v1/completions, parsed and validated into structs.
-// Every wrong type, range or missing field is an ApiError 400 whose param names the field;
-// unknown fields are ignored, as OpenAI-compatible servers do, and null means "not given".
+// Every wrong type, range or missing field is an ApiError 400 whose param names the field, and
+// so is a field that this server does not implement but that would change the answer
+// (openai_fields.h lists every field); unknown fields are ignored, as OpenAI-compatible servers
+// do, and null means "not given".
 #pragma once
 
 #include <cstdint>

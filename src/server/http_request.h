@@ -65,6 +65,10 @@ class HttpRequestParser {
   bool expects_continue() const;
   // No byte of a next request has arrived yet (an idle keep-alive connection).
   bool idle() const { return buffer_.size() == pos_ && phase_ == Phase::kHead; }
+  // The request line and headers are parsed (the body may still be arriving): head() holds
+  // them, so that a server can refuse a request (API key, capacity) before reading its body.
+  bool head_complete() const { return status_ != HttpParseStatus::kError && phase_ != Phase::kHead; }
+  const HttpRequest& head() const { return request_; }
 
  private:
   enum class Phase { kHead, kBody, kChunkSize, kChunkData, kChunkDataEnd, kTrailers, kDone };

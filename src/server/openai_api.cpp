@@ -59,10 +59,31 @@ void OpenAiApi::handle(const HttpRequest& request, ResponseWriter& w) {
   metrics_.count_request(endpoint, status);
 }
 
+std::optional<HttpResponse> OpenAiApi::check_head(const HttpRequest& head) {
+  const std::string endpoint = endpoint_of(head.path());
+  if (!needs_key(endpoint)) return std::nullopt;
+  try {
+    check_api_key(head);
+  } catch (const ApiError& e) {
+    metrics_.count_request(endpoint, e.status());
+    return e.to_response();
+  }
+  return std::nullopt;
+}
+
+void OpenAiApi::configure(HttpServerOptions& options) {
+  options.check_head = [this](const HttpRequest& head) { return check_head(head); };
+  options.counters = metrics_.http;
+}
+
+bool OpenAiApi::needs_key(const std::string& endpoint) const {
+  // The page and /health need no key: the page asks for one and sends it with each request.
+  return !options_.api_key.empty() && endpoint != "/health" && endpoint != "/";
+}
+
 int OpenAiApi::route(const std::string& endpoint, const HttpRequest& request, ResponseWriter& w) {
   const std::string path(request.path());
-  // The page and /health need no key: the page asks for one and sends it with each request.
-  if (endpoint != "/health" && endpoint != "/") check_api_key(request);
+  if (needs_key(endpoint)) check_api_key(request);
   const Route* route = nullptr;
   for (const Route& r : kRoutes)
     if (endpoint == r.path) route = &r;

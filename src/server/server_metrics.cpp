@@ -46,7 +46,7 @@ std::string ServerMetrics::prometheus_text(const EngineStats& e) const {
   metric(out, "r1_slots", "gauge", "Slots (--parallel).", double(e.slots));
   metric(out, "r1_tokens_per_second", "gauge",
          "Tokens generated per second of decoding, over the last 10 seconds.", e.tokens_per_second);
-  return out;
+  return out + http->prometheus_text();
 }
 
 }  // namespace r1::server

@@ -1,14 +1,17 @@
-// Counters of the HTTP side (requests by endpoint and status) and the Prometheus text exposition
-// of them together with the engine's token counts, queue length, slots and tokens/s.
+// Counters of the API (requests by endpoint and status) and the Prometheus text exposition of
+// them together with the HTTP server's and the engine's token counts, queue length, slots and
+// tokens/s.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 
 #include "server/batch_engine.h"
+#include "server/http_counters.h"
 
 namespace r1::server {
 
@@ -19,8 +22,11 @@ class ServerMetrics {
   void count_request(const std::string& endpoint, int status);
   int64_t requests(const std::string& endpoint, int status) const;
 
-  // Prometheus text format 0.0.4.
+  // Prometheus text format 0.0.4, with the HTTP server's counters.
   std::string prometheus_text(const EngineStats& engine) const;
+
+  // Filled by the HTTP server (HttpServerOptions::counters).
+  std::shared_ptr<HttpCounters> http = std::make_shared<HttpCounters>();
 
  private:
   mutable std::mutex mutex_;

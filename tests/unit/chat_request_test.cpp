@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "server/api_error.h"
+#include "server/openai_fields.h"
 
 namespace r1::server {
 namespace {
@@ -165,6 +168,75 @@ TEST(CompletionRequest, BadInputIsA400NamingTheField) {
       {R"({"prompt": "x", "n": "2"})", "n", "an integer"},
   };
   for (const BadCase& c : cases) expect_rejected(c, true);
+}
+
+// Each field that would change the answer but is not implemented is refused, naming it, in
+// both endpoints where OpenAI has it; null and the neutral values are accepted.
+TEST(ChatRequest, UnimplementedFieldsAreRefusedByName) {
+  const std::string messages = R"("messages": [{"role": "user", "content": "hi"}])";
+  const std::pair<const char*, const char*> chat_refused[] = {
+      {"tools", R"([{"type": "function", "function": {"name": "f"}}])"},
+      {"tool_choice", R"("required")"},
+      {"functions", R"([{"name": "f"}])"},
+      {"function_call", R"({"name": "f"})"},
+      {"logprobs", "true"},
+      {"top_logprobs", "2"},
+      {"response_format", R"({"type": "json_object"})"},
+      {"logit_bias", R"({"50256": -100})"},
+      {"audio", R"({"voice": "alloy", "format": "wav"})"},
+      {"modalities", R"(["text", "audio"])"},
+      {"reasoning_effort", R"("low")"},
+      {"verbosity", R"("low")"},
+      {"web_search_options", "{}"},
+      {"top_k", "5"},
+      {"min_p", "0.1"},
+      {"json_schema", "{}"},
+  };
+  for (const auto& [name, value] : chat_refused) {
+    try {
+      parse_chat_request("{" + messages + ", \"" + name + "\": " + value + "}");
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.status(), 400) << name;
+      EXPECT_EQ(e.type(), "invalid_request_error") << name;
+      EXPECT_EQ(e.param(), name);
+      EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos) << e.what();
+    }
+  }
+  const std::pair<const char*, const char*> completion_refused[] = {
+      {"echo", "true"},       {"best_of", "3"},        {"suffix", R"("tail")"},
+      {"logprobs", "0"},      {"logit_bias", R"({"1": 5})"},
+  };
+  for (const auto& [name, value] : completion_refused) {
+    try {
+      parse_completion_request(std::string(R"({"prompt": "a", ")") + name + "\": " + value + "}");
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.param(), name);
+    }
+  }
+  EXPECT_NO_THROW(parse_chat_request("{" + messages + R"(, "tools": [], "tool_choice": "none",
+      "logprobs": false, "top_logprobs": null, "response_format": {"type": "text"},
+      "logit_bias": {}, "modalities": ["text"], "user": "u", "metadata": {"k": "v"},
+      "store": false, "parallel_tool_calls": true, "service_tier": "auto"})"));
+  EXPECT_NO_THROW(parse_completion_request(
+      R"({"prompt": "a", "echo": false, "best_of": 1, "suffix": "", "logprobs": null})"));
+}
+
+TEST(ChatRequest, EveryFieldIsListedOnceWithItsTreatment) {
+  std::set<std::pair<std::string_view, unsigned>> seen;
+  for (const OpenAiField& f : openai_fields()) {
+    EXPECT_FALSE(f.note.empty()) << f.name;
+    EXPECT_TRUE(f.neutral.empty() || f.treatment == FieldTreatment::kRefused) << f.name;
+    for (unsigned e : {1u, 2u}) {
+      if (static_cast<unsigned>(f.endpoints) & e) {
+        EXPECT_TRUE(seen.insert({f.name, e}).second) << f.name;
+      }
+    }
+  }
+  for (const char* name : {"tools", "tool_choice", "logprobs", "top_logprobs", "response_format",
+                           "echo", "best_of", "suffix", "logit_bias", "functions", "function_call"})
+    EXPECT_TRUE(seen.contains({name, 1u}) || seen.contains({name, 2u})) << name;
 }
 
 TEST(ApiError, BodyIsOpenAiShaped) {

@@ -10,8 +10,14 @@
 
 namespace r1::test {
 
-HttpTestClient::HttpTestClient(int port) {
+HttpTestClient::HttpTestClient(int port, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (source) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    EXPECT_EQ(::inet_pton(AF_INET, source, &from.sin_addr), 1) << source;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from), 0) << source;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));

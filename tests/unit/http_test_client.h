@@ -15,7 +15,9 @@ struct ClientResponse {
 
 class HttpTestClient {
  public:
-  explicit HttpTestClient(int port);  // connects to 127.0.0.1:port (fails the test if it cannot)
+  // Connects to 127.0.0.1:port, from the loopback address `source` when given ("127.0.0.2");
+  // fails the test if it cannot.
+  explicit HttpTestClient(int port, const char* source = nullptr);
   ~HttpTestClient();
 
   void send(const std::string& bytes);

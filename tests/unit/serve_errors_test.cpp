@@ -92,6 +92,34 @@ TEST(ServeErrors, ApiKeyIsRequiredEverywhereButHealth) {
   EXPECT_EQ(http_request(server.port(), "GET", "/metrics").status, 401);
 }
 
+// The key is checked as soon as a request's head is here: a client without it cannot make the
+// server wait for (or buffer) a body. /metrics counts every status, those the HTTP layer sends
+// itself included, and the connections.
+TEST(ServeErrors, KeyIsCheckedBeforeTheBodyAndMetricsCountEveryStatus) {
+  TestServer server({.parallel = 1, .max_queue = 4, .ctx = 0, .api_key = "sk-test"});
+  const std::string key = "Authorization: Bearer sk-test";
+  HttpTestClient unkeyed(server.port());
+  unkeyed.send("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 60000\r\n\r\n{");
+  EXPECT_EQ(unkeyed.read_response().status, 401);
+  EXPECT_EQ(http_request(server.port(), "GET", "/nowhere", "", {key}).status, 404);
+  const ClientResponse tools = http_request(
+      server.port(), "POST", "/v1/chat/completions",
+      R"({"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]})", {key});
+  EXPECT_EQ(tools.status, 400);
+  EXPECT_EQ(Json::parse(tools.body)["error"]["param"], "tools");
+  EXPECT_EQ(http_request(server.port(), "POST", "/v1/completions", std::string(100000, ' '), {key})
+                .status,
+            413);
+  const std::string page = http_request(server.port(), "GET", "/metrics", "", {key}).body;
+  for (int status : {400, 401, 404, 413})
+    EXPECT_EQ(metric_value(page, "r1_http_responses_total{status=\"" + std::to_string(status) + "\"}"),
+              1)
+        << status << "\n" << page;
+  EXPECT_EQ(metric_value(page, "r1_http_parse_errors_total"), 1);
+  EXPECT_EQ(metric_value(page, "r1_http_connections_accepted_total"), 5);
+  EXPECT_EQ(metric_value(page, "r1_http_connections_busy"), 1);  // the /metrics request itself
+}
+
 TEST(ServeErrors, ChatPageLoadsWithoutTheKey) {
   TestServer server({.parallel = 1, .max_queue = 4, .ctx = 0, .api_key = "sk-test"});
   const ClientResponse page = http_request(server.port(), "GET", "/");

@@ -36,6 +36,7 @@ TestServer::TestServer(const ServerSetup& setup)
   server::HttpServerOptions options;
   options.port = 0;
   options.limits.max_body_bytes = 64 * 1024;
+  api_->configure(options);
   http_ = std::make_unique<server::HttpServer>(
       options,
       [this](const server::HttpRequest& r, server::ResponseWriter& w) { api_->handle(r, w); });
