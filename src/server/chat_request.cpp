@@ -124,6 +124,9 @@ SamplingRequest parse_sampling(const Json& body) {
                              .value_or(1));
   s.presence_penalty = optional_number(body, "presence_penalty", -2, 2).value_or(0);
   s.frequency_penalty = optional_number(body, "frequency_penalty", -2, 2).value_or(0);
+  s.top_k = optional_integer(body, "top_k", 0, kMaxInt, "an integer >= 0");
+  s.min_p = optional_number(body, "min_p", 0, 1);
+  s.repeat_penalty = optional_number(body, "repeat_penalty", 0, 10, true);
   return s;
 }
 

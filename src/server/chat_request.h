@@ -41,6 +41,10 @@ struct SamplingRequest {
   int n = 1;                     // [1, kMaxChoices]
   double presence_penalty = 0;   // [-2, 2]
   double frequency_penalty = 0;  // [-2, 2]
+  // llama-server's extensions:
+  std::optional<int64_t> top_k;         // >= 0 (0: off)
+  std::optional<double> min_p;          // [0, 1] (0: off)
+  std::optional<double> repeat_penalty;  // (0, 10] (1: off); HF's repetition_penalty
 };
 
 struct ChatRequest {

@@ -141,6 +141,9 @@ GenerationRequest generation_request(const ServedModel& served, std::vector<int3
   if (s.top_p) r.sampling.top_p = float(*s.top_p);
   r.sampling.presence_penalty = float(s.presence_penalty);
   r.sampling.frequency_penalty = float(s.frequency_penalty);
+  if (s.top_k) r.sampling.top_k = *s.top_k;
+  if (s.min_p) r.sampling.min_p = float(*s.min_p);
+  if (s.repeat_penalty) r.sampling.repetition_penalty = float(*s.repeat_penalty);
   r.sampling.seed = s.seed ? uint64_t(*s.seed) : std::random_device{}();
   return r;
 }

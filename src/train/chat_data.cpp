@@ -24,10 +24,12 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// The content of the final assistant turn as the model generates it after `prompt`: the
-// content is data (no special token matched in it), the EOS that closes it is the template's.
-PromptText completion_text(const ChatTemplate& tmpl, const std::string& prompt,
-                           std::string content) {
+// The content of the final assistant turn as the model generates it after `prompt`. It is the
+// text the model learns to write, so its added tokens are matched as the model emits them
+// (`</think>` as one token, as real R1 models generate it); the prompt before it, whose message
+// text is data, never gets special tokens from that text.
+std::string completion_text(const ChatTemplate& tmpl, const std::string& prompt,
+                            std::string content) {
   const std::string think = "<think>", forced = "<think>\n";
   const bool prompt_opens_think =
       prompt.size() >= forced.size() &&
@@ -36,10 +38,7 @@ PromptText completion_text(const ChatTemplate& tmpl, const std::string& prompt,
     content.erase(0, think.size());
     if (!content.empty() && content[0] == '\n') content.erase(0, 1);
   }
-  PromptText completion;
-  completion.append_data(content);
-  completion.append_template(tmpl.eos_token());
-  return completion;
+  return content + tmpl.eos_token();
 }
 
 // Marks the tokens of the history's assistant message j in mask; `tokens` is the prompt. The

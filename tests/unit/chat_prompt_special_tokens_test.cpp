@@ -19,7 +19,9 @@ namespace {
 OrderedJson conversation(const std::string& p) {
   OrderedJson call = {{"id", "call_1"},
                       {"type", "function"},
-                      {"function", {{"name", "lookup"}, {"arguments", {{"q", "Q " + p}}}}}};
+                      {"function",
+                       {{"name", "lookup"},
+                        {"arguments", OrderedJson{{"q", "Q " + p}}.dump()}}}};  // a JSON string
   return OrderedJson::array({
       {{"role", "system"}, {"content", "S " + p}},
       {{"role", "user"}, {"content", "U1 " + p}},

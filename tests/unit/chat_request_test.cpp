@@ -188,8 +188,6 @@ TEST(ChatRequest, UnimplementedFieldsAreRefusedByName) {
       {"reasoning_effort", R"("low")"},
       {"verbosity", R"("low")"},
       {"web_search_options", "{}"},
-      {"top_k", "5"},
-      {"min_p", "0.1"},
       {"json_schema", "{}"},
   };
   for (const auto& [name, value] : chat_refused) {
@@ -221,6 +219,27 @@ TEST(ChatRequest, UnimplementedFieldsAreRefusedByName) {
       "store": false, "parallel_tool_calls": true, "service_tier": "auto"})"));
   EXPECT_NO_THROW(parse_completion_request(
       R"({"prompt": "a", "echo": false, "best_of": 1, "suffix": "", "logprobs": null})"));
+}
+
+// llama-server's sampling extensions are taken per request, with their ranges checked.
+TEST(ChatRequest, LlamaServerSamplingExtensions) {
+  const std::string messages = R"("messages": [{"role": "user", "content": "hi"}])";
+  const ChatRequest r = parse_chat_request(
+      "{" + messages + R"(, "top_k": 5, "min_p": 0.1, "repeat_penalty": 1.3})");
+  EXPECT_EQ(r.sampling.top_k, 5);
+  EXPECT_DOUBLE_EQ(*r.sampling.min_p, 0.1);
+  EXPECT_DOUBLE_EQ(*r.sampling.repeat_penalty, 1.3);
+  const CompletionRequest c = parse_completion_request(R"({"prompt": "a", "top_k": 0})");
+  EXPECT_EQ(c.sampling.top_k, 0);
+  for (const auto& [name, value] : {std::pair{"top_k", "-1"}, {"top_k", "1.5"}, {"min_p", "2"},
+                                    {"repeat_penalty", "0"}, {"repeat_penalty", "\"x\""}}) {
+    try {
+      parse_chat_request("{" + messages + ", \"" + name + "\": " + value + "}");
+      ADD_FAILURE() << name << " = " << value << " was accepted";
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.param(), name);
+    }
+  }
 }
 
 TEST(ChatRequest, EveryFieldIsListedOnceWithItsTreatment) {
