@@ -196,7 +196,8 @@ Value Value::from_json(const OrderedJson& j, bool is_data) {
       items.reserve(j.size());
       for (auto it = j.begin(); it != j.end(); ++it)
         items.emplace_back(it.key(), from_json(it.value(), is_data));
-      return dict(std::move(items), is_data && !items.empty());
+      const bool data_keys = is_data && !items.empty();  // before items is moved from
+      return dict(std::move(items), data_keys);
     }
     default:  // binary and discarded values do not come out of the JSON parser
       return none();
