@@ -114,6 +114,7 @@ void run_chat(const ChatArgs& a) {
   apply_threads(a.threads);
   auto model = Model::load(a.model);
   const Tokenizer tok = Tokenizer::load(a.model);
+  check_tokenizer_fits_model(a.model, tok, model->config().vocab_size);
   const ChatTemplate chat = ChatTemplate::load(a.model);
   if (!chat.has_template())
     throw FormatError(a.model + ": tokenizer_config.json has no chat_template; use r1 generate");

@@ -36,6 +36,7 @@ void run(EvalArgs& a) {
                      : rl::load_problems(*task, a.data);
   const auto model = Model::load(a.model);
   const Tokenizer tok = Tokenizer::load(a.model);
+  check_tokenizer_fits_model(a.model, tok, model->config().vocab_size);
   std::optional<ChatTemplate> chat;
   if (a.opts.prompt_template == rl::TemplateKind::R1) chat = ChatTemplate::load(a.model);
   const Generator gen(*model, &tok, model_stop_ids(a.model, tok));

@@ -85,10 +85,12 @@ void run_generate(const GenerateArgs& a) {
   std::optional<Tokenizer> tok;
   const bool gguf = is_gguf_path(a.model);
   if (gguf ? gguf_has_vocab(GgufFile::open(a.model))
-           : std::filesystem::exists(std::filesystem::path(a.model) / "tokenizer.json"))
+           : std::filesystem::exists(std::filesystem::path(a.model) / "tokenizer.json")) {
     tok = Tokenizer::load(a.model);
-  else if (!a.prompt.empty())
+    check_tokenizer_fits_model(a.model, *tok, model->config().vocab_size);
+  } else if (!a.prompt.empty()) {
     throw UsageError(a.model + " has no tokenizer: give the prompt as --tokens IDS");
+  }
 
   GenerationRequest req;
   if (a.chat) {

@@ -7,10 +7,12 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "infer/generator.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
 #include "model/presets.h"
 #include "model/random_init.h"
+#include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_files.h"
 #include "train/run_output.h"
 
@@ -53,8 +55,12 @@ void run_init(const InitArgs& a) {
   if (a.shards < 1 || a.shards > 10000)
     throw UsageError("--shards must be in [1, 10000], got " + std::to_string(a.shards));
 
-  if (!a.tokenizer.empty() && !fs::exists(fs::path(a.tokenizer) / "tokenizer.json"))
-    throw IoError(a.tokenizer + ": --tokenizer directory has no tokenizer.json");
+  if (!a.tokenizer.empty()) {
+    if (!fs::exists(fs::path(a.tokenizer) / "tokenizer.json"))
+      throw IoError(a.tokenizer + ": --tokenizer directory has no tokenizer.json");
+    check_tokenizer_fits_model("--tokenizer " + a.tokenizer, Tokenizer::load(a.tokenizer),
+                               c.vocab_size);
+  }
   if (a.overwrite)
     remove_replaced_model_dir(a.out);
   else

@@ -48,6 +48,7 @@ RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const 
                      : rl::load_problems(*task, a.data);
   const auto weights = Model::load(model);
   const Tokenizer tok = Tokenizer::load(model);
+  check_tokenizer_fits_model(model, tok, weights->config().vocab_size);
   std::optional<ChatTemplate> chat;
   if (opts.prompt_template == rl::TemplateKind::R1) chat = ChatTemplate::load(model);
   const Generator gen(*weights, &tok, model_stop_ids(model, tok));

@@ -126,6 +126,16 @@ void add_ids(const Json& v, std::vector<int32_t>& ids) {
 
 }  // namespace
 
+void check_tokenizer_fits_model(const std::string& dir, const Tokenizer& tokenizer,
+                                int64_t model_vocab_size) {
+  if (tokenizer.vocab_size() <= model_vocab_size) return;
+  throw UsageError(dir + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
+                   " token ids (0.." + std::to_string(tokenizer.vocab_size() - 1) +
+                   ") but the model's vocab_size is " + std::to_string(model_vocab_size) +
+                   "; expected a tokenizer whose ids all fit the model (the tokenizer of "
+                   "another model?)");
+}
+
 std::vector<int32_t> model_stop_ids(const std::string& dir, const Tokenizer& tokenizer) {
   namespace fs = std::filesystem;
   // A GGUF file names its end-of-generation tokens in its metadata.

@@ -68,4 +68,10 @@ class Generator {
 // number or a list), else config.json's, plus tokenizer_config.json's eos_token.
 std::vector<int32_t> model_stop_ids(const std::string& dir, const Tokenizer& tokenizer);
 
+// UsageError naming both sizes when the tokenizer has ids the model's embedding cannot hold
+// (a tokenizer of another model family): every prompt or chat turn would fail later, token by
+// token. dir names the model in the message.
+void check_tokenizer_fits_model(const std::string& dir, const Tokenizer& tokenizer,
+                                int64_t model_vocab_size);
+
 }  // namespace r1

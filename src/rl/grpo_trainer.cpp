@@ -180,6 +180,7 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
   PolicyState& p = run.policy;
   const ParamLayout layout(p.config);
   const Tokenizer tok = Tokenizer::load(run.model_dir);
+  check_tokenizer_fits_model(run.model_dir, tok, p.config.vocab_size);
   std::optional<ChatTemplate> chat;
   if (g.prompt_template == TemplateKind::R1) chat = ChatTemplate::load(run.model_dir);
   const ChatTemplate* chat_template = chat ? &*chat : nullptr;

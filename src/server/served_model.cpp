@@ -71,6 +71,7 @@ ServedModel ServedModel::load(const std::string& path, int64_t context) {
                      " has no tokenizer (tokenizer.json or GGUF vocabulary): the server "
                      "needs one to read and write text");
   s.tokenizer = std::make_unique<Tokenizer>(Tokenizer::load(path));
+  check_tokenizer_fits_model(path, *s.tokenizer, s.model->config().vocab_size);
   s.chat = ChatTemplate::load(path);
   s.stop_ids = model_stop_ids(path, *s.tokenizer);
   return s;

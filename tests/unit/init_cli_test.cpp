@@ -15,11 +15,12 @@ namespace {
 
 TEST(InitCli, CopiesTokenizerFiles) {
   const std::string tok = test::make_temp_dir("tok"), out = test::make_temp_dir("out") + "/m";
-  testing::write_bytes(tok + "/tokenizer.json", "{\"model\": {}}");
+  const std::string demo_tok = std::string(R1_SOURCE_DIR) + "/demo/base/student/tokenizer.json";
+  fs::copy_file(demo_tok, tok + "/tokenizer.json");
   testing::write_bytes(tok + "/tokenizer_config.json", "{}");
   auto r = test::run_r1("init --preset tiny-qwen2 --out " + out + " --tokenizer " + tok);
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(testing::read_bytes(out + "/tokenizer.json"), "{\"model\": {}}");
+  EXPECT_EQ(testing::read_bytes(out + "/tokenizer.json"), testing::read_bytes(demo_tok));
   EXPECT_TRUE(fs::exists(out + "/tokenizer_config.json"));
 
   fs::remove(tok + "/tokenizer.json");
@@ -27,6 +28,29 @@ TEST(InitCli, CopiesTokenizerFiles) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("tokenizer.json"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(out + "/model.safetensors")) << "checked before the old model goes";
+}
+
+// A tokenizer with ids beyond the model's vocabulary is refused at init (nothing written) and
+// when a model with one is opened, in one line naming both sizes.
+TEST(InitCli, TokenizerLargerThanTheVocabularyIsRefused) {
+  const std::string big = std::string(R1_TOKENIZER_VECTORS_DIR) + "/deepseek_r1";
+  const std::string out = test::make_temp_dir("out") + "/m";
+  auto r = test::run_r1("init --preset tiny --out " + out + " --tokenizer " + big);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("the tokenizer has 128815 token ids (0..128814) but the model's "
+                       "vocab_size is 1024"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  ASSERT_EQ(test::run_r1("init --preset tiny --out " + out).exit_code, 0);
+  fs::copy_file(big + "/tokenizer.json", out + "/tokenizer.json");
+  for (const std::string cmd : {"generate --prompt hi -n 1 --model ", "eval --task variables "
+                                "--problems 1 --model "}) {
+    r = test::run_r1(cmd + out);
+    EXPECT_EQ(r.exit_code, 2) << cmd << r.out;
+    EXPECT_NE(r.out.find(out + ": the tokenizer has 128815 token ids"), std::string::npos)
+        << r.out;
+  }
 }
 
 // An existing model is replaced only with --overwrite, and then whole: no shard, optimizer
