@@ -110,14 +110,24 @@ TEST(ServeErrors, KeyIsCheckedBeforeTheBodyAndMetricsCountEveryStatus) {
   EXPECT_EQ(http_request(server.port(), "POST", "/v1/completions", std::string(100000, ' '), {key})
                 .status,
             413);
-  const std::string page = http_request(server.port(), "GET", "/metrics", "", {key}).body;
-  for (int status : {400, 401, 404, 413})
-    EXPECT_EQ(metric_value(page, "r1_http_responses_total{status=\"" + std::to_string(status) + "\"}"),
-              1)
-        << status << "\n" << page;
-  EXPECT_EQ(metric_value(page, "r1_http_parse_errors_total"), 1);
-  EXPECT_EQ(metric_value(page, "r1_http_connections_accepted_total"), 5);
-  EXPECT_EQ(metric_value(page, "r1_http_connections_busy"), 1);  // the /metrics request itself
+  // A connection's thread counts its response and leaves the busy set just after the client has
+  // read the bytes, so a loaded machine may need a second look at /metrics.
+  auto settled = [](const std::string& page, int metrics_requests) {
+    for (int status : {400, 401, 404, 413})
+      if (metric_value(page, "r1_http_responses_total{status=\"" + std::to_string(status) +
+                                 "\"}") != 1)
+        return false;
+    return metric_value(page, "r1_http_parse_errors_total") == 1 &&
+           metric_value(page, "r1_http_connections_accepted_total") == 4 + metrics_requests &&
+           metric_value(page, "r1_http_connections_busy") == 1;  // the /metrics request itself
+  };
+  std::string page;
+  int metrics_requests = 0;
+  for (; metrics_requests < 50; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+    page = http_request(server.port(), "GET", "/metrics", "", {key}).body;
+    if (settled(page, ++metrics_requests)) break;
+  }
+  EXPECT_TRUE(settled(page, metrics_requests)) << page;
 }
 
 TEST(ServeErrors, ChatPageLoadsWithoutTheKey) {
