@@ -11,13 +11,13 @@
 #include <memory>
 #include <string>
 
+#include "chat/chat_template.h"
+#include "chat/reasoning_parser.h"
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
 #include "core/si_units.h"
 #include "infer/session.h"
-#include "tokenizer/chat_template.h"
-#include "tokenizer/reasoning_parser.h"
 
 namespace r1::cli {
 

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "chat/chat_template.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "io/file_io.h"
 #include "io/json_file.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/parallel.h"
 #include "tokenizer/tokenizer.h"
 #include "train/chat_data.h"

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "chat/chat_template.h"
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "cli/token_list.h"
@@ -14,7 +15,6 @@
 #include "infer/speculative.h"
 #include "io/gguf_model_file.h"
 #include "tokenizer/gguf_vocab.h"
-#include "tokenizer/chat_template.h"
 
 namespace r1::cli {
 

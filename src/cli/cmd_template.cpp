@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "chat/chat_template.h"
 #include "cli/commands.h"
 #include "cli/token_list.h"
 #include "core/error.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace r1::cli {

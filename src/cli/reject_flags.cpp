@@ -7,11 +7,11 @@
 #include <optional>
 #include <vector>
 
+#include "chat/chat_template.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
 #include "infer/generator.h"
 #include "model/model.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace r1::cli {

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "chat/chat_template.h"
 #include "infer/generator.h"
 #include "io/json_file.h"
 #include "rl/reward.h"
 #include "rl/task.h"
-#include "tokenizer/chat_template.h"
 
 namespace r1::rl {
 

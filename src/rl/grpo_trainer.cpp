@@ -10,6 +10,7 @@
 #include <numeric>
 #include <random>
 
+#include "chat/chat_template.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "infer/generator.h"
@@ -20,7 +21,6 @@
 #include "rl/grpo_checkpoint.h"
 #include "rl/prompt_template.h"
 #include "rl/rollout.h"
-#include "tokenizer/chat_template.h"
 #include "train/metrics.h"
 #include "train/run_output.h"
 

@@ -3,8 +3,8 @@
 
 #include <string_view>
 
+#include "chat/chat_template.h"
 #include "core/error.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace r1::rl {

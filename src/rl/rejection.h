@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "chat/chat_template.h"
 #include "rl/evaluate.h"
 #include "rl/task.h"
-#include "tokenizer/chat_template.h"
 
 namespace r1::rl {
 

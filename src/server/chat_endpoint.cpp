@@ -3,9 +3,9 @@
 // reasoning_format "none"), answered as chat.completion or streamed chat.completion.chunk.
 #include <vector>
 
+#include "chat/reasoning_parser.h"
 #include "server/endpoints.h"
 #include "server/job_stream.h"
-#include "tokenizer/reasoning_parser.h"
 
 namespace r1::server {
 

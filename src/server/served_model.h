@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "chat/chat_template.h"
 #include "infer/generator.h"
 #include "server/chat_request.h"
-#include "tokenizer/chat_template.h"
 
 namespace r1::server {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tokenizer/chat_template.h"
+#include "chat/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "train/chat_data.h"
 

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "chat/chat_template.h"
 #include "core/error.h"
-#include "tokenizer/chat_template.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <map>
 
+#include "chat/chat_template.h"
 #include "io/json_file.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace r1 {

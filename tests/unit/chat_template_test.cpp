@@ -1,7 +1,7 @@
 // Chat templates of the real model families (tests/chat_template/templates) rendered byte for
 // byte as Jinja2 renders them for transformers (chat_template_vectors fixture); family and
 // forced-<think> detection; bad tokenizer_config files and requests; the `r1 template` CLI.
-#include "tokenizer/chat_template.h"
+#include "chat/chat_template.h"
 
 #include <gtest/gtest.h>
 

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "chat/chat_template.h"
 #include "io_test_util.h"
 #include "test_util.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "train/prompt_completion.h"
 #include "train/sft_data.h"

@@ -5,8 +5,8 @@
 
 #include <string>
 
+#include "chat/chat_template.h"
 #include "rl/prompt_template.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace r1 {

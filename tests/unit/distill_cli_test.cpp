@@ -12,12 +12,12 @@
 #include <map>
 #include <set>
 
+#include "chat/chat_template.h"
 #include "io/json_file.h"
 #include "rl/answer_format.h"
 #include "rl/prompt_template.h"
 #include "rl/task.h"
 #include "test_util.h"
-#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "train/metrics.h"
 

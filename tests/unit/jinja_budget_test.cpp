@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <string>
 
+#include "chat/chat_template.h"
+#include "chat/jinja_template.h"
 #include "core/error.h"
 #include "io_test_util.h"
-#include "tokenizer/chat_template.h"
-#include "tokenizer/jinja_template.h"
 
 namespace r1 {
 namespace {

@@ -8,10 +8,10 @@
 #include <random>
 #include <sstream>
 
+#include "chat/chat_template.h"
+#include "chat/jinja_template.h"
 #include "core/error.h"
 #include "io_test_util.h"
-#include "tokenizer/chat_template.h"
-#include "tokenizer/jinja_template.h"
 
 namespace r1 {
 namespace {

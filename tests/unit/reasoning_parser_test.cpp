@@ -1,5 +1,5 @@
 // The reasoning parser: whole text and every way of cutting it into streamed chunks agree.
-#include "tokenizer/reasoning_parser.h"
+#include "chat/reasoning_parser.h"
 
 #include <gtest/gtest.h>
 

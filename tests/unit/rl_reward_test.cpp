@@ -2,10 +2,10 @@
 // templates), DAPO's overlong shaping, config validation, and the prompt templates.
 #include <gtest/gtest.h>
 
+#include "chat/chat_template.h"
 #include "core/error.h"
 #include "rl/prompt_template.h"
 #include "rl/reward.h"
-#include "tokenizer/chat_template.h"
 
 namespace r1::rl {
 namespace {

@@ -7,8 +7,8 @@
 #include <future>
 #include <thread>
 
+#include "chat/reasoning_parser.h"
 #include "serve_test_util.h"
-#include "tokenizer/reasoning_parser.h"
 
 namespace r1::test {
 namespace {

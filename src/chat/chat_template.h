@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "tokenizer/jinja_template.h"
-#include "tokenizer/jinja_value.h"
+#include "chat/jinja_template.h"
+#include "chat/jinja_value.h"
 #include "tokenizer/prompt_text.h"
 
 namespace r1 {

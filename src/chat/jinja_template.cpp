@@ -1,17 +1,17 @@
 // Rendering of a parsed template: scopes as Jinja has them (a for-loop body is a fresh scope
 // each iteration; if-blocks are not scopes; namespace() attributes outlive both), loop
 // variables, break/continue, and errors that name the template position.
-#include "tokenizer/jinja_template.h"
+#include "chat/jinja_template.h"
 
 #include <algorithm>
 #include <unordered_map>
 
-#include "tokenizer/jinja_ast.h"
-#include "tokenizer/jinja_builtins.h"
-#include "tokenizer/jinja_lexer.h"
-#include "tokenizer/jinja_ops.h"
-#include "tokenizer/jinja_parser.h"
-#include "tokenizer/jinja_text_builder.h"
+#include "chat/jinja_ast.h"
+#include "chat/jinja_builtins.h"
+#include "chat/jinja_lexer.h"
+#include "chat/jinja_ops.h"
+#include "chat/jinja_parser.h"
+#include "chat/jinja_text_builder.h"
 
 namespace r1::jinja {
 

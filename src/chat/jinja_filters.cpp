@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <map>
 
-#include "tokenizer/jinja_builtins.h"
-#include "tokenizer/jinja_ops.h"
+#include "chat/jinja_builtins.h"
+#include "chat/jinja_ops.h"
 
 namespace r1::jinja {
 

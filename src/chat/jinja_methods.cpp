@@ -4,10 +4,10 @@
 #include <ctime>
 #include <map>
 
-#include "tokenizer/jinja_budget.h"
-#include "tokenizer/jinja_builtins.h"
-#include "tokenizer/jinja_ops.h"
-#include "tokenizer/jinja_text_builder.h"
+#include "chat/jinja_budget.h"
+#include "chat/jinja_builtins.h"
+#include "chat/jinja_ops.h"
+#include "chat/jinja_text_builder.h"
 
 namespace r1::jinja {
 

@@ -1,5 +1,5 @@
 // The per-render byte and step budget (thread-local, as the namespace arena is).
-#include "tokenizer/jinja_budget.h"
+#include "chat/jinja_budget.h"
 
 #include <string>
 

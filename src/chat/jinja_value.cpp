@@ -1,6 +1,6 @@
 // Python semantics of template values: truthiness, equality, str()/repr() and json.dumps output,
 // so that rendered prompts match what transformers produces byte for byte.
-#include "tokenizer/jinja_value.h"
+#include "chat/jinja_value.h"
 
 #include <algorithm>
 #include <charconv>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "tokenizer/jinja_budget.h"
+#include "chat/jinja_budget.h"
 
 namespace r1::jinja {
 

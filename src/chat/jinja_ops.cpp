@@ -1,15 +1,15 @@
 // Python semantics of the operators and lookups templates use; where Python would raise, we
 // throw JinjaError with a message in Python's terms.
-#include "tokenizer/jinja_ops.h"
+#include "chat/jinja_ops.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
-#include "tokenizer/jinja_budget.h"
-#include "tokenizer/jinja_builtins.h"
-#include "tokenizer/jinja_text_builder.h"
+#include "chat/jinja_budget.h"
+#include "chat/jinja_builtins.h"
+#include "chat/jinja_text_builder.h"
 
 namespace r1::jinja {
 

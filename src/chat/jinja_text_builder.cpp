@@ -1,6 +1,6 @@
 // Copying byte ranges of strings together with the parts of their data ranges that fall
 // inside them.
-#include "tokenizer/jinja_text_builder.h"
+#include "chat/jinja_text_builder.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // Incremental <think> ... </think> splitting with held-back partial tags.
-#include "tokenizer/reasoning_parser.h"
+#include "chat/reasoning_parser.h"
 
 #include <algorithm>
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "tokenizer/jinja_budget.h"
-#include "tokenizer/jinja_value.h"
+#include "chat/jinja_budget.h"
+#include "chat/jinja_value.h"
 #include "tokenizer/prompt_text.h"
 
 namespace r1::jinja {

@@ -1,13 +1,13 @@
 // Jinja lexing as jinja2.lexer does it for HF's environment: the whitespace control of text
 // around tags, and the expression tokens inside them (names, numbers, strings, operators).
-#include "tokenizer/jinja_lexer.h"
+#include "chat/jinja_lexer.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
+#include "chat/jinja_value.h"
 #include "core/error.h"
-#include "tokenizer/jinja_value.h"
 
 namespace r1::jinja {
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tokenizer/jinja_value.h"
+#include "chat/jinja_value.h"
 
 namespace r1::jinja {
 

@@ -1,6 +1,6 @@
 // Loading a model directory's chat template (tokenizer_config.json or chat_template.jinja),
 // the variables transformers renders it with, and family / forced-<think> detection.
-#include "tokenizer/chat_template.h"
+#include "chat/chat_template.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tokenizer/jinja_value.h"
+#include "chat/jinja_value.h"
 #include "tokenizer/prompt_text.h"
 
 namespace r1::jinja {

@@ -1,11 +1,11 @@
 // Recursive-descent parser following jinja2.parser: the same precedence (or, and, not,
 // comparisons, + -, ~, * / // %, **, unary, filters / tests, postfix) and statement forms.
-#include "tokenizer/jinja_parser.h"
+#include "chat/jinja_parser.h"
 
 #include <algorithm>
 #include <initializer_list>
 
-#include "tokenizer/jinja_builtins.h"
+#include "chat/jinja_builtins.h"
 
 namespace r1::jinja {
 
