@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/task_flags.h"
 #include "core/error.h"
-#include "kernels/cpu/linear.h"
+#include "kernels/cpu/matmul.h"
 #include "rl/grpo_trainer.h"
 
 namespace r1::cli {
@@ -18,6 +18,7 @@ struct GrpoArgs {
   rl::GrpoConfig run;
   TaskFlags task;
   std::string data, variant = "grpo", advantage, aggregation, schedule = "constant";
+  std::string compute = "f32";
   int64_t problems = 2000, eval_problems = 100;
   std::string eval_data;
   bool dynamic_sampling = false;
@@ -65,6 +66,7 @@ void run(GrpoArgs& a, const CLI::App& cmd) {
   rl::GrpoConfig& r = a.run;
   r.progress = !a.quiet;
   r.schedule.decay = parse_lr_decay(a.schedule);
+  r.update.compute = parse_compute_type(a.compute);
   r.schedule.total_steps = r.steps;
   const std::unique_ptr<rl::Task> task = make_task_from_flags(a.task);
   r.task = task.get();
@@ -136,6 +138,9 @@ void add_grpo(CLI::App& app) {
   cmd->add_option("--beta1", r.update.adamw.beta1, "AdamW beta1 (default 0.9)");
   cmd->add_option("--beta2", r.update.adamw.beta2, "AdamW beta2 (default 0.99)");
   cmd->add_option("--bias-update-gamma", r.update.bias_update_gamma, "DeepSeek-V3 expert-bias update rate (default 0)");
+  cmd->add_option("--compute", a->compute,
+                  "f32 | bf16: the dense matmuls' operands in the updates (default f32; rollouts "
+                  "sample in f32)");
   cmd->add_option("--eval-every", r.eval_every, "held-out pass@1 every N steps, logged as eval_pass@1 (0: off)");
   cmd->add_option("--eval-problems", a->eval_problems, "generated eval-split problems (default 100)");
   cmd->add_option("--eval-data", a->eval_data, "held-out problems JSONL instead");

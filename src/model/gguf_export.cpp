@@ -18,7 +18,7 @@
 #include "kernels/cpu/dequant.h"
 #include "model/gguf_model.h"
 #include "model/gguf_names.h"
-#include "model/mla.h"
+#include "model/blocks/mla.h"
 #include "model/model.h"
 #include "model/weight_specs.h"
 #include "tokenizer/gguf_vocab.h"

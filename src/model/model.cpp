@@ -1,5 +1,5 @@
-// The forward pass of every supported architecture as one straight list of block calls:
-// embed -> decoder layers -> final norm -> head; and the MTP module on top of it.
+// A loaded model: its config, weight tree and RoPE tables, and the inference entry points over
+// model/transformer.h (token checks, cache bookkeeping, batching of sequences).
 #include "model/model.h"
 
 #include <vector>
@@ -7,10 +7,9 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/gguf_model_file.h"
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/linear.h"
-#include "model/decoder_block.h"
+#include "model/blocks/mtp.h"
 #include "model/gguf_model.h"
+#include "model/transformer.h"
 #include "model/weight_specs.h"
 
 namespace r1 {
@@ -74,26 +73,7 @@ void Model::check_tokens(const std::vector<int32_t>& tokens) const {
 
 Tensor Model::run(const std::vector<int32_t>& tokens, const SeqSpans& spans,
                   const std::vector<int64_t>& logit_rows, Tensor* hidden) const {
-  const ModelConfig& c = config_;
-  const int64_t N = int64_t(tokens.size()), D = c.hidden_size, V = c.vocab_size;
-  Tensor x = Tensor::zeros(DType::F32, {N, D});  // [N, D] residual stream
-  embedding_rows(weights_.embed, tokens.data(), N, x.f32());
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i)
-    decoder_block_forward(c, weights_.layers[size_t(i)], rope_, x.f32(), N, spans, i);
-  if (hidden) {
-    *hidden = Tensor::zeros(DType::F32, {N, D});
-    std::copy_n(x.f32(), N * D, hidden->f32());
-  }
-  const int64_t R = int64_t(logit_rows.size());
-  Tensor normed = Tensor::zeros(DType::F32, {R, D});  // [R, D]
-  for (int64_t r = 0; r < R; ++r)
-    rmsnorm(x.f32() + logit_rows[size_t(r)] * D, weights_.final_norm.f32(), normed.f32() + r * D, 1,
-            D, float(c.rms_norm_eps));
-  Tensor logits = Tensor::zeros(DType::F32, {R, V});  // [R, V]
-  linear(normed.f32(), R, weights_.lm_head, nullptr, logits.f32());
-  for (const SeqSpan& sp : spans)
-    if (sp.cache) sp.cache->length = sp.pos0 + sp.rows;
-  return logits;
+  return transformer_forward(config_, weights_, rope_, tokens, spans, logit_rows, hidden);
 }
 
 Tensor Model::forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache* cache,
@@ -139,29 +119,13 @@ Tensor Model::mtp_forward(const std::vector<int32_t>& next_tokens, const float* 
                           int64_t pos0, KvCache* cache) const {
   check_tokens(next_tokens);
   if (weights_.mtp.empty()) throw Error(dir_ + ": the checkpoint has no MTP layer");
-  const ModelConfig& c = config_;
-  const MtpWeights& m = weights_.mtp[0];
-  const int64_t R = int64_t(next_tokens.size()), D = c.hidden_size, V = c.vocab_size;
-  const float eps = float(c.rms_norm_eps);
+  const int64_t R = int64_t(next_tokens.size());
   R1_ASSERT(cache ? pos0 == cache->mtp_length && pos0 + R <= cache->capacity : pos0 == 0);
-
-  Tensor both = Tensor::zeros(DType::F32, {R, 2 * D});  // [R, 2D] = (enorm(emb t+1) | hnorm(h))
-  std::vector<float> row(static_cast<size_t>(D));
-  for (int64_t i = 0; i < R; ++i) {
-    float* dst = both.f32() + i * 2 * D;
-    embedding_rows(m.embed, &next_tokens[size_t(i)], 1, row.data());
-    rmsnorm(row.data(), m.enorm.f32(), dst, 1, D, eps);
-    rmsnorm(hidden + i * D, m.hnorm.f32(), dst + D, 1, D, eps);
-  }
-  Tensor x = Tensor::zeros(DType::F32, {R, D});  // [R, D]
-  linear(both.f32(), R, m.eh_proj.weight, m.eh_proj.bias_ptr(), x.f32());
+  Tensor logits = Tensor::zeros(DType::F32, {R, config_.vocab_size});  // [R, V]
   // The MTP layer's cache sits after the main layers; its span position counts MTP rows.
-  decoder_block_forward(c, m.block, rope_, x.f32(), R, {SeqSpan{0, R, pos0, cache}},
-                        c.num_hidden_layers);
+  r1::mtp_forward(config_, weights_.mtp[0], rope_, hidden, next_tokens.data(), R,
+                  {SeqSpan{0, R, pos0, cache}}, logits.f32(), ComputeType::F32);
   if (cache) cache->mtp_length = pos0 + R;
-  rmsnorm(x.f32(), m.head_norm.f32(), x.f32(), R, D, eps);
-  Tensor logits = Tensor::zeros(DType::F32, {R, V});  // [R, V]
-  linear(x.f32(), R, m.head, nullptr, logits.f32());
   return logits;
 }
 

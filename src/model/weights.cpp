@@ -8,6 +8,7 @@
 #include "core/mapped_file.h"
 #include "kernels/cpu/dequant.h"
 #include "kernels/cpu/gemv.h"
+#include "model/param_source.h"
 #include "model/weight_specs.h"
 
 namespace r1 {
@@ -204,6 +205,11 @@ ModelWeights load_weights(const ModelConfig& c, const TensorSource& source) {
     for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k)
       w.mtp.push_back(L.mtp(c.num_hidden_layers + k));
   return w;
+}
+
+ModelWeights weights_view(const ModelConfig& c, const ParamLayout& layout, float* base,
+                          const std::string& label) {
+  return load_weights(c, ParamSource(layout, base, label));
 }
 
 void embedding_rows(const Tensor& table, const int32_t* tokens, int64_t n, float* out) {

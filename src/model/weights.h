@@ -11,6 +11,8 @@
 
 namespace r1 {
 
+class ParamLayout;
+
 struct Linear {
   WeightMatrix weight;  // [out, in]
   Tensor bias;          // [out] f32, undefined when the layer has none
@@ -75,6 +77,14 @@ struct ModelWeights {
 // An MLA layer may give kv_b_proj split as mla_split_specs names it. Throws FormatError naming
 // the file and tensor.
 ModelWeights load_weights(const ModelConfig& c, const TensorSource& source);
+
+// The same tree over a buffer of `layout` (the training parameters, or their gradients): f32 views
+// of the buffer, no copies, so a step's updates are what the next forward reads.
+ModelWeights weights_view(const ModelConfig& c, const ParamLayout& layout, float* base,
+                          const std::string& label);
+
+// A tensor of a weights_view as the buffer it views, for the backward to add gradients into.
+inline float* buffer_f32(const Tensor& t) { return static_cast<float*>(t.data); }
 
 // Copies embedding rows (any float dtype) into out [n, D] f32.
 void embedding_rows(const Tensor& table, const int32_t* tokens, int64_t n, float* out);

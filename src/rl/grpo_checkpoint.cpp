@@ -37,6 +37,7 @@ TrainerState trainer_state(const GrpoConfig& g, const LrSchedule& schedule, int6
   s.schedule = schedule;
   s.adamw = g.update.adamw;
   s.clip = g.update.clip;
+  s.compute = g.update.compute;
   s.flags = {{"command", "grpo"},
              {"group_size", g.group_size},
              {"mu", g.update.mu},
@@ -125,6 +126,7 @@ Json grpo_run_settings(const GrpoConfig& g) {
             {"--beta1", u.adamw.beta1},
             {"--beta2", u.adamw.beta2},
             {"--bias-update-gamma", u.bias_update_gamma},
+            {"--compute", compute_type_name(u.compute)},
             {"--lr", g.schedule.lr},
             {"--warmup", g.schedule.warmup_steps},
             {"--schedule", lr_decay_name(g.schedule.decay)},

@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "core/error.h"
-#include "model/model_train.h"
+#include "model/transformer.h"
 #include "model/param_layout.h"
-#include "model/train_weights.h"
+#include "model/weights.h"
 #include "train/expert_bias.h"
 #include "train/grad_clip.h"
 
@@ -31,7 +31,7 @@ std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState&
                                            const std::vector<Rollout>& rollouts,
                                            const std::vector<double>& advantages) {
   const ParamLayout layout(p.config);
-  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
+  const ModelWeights params = weights_view(p.config, layout, p.params.f32(), "policy");
   int64_t total_tokens = 0;
   for (const Rollout& r : rollouts) total_tokens += int64_t(r.completion.tokens.size());
   std::vector<MicroBatch> out;
@@ -43,10 +43,10 @@ std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState&
     gb.T = m.batch.T;
     gb.mask = m.batch.mask;
     // One update per rollout batch: the parameters are still the sampling policy's.
-    if (g.mu > 1) gb.logp_old = model_token_logprobs(p.config, params, m.batch);
+    if (g.mu > 1) gb.logp_old = model_token_logprobs(p.config, params, m.batch, g.compute);
     if (g.loss.beta > 0) {
-      const TrainWeights ref = train_weights_view(p.config, layout, p.ref.f32());
-      gb.logp_ref = model_token_logprobs(p.config, ref, m.batch);
+      const ModelWeights ref = weights_view(p.config, layout, p.ref.f32(), "reference policy");
+      gb.logp_ref = model_token_logprobs(p.config, ref, m.batch, g.compute);
     }
     int64_t tokens = 0;
     for (size_t r : rows) {
@@ -66,8 +66,8 @@ std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState&
 UpdateResult run_updates(const UpdateSettings& g, PolicyState& p, std::vector<MicroBatch>& micro,
                          double lr) {
   const ParamLayout layout(p.config);
-  const TrainWeights params = train_weights_view(p.config, layout, p.params.f32());
-  const TrainWeights grads = train_weights_view(p.config, layout, p.grads.f32());
+  const ModelWeights params = weights_view(p.config, layout, p.params.f32(), "policy");
+  const ModelWeights grads = weights_view(p.config, layout, p.grads.f32(), "policy gradients");
   UpdateResult u;
   for (int64_t it = 0; it < g.mu; ++it) {
     std::fill_n(p.grads.f32(), layout.total(), 0.0f);
@@ -76,6 +76,7 @@ UpdateResult run_updates(const UpdateSettings& g, PolicyState& p, std::vector<Mi
     for (MicroBatch& m : micro) {
       const TokenObjective part = m.objective->for_micro_batch(0, &u.stats);
       TrainLossOptions opts;
+      opts.compute = g.compute;
       const double scale = m.scale;
       opts.objective = [&part, scale](int64_t row0, int64_t n, const float* logp, float* dlogp) {
         const double value = part(row0, n, logp, dlogp);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/cpu/matmul.h"
 #include "model/config.h"
 #include "rl/grpo_loss.h"
 #include "rl/rollout.h"
@@ -29,6 +30,7 @@ struct UpdateSettings {
   AdamWConfig adamw;
   double clip = 1.0;               // max gradient norm (0: off)
   double bias_update_gamma = 0.0;  // DeepSeek-V3 expert-bias update after each update
+  ComputeType compute = ComputeType::F32;  // the dense matmuls' operands (--compute)
 };
 
 struct UpdateResult {

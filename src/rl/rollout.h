@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "infer/generator.h"
-#include "model/model_train.h"
+#include "model/transformer.h"
 
 namespace r1::rl {
 

@@ -16,12 +16,12 @@ void update_expert_bias(float* bias, const int64_t* load, int64_t E, float gamma
   }
 }
 
-void update_expert_biases(const TrainWeights& params,
+void update_expert_biases(const ModelWeights& params,
                           const std::vector<std::vector<int64_t>>& load, int64_t E, float gamma) {
   size_t moe = 0;
-  for (const BlockParams& p : params.layers)
-    if (p.is_moe && p.moe.score_bias && moe < load.size())
-      update_expert_bias(p.moe.score_bias, load[moe++].data(), E, gamma);
+  for (const BlockWeights& b : params.layers)
+    if (b.is_moe && b.moe.score_bias.defined() && moe < load.size())
+      update_expert_bias(buffer_f32(b.moe.score_bias), load[moe++].data(), E, gamma);
 }
 
 void add_expert_load(std::vector<std::vector<int64_t>>& sum,

@@ -5,20 +5,20 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/train_weights.h"
+#include "model/weights.h"
 
 namespace r1 {
 
 // bias_i += gamma * sign(mean_j load_j - load_i) for the E experts of one MoE layer: an
 // overloaded expert becomes less likely to be chosen, an underloaded one more. bias: [E] (the
 // layer's e_score_correction_bias in the parameter buffer), load: [E] routed tokens of the step
-// (MoeActivations::load summed over the step's micro-batches). A load equal to the mean leaves
+// (MoeTape::load summed over the step's micro-batches). A load equal to the mean leaves
 // its bias unchanged.
 void update_expert_bias(float* bias, const int64_t* load, int64_t E, float gamma);
 
 // update_expert_bias for every MoE layer with a bias: load [MoE layer][E] in layer order (as
 // TrainStepResult::expert_load).
-void update_expert_biases(const TrainWeights& params,
+void update_expert_biases(const ModelWeights& params,
                           const std::vector<std::vector<int64_t>>& load, int64_t E, float gamma);
 
 // sum += part, per layer and expert (a step's load over its micro-batches); sum grows to fit.

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/op_profile.h"
-#include "model/train_matmul.h"
+#include "kernels/cpu/matmul.h"
 
 namespace r1 {
 

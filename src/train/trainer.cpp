@@ -14,7 +14,7 @@
 #include "model/param_layout.h"
 #include "model/tensor_source.h"
 #include "model/train_flops.h"
-#include "model/train_weights.h"
+#include "model/weights.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
 #include "train/expert_bias.h"
@@ -81,8 +81,8 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
   if (!o.resume) remove_old_checkpoint(o.out);
   const ModelConfig& c = run.config;
   const ParamLayout layout(c);
-  const TrainWeights params = train_weights_view(c, layout, run.params.f32());
-  const TrainWeights grads = train_weights_view(c, layout, run.grads.f32());
+  const ModelWeights params = weights_view(c, layout, run.params.f32(), "parameters");
+  const ModelWeights grads = weights_view(c, layout, run.grads.f32(), "gradients");
   const BatchSpec& spec = state.data;
   MetricsWriter metrics = o.resume ? MetricsWriter::resume(metrics_path, state.step - 1)
                                    : MetricsWriter::create(metrics_path);

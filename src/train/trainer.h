@@ -9,7 +9,7 @@
 #include <string>
 
 #include "core/op_profile.h"
-#include "model/model_train.h"
+#include "model/transformer.h"
 #include "train/trainer_state.h"
 
 namespace r1 {

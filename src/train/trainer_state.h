@@ -6,7 +6,7 @@
 #include <string>
 
 #include "io/json_file.h"
-#include "model/train_matmul.h"
+#include "kernels/cpu/matmul.h"
 #include "train/adamw.h"
 #include "train/batch_order.h"
 #include "train/lr_schedule.h"

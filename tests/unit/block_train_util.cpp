@@ -17,8 +17,8 @@ TrainBuffers::TrainBuffers(const ModelConfig& c)
       layout(std::make_unique<ParamLayout>(c)),
       params(make_param_buffer(*layout)),
       grads(make_param_buffer(*layout)),
-      w(train_weights_view(c, *layout, params.f32())),
-      g(train_weights_view(c, *layout, grads.f32())) {}
+      w(weights_view(c, *layout, params.f32(), "parameters")),
+      g(weights_view(c, *layout, grads.f32(), "gradients")) {}
 
 void TrainBuffers::randomise(uint32_t seed, float scale) {
   for (const ParamEntry& e : layout->entries()) {
@@ -107,63 +107,11 @@ void expect_input_finite_differences(const std::string& what, std::vector<float>
   EXPECT_LE(err, rtol) << what;
 }
 
-namespace {
-
-Linear linear_view(const LinearParams& p) {
+Linear linear_f32(float* w, float* b, int64_t out, int64_t in) {
   Linear l;
-  l.weight.w = Tensor::view(DType::F32, {p.out, p.in}, p.w, nullptr);
-  if (p.b) l.bias = Tensor::view(DType::F32, {p.out}, p.b, nullptr);
+  l.weight.w = Tensor::view(DType::F32, {out, in}, w, nullptr);
+  if (b) l.bias = Tensor::view(DType::F32, {out}, b, nullptr);
   return l;
-}
-
-Tensor vector_view(const float* p, int64_t n) {
-  return Tensor::view(DType::F32, {n}, p, nullptr);
-}
-
-MlpWeights mlp_view(const MlpParams& p) {
-  return {linear_view(p.gate), linear_view(p.up), linear_view(p.down)};
-}
-
-}  // namespace
-
-MlaWeights mla_weights_view(const ModelConfig& c, const MlaParams& p) {
-  MlaWeights w;
-  if (c.q_lora_rank > 0) {
-    w.q_a_proj = linear_view(p.q_a_proj);
-    w.q_b_proj = linear_view(p.q_b_proj);
-    w.q_a_norm = vector_view(p.q_a_norm, c.q_lora_rank);
-  } else {
-    w.q_proj = linear_view(p.q_proj);
-  }
-  w.kv_a_proj = linear_view(p.kv_a_proj);
-  w.kv_a_norm = vector_view(p.kv_a_norm, c.kv_lora_rank);
-  w.kv_b_proj = linear_view(p.kv_b_proj);
-  w.o_proj = linear_view(p.o_proj);
-  return w;
-}
-
-MoeWeights moe_weights_view(const ModelConfig& c, const MoeParams& p) {
-  MoeWeights w;
-  w.router = Tensor::view(DType::F32, {c.n_routed_experts, c.hidden_size}, p.router, nullptr);
-  if (p.score_bias) w.score_bias = vector_view(p.score_bias, c.n_routed_experts);
-  for (const MlpParams& e : p.experts) w.experts.push_back(mlp_view(e));
-  w.has_shared = p.has_shared;
-  if (p.has_shared) w.shared = mlp_view(p.shared);
-  return w;
-}
-
-BlockWeights block_weights_view(const ModelConfig& c, const BlockParams& p) {
-  BlockWeights w;
-  w.attn_norm = vector_view(p.attn_norm, c.hidden_size);
-  w.mlp_norm = vector_view(p.mlp_norm, c.hidden_size);
-  w.mla = mla_weights_view(c, p.mla);
-  w.is_moe = p.is_moe;
-  if (p.is_moe) {
-    w.moe = moe_weights_view(c, p.moe);
-  } else {
-    w.mlp = mlp_view(p.mlp);
-  }
-  return w;
 }
 
 }  // namespace r1::test

@@ -14,7 +14,6 @@
 #include "model/batch.h"
 #include "model/config.h"
 #include "model/param_layout.h"
-#include "model/train_weights.h"
 #include "model/weights.h"
 
 namespace r1::test {
@@ -24,7 +23,7 @@ struct TrainBuffers {
   ModelConfig config;
   std::unique_ptr<ParamLayout> layout;
   Tensor params, grads;  // [layout.total()]
-  TrainWeights w, g;     // views of params and grads
+  ModelWeights w, g;     // weights_view of params and grads
 
   explicit TrainBuffers(const ModelConfig& c);
   // Every tensor random: norms 1 + 0.2 N(0, 1), the rest `scale` N(0, 1), seeded.
@@ -61,10 +60,8 @@ void expect_input_finite_differences(const std::string& what, std::vector<float>
                                      const std::function<double()>& loss, int64_t probes,
                                      double eps, double rtol);
 
-// The inference blocks' weights as f32 views of training parameters (no copies).
-MlaWeights mla_weights_view(const ModelConfig& c, const MlaParams& p);
-MoeWeights moe_weights_view(const ModelConfig& c, const MoeParams& p);
-BlockWeights block_weights_view(const ModelConfig& c, const BlockParams& p);
+// A Linear viewing w [out, in] and b [out] (nullptr: no bias), f32, no copies.
+Linear linear_f32(float* w, float* b, int64_t out, int64_t in);
 
 // Tolerances of the f32 finite differences (eps relative to O(1) values): truncation and f32
 // rounding of the loss both stay well under these.

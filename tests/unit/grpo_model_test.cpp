@@ -10,7 +10,7 @@
 #include "grpo_test_util.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
-#include "model/model_train.h"
+#include "model/transformer.h"
 #include "model/param_layout.h"
 #include "model/tensor_source.h"
 #include "rl/advantage.h"
@@ -53,8 +53,8 @@ struct GrpoModelCase {
       for (const Json& m : row) batch.mask.push_back(m.get<uint8_t>());
   }
 
-  TrainWeights view(Tensor& buffer) const {
-    return train_weights_view(config, layout, buffer.f32());
+  ModelWeights view(Tensor& buffer) const {
+    return weights_view(config, layout, buffer.f32(), "parameters");
   }
 
   GrpoObjective objective() const {
@@ -75,7 +75,8 @@ class GrpoModel : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(GrpoModel, TokenLogprobsMatchPyTorch) {
   GrpoModelCase mc(GetParam());
-  const std::vector<float> got = model_token_logprobs(mc.config, mc.view(mc.params), mc.batch);
+  const std::vector<float> got = model_token_logprobs(mc.config, mc.view(mc.params), mc.batch,
+                                                      ComputeType::F32);
   const std::vector<float> want = flat(mc.j.at("expected").at("logp"));
   ASSERT_EQ(got.size(), want.size());
   double worst = 0.0;
@@ -129,21 +130,25 @@ TEST_P(GrpoModel, StepMatchesPyTorch) {
               worst_name.c_str(), kGradRtol);
 }
 
-// The objective inside the step sees exactly model_token_logprobs' numbers, so that the
-// first inner update of a rollout batch starts at ratio 1.
+// The objective inside the step sees exactly model_token_logprobs' numbers in the same compute
+// type, so that the first inner update of a rollout batch starts at ratio 1.
 TEST_P(GrpoModel, ObjectiveSeesTokenLogprobsBitForBit) {
   GrpoModelCase mc(GetParam());
-  const std::vector<float> logp = model_token_logprobs(mc.config, mc.view(mc.params), mc.batch);
-  std::vector<float> seen(logp.size(), NAN);
-  TrainLossOptions opt;
-  opt.objective = [&](int64_t row0, int64_t n, const float* lp, float* dlogp) {
-    std::copy_n(lp, n, seen.begin() + row0);
-    std::fill_n(dlogp, n, 0.0f);
-    return 0.0;
-  };
-  Tensor grads = make_param_buffer(mc.layout);
-  model_train_step(mc.config, mc.view(mc.params), mc.view(grads), mc.batch, opt);
-  EXPECT_EQ(seen, logp);
+  for (ComputeType compute : {ComputeType::F32, ComputeType::BF16}) {
+    const std::vector<float> logp =
+        model_token_logprobs(mc.config, mc.view(mc.params), mc.batch, compute);
+    std::vector<float> seen(logp.size(), NAN);
+    TrainLossOptions opt;
+    opt.compute = compute;
+    opt.objective = [&](int64_t row0, int64_t n, const float* lp, float* dlogp) {
+      std::copy_n(lp, n, seen.begin() + row0);
+      std::fill_n(dlogp, n, 0.0f);
+      return 0.0;
+    };
+    Tensor grads = make_param_buffer(mc.layout);
+    model_train_step(mc.config, mc.view(mc.params), mc.view(grads), mc.batch, opt);
+    EXPECT_EQ(seen, logp) << compute_type_name(compute);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiny, GrpoModel, ::testing::Values("model_v3", "model_qwen2"));

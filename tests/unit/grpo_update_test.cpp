@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "model/model_train.h"
+#include "model/transformer.h"
 #include "model/param_layout.h"
 #include "model/tensor_source.h"
-#include "model/train_weights.h"
+#include "model/weights.h"
 #include "test_util.h"
 
 namespace r1::rl {
@@ -31,7 +31,8 @@ double completion_logprob(PolicyState& p, const Rollout& r) {
   const ParamLayout layout(p.config);
   const TrainBatch b = pack_rollouts({r}, {0}, 0);
   const std::vector<float> logp =
-      model_token_logprobs(p.config, train_weights_view(p.config, layout, p.params.f32()), b);
+      model_token_logprobs(p.config, weights_view(p.config, layout, p.params.f32(), "policy"), b,
+                           ComputeType::F32);
   double sum = 0;
   for (size_t i = 0; i < logp.size(); ++i) sum += b.mask[i] ? logp[i] : 0.0;
   return sum;

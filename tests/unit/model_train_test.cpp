@@ -2,7 +2,7 @@
 // (tests/reference/make_train_cases.py), plus finite-difference spot checks, micro-batch
 // accumulation and bad batches; the per-token objective hook and model_token_logprobs against
 // the cross-entropy path.
-#include "model/model_train.h"
+#include "model/transformer.h"
 
 #include <gtest/gtest.h>
 
@@ -55,8 +55,8 @@ struct TrainCase {
   // One step from zeroed gradients into `grads` (a buffer of the layout).
   TrainStepResult step(const TrainBatch& b, const TrainLossOptions& o, Tensor& grads) {
     grads = make_param_buffer(layout);
-    return model_train_step(config, train_weights_view(config, layout, params.f32()),
-                            train_weights_view(config, layout, grads.f32()), b, o);
+    return model_train_step(config, weights_view(config, layout, params.f32(), "parameters"),
+                            weights_view(config, layout, grads.f32(), "gradients"), b, o);
   }
 };
 
@@ -241,7 +241,8 @@ TEST(ModelTrain, TokenLogprobsAreMinusPerTokenCrossEntropy) {
   for (const char* name : {"tiny_qwen2", "tiny_v3"}) {
     TrainCase tc(name);
     const std::vector<float> logp = model_token_logprobs(
-        tc.config, train_weights_view(tc.config, tc.layout, tc.params.f32()), tc.batch);
+        tc.config, weights_view(tc.config, tc.layout, tc.params.f32(), "parameters"), tc.batch,
+        ComputeType::F32);
     ASSERT_EQ(int64_t(logp.size()), tc.batch.B * tc.batch.T);
     TrainBatch one = tc.batch;
     Tensor grads;
@@ -263,7 +264,8 @@ TEST(ModelTrain, TokenLogprobsRejectBadBatches) {
   TrainBatch b = tc.batch;
   b.tokens[3] = -1;
   EXPECT_THROW(model_token_logprobs(tc.config,
-                                    train_weights_view(tc.config, tc.layout, tc.params.f32()), b),
+                                    weights_view(tc.config, tc.layout, tc.params.f32(), "parameters"),
+                                    b, ComputeType::F32),
                FormatError);
 }
 

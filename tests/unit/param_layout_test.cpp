@@ -1,11 +1,11 @@
-// ParamLayout packs every checkpoint tensor into one buffer; train_weights_view points into it.
+// ParamLayout packs every checkpoint tensor into one buffer; weights_view points into it.
 #include "model/param_layout.h"
 
 #include <gtest/gtest.h>
 
 #include "io/safetensors.h"
 #include "model/presets.h"
-#include "model/train_weights.h"
+#include "model/weights.h"
 #include "model/weight_specs.h"
 #include "test_util.h"
 
@@ -48,21 +48,21 @@ TEST(ParamLayout, LoadsACheckpointAndViewsItLikeTheModel) {
         ASSERT_EQ(view.f32()[i], stored.f32()[i]) << name << " [" << i << "]";
     }
 
-    const TrainWeights w = train_weights_view(c, layout, params.f32());
+    const ModelWeights w = weights_view(c, layout, params.f32(), "parameters");
     ASSERT_EQ(int64_t(w.layers.size()), c.num_hidden_layers);
-    EXPECT_EQ(w.embed, params.f32() + layout.at("model.embed_tokens.weight").offset);
-    EXPECT_EQ(w.lm_head == w.embed, c.tie_word_embeddings);
-    const BlockParams& last = w.layers.back();
+    EXPECT_EQ(w.embed.data, params.f32() + layout.at("model.embed_tokens.weight").offset);
+    EXPECT_EQ(w.lm_head.w.data == w.embed.data, c.tie_word_embeddings);
+    const BlockWeights& last = w.layers.back();
     if (c.is_deepseek()) {
-      EXPECT_EQ(last.mla.o_proj.out, c.hidden_size);
-      EXPECT_EQ(last.mla.o_proj.in, c.num_attention_heads * c.v_head_dim);
+      EXPECT_EQ(last.mla.o_proj.weight.rows(), c.hidden_size);
+      EXPECT_EQ(last.mla.o_proj.weight.cols(), c.num_attention_heads * c.v_head_dim);
       EXPECT_EQ(last.is_moe, c.is_moe_layer(c.num_hidden_layers - 1));
       ASSERT_EQ(int64_t(w.mtp.size()), c.num_nextn_predict_layers);
       EXPECT_EQ(int64_t(last.moe.experts.size()), c.n_routed_experts);
     } else {
-      EXPECT_NE(last.gqa.q.b, nullptr);  // Qwen2: q/k/v bias
-      EXPECT_EQ(last.gqa.o.b, nullptr);
-      EXPECT_EQ(last.gqa.k.out, c.num_key_value_heads * c.head_dim);
+      EXPECT_TRUE(last.gqa.q.bias.defined());  // Qwen2: q/k/v bias
+      EXPECT_FALSE(last.gqa.o.bias.defined());
+      EXPECT_EQ(last.gqa.k.weight.rows(), c.num_key_value_heads * c.head_dim);
     }
   }
 }

@@ -14,7 +14,7 @@
 #include "core/op_profile.h"
 #include "grad_test_util.h"
 #include "io_test_util.h"
-#include "model/model_train.h"
+#include "model/transformer.h"
 #include "model/param_layout.h"
 #include "model/presets.h"
 #include "train/trainer_state.h"
@@ -44,8 +44,8 @@ struct TinyStep {
   std::vector<float> gradients(const TrainLossOptions& opt, TrainStepResult* result = nullptr) {
     Tensor grads = make_param_buffer(layout);
     const TrainStepResult r =
-        model_train_step(config, train_weights_view(config, layout, params.f32()),
-                         train_weights_view(config, layout, grads.f32()), batch, opt);
+        model_train_step(config, weights_view(config, layout, params.f32(), "parameters"),
+                         weights_view(config, layout, grads.f32(), "gradients"), batch, opt);
     if (result) *result = r;
     return {grads.f32(), grads.f32() + layout.total()};
   }
