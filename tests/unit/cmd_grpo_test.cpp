@@ -167,6 +167,28 @@ TEST(CmdEval, SummaryEqualsThePerSampleRecords) {
   EXPECT_TRUE(j.contains("maj@k"));
 }
 
+// --compute bf16 runs the updates in bf16, is recorded in the checkpoint and must match on resume.
+TEST(CmdGrpo, ComputeTypeIsRecordedAndKeptOnResume) {
+  const std::string dir = tiny_model_with_tokenizer();
+  const std::string base = "grpo --model " + dir + "/model --task arithmetic --knob digits=1 "
+                           "--problems 5 --prompts 1 --group 2 --max-tokens 4 --mu 2 --quiet -t 2 "
+                           "--steps 2 --out " + dir + "/rl ";
+  auto r = test::run_r1(base + "--compute bf16 --stop-at 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_json_file(dir + "/rl/trainer_state.json").at("compute"), "bf16");
+  r = test::run_r1(base + "--compute f32 --resume");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--compute differs from the run being resumed"), std::string::npos) << r.out;
+  r = test::run_r1(base + "--compute bf16 --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_json_file(dir + "/rl/trainer_state.json").at("step"), 2);
+  r = test::run_r1(base + "--compute f16 --overwrite");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--compute: unknown compute type 'f16', expected f32 or bf16"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(CmdGrpo, BadFlagsAreOneClearError) {
   const std::string dir = tiny_model_with_tokenizer();
   const std::string base = "grpo --model " + dir + "/model --out " + dir + "/x --task arithmetic ";
