@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "block_train_util.h"
+#include "checkpoint/presets.h"
 #include "model/decoder_block.h"
 #include "model/mla_train.h"
-#include "model/presets.h"
 
 namespace r1 {
 namespace {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "block_train_util.h"
+#include "checkpoint/presets.h"
 #include "model/mla.h"
-#include "model/presets.h"
 
 namespace r1 {
 namespace {

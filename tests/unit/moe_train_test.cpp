@@ -8,8 +8,8 @@
 #include <cmath>
 
 #include "block_train_util.h"
+#include "checkpoint/presets.h"
 #include "model/moe.h"
-#include "model/presets.h"
 #include "train/expert_bias.h"
 
 namespace r1 {
