@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
@@ -122,7 +123,7 @@ void run_bench(const BenchArgs& a) {
     throw UsageError("-p and -n must be >= 0 and not both 0");
   if (a.reps < 1) throw UsageError("-r must be >= 1");
   apply_threads(a.threads);
-  auto model = Model::load(a.model);
+  auto model = ModelDir::open(a.model).load_model();
   const ModelConfig& c = model->config();
   time_generation(*model, 2, 1);  // warm-up: page in the weights, start the threads
   if (a.prompt > 0) time_prompt(*model, std::min<int64_t>(a.prompt, 16), 2);

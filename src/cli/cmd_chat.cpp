@@ -13,6 +13,7 @@
 
 #include "chat/chat_template.h"
 #include "chat/reasoning_parser.h"
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
@@ -112,13 +113,13 @@ int64_t context_size(const ChatArgs& a, const ModelConfig& c) {
 
 void run_chat(const ChatArgs& a) {
   apply_threads(a.threads);
-  auto model = Model::load(a.model);
-  const Tokenizer tok = Tokenizer::load(a.model);
-  check_tokenizer_fits_model(a.model, tok, model->config().vocab_size);
-  const ChatTemplate chat = ChatTemplate::load(a.model);
-  if (!chat.has_template())
-    throw FormatError(a.model + ": tokenizer_config.json has no chat_template; use r1 generate");
-  Session session(*model, &tok, model_stop_ids(a.model, tok), context_size(a, model->config()));
+  const ModelDir dir = ModelDir::open(a.model);
+  auto model = dir.load_model();
+  const Tokenizer& tok = dir.require_tokenizer("chat reads and writes text");
+  if (!dir.chat_template() || !dir.chat_template()->has_template())
+    throw FormatError(a.model + ": the model has no chat template; use r1 generate");
+  const ChatTemplate& chat = *dir.chat_template();
+  Session session(*model, &tok, dir.stop_ids(), context_size(a, model->config()));
   const bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   bool hide = a.hide_think;
   OrderedJson messages = OrderedJson::array();
@@ -195,7 +196,7 @@ void run_chat(const ChatArgs& a) {
 void add_chat(CLI::App& app) {
   auto args = std::make_shared<ChatArgs>();
   CLI::App* cmd = app.add_subcommand("chat", "Interactive chat with a model (reads stdin)");
-  cmd->add_option("--model", args->model, "checkpoint directory")->required();
+  cmd->add_option("--model", args->model, "checkpoint directory or .gguf file")->required();
   cmd->add_option("--system", args->system, "system prompt");
   cmd->add_option("-n,--max-tokens", args->max_tokens, "tokens per reply at most (default 4096)");
   cmd->add_option("-c,--ctx-size", args->ctx_size,

@@ -1,13 +1,14 @@
 // `r1 convert`: a checkpoint directory (or a GGUF file) to a GGUF file that llama.cpp loads,
-// in f32, f16, bf16, q8_0 or q4_0, with the tokenizer; or a checkpoint directory to a plain
-// model directory in f32, f16 or bf16 (an --out without .gguf).
+// in f32, f16, bf16, q8_0 or q4_0, with the tokenizer; or either to a plain model directory in
+// f32, f16 or bf16 (an --out without .gguf; a GGUF's weights dequantised, its vocabulary written
+// as tokenizer.json).
 #include <chrono>
 #include <cstdio>
 
+#include "checkpoint/gguf_export.h"
+#include "checkpoint/model_export.h"
 #include "cli/commands.h"
 #include "core/error.h"
-#include "model/gguf_export.h"
-#include "model/model_export.h"
 #include "train/run_output.h"
 
 namespace r1::cli {
@@ -24,9 +25,6 @@ bool ends_with_gguf(const std::string& path) {
 }
 
 void run_export_dir(const ConvertArgs& a) {
-  if (ends_with_gguf(a.model))
-    throw UsageError("--model " + a.model + ": a model directory is written from a checkpoint "
-                     "directory, not a .gguf file");
   const DType dtype = a.type == "f32"    ? DType::F32
                       : a.type == "f16"  ? DType::F16
                       : a.type == "bf16" ? DType::BF16

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chat/chat_template.h"
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -160,11 +161,16 @@ void run_data_tokenize(const DataArgs& a) {
   if (!sft && !a.out_mask.empty())
     throw UsageError("--out-mask is only written with --chat or --prompt-completion");
   // The tokenizer, with the chat template or the EOS id that SFT records need.
+  std::optional<ModelDir> plain;  // the model's text side for plain documents
+  if (!sft) {
+    plain = ModelDir::open_text(a.model);
+    plain->require_tokenizer("documents are tokenized with it");
+  }
   const SftModelText model = sft ? load_sft_model_text(a.model, sft->format)
-                                 : SftModelText{Tokenizer::load(a.model), std::nullopt, -1};
-  const Tokenizer& tok = model.tok;
+                                 : SftModelText{plain->shared_tokenizer(), std::nullopt, -1};
+  const Tokenizer& tok = *model.tok;
   const bool jsonl = sft || a.input.ends_with(".jsonl") || a.input.ends_with(".json");
-  const int32_t eos = sft ? -1 : model_eos_id(a.model, tok);
+  const int32_t eos = sft ? -1 : plain->eos_id();
   std::error_code ec;
   const auto total = std::filesystem::file_size(a.input, ec);
   if (ec) throw IoError(a.input + ": cannot read: " + ec.message());
@@ -230,7 +236,8 @@ void add_data(CLI::App& app) {
       "tokenize",
       "Text (.jsonl documents or plain text) or SFT JSONL (--chat, --prompt-completion) -> "
       "uint32 tokens");
-  cmd->add_option("--model", a->model, "model directory (tokenizer.json, tokenizer_config.json)")
+  cmd->add_option("--model", a->model,
+                  "model directory (tokenizer.json, tokenizer_config.json) or .gguf file")
       ->required();
   cmd->add_option("--input", a->input,
                   "FILE.jsonl (one {\"text\": ...} per line) or a plain text file (one document)")

@@ -68,7 +68,8 @@ void add_distill(CLI::App& app) {
   cmd->add_option("--teacher", a->teacher, "the teacher's checkpoint directory or .gguf file")
       ->required();
   cmd->add_option("--student", a->train.run.model,
-                  "the student's checkpoint directory (e.g. from `r1 init`), with a tokenizer")
+                  "the student's checkpoint directory (e.g. from `r1 init`) or .gguf file, with "
+                  "a tokenizer")
       ->required();
   cmd->add_option("--out", a->train.run.out, "the trained student's directory")->required();
   cmd->add_option("--traces", a->traces, "SFT JSONL of the kept traces (default OUT.traces.jsonl)");

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "cli/task_flags.h"
@@ -34,15 +35,14 @@ void run(EvalArgs& a) {
   const std::vector<rl::Problem> problems =
       a.data.empty() ? rl::generate_problems(*task, a.problems, a.problem_seed, rl::Split::Eval)
                      : rl::load_problems(*task, a.data);
-  const auto model = Model::load(a.model);
-  const Tokenizer tok = Tokenizer::load(a.model);
-  check_tokenizer_fits_model(a.model, tok, model->config().vocab_size);
-  std::optional<ChatTemplate> chat;
-  if (a.opts.prompt_template == rl::TemplateKind::R1) chat = ChatTemplate::load(a.model);
-  const Generator gen(*model, &tok, model_stop_ids(a.model, tok));
+  const ModelDir dir = ModelDir::open(a.model);
+  const auto model = dir.load_model();
+  const Tokenizer& tok = dir.require_tokenizer("evaluation reads and writes text");
+  const ChatTemplate* chat =
+      a.opts.prompt_template == rl::TemplateKind::R1 ? &dir.require_chat_template() : nullptr;
+  const Generator gen(*model, &tok, dir.stop_ids());
   a.opts.progress = !a.quiet && !a.json;
-  const rl::EvalResult r =
-      rl::evaluate(gen, tok, chat ? &*chat : nullptr, *task, problems, a.opts);
+  const rl::EvalResult r = rl::evaluate(gen, tok, chat, *task, problems, a.opts);
   if (!a.out.empty()) {
     std::string lines;
     for (const rl::EvalSample& s : r.records) {

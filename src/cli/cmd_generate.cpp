@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "chat/chat_template.h"
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "cli/token_list.h"
@@ -44,7 +45,7 @@ void print_stats(const GenerationStats& s) {
 
 // Greedy MTP speculation: same tokens as plain greedy decoding, fewer main-model passes.
 void run_speculative(const GenerateArgs& a, const Model& model, const Tokenizer* tok,
-                     const GenerationRequest& req) {
+                     const std::vector<int32_t>& stop_ids, const GenerationRequest& req) {
   if (a.samples != 1 || a.sampling.temperature != 0.0f || !a.stop.empty())
     throw UsageError("--speculative decodes one greedy sample: use --temperature 0, no --samples "
                      "or --stop");
@@ -52,7 +53,6 @@ void run_speculative(const GenerateArgs& a, const Model& model, const Tokenizer*
   if (tok) decoder.emplace(*tok, true);
   SpeculativeStats st;
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<int32_t> stop_ids = tok ? model_stop_ids(a.model, *tok) : std::vector<int32_t>{};
   const auto tokens = generate_speculative(model, req.prompt, req.max_tokens, stop_ids, &st,
                                            [&](int32_t id) {
                                              if (!decoder) return;
@@ -81,16 +81,11 @@ void run_generate(const GenerateArgs& a) {
   if (a.prompt.empty() == a.tokens.empty())
     throw UsageError("give exactly one of --prompt TEXT and --tokens IDS");
   apply_threads(a.threads);
-  auto model = Model::load(a.model);
-  std::optional<Tokenizer> tok;
-  const bool gguf = is_gguf_path(a.model);
-  if (gguf ? gguf_has_vocab(GgufFile::open(a.model))
-           : std::filesystem::exists(std::filesystem::path(a.model) / "tokenizer.json")) {
-    tok = Tokenizer::load(a.model);
-    check_tokenizer_fits_model(a.model, *tok, model->config().vocab_size);
-  } else if (!a.prompt.empty()) {
+  const ModelDir dir = ModelDir::open(a.model);
+  auto model = dir.load_model();
+  const Tokenizer* tok = dir.tokenizer();
+  if (!tok && !a.prompt.empty())
     throw UsageError(a.model + " has no tokenizer: give the prompt as --tokens IDS");
-  }
 
   GenerationRequest req;
   if (a.chat) {
@@ -100,7 +95,7 @@ void run_generate(const GenerateArgs& a) {
     messages.push_back({{"role", "user"}, {"content", a.prompt}});
     // The template writes the BOS and every special token itself; none is matched in the
     // prompt's own text.
-    req.prompt = tok->encode(ChatTemplate::load(a.model).render_prompt(messages), false);
+    req.prompt = tok->encode(dir.require_chat_template().render_prompt(messages), false);
   } else {
     req.prompt = a.tokens.empty() ? tok->encode(a.prompt, !a.no_bos) : parse_token_list(a.tokens);
   }
@@ -108,9 +103,9 @@ void run_generate(const GenerateArgs& a) {
   req.sampling = a.sampling;
   req.max_tokens = a.max_tokens;
   req.stop_strings = a.stop;
-  Generator gen(*model, tok ? &*tok : nullptr, tok ? model_stop_ids(a.model, *tok) : std::vector<int32_t>{});
+  Generator gen(*model, tok, dir.stop_ids());
 
-  if (a.speculative) return run_speculative(a, *model, tok ? &*tok : nullptr, req);
+  if (a.speculative) return run_speculative(a, *model, tok, dir.stop_ids(), req);
   const bool stream = a.samples == 1 && tok && !a.prompt.empty();
   GenerationStats stats;
   const auto done = gen.generate(

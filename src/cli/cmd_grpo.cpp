@@ -105,7 +105,8 @@ void add_grpo(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "grpo", "GRPO with rule-based rewards: sample G completions per prompt, group advantages, clipped update");
   cmd->add_option("--model", r.model,
-                  "initial policy (checkpoint directory with tokenizer); not with --resume");
+                  "initial policy: a checkpoint directory or .gguf file with a tokenizer; not "
+                  "with --resume");
   cmd->add_option("--out", r.out, "where the trained policy is saved (atomically)")->required();
   add_task_flags(cmd, a->task);
   add_template_flag(cmd, a->task);

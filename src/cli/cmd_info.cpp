@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "checkpoint/config_json.h"
+#include "checkpoint/model_dir.h"
+#include "checkpoint/presets.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/si_units.h"
@@ -12,7 +15,6 @@
 #include "io/gguf_model_file.h"
 #include "io/json_file.h"
 #include "model/model.h"
-#include "model/presets.h"
 #include "model/size_math.h"
 
 namespace fs = std::filesystem;
@@ -121,7 +123,7 @@ void run_info(const InfoArgs& a) {
         a.json);
     return;
   }
-  auto model = Model::load(a.model);
+  auto model = ModelDir::open(a.model).load_model();
   const ModelConfig& c = model->config();
   const TensorSource& tensors = model->tensors();
   std::map<std::string, int> dtypes;

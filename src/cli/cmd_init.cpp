@@ -5,13 +5,15 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "checkpoint/config_json.h"
+#include "checkpoint/presets.h"
+#include "checkpoint/random_init.h"
+#include "checkpoint/vocab_checks.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "infer/generator.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
-#include "model/presets.h"
-#include "model/random_init.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/tokenizer_files.h"
 #include "train/run_output.h"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "cli/token_list.h"
 #include "core/error.h"
@@ -27,7 +28,7 @@ void put_rows(Tensor& dst, int64_t row, const Tensor& src) {
 
 void run_logits(const LogitsArgs& a) {
   const std::vector<int32_t> tokens = parse_token_list(a.tokens);
-  auto model = Model::load(a.model);
+  auto model = ModelDir::open(a.model).load_model();
   const int64_t T = int64_t(tokens.size()), V = model->config().vocab_size,
                 D = model->config().hidden_size;
   Tensor logits = Tensor::zeros(DType::F32, {T, V});  // [T, V]

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "chat/chat_template.h"
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "cli/token_list.h"
 #include "core/error.h"
@@ -30,7 +31,8 @@ std::string read_all_stdin() {
 }
 
 void run_template(const TemplateArgs& a) {
-  const ChatTemplate chat = ChatTemplate::load(a.model);
+  const ModelDir text = ModelDir::open_text(a.model);
+  const ChatTemplate& chat = text.require_chat_template();
   const OrderedJson request = parse_ordered_json("stdin", read_all_stdin());
   if (!request.is_object() || !request.contains("messages"))
     throw FormatError(
@@ -45,7 +47,8 @@ void run_template(const TemplateArgs& a) {
       chat.render_prompt(request["messages"], tools, !a.no_generation_prompt, kwargs);
   // The template writes the BOS and every special token itself.
   const std::string out =
-      a.ids ? ids_json(Tokenizer::load(a.model).encode(prompt, false)) : prompt.text;
+      a.ids ? ids_json(text.require_tokenizer("--ids encodes the prompt").encode(prompt, false))
+            : prompt.text;
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
@@ -57,7 +60,8 @@ void add_template(CLI::App& app) {
       "template",
       "Render a chat request from stdin ({\"messages\": [...], \"tools\": [...]}) "
       "with the model's chat template");
-  cmd->add_option("--model", args->model, "model directory (tokenizer_config.json)")->required();
+  cmd->add_option("--model", args->model, "model directory (tokenizer_config.json) or .gguf file")
+      ->required();
   cmd->add_flag("--no-generation-prompt", args->no_generation_prompt,
                 "do not append the assistant generation prompt");
   cmd->add_flag("--ids", args->ids,

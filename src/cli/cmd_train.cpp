@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
 #include "cli/sampling_flags.h"
 #include "cli/train_flags.h"
-#include "model/config.h"
 #include "train/sft_data.h"
 #include "train/token_file.h"
 #include "train/trainer.h"
@@ -19,7 +19,9 @@ namespace {
 
 // --model, --data, --out and the common flags of both commands.
 void add_command_flags(CLI::App* cmd, TrainArgs& a) {
-  cmd->add_option("--model", a.run.model, "initial checkpoint directory (e.g. from `r1 init`)");
+  cmd->add_option("--model", a.run.model,
+                  "initial model: a checkpoint directory (e.g. from `r1 init`) or a GGUF file "
+                  "(its weights dequantised to f32)");
   cmd->add_option("--data", a.data, "training data (see the command's description)")->required();
   cmd->add_option("--out", a.run.out, "checkpoint directory (written atomically)")->required();
   add_train_flags(cmd, a);
@@ -34,7 +36,7 @@ void run_pretrain(const CLI::App& cmd, TrainArgs& a) {
   settle_state(cmd, a);
   apply_threads(a.threads);
   a.run.progress = !a.quiet;
-  const ModelConfig c = load_model_config(model_dir(a));
+  const ModelConfig c = ModelDir::open_weights(model_dir(a)).config();
   const TokenFile data = TokenFile::open(a.data, c.vocab_size);
   const BatchSpec spec = a.state.data;
   const TrainerSummary s = run_training(a.run, a.state, [&](int64_t step, int64_t micro,
@@ -60,7 +62,7 @@ void run_sft(const CLI::App& cmd, TrainArgs& a) {
   apply_threads(a.threads);
   a.run.progress = !a.quiet;
   const std::string model = model_dir(a);
-  const SftDataset data = open_sft_data(a, model, load_model_config(model));
+  const SftDataset data = open_sft_data(a, model, ModelDir::open_weights(model).config());
   report_training(a, run_training(a.run, a.state, sft_batch_filler(data, a.state.data)));
 }
 

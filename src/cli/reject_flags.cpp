@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "chat/chat_template.h"
+#include "checkpoint/model_dir.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
 #include "infer/generator.h"
@@ -46,18 +47,16 @@ RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const 
   const std::vector<rl::Problem> problems =
       a.data.empty() ? rl::generate_problems(*task, a.problems, a.problem_seed, rl::Split::Train)
                      : rl::load_problems(*task, a.data);
-  const auto weights = Model::load(model);
-  const Tokenizer tok = Tokenizer::load(model);
-  check_tokenizer_fits_model(model, tok, weights->config().vocab_size);
-  std::optional<ChatTemplate> chat;
-  if (opts.prompt_template == rl::TemplateKind::R1) chat = ChatTemplate::load(model);
-  const Generator gen(*weights, &tok, model_stop_ids(model, tok));
-  const rl::EvalResult eval =
-      rl::evaluate(gen, tok, chat ? &*chat : nullptr, *task, problems, opts);
+  const ModelDir dir = ModelDir::open(model);
+  const auto weights = dir.load_model();
+  const Tokenizer& tok = dir.require_tokenizer("rejection sampling reads and writes text");
+  const ChatTemplate* chat =
+      opts.prompt_template == rl::TemplateKind::R1 ? &dir.require_chat_template() : nullptr;
+  const Generator gen(*weights, &tok, dir.stop_ids());
+  const rl::EvalResult eval = rl::evaluate(gen, tok, chat, *task, problems, opts);
 
   RejectionRun run;
-  run.result = rl::reject_samples(eval, problems, opts.prompt_template, chat ? &*chat : nullptr,
-                                  a.max_per_problem);
+  run.result = rl::reject_samples(eval, problems, opts.prompt_template, chat, a.max_per_problem);
   run.task = task->name();
   run.samples = eval.samples;
   run.generated_tokens = eval.generated_tokens;

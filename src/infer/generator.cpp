@@ -4,12 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 
 #include "core/error.h"
-#include "io/gguf_model_file.h"
-#include "io/json_file.h"
-#include "tokenizer/gguf_vocab.h"
 
 namespace r1 {
 
@@ -113,60 +109,6 @@ std::vector<std::vector<Completion>> Generator::run(const std::vector<Generation
   for (size_t q = 0; q < requests.size(); ++q)
     for (int i = 0; i < requests[q].n; ++i) out[q].push_back(samples[first[q] + size_t(i)].take());
   return out;
-}
-
-namespace {
-
-void add_ids(const Json& v, std::vector<int32_t>& ids) {
-  if (v.is_number_integer()) ids.push_back(v.get<int32_t>());
-  if (v.is_array())
-    for (const Json& x : v)
-      if (x.is_number_integer()) ids.push_back(x.get<int32_t>());
-}
-
-}  // namespace
-
-void check_tokenizer_fits_model(const std::string& dir, const Tokenizer& tokenizer,
-                                int64_t model_vocab_size) {
-  if (tokenizer.vocab_size() <= model_vocab_size) return;
-  throw UsageError(dir + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
-                   " token ids (0.." + std::to_string(tokenizer.vocab_size() - 1) +
-                   ") but the model's vocab_size is " + std::to_string(model_vocab_size) +
-                   "; expected a tokenizer whose ids all fit the model (the tokenizer of "
-                   "another model?)");
-}
-
-std::vector<int32_t> model_stop_ids(const std::string& dir, const Tokenizer& tokenizer) {
-  namespace fs = std::filesystem;
-  // A GGUF file names its end-of-generation tokens in its metadata.
-  if (is_gguf_path(dir)) return gguf_stop_ids(GgufFile::open(dir));
-  std::vector<int32_t> ids;
-  for (const char* name : {"generation_config.json", "config.json"}) {
-    const fs::path path = fs::path(dir) / name;
-    if (!fs::exists(path)) continue;
-    const Json j = read_json_file(path.string());
-    if (j.is_object() && j.contains("eos_token_id")) {
-      add_ids(j["eos_token_id"], ids);
-      break;
-    }
-  }
-  const fs::path tc = fs::path(dir) / "tokenizer_config.json";
-  if (fs::exists(tc)) {
-    const Json j = read_json_file(tc.string());
-    if (j.is_object() && j.contains("eos_token")) {
-      const Json& e = j["eos_token"];
-      const std::string text =
-          e.is_string() ? e.get<std::string>()
-                        : (e.is_object() && e.contains("content") && e["content"].is_string()
-                               ? e["content"].get<std::string>()
-                               : "");
-      const int32_t id = text.empty() ? -1 : tokenizer.token_to_id(text);
-      if (id >= 0) ids.push_back(id);
-    }
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
 }
 
 }  // namespace r1

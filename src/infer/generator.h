@@ -38,7 +38,7 @@ void validate_request(const GenerationRequest& request, const Tokenizer* tokeniz
 
 class Generator {
  public:
-  // stop_ids: end-of-sequence ids (see model_stop_ids). Without a tokenizer (nullptr) the
+  // stop_ids: end-of-sequence ids (ModelDir::stop_ids). Without a tokenizer (nullptr) the
   // completions carry ids only: no text, no stop strings.
   Generator(const Model& model, const Tokenizer* tokenizer, std::vector<int32_t> stop_ids);
 
@@ -63,15 +63,5 @@ class Generator {
   const Tokenizer* tokenizer_;
   std::vector<int32_t> stop_ids_;
 };
-
-// The end-of-sequence ids of a model directory: generation_config.json's eos_token_id (a
-// number or a list), else config.json's, plus tokenizer_config.json's eos_token.
-std::vector<int32_t> model_stop_ids(const std::string& dir, const Tokenizer& tokenizer);
-
-// UsageError naming both sizes when the tokenizer has ids the model's embedding cannot hold
-// (a tokenizer of another model family): every prompt or chat turn would fail later, token by
-// token. dir names the model in the message.
-void check_tokenizer_fits_model(const std::string& dir, const Tokenizer& tokenizer,
-                                int64_t model_vocab_size);
 
 }  // namespace r1

@@ -1,11 +1,9 @@
 // ModelConfig: every config.json field that changes the math, for deepseek_v3, deepseek_v2,
-// qwen2 and llama, parsed and validated (unknown or inconsistent values name the field).
+// qwen2 and llama (config.json is parsed and validated in checkpoint/config_json.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
-
-#include "io/json_file.h"
 
 namespace r1 {
 
@@ -84,14 +82,5 @@ struct ModelConfig {
 
   bool operator==(const ModelConfig&) const = default;
 };
-
-// Parses config.json; `path` is used in messages ("<path>: field 'x': ..."). Unknown fields
-// are ignored; null counts as absent. Throws ConfigError.
-ModelConfig parse_model_config(const Json& j, const std::string& path);
-// `path` is a config.json or a model directory holding one.
-ModelConfig load_model_config(const std::string& path);
-// Writes the config back as HF config.json (the fields above plus the usual HF boilerplate);
-// parse_model_config(model_config_to_json(c)) == c for every parsed c.
-Json model_config_to_json(const ModelConfig& c);
 
 }  // namespace r1

@@ -2,43 +2,23 @@
 // model/transformer.h (token checks, cache bookkeeping, batching of sequences).
 #include "model/model.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/error.h"
-#include "core/log.h"
-#include "io/gguf_model_file.h"
 #include "model/blocks/mtp.h"
-#include "model/gguf_model.h"
 #include "model/transformer.h"
-#include "model/weight_specs.h"
 
 namespace r1 {
 
-std::unique_ptr<Model> Model::load(const std::string& path) {
-  auto m = std::make_unique<Model>();
-  m->dir_ = path;
-  std::vector<float> rope_factors;
-  if (is_gguf_path(path)) {
-    GgufModel g = open_gguf_model(path);
-    m->config_ = g.config;
-    m->source_ = std::move(g.tensors);
-    rope_factors = std::move(g.rope_freq_factors);
-  } else {
-    m->config_ = load_model_config(path + "/config.json");
-    m->source_ = std::make_unique<SafetensorsSource>(WeightStore::open_dir(path));
-    m->drop_absent_mtp_layers();
-  }
-  m->finish_load(rope_factors);
-  return m;
-}
-
 std::unique_ptr<Model> Model::from_source(const std::string& label, const ModelConfig& config,
-                                          std::unique_ptr<TensorSource> source) {
+                                          std::unique_ptr<TensorSource> source,
+                                          const std::vector<float>& rope_freq_factors) {
   auto m = std::make_unique<Model>();
   m->dir_ = label;
   m->config_ = config;
   m->source_ = std::move(source);
-  m->finish_load({});
+  m->finish_load(rope_freq_factors);
   return m;
 }
 
@@ -47,20 +27,6 @@ void Model::finish_load(const std::vector<float>& rope_factors) {
   rope_ = rope_freqs(config_.rope, config_.is_deepseek() ? config_.qk_rope_head_dim : config_.head_dim);
   // llama.cpp's rope_freqs tensor divides each frequency (how GGUF stores llama3 scaling).
   for (size_t i = 0; i < rope_factors.size(); ++i) rope_.inv_freq[i] /= rope_factors[i];
-}
-
-// Many re-published DeepSeek-V3/R1 checkpoints keep num_nextn_predict_layers in config.json but
-// leave the MTP layer's tensors out; such a model is complete without them.
-void Model::drop_absent_mtp_layers() {
-  ModelConfig& c = config_;
-  if (!c.is_deepseek() || c.num_nextn_predict_layers == 0) return;
-  const std::string prefix = layer_prefix(c.num_hidden_layers);
-  for (const std::string& name : source_->names())
-    if (name.rfind(prefix, 0) == 0) return;  // present: load_weights validates it fully
-  log_note(dir_ + ": config.json has num_nextn_predict_layers " +
-           std::to_string(c.num_nextn_predict_layers) +
-           " but the checkpoint has no MTP tensors; loading without MTP");
-  c.num_nextn_predict_layers = 0;
 }
 
 void Model::check_tokens(const std::vector<int32_t>& tokens) const {

@@ -17,14 +17,14 @@ namespace r1 {
 
 class Model {
  public:
-  // `path`: a checkpoint directory (config.json + safetensors) or a GGUF file (llama.cpp's
-  // deepseek2, qwen2 or llama). Throws r1::Error naming what is wrong.
-  static std::unique_ptr<Model> load(const std::string& path);
-  // A model over tensors already in memory (e.g. a ParamSource over the parameters being
-  // trained): f32 tensors are used in place, so the model follows later updates of them.
-  // `label` names the model in messages.
+  // A model over `source` (opened from a path by checkpoint/ModelDir, or a ParamSource over the
+  // parameters being trained: f32 tensors are used in place, so the model follows later
+  // updates of them). `label` names the model in messages. rope_freq_factors: llama.cpp's
+  // rope_freqs (each inverse frequency is divided by its factor); empty for none. Throws
+  // FormatError naming the file and tensor.
   static std::unique_ptr<Model> from_source(const std::string& label, const ModelConfig& config,
-                                            std::unique_ptr<TensorSource> source);
+                                            std::unique_ptr<TensorSource> source,
+                                            const std::vector<float>& rope_freq_factors = {});
 
   const ModelConfig& config() const { return config_; }
   const ModelWeights& weights() const { return weights_; }
@@ -60,7 +60,6 @@ class Model {
                      KvCache* cache) const;
 
  private:
-  void drop_absent_mtp_layers();
   void finish_load(const std::vector<float>& rope_factors);
   void check_tokens(const std::vector<int32_t>& tokens) const;
   // The decoder stack over tokens [N] laid out as `spans`; logits for the rows `logit_rows`.

@@ -1,4 +1,4 @@
-// The shape check shared by every tensor source, and the safetensors source's messages.
+// The shape check shared by every tensor source.
 #include "model/tensor_source.h"
 
 #include "core/error.h"
@@ -11,10 +11,6 @@ Tensor TensorSource::get_shaped(const std::string& name, const Shape& expected) 
     throw FormatError(where(name) + " has shape " + shape_str(t.shape) + ", expected " +
                       shape_str(expected));
   return t;
-}
-
-std::string SafetensorsSource::where(const std::string& name) const {
-  return (store_.has(name) ? store_.file_of(name) : store_.dir()) + ": tensor '" + name + "'";
 }
 
 }  // namespace r1

@@ -1,5 +1,5 @@
 // Where a model's tensors come from: one small interface in Hugging Face naming, implemented
-// for safetensors checkpoint directories here and for GGUF files in model/gguf_source.h.
+// for safetensors directories and GGUF files in checkpoint/ and for parameter buffers here.
 #pragma once
 
 #include <memory>
@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "core/tensor.h"
-#include "io/safetensors.h"
 
 namespace r1 {
 
@@ -29,21 +28,6 @@ class TensorSource {
 
   // get() plus a shape check: "<where>: has shape [a, b], expected [c, d]".
   Tensor get_shaped(const std::string& name, const Shape& expected) const;
-};
-
-// A safetensors checkpoint directory (one file, or shards with an index).
-class SafetensorsSource : public TensorSource {
- public:
-  explicit SafetensorsSource(WeightStore store) : store_(std::move(store)) {}
-
-  bool has(const std::string& name) const override { return store_.has(name); }
-  Tensor get(const std::string& name) const override { return store_.get(name); }
-  std::string where(const std::string& name) const override;
-  std::vector<std::string> names() const override { return store_.names(); }
-  const std::string& path() const override { return store_.dir(); }
-
- private:
-  WeightStore store_;
 };
 
 }  // namespace r1

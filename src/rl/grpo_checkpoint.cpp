@@ -78,7 +78,7 @@ GrpoStart resume_grpo(const GrpoConfig& g) {
   }
   s.step = ck.state.step;
   s.schedule = ck.state.schedule;
-  s.model_dir = ck.dir;
+  s.model = std::make_shared<const ModelDir>(ModelDir::open(ck.dir));
   return s;
 }
 
@@ -86,17 +86,17 @@ GrpoStart resume_grpo(const GrpoConfig& g) {
 GrpoStart start_new(const GrpoConfig& g) {
   if (g.model.empty()) throw UsageError("--model is required unless --resume");
   GrpoStart s;
-  s.policy.config = load_model_config(g.model + "/config.json");
+  s.model = std::make_shared<const ModelDir>(ModelDir::open(g.model));
+  s.policy.config = s.model->config();
   const ParamLayout layout(s.policy.config);
   s.policy.params = make_param_buffer(layout);
-  load_params(layout, SafetensorsSource(WeightStore::open_dir(g.model)), s.policy.params.f32());
+  s.model->load_params(layout, s.policy.params.f32());
   s.policy.adamw = make_adamw_state(layout);
   if (g.update.loss.beta > 0) {
     s.policy.ref = make_param_buffer(layout);
     std::copy_n(s.policy.params.f32(), layout.total(), s.policy.ref.f32());
   }
   s.schedule = g.schedule;
-  s.model_dir = g.model;
   return s;
 }
 
@@ -152,7 +152,7 @@ void save_grpo_checkpoint(const GrpoConfig& g, const GrpoStart& run, int64_t nex
   const PolicyState& p = run.policy;
   const ParamLayout layout(p.config);
   const TrainerState state = trainer_state(g, run.schedule, next_step);
-  save_checkpoint(g.out, {&p.config, &layout, p.params.f32(), &p.adamw, &state, run.model_dir,
+  save_checkpoint(g.out, {&p.config, &layout, p.params.f32(), &p.adamw, &state, run.model->path(),
                           p.ref.data ? p.ref.f32() : nullptr});
 }
 

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "checkpoint/model_dir.h"
 #include "io/json_file.h"
 #include "rl/grpo_trainer.h"
 #include "rl/grpo_update.h"
@@ -21,7 +23,9 @@ struct GrpoStart {
   PolicyState policy;     // params, zeroed grads, ref (beta > 0), AdamW moments and step
   int64_t step = 0;       // the next step to run
   LrSchedule schedule;    // a resumed run keeps the schedule it was started with
-  std::string model_dir;  // its tokenizer and generation files: g.model, or g.out on resume
+  // The model the run reads its tokenizer, template and stop ids from and writes its tokenizer
+  // files from: g.model, or the checkpoint in g.out on resume.
+  std::shared_ptr<const ModelDir> model;
 };
 
 // A new run: the policy from g.model, the reference a copy of it, fresh moments, step 0. With

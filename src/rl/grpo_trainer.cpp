@@ -11,6 +11,7 @@
 #include <random>
 
 #include "chat/chat_template.h"
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "infer/generator.h"
@@ -179,16 +180,15 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
   GrpoStart run = start_grpo(g);
   PolicyState& p = run.policy;
   const ParamLayout layout(p.config);
-  const Tokenizer tok = Tokenizer::load(run.model_dir);
-  check_tokenizer_fits_model(run.model_dir, tok, p.config.vocab_size);
-  std::optional<ChatTemplate> chat;
-  if (g.prompt_template == TemplateKind::R1) chat = ChatTemplate::load(run.model_dir);
-  const ChatTemplate* chat_template = chat ? &*chat : nullptr;
+  const ModelDir& model = *run.model;
+  const Tokenizer& tok = model.require_tokenizer("GRPO reads and writes text");
+  const ChatTemplate* chat_template =
+      g.prompt_template == TemplateKind::R1 ? &model.require_chat_template() : nullptr;
   // The policy the rollouts come from is the parameter buffer itself: every update is seen.
-  const auto policy = Model::from_source(
-      run.model_dir + " (policy)", p.config,
-      std::make_unique<ParamSource>(layout, p.params.f32(), run.model_dir));
-  const Generator gen(*policy, &tok, model_stop_ids(run.model_dir, tok));
+  const auto policy =
+      Model::from_source(model.path() + " (policy)", p.config,
+                         std::make_unique<ParamSource>(layout, p.params.f32(), model.path()));
+  const Generator gen(*policy, &tok, model.stop_ids());
   if (!g.resume) remove_old_checkpoint(g.out);
   MetricsWriter metrics = g.resume ? MetricsWriter::resume(metrics_path, run.step - 1)
                                    : MetricsWriter::create(metrics_path);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "checkpoint/config_json.h"
 #include "core/error.h"
 #include "core/si_units.h"
 #include "model/config.h"

@@ -5,10 +5,9 @@
 #include <filesystem>
 #include <random>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
-#include "io/gguf_model_file.h"
 #include "server/api_error.h"
-#include "tokenizer/gguf_vocab.h"
 
 namespace r1::server {
 
@@ -30,12 +29,6 @@ int64_t context_size(int64_t requested, const ModelConfig& c) {
     throw UsageError("--ctx " + std::to_string(requested) +
                      " exceeds the model's max_position_embeddings " + std::to_string(max_pos));
   return requested;
-}
-
-bool has_tokenizer(const std::string& path) {
-  return is_gguf_path(path)
-             ? gguf_has_vocab(GgufFile::open(path))
-             : std::filesystem::exists(std::filesystem::path(path) / "tokenizer.json");
 }
 
 // The 400 for a prompt with more tokens than the context leaves room for a reply, found by
@@ -64,16 +57,13 @@ std::vector<int32_t> encode_within_context(const ServedModel& served, const Prom
 ServedModel ServedModel::load(const std::string& path, int64_t context) {
   ServedModel s;
   s.id = model_id(path);
-  s.model = Model::load(path);
+  const ModelDir dir = ModelDir::open(path);
+  s.model = dir.load_model();
   s.context = context_size(context, s.model->config());
-  if (!has_tokenizer(path))
-    throw UsageError(path +
-                     " has no tokenizer (tokenizer.json or GGUF vocabulary): the server "
-                     "needs one to read and write text");
-  s.tokenizer = std::make_unique<Tokenizer>(Tokenizer::load(path));
-  check_tokenizer_fits_model(path, *s.tokenizer, s.model->config().vocab_size);
-  s.chat = ChatTemplate::load(path);
-  s.stop_ids = model_stop_ids(path, *s.tokenizer);
+  dir.require_tokenizer("the server needs one to read and write text");
+  s.tokenizer = dir.shared_tokenizer();
+  if (dir.chat_template()) s.chat = *dir.chat_template();
+  s.stop_ids = dir.stop_ids();
   return s;
 }
 

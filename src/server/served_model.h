@@ -18,7 +18,7 @@ constexpr int64_t kDefaultContext = 4096;
 struct ServedModel {
   std::string id;  // the directory or file name: what /v1/models lists and requests may name
   std::unique_ptr<Model> model;
-  std::unique_ptr<Tokenizer> tokenizer;
+  std::shared_ptr<const Tokenizer> tokenizer;
   ChatTemplate chat;  // may have no template: then only /v1/completions works
   std::vector<int32_t> stop_ids;
   int64_t context = 0;      // prompt + completion tokens of one sequence at most (--ctx)

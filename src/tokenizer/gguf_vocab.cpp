@@ -60,7 +60,7 @@ bool gguf_has_vocab(const GgufFile& f) {
   return f.metadata().has("tokenizer.ggml.model");
 }
 
-Tokenizer tokenizer_from_gguf(const GgufFile& f) {
+GgufTokenizerJson tokenizer_json_from_gguf(const GgufFile& f) {
   const std::string model = f.get_string("tokenizer.ggml.model");
   if (model != "gpt2")
     throw FormatError(f.path() + ": tokenizer.ggml.model '" + model +
@@ -114,7 +114,12 @@ Tokenizer tokenizer_from_gguf(const GgufFile& f) {
                  {"add_eos_token", add_eos}};
   if (bos) config["bos_token"] = tokens[size_t(*bos)];
   if (eos) config["eos_token"] = tokens[size_t(*eos)];
-  return Tokenizer::from_json(doc, config, f.path());
+  return {std::move(doc), std::move(config)};
+}
+
+Tokenizer tokenizer_from_gguf(const GgufFile& f) {
+  const GgufTokenizerJson j = tokenizer_json_from_gguf(f);
+  return Tokenizer::from_json(j.tokenizer, j.config, f.path());
 }
 
 std::vector<int32_t> gguf_stop_ids(const GgufFile& f) {

@@ -9,6 +9,7 @@
 
 #include "io/gguf_reader.h"
 #include "io/gguf_value.h"
+#include "io/json_file.h"
 #include "tokenizer/tokenizer.h"
 
 namespace r1 {
@@ -16,10 +17,17 @@ namespace r1 {
 // Whether the file carries a tokenizer (tokenizer.ggml.model).
 bool gguf_has_vocab(const GgufFile& f);
 
-// The equivalent tokenizer.json built from the metadata (token_type 3 = control -> special added
-// token, 4 = user-defined -> added token, 5 = unused padding -> left out; add_bos_token and
-// bos_token_id as LlamaTokenizerFast's BOS). FormatError naming the file and key for other
-// tokenizer models or pre-tokenizers and for inconsistent arrays.
+struct GgufTokenizerJson {
+  Json tokenizer;  // tokenizer.json
+  Json config;     // tokenizer_config.json: class, add_bos/eos_token, bos/eos_token
+};
+
+// The equivalent tokenizer.json (and tokenizer_config.json) built from the metadata (token_type
+// 3 = control -> special added token, 4 = user-defined -> added token, 5 = unused padding -> left
+// out; add_bos_token and bos_token_id as LlamaTokenizerFast's BOS). FormatError naming the file and
+// key for other tokenizer models or pre-tokenizers and for inconsistent arrays.
+GgufTokenizerJson tokenizer_json_from_gguf(const GgufFile& f);
+// The tokenizer of tokenizer_json_from_gguf.
 Tokenizer tokenizer_from_gguf(const GgufFile& f);
 
 // End-of-generation ids: tokenizer.ggml.eos_token_id and eot_token_id where present.

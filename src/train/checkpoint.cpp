@@ -12,11 +12,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "checkpoint/config_json.h"
+#include "checkpoint/model_dir.h"
+#include "checkpoint/tokenizer_export.h"
 #include "core/error.h"
 #include "io/file_io.h"
 #include "io/safetensors.h"
-#include "model/tensor_source.h"
-#include "tokenizer/tokenizer_files.h"
 
 namespace r1 {
 
@@ -63,7 +64,7 @@ void write_contents(const std::string& tmp, const CheckpointFiles& f) {
                     {{"step", std::to_string(f.optimizer->step)}});
   if (f.reference)
     write_safetensors(tmp + "/reference.safetensors", param_tensors(*f.layout, f.reference));
-  if (!f.tokenizer_dir.empty()) copy_tokenizer_files(f.tokenizer_dir, tmp);
+  if (!f.tokenizer_source.empty()) write_tokenizer_files(f.tokenizer_source, tmp);
   // Last: its presence marks a complete training checkpoint.
   write_text_file_atomic(tmp + "/trainer_state.json",
                          trainer_state_to_json(*f.state).dump(2) + "\n");
@@ -194,10 +195,11 @@ LoadedCheckpoint load_checkpoint(const std::string& dir_arg) {
   if (!fs::exists(state_path))
     throw IoError(c.dir + ": not a training checkpoint (no trainer_state.json)");
   c.state = trainer_state_from_json(read_json_file(state_path), state_path);
-  c.config = load_model_config(c.dir);
+  const ModelDir weights = ModelDir::open_weights(c.dir);
+  c.config = weights.config();
   const ParamLayout layout(c.config);
   c.params = make_param_buffer(layout);
-  load_params(layout, SafetensorsSource(WeightStore::open_dir(c.dir)), c.params.f32());
+  weights.load_params(layout, c.params.f32());
   c.optimizer = make_adamw_state(layout);
   load_moments(c.dir + "/optimizer.safetensors", layout, c.optimizer);
   if (fs::exists(c.dir + "/reference.safetensors"))

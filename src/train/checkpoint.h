@@ -21,8 +21,8 @@ struct CheckpointFiles {
   const float* params = nullptr;  // [layout.total()]
   const AdamWState* optimizer = nullptr;
   const TrainerState* state = nullptr;
-  std::string tokenizer_dir;  // tokenizer.json, tokenizer_config.json (if present) copied from
-                              // here; "" none
+  std::string tokenizer_source;      // the model directory or GGUF file whose tokenizer files
+                                     // are written (write_tokenizer_files); "" none
   const float* reference = nullptr;  // [layout.total()] GRPO's KL reference policy, saved as
                                      // reference.safetensors; null: none
 };

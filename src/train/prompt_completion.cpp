@@ -1,11 +1,9 @@
-// Prompt-completion records: the prompt/completion split and the model's EOS id.
+// Prompt-completion records: the prompt/completion split.
 #include "train/prompt_completion.h"
 
-#include <filesystem>
 #include <vector>
 
 #include "core/error.h"
-#include "infer/generator.h"
 
 namespace r1 {
 
@@ -33,19 +31,6 @@ ChatExample render_prompt_completion(const Tokenizer& tok, const OrderedJson& re
   ex.tokens.push_back(eos_id);
   ex.mask.resize(ex.tokens.size(), 1);
   return ex;
-}
-
-int32_t model_eos_id(const std::string& model_dir, const Tokenizer& tok) {
-  if (std::filesystem::exists(std::filesystem::path(model_dir) / "tokenizer_config.json")) {
-    const int32_t id = tok.token_to_id(ChatTemplate::load(model_dir).eos_token());
-    if (id >= 0) return id;
-  }
-  const std::vector<int32_t> ids = model_stop_ids(model_dir, tok);
-  if (ids.empty())
-    throw UsageError(model_dir +
-                     ": no EOS token (tokenizer_config.json eos_token or config.json "
-                     "eos_token_id) to end each document with");
-  return ids.front();
 }
 
 }  // namespace r1

@@ -20,9 +20,4 @@ namespace r1 {
 ChatExample render_prompt_completion(const Tokenizer& tok, const OrderedJson& record,
                                      int32_t eos_id);
 
-// The token that ends a document or a completion: tokenizer_config.json's eos_token, else the
-// model's first end-of-sequence id (generation_config.json / config.json). UsageError naming
-// the directory when it has neither.
-int32_t model_eos_id(const std::string& model_dir, const Tokenizer& tok);
-
 }  // namespace r1

@@ -1,6 +1,7 @@
 // SFT JSONL: the format of a record, one format per file, lines rendered on all cores.
 #include "train/sft_jsonl.h"
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "tokenizer/parallel.h"
 #include "train/prompt_completion.h"
@@ -69,16 +70,18 @@ std::optional<SftFormatRule> detect_sft_format(const std::vector<std::string>& l
 }
 
 SftModelText load_sft_model_text(const std::string& model_dir, SftFormat format) {
-  SftModelText m{Tokenizer::load(model_dir), std::nullopt, -1};
+  const ModelDir text = ModelDir::open_text(model_dir);
+  text.require_tokenizer("SFT records are tokenized with it");
+  SftModelText m{text.shared_tokenizer(), std::nullopt, -1};
   if (format == SftFormat::PromptCompletion) {
-    m.eos_id = model_eos_id(model_dir, m.tok);
+    m.eos_id = text.eos_id();
     return m;
   }
-  m.chat = ChatTemplate::load(model_dir);
-  if (!m.chat->has_template())
+  if (!text.chat_template() || !text.chat_template()->has_template())
     throw UsageError(model_dir +
                      ": no chat template to render chat records with (prompt-completion "
                      "records need none)");
+  m.chat = *text.chat_template();
   if (m.chat->eos_token().empty())
     throw UsageError(model_dir + ": the tokenizer config has no eos_token to end assistant turns");
   return m;

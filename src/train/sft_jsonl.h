@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,12 +44,14 @@ struct SftRenderer {
 
 // A model directory's tokenizer with what `format` needs from it, owned.
 struct SftModelText {
-  Tokenizer tok;
+  std::shared_ptr<const Tokenizer> tok;
   std::optional<ChatTemplate> chat;
   int32_t eos_id = -1;
-  SftRenderer renderer() const { return {&tok, chat ? &*chat : nullptr, eos_id}; }
+  SftRenderer renderer() const { return {tok.get(), chat ? &*chat : nullptr, eos_id}; }
 };
-// UsageError naming the directory when Chat records meet a model without a chat template.
+// The model's text side (ModelDir::open_text: a directory with or without weights, or a GGUF).
+// UsageError naming the model when it has no tokenizer, or Chat records meet a model without a
+// chat template.
 SftModelText load_sft_model_text(const std::string& model_dir, SftFormat format);
 
 // Parses and renders lines of an SFT JSONL file on `threads` threads (<= 0: all cores), in

@@ -8,11 +8,10 @@
 #include <cmath>
 #include <filesystem>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "io/safetensors.h"
 #include "model/param_layout.h"
-#include "model/tensor_source.h"
 #include "model/train_flops.h"
 #include "model/weights.h"
 #include "train/adamw.h"
@@ -43,10 +42,11 @@ Run start_run(const TrainerOptions& o, TrainerState& state) {
     r.adamw = std::move(ck.optimizer);
     state.step = ck.state.step;
   } else {
-    r.config = load_model_config(o.model);
+    const ModelDir model = ModelDir::open(o.model);
+    r.config = model.config();
     const ParamLayout layout(r.config);
     r.params = make_param_buffer(layout);
-    load_params(layout, SafetensorsSource(WeightStore::open_dir(o.model)), r.params.f32());
+    model.load_params(layout, r.params.f32());
     r.adamw = make_adamw_state(layout);
     state.step = 0;
   }
@@ -92,11 +92,11 @@ TrainerSummary run_training(const TrainerOptions& o, TrainerState state, const B
   summary.sgemm_gflops = measure_sgemm_gflops();
   summary.bf16_gemm_gflops = measure_bf16_gemm_gflops();
   const double peak_flops = summary.sgemm_gflops * 1e9;
-  const std::string tokenizer_dir = o.resume ? o.out : o.model;
+  const std::string tokenizer_source = o.resume ? o.out : o.model;
   auto save = [&](int64_t next_step) {  // the checkpoint holds the next step to run
     TrainerState saved = state;
     saved.step = next_step;
-    save_checkpoint(o.out, {&c, &layout, run.params.f32(), &run.adamw, &saved, tokenizer_dir});
+    save_checkpoint(o.out, {&c, &layout, run.params.f32(), &run.adamw, &saved, tokenizer_source});
   };
 
   summary.first_step = state.step;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "checkpoint/config_json.h"
 #include "core/error.h"
 #include "io/json_file.h"
 #include "model/config.h"

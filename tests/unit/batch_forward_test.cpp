@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "checkpoint/model_dir.h"
 #include "model/model.h"
 #include "test_util.h"
 
@@ -36,7 +37,7 @@ void expect_batched_equals_alone(const char* preset, const char* dtype, double t
     ASSERT_EQ(test::run_r1(std::string("init --preset ") + preset + " --dtype " + dtype +
                            " --out " + dir).exit_code,
               0);
-    auto model = Model::load(dir);
+    auto model = ModelDir::open(dir).load_model();
     const int64_t V = model->config().vocab_size;
     // Six sequences: decode passes have more rows than the GEMV kernels take (kGemvMaxTokens).
     const std::vector<std::vector<int32_t>> prompts = {{1, 2, 3, 4, 5}, {7}, {9, 8, 7}, {3}, {4, 4}, {6}};

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "checkpoint/config_json.h"
 #include "model/config.h"
 
 namespace r1::test {

@@ -17,9 +17,9 @@
 #include <random>
 #include <thread>
 
+#include "checkpoint/presets.h"
 #include "core/error.h"
 #include "io_test_util.h"
-#include "model/presets.h"
 #include "test_util.h"
 
 extern char** environ;

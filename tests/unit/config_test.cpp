@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "checkpoint/config_json.h"
 #include "core/error.h"
 #include "io_test_util.h"
 

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "block_train_util.h"
-#include "model/presets.h"
+#include "checkpoint/presets.h"
 
 namespace r1 {
 namespace {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "test_util.h"
 #include "tokenizer/byte_level.h"
@@ -42,7 +43,7 @@ struct Fixture {
   Tokenizer tok = byte_tokenizer();
   explicit Fixture(const char* preset) : dir(test::make_temp_dir("genr")) {
     EXPECT_EQ(test::run_r1(std::string("init --preset ") + preset + " --out " + dir).exit_code, 0);
-    model = Model::load(dir);
+    model = ModelDir::open(dir).load_model();
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "gguf_fixture.h"
 #include "io_test_util.h"
@@ -35,7 +36,7 @@ TEST(GgufBadModel, MissingTensor) {
     std::erase_if(ts, [](const auto& t) { return t.name == "blk.1.attn_v.weight"; });
   });
   testing::expect_error<FormatError>(
-      [&] { Model::load(f); },
+      [&] { ModelDir::open(f).load_model(); },
       {f, "tensor 'blk.1.attn_v.weight' (model.layers.1.self_attn.v_proj.weight) is missing"});
 }
 
@@ -47,7 +48,7 @@ TEST(GgufBadModel, WrongShape) {
     t.bytes.resize(t.bytes.size() / 2);
   });
   testing::expect_error<FormatError>(
-      [&] { Model::load(f); },
+      [&] { ModelDir::open(f).load_model(); },
       {f, "tensor 'blk.0.attn_q.weight'", "has shape [32, 64], expected [64, 64]"});
 }
 
@@ -59,7 +60,7 @@ TEST(GgufBadModel, UnsupportedTensorType) {
     t.bytes.assign(size_t(160 * 64 / 32 * 22), '\0');
   });
   testing::expect_error<FormatError>(
-      [&] { Model::load(f); },
+      [&] { ModelDir::open(f).load_model(); },
       {f, "tensor 'blk.0.ffn_up.weight'", "ggml type Q5_0", "re-quantise", "Q8_0 or Q4_0"});
 }
 
@@ -68,26 +69,27 @@ TEST(GgufBadModel, UnknownArchitectureAndBadKeys) {
   const std::string arch = bad_gguf(tmp, "arch", [](GgufMetadata& md, auto&) {
     md.set("general.architecture", GgufValue("gemma2"));
   });
-  testing::expect_error<FormatError>([&] { Model::load(arch); },
+  testing::expect_error<FormatError>([&] { ModelDir::open(arch).load_model(); },
                                      {arch, "general.architecture 'gemma2' is not supported"});
   const std::string heads = bad_gguf(tmp, "heads", [](GgufMetadata& md, auto&) {
     md.set("qwen2.attention.head_count", GgufValue(uint32_t(0)));
   });
   testing::expect_error<FormatError>(
-      [&] { Model::load(heads); }, {heads, "'qwen2.attention.head_count' value 0 is out of range"});
+      [&] { ModelDir::open(heads).load_model(); },
+      {heads, "'qwen2.attention.head_count' value 0 is out of range"});
   const std::string type = bad_gguf(
       tmp, "type", [](GgufMetadata& md, auto&) { md.set("qwen2.block_count", GgufValue("two")); });
-  testing::expect_error<FormatError>([&] { Model::load(type); },
+  testing::expect_error<FormatError>([&] { ModelDir::open(type).load_model(); },
                                      {type, "'qwen2.block_count'", "expected an integer"});
   const std::string rope = bad_gguf(tmp, "rope", [](GgufMetadata& md, auto&) {
     md.set("qwen2.rope.scaling.type", GgufValue("linear"));
   });
-  testing::expect_error<FormatError>([&] { Model::load(rope); },
+  testing::expect_error<FormatError>([&] { ModelDir::open(rope).load_model(); },
                                      {rope, "rope.scaling.type", "'linear' is not supported"});
   const std::string vocab = bad_gguf(tmp, "vocab", [](GgufMetadata& md, auto&) {
     md.set("qwen2.vocab_size", GgufValue(uint32_t(999)));
   });
-  testing::expect_error<FormatError>([&] { Model::load(vocab); },
+  testing::expect_error<FormatError>([&] { ModelDir::open(vocab).load_model(); },
                                      {vocab, "qwen2.vocab_size", "1024 rows"});
 }
 

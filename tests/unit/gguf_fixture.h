@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/gguf_export.h"
 #include "io/gguf.h"
-#include "model/gguf_export.h"
 
 namespace r1::test {
 

@@ -1,6 +1,6 @@
 // GGUF export and import of models: f32 GGUFs give the safetensors logits, quantised ones stay
 // close, tensors are laid out as llama.cpp lays them out, and the config survives the trip.
-#include "model/gguf_model.h"
+#include "checkpoint/gguf_model.h"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,11 @@
 #include <cstring>
 #include <random>
 
+#include "checkpoint/gguf_config.h"
+#include "checkpoint/model_dir.h"
 #include "core/quant_blocks.h"
 #include "gguf_fixture.h"
-#include "model/gguf_config.h"
+#include "io/safetensors.h"
 #include "model/model.h"
 #include "test_util.h"
 
@@ -51,8 +53,8 @@ class GgufF32 : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GgufF32, LogitsEqualSafetensors) {
   const Case c = GetParam();
-  const auto st = Model::load(gguf_test_model(c.preset));
-  const auto gg = Model::load(gguf_test_file(c.preset, GgufOutType::F32, c.layout));
+  const auto st = ModelDir::open(gguf_test_model(c.preset)).load_model();
+  const auto gg = ModelDir::open(gguf_test_file(c.preset, GgufOutType::F32, c.layout)).load_model();
   const Tensor want = st->forward(kTokens, 0, nullptr);
   const double full = test::max_relative_error(gg->forward(kTokens, 0, nullptr), want);
   const double inc = test::max_relative_error(incremental_logits(*gg, kTokens), want);
@@ -64,7 +66,7 @@ TEST_P(GgufF32, LogitsEqualSafetensors) {
 
 TEST_P(GgufF32, ConfigRoundTrips) {
   const Case c = GetParam();
-  const auto st = Model::load(gguf_test_model(c.preset));
+  const auto st = ModelDir::open(gguf_test_model(c.preset)).load_model();
   ModelConfig want = st->config();
   const ModelConfig got =
       gguf_model_config(GgufFile::open(gguf_test_file(c.preset, GgufOutType::F32, c.layout)));
@@ -133,9 +135,10 @@ TEST(GgufModel, QuantisedTypesStayCloseToF32) {
   std::vector<int32_t> tokens(48);
   for (int32_t& t : tokens) t = int32_t(rng() % 600);
   for (const char* preset : {"tiny", "tiny-v2", "tiny-qwen2", "tiny-llama"}) {
-    const Tensor ref = Model::load(gguf_test_model(preset))->forward(tokens, 0, nullptr);
+    const Tensor ref =
+        ModelDir::open(gguf_test_model(preset)).load_model()->forward(tokens, 0, nullptr);
     for (const TypeBound& b : bounds) {
-      const auto m = Model::load(gguf_test_file(preset, b.type));
+      const auto m = ModelDir::open(gguf_test_file(preset, b.type)).load_model();
       const Closeness full = closeness(ref, m->forward(tokens, 0, nullptr));
       const Closeness inc = closeness(ref, incremental_logits(*m, tokens));
       std::cout << preset << " " << b.name << ": top-1 agreement " << full.agree << ", KL "
@@ -215,7 +218,7 @@ TEST(GgufModel, TensorTypesAndBytesAreGgmls) {
 }
 
 TEST(GgufModel, DeepseekLayoutsAsLlamaCpp) {
-  const ModelConfig c = Model::load(gguf_test_model("tiny"))->config();
+  const ModelConfig c = ModelDir::open(gguf_test_model("tiny")).load_model()->config();
   const WeightStore st = WeightStore::open_dir(gguf_test_model("tiny"));
   const Tensor kv_b = st.get("model.layers.2.self_attn.kv_b_proj.weight");  // [H*(nope+v), lora]
   const int64_t H = c.num_attention_heads, nope = c.qk_nope_head_dim, v = c.v_head_dim,
@@ -252,7 +255,7 @@ TEST(GgufModel, DeepseekLayoutsAsLlamaCpp) {
 }
 
 TEST(GgufModel, LlamaQkPermutedAndRopeFreqs) {
-  const auto m = Model::load(gguf_test_model("tiny-llama"));
+  const auto m = ModelDir::open(gguf_test_model("tiny-llama")).load_model();
   const ModelConfig& c = m->config();
   const WeightStore st = WeightStore::open_dir(gguf_test_model("tiny-llama"));
   const Tensor k = st.get("model.layers.1.self_attn.k_proj.weight");  // [Hk * hd, D]
@@ -282,8 +285,10 @@ TEST(GgufModel, Fp8CheckpointIsDequantisedWithItsScales) {
   o.progress = false;
   export_gguf(o);
   // The f32 GGUF holds the dequantised weights: the same logits as the fp8 checkpoint.
-  const Tensor want = Model::load(dir)->forward(kTokens, 0, nullptr);
-  EXPECT_LE(test::max_relative_error(Model::load(o.out)->forward(kTokens, 0, nullptr), want), 1e-5);
+  const Tensor want = ModelDir::open(dir).load_model()->forward(kTokens, 0, nullptr);
+  EXPECT_LE(test::max_relative_error(
+                ModelDir::open(o.out).load_model()->forward(kTokens, 0, nullptr), want),
+            1e-5);
 }
 
 TEST(GgufModel, ReexportFromGgufKeepsTensors) {

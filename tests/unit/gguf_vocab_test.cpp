@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "checkpoint/special_ids.h"
 #include "core/error.h"
 #include "gguf_fixture.h"
 #include "infer/generator.h"
@@ -79,7 +80,7 @@ TEST_P(TrainedVocab, GgufTokenizerEqualsTokenizerJson) {
   EXPECT_TRUE(f.get_bool("tokenizer.ggml.add_bos_token"));
   EXPECT_EQ(f.get_int("tokenizer.ggml.bos_token_id"), 0);
   EXPECT_EQ(f.get_int("tokenizer.ggml.eos_token_id"), 1);
-  EXPECT_EQ(model_stop_ids(gguf, got), std::vector<int32_t>{1});
+  EXPECT_EQ(model_stop_ids(gguf, &got), std::vector<int32_t>{1});
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, TrainedVocab,

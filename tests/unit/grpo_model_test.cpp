@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "checkpoint/config_json.h"
+#include "checkpoint/model_dir.h"
 #include "grpo_test_util.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
@@ -44,7 +46,7 @@ struct GrpoModelCase {
         layout(config),
         params(make_param_buffer(layout)),
         j(read_json_file(dir + "/batch.json")) {
-    load_params(layout, SafetensorsSource(WeightStore::open_dir(dir)), params.f32());
+    ModelDir::open_weights(dir).load_params(layout, params.f32());
     batch.B = j.at("B");
     batch.T = j.at("T");
     for (const Json& row : j.at("tokens"))

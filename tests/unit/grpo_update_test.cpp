@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/config_json.h"
+#include "checkpoint/model_dir.h"
 #include "model/transformer.h"
 #include "model/param_layout.h"
 #include "model/tensor_source.h"
@@ -20,7 +22,7 @@ PolicyState tiny_policy(const char* preset) {
   p.config = load_model_config(dir + "/config.json");
   const ParamLayout layout(p.config);
   p.params = make_param_buffer(layout);
-  load_params(layout, SafetensorsSource(WeightStore::open_dir(dir)), p.params.f32());
+  ModelDir::open_weights(dir).load_params(layout, p.params.f32());
   p.grads = make_param_buffer(layout);
   p.adamw = make_adamw_state(layout);
   return p;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "checkpoint/config_json.h"
 #include "io/json_file.h"
 #include "io_test_util.h"
 #include "model/config.h"

@@ -4,8 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/model_dir.h"
+#include "checkpoint/presets.h"
 #include "model/model.h"
-#include "model/presets.h"
 #include "test_util.h"
 
 namespace r1 {
@@ -38,7 +39,7 @@ TEST(KvCache, TruncateAndReserveKeepTheLogitsOfAFreshCache) {
   for (const char* preset : {"tiny", "tiny-qwen2"}) {
     const std::string dir = test::make_temp_dir("kvc");
     ASSERT_EQ(test::run_r1(std::string("init --preset ") + preset + " --out " + dir).exit_code, 0);
-    const auto model = Model::load(dir);
+    const auto model = ModelDir::open(dir).load_model();
     const std::vector<int32_t> head = {3, 1, 4, 1, 5}, tail = {9, 2, 6}, other = {7, 7};
     std::vector<int32_t> all = head;
     all.insert(all.end(), tail.begin(), tail.end());

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "block_train_util.h"
+#include "checkpoint/presets.h"
 #include "kernels/cpu/gemv.h"
 #include "model/kv_cache.h"
-#include "model/presets.h"
 
 namespace r1 {
 namespace {

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <string>
 
+#include "checkpoint/config_json.h"
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "grad_test_util.h"
 #include "io/json_file.h"
@@ -38,7 +40,7 @@ struct TrainCase {
         config(load_model_config(dir)),
         layout(config),
         params(make_param_buffer(layout)) {
-    load_params(layout, SafetensorsSource(WeightStore::open_dir(dir)), params.f32());
+    ModelDir::open_weights(dir).load_params(layout, params.f32());
     const Json j = read_json_file(dir + "/batch.json");
     batch.B = j.at("B").get<int64_t>();
     batch.T = j.at("T").get<int64_t>();

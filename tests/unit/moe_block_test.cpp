@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "block_train_util.h"
-#include "model/presets.h"
+#include "checkpoint/presets.h"
 #include "train/expert_bias.h"
 
 namespace r1 {

@@ -6,9 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "block_train_util.h"
+#include "checkpoint/model_dir.h"
+#include "checkpoint/presets.h"
 #include "core/error.h"
 #include "model/model.h"
-#include "model/presets.h"
 #include "test_util.h"
 
 namespace r1 {
@@ -19,7 +20,7 @@ using test::TrainBuffers;
 TEST(MtpBlock, ForwardEqualsModelMtpLogits) {
   const std::string dir = test::make_temp_dir("mtp_train");
   ASSERT_EQ(test::run_r1("init --preset tiny --out " + dir).exit_code, 0);
-  const std::unique_ptr<Model> model = Model::load(dir);
+  const std::unique_ptr<Model> model = ModelDir::open(dir).load_model();
   const ModelConfig& c = model->config();
   TrainBuffers b(c);
   load_params(*b.layout, model->tensors(), b.params.f32());

@@ -3,8 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/presets.h"
+#include "checkpoint/safetensors_source.h"
 #include "io/safetensors.h"
-#include "model/presets.h"
 #include "model/weights.h"
 #include "model/weight_specs.h"
 #include "test_util.h"

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "model/model.h"
 #include "test_util.h"
@@ -22,7 +23,7 @@ TEST(ParamSource, ModelOverParamsEqualsTheCheckpointAndFollowsUpdates) {
     ASSERT_EQ(test::run_r1(std::string("init --preset ") + preset + " --dtype f32 --out " + dir)
                   .exit_code,
               0);
-    const auto loaded = Model::load(dir);
+    const auto loaded = ModelDir::open(dir).load_model();
     const ModelConfig& c = loaded->config();
     const ParamLayout layout(c);
     Tensor params = make_param_buffer(layout);
@@ -52,11 +53,14 @@ TEST(ParamSource, ModelOverParamsEqualsTheCheckpointAndFollowsUpdates) {
 }
 
 TEST(ParamSource, NamesAbsentTensorsClearly) {
-  const ModelConfig c = Model::load([] {
-    const std::string dir = test::make_temp_dir("psrc2");
-    EXPECT_EQ(test::run_r1("init --preset tiny-qwen2 --dtype f32 --out " + dir).exit_code, 0);
-    return dir;
-  }())->config();
+  const ModelConfig c =
+      ModelDir::open([] {
+        const std::string dir = test::make_temp_dir("psrc2");
+        EXPECT_EQ(test::run_r1("init --preset tiny-qwen2 --dtype f32 --out " + dir).exit_code, 0);
+        return dir;
+      }())
+          .load_model()
+          ->config();
   const ParamLayout layout(c);
   Tensor params = make_param_buffer(layout);
   const ParamSource src(layout, params.f32(), "policy");

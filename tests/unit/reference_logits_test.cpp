@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "io/json_file.h"
 #include "io/npy.h"
@@ -35,7 +36,7 @@ class ReferenceLogits : public ::testing::TestWithParam<std::string> {};
 TEST_P(ReferenceLogits, MatchesPyTorch) {
   const RefCase rc = load_case(GetParam());
   const std::string dir = std::string(R1_REF_CASES_DIR) + "/" + rc.name;
-  auto model = Model::load(dir);
+  auto model = ModelDir::open(dir).load_model();
   const Tensor expected = read_npy(dir + "/expected_logits.npy");
 
   Tensor hidden;

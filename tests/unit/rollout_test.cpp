@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/model_dir.h"
 #include "model/model.h"
 #include "test_util.h"
 
@@ -57,7 +58,7 @@ TEST(Rollout, MicroBatchesAreLengthSortedAndCoverEveryRollout) {
 TEST(Rollout, SamplesAreReproducibleGroupMajorAndDistinct) {
   const std::string dir = test::make_temp_dir("rollout");
   ASSERT_EQ(test::run_r1("init --preset tiny-qwen2 --out " + dir).exit_code, 0);
-  const auto model = Model::load(dir);
+  const auto model = ModelDir::open(dir).load_model();
   const Generator g(*model, nullptr, {});
   RolloutSettings s;
   s.group_size = 3;

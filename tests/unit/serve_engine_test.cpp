@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "checkpoint/model_dir.h"
 #include "infer/batch_decoder.h"
 #include "serve_test_util.h"
 #include "server/api_error.h"

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "checkpoint/model_dir.h"
 #include "test_util.h"
 
 namespace r1::test {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "checkpoint/model_dir.h"
 #include "test_util.h"
 
 namespace r1 {
@@ -17,7 +18,7 @@ struct Fixture {
   std::unique_ptr<Model> model;
   explicit Fixture(const char* preset) : dir(test::make_temp_dir("session")) {
     EXPECT_EQ(test::run_r1(std::string("init --preset ") + preset + " --out " + dir).exit_code, 0);
-    model = Model::load(dir);
+    model = ModelDir::open(dir).load_model();
   }
 };
 

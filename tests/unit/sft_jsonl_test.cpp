@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "io_test_util.h"
 #include "test_util.h"
@@ -32,7 +33,7 @@ TEST(PromptCompletion, EqualsTheHandCheckedIds) {
   // BOS "What" " is" " " "2" "+" "2" "?" | "Two" " plus" " two" ".\n" "</" "think" ">\n\n" "It"
   // " is" " " "4" "." EOS: the prompt gets the tokenizer's BOS, the completion no special
   // token, then EOS; the loss covers the completion and the EOS.
-  const int32_t eos = model_eos_id(kDeepSeekDir, deepseek());
+  const int32_t eos = ModelDir::open_text(kDeepSeekDir).eos_id();
   EXPECT_EQ(eos, 1);
   const ChatExample ex = render_prompt_completion(
       deepseek(),

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "infer/generator.h"
 #include "io/safetensors.h"
@@ -42,7 +43,7 @@ std::string make_model(bool zero_main_head, bool zero_mtp_head) {
 }
 
 TEST(Speculative, EqualsPlainGreedyWhenDraftsAreRejected) {
-  auto model = Model::load(make_model(false, false));
+  auto model = ModelDir::open(make_model(false, false)).load_model();
   for (const auto& prompt : std::vector<std::vector<int32_t>>{{1, 2, 3}, {500}, {9, 9, 9, 9, 9}}) {
     SpeculativeStats st;
     const auto spec = generate_speculative(*model, prompt, 20, {}, &st);
@@ -53,7 +54,8 @@ TEST(Speculative, EqualsPlainGreedyWhenDraftsAreRejected) {
 }
 
 TEST(Speculative, AcceptedDraftsGiveTwoTokensPerPass) {
-  auto model = Model::load(make_model(true, true));  // both heads: all logits 0 -> token 0
+  auto model =
+      ModelDir::open(make_model(true, true)).load_model();  // both heads: all logits 0 -> token 0
   SpeculativeStats st;
   const auto spec = generate_speculative(*model, {4, 5}, 21, {}, &st);
   EXPECT_EQ(spec, plain_greedy(*model, {4, 5}, 21, {}));
@@ -66,7 +68,7 @@ TEST(Speculative, AcceptedDraftsGiveTwoTokensPerPass) {
 
 // The cached MTP path, fed in uneven chunks, equals the full-sequence MTP logits.
 TEST(Speculative, CachedMtpRowsEqualTheFullPath) {
-  auto model = Model::load(make_model(false, false));
+  auto model = ModelDir::open(make_model(false, false)).load_model();
   const std::vector<int32_t> tokens = {3, 1, 4, 1, 5, 9, 2};
   const int64_t T = int64_t(tokens.size()), D = model->config().hidden_size,
                 V = model->config().vocab_size;
@@ -88,7 +90,7 @@ TEST(Speculative, CachedMtpRowsEqualTheFullPath) {
 TEST(Speculative, NeedsAnMtpLayer) {
   const std::string dir = test::make_temp_dir("spec");
   ASSERT_EQ(test::run_r1("init --preset tiny-qwen2 --out " + dir).exit_code, 0);
-  auto model = Model::load(dir);
+  auto model = ModelDir::open(dir).load_model();
   EXPECT_THROW(generate_speculative(*model, {1}, 4, {}, nullptr), Error);
 }
 

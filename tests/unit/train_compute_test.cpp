@@ -10,13 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "checkpoint/presets.h"
 #include "core/error.h"
 #include "core/op_profile.h"
 #include "grad_test_util.h"
 #include "io_test_util.h"
 #include "model/transformer.h"
 #include "model/param_layout.h"
-#include "model/presets.h"
 #include "train/trainer_state.h"
 
 namespace r1 {

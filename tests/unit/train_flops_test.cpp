@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "model/presets.h"
+#include "checkpoint/presets.h"
 
 namespace r1 {
 namespace {

@@ -1,5 +1,5 @@
 // Preset table. The real shapes follow the published config.json files.
-#include "model/presets.h"
+#include "checkpoint/presets.h"
 
 #include "core/error.h"
 

@@ -1,15 +1,14 @@
 // Checkpoint -> plain model directory in another float dtype.
-#include "model/model_export.h"
+#include "checkpoint/model_export.h"
 
 #include <filesystem>
 
+#include "checkpoint/config_json.h"
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "io/json_file.h"
 #include "io/safetensors.h"
-#include "model/config.h"
 #include "model/param_layout.h"
-#include "model/tensor_source.h"
-#include "tokenizer/tokenizer_files.h"
 
 namespace r1 {
 
@@ -19,10 +18,11 @@ ModelExportReport export_model_dir(const std::string& model_dir, const std::stri
                                    DType dtype) {
   if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
     throw UsageError("a model directory is written in f32, f16 or bf16");
-  const ModelConfig c = load_model_config((fs::path(model_dir) / "config.json").string());
+  const ModelDir source = ModelDir::open(model_dir);
+  const ModelConfig& c = source.config();
   const ParamLayout layout(c);
   Tensor params = make_param_buffer(layout);
-  load_params(layout, SafetensorsSource(WeightStore::open_dir(model_dir)), params.f32());
+  source.load_params(layout, params.f32());
 
   ModelExportReport r;
   std::vector<std::pair<std::string, Tensor>> tensors;
@@ -40,7 +40,7 @@ ModelExportReport export_model_dir(const std::string& model_dir, const std::stri
   Json j = model_config_to_json(c);
   j["torch_dtype"] = dtype == DType::F32 ? "float32" : dtype == DType::F16 ? "float16" : "bfloat16";
   write_text_file_atomic((fs::path(out_dir) / "config.json").string(), j.dump(2) + "\n");
-  copy_tokenizer_files(model_dir, out_dir);
+  source.write_tokenizer_files(out_dir);
   return r;
 }
 

@@ -1,10 +1,11 @@
 // GGUF metadata -> config.json fields (then validated by parse_model_config) and back. Keys and
 // value types follow llama.cpp, which checks the type of every key it reads (u32 counts, f32
 // reals, bool flags).
-#include "model/gguf_config.h"
+#include "checkpoint/gguf_config.h"
 
 #include <cmath>
 
+#include "checkpoint/config_json.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "model/rope_freqs.h"

@@ -1,6 +1,6 @@
 // Random initialisation as Hugging Face does it (normal, std = initializer_range 0.02; norms 1),
 // except routers, which start with std 1/sqrt(D) so that expert choices are well separated.
-#include "model/random_init.h"
+#include "checkpoint/random_init.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // GGUF export: a plan of tensors (name, shape, type, a row reader over the loaded weights) in
 // llama.cpp's order, then one streaming write in which each tensor is read, converted and
 // quantised row by row.
-#include "model/gguf_export.h"
+#include "checkpoint/gguf_export.h"
 
 #include <cstring>
 #include <filesystem>
@@ -9,16 +9,15 @@
 #include <memory>
 #include <vector>
 
+#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/quant_blocks.h"
 #include "io/gguf.h"
-#include "io/gguf_model_file.h"
 #include "kernels/cpu/dequant.h"
-#include "model/gguf_model.h"
-#include "model/gguf_names.h"
 #include "model/blocks/mla.h"
+#include "model/gguf_names.h"
 #include "model/model.h"
 #include "model/weight_specs.h"
 #include "tokenizer/gguf_vocab.h"
@@ -335,13 +334,14 @@ GgufOutType parse_gguf_out_type(const std::string& s) {
 }
 
 GgufExportReport export_gguf(const GgufExportOptions& o) {
-  const std::unique_ptr<Model> model = Model::load(o.model);
+  const ModelDir source = ModelDir::open(o.model);
+  const std::unique_ptr<Model> model = source.load_model();
   const ModelConfig& c = model->config();
   if (c.num_nextn_predict_layers > 0)
     log_note(o.model + ": the MTP layer is not written (llama.cpp's deepseek2 has none)");
-  const bool from_gguf = is_gguf_path(o.model);
+  const bool from_gguf = source.is_gguf();
   const std::vector<float> rope_factors =
-      from_gguf ? open_gguf_model(o.model).rope_freq_factors : gguf_rope_freq_factors(c);
+      from_gguf ? source.rope_freq_factors() : gguf_rope_freq_factors(c);
 
   GgufWriter writer(o.out);
   GgufMetadata& md = writer.metadata();

@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "model/gguf_config.h"
+#include "checkpoint/gguf_config.h"
 
 namespace r1 {
 

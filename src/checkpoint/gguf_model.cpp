@@ -1,12 +1,12 @@
 // GGUF tensors under Hugging Face names: name mapping, type checks, expert slices and llama's
 // q/k row order.
-#include "model/gguf_model.h"
+#include "checkpoint/gguf_model.h"
 
 #include <cmath>
 #include <cstring>
 
+#include "checkpoint/gguf_config.h"
 #include "core/error.h"
-#include "model/gguf_config.h"
 #include "model/gguf_names.h"
 
 namespace r1 {
