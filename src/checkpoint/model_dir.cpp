@@ -157,6 +157,10 @@ void ModelDir::load_params(const ParamLayout& layout, float* params) const {
                       "checkpoint's config.json cannot express; train from the Hugging Face "
                       "checkpoint directory instead");
   load_params_from(layout, tensors(), params);
+  if (gguf_ && !tokenizer_)
+    log_note(path_ +
+             " has no vocabulary (tokenizer.ggml.*): checkpoints trained from it get no "
+             "tokenizer files");
 }
 
 int32_t ModelDir::eos_id() const {

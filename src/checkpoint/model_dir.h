@@ -64,7 +64,8 @@ class ModelDir {
   std::unique_ptr<Model> load_model() const;
   // Every tensor of `layout` as f32 into params [layout.total()] (load_params_from: GGUF
   // quantised types dequantised with a note, split kv_b joined). FormatError for a GGUF with
-  // rope_freqs (Llama-3 rope scaling), which the training config cannot express.
+  // rope_freqs (Llama-3 rope scaling), which the training config cannot express. A GGUF
+  // without a vocabulary gets a note: no tokenizer files can be written from it.
   void load_params(const ParamLayout& layout, float* params) const;
   // The tokenizer files for a checkpoint written from this model (write_tokenizer_files).
   int write_tokenizer_files(const std::string& to_dir) const;

@@ -116,9 +116,7 @@ void run_chat(const ChatArgs& a) {
   const ModelDir dir = ModelDir::open(a.model);
   auto model = dir.load_model();
   const Tokenizer& tok = dir.require_tokenizer("chat reads and writes text");
-  if (!dir.chat_template() || !dir.chat_template()->has_template())
-    throw FormatError(a.model + ": the model has no chat template; use r1 generate");
-  const ChatTemplate& chat = *dir.chat_template();
+  const ChatTemplate& chat = dir.require_chat_template();
   Session session(*model, &tok, dir.stop_ids(), context_size(a, model->config()));
   const bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   bool hide = a.hide_think;
