@@ -1,4 +1,5 @@
-// A loaded model (DeepSeek-V3/V2, Qwen2, Llama): config, mmapped weights and the forward pass.
+// A loaded model (DeepSeek-V3/V2, Qwen2, Llama): config, weight tree and RoPE tables, with the
+// inference entry points over model/transformer.h (checkpoint/ModelDir opens one from a path).
 #pragma once
 
 #include <cstdint>

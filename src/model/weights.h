@@ -1,5 +1,6 @@
-// In-memory model weights: projections keep their stored dtype (views into the mmapped
-// checkpoint), small vectors (norms, biases, router) are converted to f32.
+// The one weight tree of a model, for inference and training alike: bound from a checkpoint's
+// tensors (projections keep their stored dtype as views into the mmapped file; norms, biases and
+// the router in f32) or, by weights_view, from the training parameter or gradient buffer.
 #pragma once
 
 #include <string>
