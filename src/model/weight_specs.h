@@ -1,12 +1,16 @@
-// The checkpoint's tensor list for a config: every weight name (Hugging Face naming) with its
-// shape and role. The single source of truth for loading, `r1 init` and `r1 info` size math.
+// The one name table: every checkpoint tensor of a config (Hugging Face naming) with its shape,
+// role and the place in the weight tree it binds to. The single source of truth for loading and
+// viewing weights, the parameter layout, `r1 init` and `r1 info` size math.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/weight_matrix.h"
 #include "model/config.h"
+#include "model/weights.h"
 
 namespace r1 {
 
@@ -27,6 +31,25 @@ struct WeightSpec {
   bool mtp = false;  // belongs to a multi-token-prediction layer
 };
 
+// Where a tensor binds in a ModelWeights tree: exactly one of tensor and matrix is set.
+struct WeightSlot {
+  Tensor* tensor = nullptr;        // embeddings (stored dtype); norms, biases, router (f32)
+  WeightMatrix* matrix = nullptr;  // projections, in their stored dtype
+  // kv_b_proj of MLA layer `split_layer`: read per head by row ranges, so kept in the stored
+  // layout; a file may give it instead as llama.cpp's split (mla_split_specs) into split_k and
+  // split_v. -1 for every other tensor.
+  int64_t split_layer = -1;
+  Linear* split_k = nullptr;
+  Linear* split_v = nullptr;
+};
+
+// Calls visit(spec, slot) for every tensor of the config in checkpoint order, the slot pointing
+// into `tree`, which it shapes first (layers, experts, MTP modules, is_moe, has_shared). A tied
+// head has no tensor of its own: the caller points lm_head at the embedding.
+void visit_weights(const ModelConfig& c, ModelWeights& tree,
+                   const std::function<void(const WeightSpec&, const WeightSlot&)>& visit);
+
+// The specs alone, in the same order.
 std::vector<WeightSpec> weight_specs(const ModelConfig& c);
 
 // Prefix of decoder layer i: "model.layers.{i}."
