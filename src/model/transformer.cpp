@@ -190,17 +190,17 @@ TrainStepResult model_train_step(const ModelConfig& c, const ModelWeights& param
   result.loss = main.loss;
   result.tokens = main.tokens;
   if (opt.mtp_lambda != 0.0 && !params.mtp.empty())
-    result.mtp_loss = mtp_loss_train(c, params.mtp[0], grads.mtp[0], rope, batch, rows.inputs,
-                                     hidden[size_t(L)].f32(), opt.mtp_lambda, opt.compute,
-                                     dx.f32());
+    result.mtp_loss =
+        mtp_loss_train(c, params.mtp[0], grads.mtp[0], rope, batch, rows.inputs,
+                       hidden[size_t(L)].f32(), opt.mtp_lambda, opt.compute, dx.f32());
 
   for (int64_t l = L - 1; l >= 0; --l) {
     BlockTape& tape = tapes[size_t(l)];
     if (opt.recompute) {
       Tensor out = Tensor::zeros(DType::F32, {N, D});  // equal to hidden[l + 1]
       std::copy_n(hidden[size_t(l)].f32(), N * D, out.f32());
-      decoder_block_forward(c, params.layers[size_t(l)], rope, out.f32(), N, spans, l,
-                            opt.compute, &tape, opt.aux_alpha);
+      decoder_block_forward(c, params.layers[size_t(l)], rope, out.f32(), N, spans, l, opt.compute,
+                            &tape, opt.aux_alpha);
     }
     Tensor dprev = Tensor::zeros(DType::F32, {N, D});
     decoder_block_backward(c, params.layers[size_t(l)], rope, hidden[size_t(l)].f32(), tape,

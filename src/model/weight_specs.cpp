@@ -49,8 +49,10 @@ void mla_specs(const ModelConfig& c, int64_t layer, MlaWeights& w, SpecList& s) 
         w.kv_a_proj.weight, WeightRole::Linear);
   s.vec(p + "kv_a_layernorm.weight", {c.kv_lora_rank}, w.kv_a_norm);
   WeightSlot kv_b{nullptr, &w.kv_b_proj.weight, layer, &w.k_b, &w.v_b};
-  s.visit({p + "kv_b_proj.weight", {H * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank},
-           WeightRole::Linear, s.mtp},
+  s.visit({p + "kv_b_proj.weight",
+           {H * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank},
+           WeightRole::Linear,
+           s.mtp},
           kv_b);
   s.mat(p + "o_proj.weight", {D, H * c.v_head_dim}, w.o_proj.weight, WeightRole::Linear);
 }
@@ -139,7 +141,8 @@ void visit_weights(const ModelConfig& c, ModelWeights& tree, const Visit& visit)
 std::vector<WeightSpec> weight_specs(const ModelConfig& c) {
   std::vector<WeightSpec> out;
   ModelWeights scratch;
-  visit_weights(c, scratch, [&](const WeightSpec& spec, const WeightSlot&) { out.push_back(spec); });
+  visit_weights(c, scratch,
+                [&](const WeightSpec& spec, const WeightSlot&) { out.push_back(spec); });
   return out;
 }
 

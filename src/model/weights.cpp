@@ -17,7 +17,9 @@ namespace {
 
 // f32 tensors stay views of their source (a model over a trainer's parameter buffer follows
 // its updates); other dtypes are converted once.
-Tensor as_f32(const Tensor& t) { return t.dtype == DType::F32 ? t : to_f32(t); }
+Tensor as_f32(const Tensor& t) {
+  return t.dtype == DType::F32 ? t : to_f32(t);
+}
 
 bool is_readable(DType t) {
   return t == DType::F32 || t == DType::BF16 || t == DType::F16 || t == DType::F8_E4M3 ||

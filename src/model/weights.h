@@ -85,7 +85,9 @@ ModelWeights weights_view(const ModelConfig& c, const ParamLayout& layout, float
                           const std::string& label);
 
 // A tensor of a weights_view as the buffer it views, for the backward to add gradients into.
-inline float* buffer_f32(const Tensor& t) { return static_cast<float*>(t.data); }
+inline float* buffer_f32(const Tensor& t) {
+  return static_cast<float*>(t.data);
+}
 
 // Copies embedding rows (any float dtype) into out [n, D] f32.
 void embedding_rows(const Tensor& table, const int32_t* tokens, int64_t n, float* out);

@@ -27,7 +27,8 @@ struct BlockTape {
   MlpTape mlp;     // dense layers
   MoeTape moe;     // MoE layers; moe.load is the layer's per-expert load for the bias update
   double balance_loss = 0.0;  // MoE layers with balance_alpha > 0: alpha * mean sequence loss
-  Tensor balance_dscores;     // [T, E] its gradient on the routing scores (undefined when not computed)
+  Tensor
+      balance_dscores;  // [T, E] its gradient on the routing scores (undefined when not computed)
 };
 
 // x: [N, D], updated in place; the rows are the sequences of `spans`, whose caches this block

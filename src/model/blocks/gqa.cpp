@@ -64,8 +64,8 @@ void gqa_forward(const ModelConfig& c, const GqaWeights& w, const RopeFreqs& rop
     } else {
       R1_ASSERT(sp.pos0 == 0);
     }
-    const AttentionShape s{sp.rows, sp.pos0 + sp.rows, H, Hk, hd, hd, sp.pos0,
-                           H * hd,  Hk * hd,           Hk * hd};
+    const AttentionShape s{sp.rows, sp.pos0 + sp.rows, H,      Hk,      hd,
+                           hd,      sp.pos0,           H * hd, Hk * hd, Hk * hd};
     attention_causal(t.q.f32() + sp.row0 * H * hd, ks, vs, t.attn.f32() + sp.row0 * H * hd, s,
                      scale);
   }

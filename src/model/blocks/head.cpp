@@ -49,8 +49,7 @@ double objective_chunk(const TokenObjective& objective, int64_t r0, int64_t rows
 HeadLossResult head_loss_train(const ModelConfig& c, const HeadWeights& w, const float* x,
                                const int32_t* targets, const uint8_t* mask, int64_t N,
                                int64_t normaliser, double weight, const HeadWeights& grads,
-                               float* dx, const TokenObjective& objective,
-                               ComputeType compute) {
+                               float* dx, const TokenObjective& objective, ComputeType compute) {
   const ProfileScope profile(ProfileOp::HeadLoss);  // less the vocabulary products (matmuls)
   const int64_t D = c.hidden_size, V = c.vocab_size;
   const float eps = float(c.rms_norm_eps);

@@ -32,8 +32,7 @@ struct HeadLossResult {
 HeadLossResult head_loss_train(const ModelConfig& c, const HeadWeights& w, const float* x,
                                const int32_t* targets, const uint8_t* mask, int64_t N,
                                int64_t normaliser, double weight, const HeadWeights& grads,
-                               float* dx, const TokenObjective& objective,
-                               ComputeType compute);
+                               float* dx, const TokenObjective& objective, ComputeType compute);
 
 // Forward only: logp [N] = log_softmax(head(rmsnorm(x)))[targets] for every row, x [N, D],
 // targets [N] in [0, V); the logits exist a chunk at a time.

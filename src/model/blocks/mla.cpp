@@ -83,8 +83,7 @@ void attend_expanded(const ModelConfig& c, const MlaWeights& w, const float* q, 
                      float* attn) {
   const MlaDims d(c);
   t.latent = Tensor::zeros(DType::F32, {R, d.lora});
-  for (int64_t r = 0; r < R; ++r)
-    std::copy_n(ckv + r * d.ckv, d.lora, t.latent.f32() + r * d.lora);
+  for (int64_t r = 0; r < R; ++r) std::copy_n(ckv + r * d.ckv, d.lora, t.latent.f32() + r * d.lora);
   std::vector<float> kv(size_t(R * d.H * (d.nope + d.vd)));  // [R, H, nope + v]
   std::vector<float> rebuilt;
   matmul(t.latent.f32(), R, mla_kv_b_matrix(d, w, rebuilt), nullptr, kv.data(), compute);
@@ -169,8 +168,8 @@ void key_value_backward(const ModelConfig& c, const MlaWeights& w, const RopeFre
   rope_spans(dkv_a.f32(), 1, d.ckv, d.lora, d, rf, spans, true);
 
   Tensor dlatent = Tensor::zeros(DType::F32, {T, d.lora});  // [T, r]
-  linear_layer_backward(w.kv_b_proj, t.latent.f32(), dkv.f32(), T, grads.kv_b_proj,
-                        dlatent.f32(), compute);
+  linear_layer_backward(w.kv_b_proj, t.latent.f32(), dkv.f32(), T, grads.kv_b_proj, dlatent.f32(),
+                        compute);
   const float* kv_a = t.kv_a.f32();
   for (int64_t r = 0; r < T; ++r)
     rmsnorm_backward(kv_a + r * d.ckv, w.kv_a_norm.f32(), dlatent.f32() + r * d.lora,
@@ -180,8 +179,8 @@ void key_value_backward(const ModelConfig& c, const MlaWeights& w, const RopeFre
 }
 
 // Backward of project_query from dq [T, H, qhd] (rotated back in place).
-void query_backward(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rf,
-                    const float* x, const MlaTape& t, float* dq, int64_t T, const SeqSpans& spans,
+void query_backward(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rf, const float* x,
+                    const MlaTape& t, float* dq, int64_t T, const SeqSpans& spans,
                     const MlaWeights& grads, float* dx, ComputeType compute) {
   const MlaDims d(c);
   rope_spans(dq, d.H, d.qhd, d.nope, d, rf, spans, true);
@@ -202,7 +201,7 @@ void mla_forward(const ModelConfig& c, const MlaWeights& w, const RopeFreqs& rop
   const MlaDims d(c);
   MlaTape local;
   MlaTape& t = tape ? *tape : local;
-  project_query(c, w, rope, x, N, spans, compute, t);                                // t.q
+  project_query(c, w, rope, x, N, spans, compute, t);                                  // t.q
   const std::vector<float> ckv = project_latent(c, w, rope, x, N, spans, compute, t);  // [N, ckv]
   t.attn = Tensor::zeros(DType::F32, {N, d.H, d.vd});
   if (spans.front().cache) {

@@ -39,7 +39,8 @@ void for_each_head(int64_t H, Fn head) {
 
 // out: kv_b [H * (nope + v), lora] in f32.
 void kv_b_f32(const MlaDims& d, const MlaWeights& w, float* out) {
-  for_each_head(d.H, [&](int64_t h) { kv_b_head_f32(d, w, h, out + h * (d.nope + d.vd) * d.lora); });
+  for_each_head(d.H,
+                [&](int64_t h) { kv_b_head_f32(d, w, h, out + h * (d.nope + d.vd) * d.lora); });
 }
 
 // q_abs[t, h] = (W_uk_h^T q_nope[t, h] | q_pe[t, h]). W_uk_h is head h's nope rows of kv_b
@@ -51,7 +52,7 @@ void absorb_query(const MlaDims& d, const MlaWeights& w, const float* q, int64_t
     const int64_t r0 = h * (d.nope + d.vd);
     if (kvb_f32) {
       gemm_f32_serial(q + h * d.qhd, d.H * d.qhd, kvb_f32 + r0 * d.lora, d.lora, q_abs + h * d.ckv,
-                       d.H * d.ckv, N, d.lora, d.nope, false);
+                      d.H * d.ckv, N, d.lora, d.nope, false);
     } else if (w.kv_b_proj.weight.defined()) {
       gevm_rows(q + h * d.qhd, d.H * d.qhd, N, w.kv_b_proj.weight, r0, r0 + d.nope,
                 q_abs + h * d.ckv, d.H * d.ckv);
@@ -73,7 +74,7 @@ void absorb_output(const MlaDims& d, const MlaWeights& w, const float* out_laten
     const int64_t r0 = whole || kvb_f32 ? h * (d.nope + d.vd) + d.nope : h * d.vd;
     if (kvb_f32) {
       gemm_f32_serial(out_latent + h * d.lora, d.H * d.lora, kvb_f32 + r0 * d.lora, d.lora,
-                       attn + h * d.vd, d.H * d.vd, N, d.vd, d.lora, true);
+                      attn + h * d.vd, d.H * d.vd, N, d.vd, d.lora, true);
     } else {
       gemv_rows(out_latent + h * d.lora, d.H * d.lora, N, whole ? w.kv_b_proj.weight : w.v_b.weight,
                 r0, r0 + d.vd, attn + h * d.vd, d.H * d.vd);

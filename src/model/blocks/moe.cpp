@@ -39,14 +39,13 @@ void experts_in_parallel(const MoeWeights& w, int64_t D, ComputeType compute, Mo
   std::vector<int64_t> order;
   for (size_t e = 0; e < t.load.size(); ++e)
     if (t.load[e] > 0) order.push_back(int64_t(e));
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    return t.load[size_t(a)] > t.load[size_t(b)];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return t.load[size_t(a)] > t.load[size_t(b)]; });
   default_thread_pool().run(int64_t(order.size()), [&](int64_t i) {
     const size_t e = size_t(order[size_t(i)]);
     const int64_t row = t.first[e];
-    mlp_forward(w.experts[e], t.expert_in.f32() + row * D, t.load[e],
-                t.expert_out.f32() + row * D, compute, nullptr, Threads::Caller);
+    mlp_forward(w.experts[e], t.expert_in.f32() + row * D, t.load[e], t.expert_out.f32() + row * D,
+                compute, nullptr, Threads::Caller);
   });
 }
 
@@ -56,8 +55,8 @@ void experts_taped(const MoeWeights& w, int64_t D, ComputeType compute, MoeTape&
   for (size_t e = 0; e < t.load.size(); ++e) {
     if (t.load[e] == 0) continue;
     const int64_t row = t.first[e];
-    mlp_forward(w.experts[e], t.expert_in.f32() + row * D, t.load[e],
-                t.expert_out.f32() + row * D, compute, &t.experts[e]);
+    mlp_forward(w.experts[e], t.expert_in.f32() + row * D, t.load[e], t.expert_out.f32() + row * D,
+                compute, &t.experts[e]);
   }
 }
 

@@ -31,13 +31,13 @@ Routing moe_route(const ModelConfig& c, const MoeWeights& w, const float* x, int
 // token order.
 struct MoeTape {
   Routing routing;
-  std::vector<int64_t> first;        // [E + 1] first packed row of each expert
-  std::vector<int64_t> slot;         // [T * K] packed row -> its slot t * K + k
-  Tensor expert_in;                  // [T * K, D] packed expert inputs (rows of x)
-  Tensor expert_out;                 // [T * K, D] packed expert outputs, before the gate weight
-  std::vector<MlpTape> experts;      // [E]
-  MlpTape shared;                    // shared experts (when w.has_shared)
-  std::vector<int64_t> load;         // [E] tokens routed to each expert in these T rows
+  std::vector<int64_t> first;    // [E + 1] first packed row of each expert
+  std::vector<int64_t> slot;     // [T * K] packed row -> its slot t * K + k
+  Tensor expert_in;              // [T * K, D] packed expert inputs (rows of x)
+  Tensor expert_out;             // [T * K, D] packed expert outputs, before the gate weight
+  std::vector<MlpTape> experts;  // [E]
+  MlpTape shared;                // shared experts (when w.has_shared)
+  std::vector<int64_t> load;     // [E] tokens routed to each expert in these T rows
 };
 
 // x: [T, D] (the normalised block input) -> y: [T, D] (overwritten):

@@ -46,12 +46,13 @@ void rows_of_all(std::vector<ExpertJob>& jobs, int64_t T, Matrix matrix, Input i
 
 }  // namespace
 
-void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, int64_t T,
-                        int64_t K, int64_t D, const std::vector<int64_t>& load, float* y) {
+void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, int64_t T, int64_t K,
+                        int64_t D, const std::vector<int64_t>& load, float* y) {
   std::vector<ExpertJob> jobs;
   std::vector<int64_t> expert_of;  // routed expert of jobs[j], -1 for the shared one
   for (size_t e = 0; e < load.size(); ++e)
-    if (load[e] > 0) jobs.push_back({&w.experts[e], {}, {}, {}, {}}), expert_of.push_back(int64_t(e));
+    if (load[e] > 0)
+      jobs.push_back({&w.experts[e], {}, {}, {}, {}}), expert_of.push_back(int64_t(e));
   if (w.has_shared) jobs.push_back({&w.shared, {}, {}, {}, {}}), expert_of.push_back(-1);
   if (jobs.empty()) return;
   for (ExpertJob& j : jobs) {
@@ -71,10 +72,12 @@ void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, i
     const ActBlock* act;
   };
   const auto from_x = [&](ExpertJob&) { return In{x, D, x_act.data()}; };
-  rows_of_all(jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->gate; }, from_x,
-              [](ExpertJob& j) { return j.gate.data(); });
-  rows_of_all(jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->up; }, from_x,
-              [](ExpertJob& j) { return j.up.data(); });
+  rows_of_all(
+      jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->gate; }, from_x,
+      [](ExpertJob& j) { return j.gate.data(); });
+  rows_of_all(
+      jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->up; }, from_x,
+      [](ExpertJob& j) { return j.up.data(); });
   for (ExpertJob& j : jobs) {
     const int64_t I = j.mlp->gate.weight.rows();
     silu_mul(j.gate.data(), j.up.data(), j.gate.data(), T * I);
@@ -83,7 +86,9 @@ void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, i
   }
   rows_of_all(
       jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->down; },
-      [](ExpertJob& j) { return In{j.gate.data(), j.mlp->gate.weight.rows(), j.hidden_act.data()}; },
+      [](ExpertJob& j) {
+        return In{j.gate.data(), j.mlp->gate.weight.rows(), j.hidden_act.data()};
+      },
       [](ExpertJob& j) { return j.out.data(); });
 
   // y[t] = sum over k of g_k out_k[t], then + shared[t]: the order of moe_forward's other paths,

@@ -11,7 +11,7 @@ namespace r1 {
 
 // y [T, D] (zeroed by the caller) += sum over k of g_k expert(x[t]), then + shared(x[t]), in the
 // order moe_forward's other paths add in. load: [E] tokens routed to each expert.
-void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, int64_t T,
-                        int64_t K, int64_t D, const std::vector<int64_t>& load, float* y);
+void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, int64_t T, int64_t K,
+                        int64_t D, const std::vector<int64_t>& load, float* y);
 
 }  // namespace r1
