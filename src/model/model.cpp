@@ -37,11 +37,6 @@ void Model::check_tokens(const std::vector<int32_t>& tokens) const {
                   " is out of range [0, " + std::to_string(config_.vocab_size) + ") of " + dir_);
 }
 
-Tensor Model::run(const std::vector<int32_t>& tokens, const SeqSpans& spans,
-                  const std::vector<int64_t>& logit_rows, Tensor* hidden) const {
-  return transformer_forward(config_, weights_, rope_, tokens, spans, logit_rows, hidden);
-}
-
 Tensor Model::forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache* cache,
                       Tensor* hidden) const {
   check_tokens(tokens);
@@ -52,7 +47,8 @@ Tensor Model::forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache*
                 std::to_string(cache->capacity));
   std::vector<int64_t> rows(static_cast<size_t>(T));
   for (int64_t t = 0; t < T; ++t) rows[size_t(t)] = t;
-  return run(tokens, {SeqSpan{0, T, pos0, cache}}, rows, hidden);
+  return transformer_forward(config_, weights_, rope_, tokens, {SeqSpan{0, T, pos0, cache}}, rows,
+                             hidden);
 }
 
 Tensor Model::forward_batch(const std::vector<SequenceStep>& steps, bool all_logits) const {
@@ -71,7 +67,7 @@ Tensor Model::forward_batch(const std::vector<SequenceStep>& steps, bool all_log
     tokens.insert(tokens.end(), s.tokens.begin(), s.tokens.end());
     for (int64_t t = all_logits ? 0 : T - 1; t < T; ++t) logit_rows.push_back(row0 + t);
   }
-  return run(tokens, spans, logit_rows, nullptr);
+  return transformer_forward(config_, weights_, rope_, tokens, spans, logit_rows, nullptr);
 }
 
 Tensor Model::mtp_logits(const std::vector<int32_t>& tokens, const Tensor& hidden) const {

@@ -63,9 +63,6 @@ class Model {
  private:
   void finish_load(const std::vector<float>& rope_factors);
   void check_tokens(const std::vector<int32_t>& tokens) const;
-  // The decoder stack over tokens [N] laid out as `spans`; logits for the rows `logit_rows`.
-  Tensor run(const std::vector<int32_t>& tokens, const SeqSpans& spans,
-             const std::vector<int64_t>& logit_rows, Tensor* hidden) const;
 
   std::string dir_;
   ModelConfig config_;

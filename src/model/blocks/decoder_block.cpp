@@ -34,7 +34,8 @@ void decoder_block_forward(const ModelConfig& c, const BlockWeights& w, const Ro
   add_inplace(x, y.f32(), N * D);
   if (tape) t.h = Tensor::zeros(DType::F32, {N, D}), std::copy_n(x, N * D, t.h.f32());
 
-  t.ffn_in = Tensor::zeros(DType::F32, {N, D});
+  // Untaped, the attention input is dead by now: its buffer takes the FFN input.
+  t.ffn_in = tape ? Tensor::zeros(DType::F32, {N, D}) : t.attn_in;
   rmsnorm(x, w.mlp_norm.f32(), t.ffn_in.f32(), N, D, eps);
   t.balance_loss = 0.0;
   t.balance_dscores = Tensor();
