@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -17,7 +18,6 @@
 #include "io/gguf.h"
 #include "kernels/cpu/dequant.h"
 #include "model/blocks/mla.h"
-#include "model/gguf_names.h"
 #include "model/model.h"
 #include "model/weight_specs.h"
 #include "tokenizer/gguf_vocab.h"
@@ -124,33 +124,42 @@ int64_t permuted_source(int64_t g, int64_t head_dim) {
   return h * head_dim + (rem % 2) * (head_dim / 2) + rem / 2;
 }
 
+// Every tensor of the name table (MTP layers aside) with its GGUF name, type and rows.
 class Planner {
  public:
   Planner(const ModelConfig& c, GgufOutType t, MlaLayout layout)
       : c_(c), type_(t), layout_(layout) {}
 
-  std::vector<Planned> plan(const ModelWeights& w, const std::vector<float>& rope_factors) {
-    WeightMatrix embed;
-    embed.w = w.embed;
-    add("model.embed_tokens.weight", embed.w.shape, matrix_rows(embed));
+  std::vector<Planned> plan(const ModelWeights& loaded, const std::vector<float>& rope_factors) {
     if (!rope_factors.empty()) {
       auto f = std::make_shared<std::vector<float>>(rope_factors);
       items_.push_back({"rope_freqs.weight", {int64_t(f->size())}, GgmlType::F32, [f] {
                           return [f](int64_t, float* out) { std::copy(f->begin(), f->end(), out); };
                         }});
     }
-    for (int64_t i = 0; i < c_.num_hidden_layers; ++i) block(i, w.layers[size_t(i)]);
-    add("model.norm.weight", w.final_norm.shape, vector_row(w.final_norm));
-    if (!c_.tie_word_embeddings)
-      add("lm_head.weight", {c_.vocab_size, c_.hidden_size}, matrix_rows(w.lm_head));
+    ModelWeights w = loaded;  // shallow copy, shaped already: the visit's slots point into it
+    visit_weights(c_, w, [&](const WeightSpec& s, const WeightSlot& slot) {
+      if (s.mtp) return;
+      if (slot.split_layer >= 0)
+        return mla_up(s, slot.split_layer, w.layers[size_t(slot.split_layer)].mla);
+      if (s.gguf.expert >= 0) return expert(s, *slot.matrix);
+      const bool llama_qk =
+          c_.arch == Arch::Llama && (s.gguf.name.find(".attn_q.") != std::string::npos ||
+                                     s.gguf.name.find(".attn_k.") != std::string::npos);
+      if (slot.tensor && s.shape.size() == 1)
+        return add(s.gguf.name, s.shape,
+                   llama_qk ? permuted_vector(*slot.tensor) : vector_row(*slot.tensor));
+      WeightMatrix m;
+      if (slot.matrix) m = *slot.matrix;
+      if (slot.tensor) m.w = *slot.tensor;
+      add(s.gguf.name, s.shape, llama_qk ? permuted_rows(m) : matrix_rows(m));
+    });
     return std::move(items_);
   }
 
  private:
-  void add(const std::string& hf, const Shape& shape, RowReaderFactory rows) {
-    const std::optional<GgufTensorRef> ref = gguf_tensor_of(hf);
-    R1_ASSERT_MSG(ref.has_value(), "no GGUF name for " + hf);
-    items_.push_back({ref->name, shape, type_for(ref->name, shape), std::move(rows)});
+  void add(const std::string& name, const Shape& shape, RowReaderFactory rows) {
+    items_.push_back({name, shape, type_for(name, shape), std::move(rows)});
   }
 
   GgmlType type_for(const std::string& name, const Shape& shape) const {
@@ -165,59 +174,49 @@ class Planner {
     return t;
   }
 
-  void linear(const std::string& hf, const Linear& l) {
-    add(hf + ".weight", {l.weight.rows(), l.weight.cols()}, matrix_rows(l.weight));
-    if (l.bias.defined()) add(hf + ".bias", l.bias.shape, vector_row(l.bias));
-  }
-
-  // Llama's q/k (weight and bias) with rows permuted per head.
-  void permuted(const std::string& hf, const Linear& l, int64_t heads) {
+  // Llama's q/k weight with rows permuted per head.
+  RowReaderFactory permuted_rows(const WeightMatrix& m) const {
     const int64_t hd = c_.head_dim;
-    const WeightMatrix m = l.weight;
-    add(hf + ".weight", {m.rows(), m.cols()}, [m, hd] {
+    return [m, hd] {
       return [m, hd](int64_t g, float* out) {
         const int64_t r = permuted_source(g, hd);
         dequantize_rows(m, r, r + 1, out);
       };
-    });
-    if (!l.bias.defined()) return;
-    R1_ASSERT(l.bias.numel() == heads * hd);
-    const Tensor b = l.bias;
-    add(hf + ".bias", b.shape, [b, hd] {
+    };
+  }
+
+  // Llama's q/k bias, permuted as the weight's rows are.
+  RowReaderFactory permuted_vector(const Tensor& b) const {
+    const int64_t hd = c_.head_dim;
+    return [b, hd] {
       return [b, hd](int64_t, float* out) {
         for (int64_t g = 0; g < b.numel(); ++g) out[g] = b.f32()[permuted_source(g, hd)];
       };
-    });
+    };
   }
 
-  void mlp(const std::string& p, const MlpWeights& m) {
-    linear(p + "gate_proj", m.gate);
-    linear(p + "up_proj", m.up);
-    linear(p + "down_proj", m.down);
-  }
-
-  // ffn_{gate,up,down}_exps [E, out, in]: expert e's rows one after another.
-  void experts(const std::string& p, const MoeWeights& moe) {
-    for (const auto& [proj, part] :
-         {std::pair{"gate_proj", &MlpWeights::gate}, std::pair{"up_proj", &MlpWeights::up},
-          std::pair{"down_proj", &MlpWeights::down}}) {
-      std::vector<WeightMatrix> ms;
-      for (const MlpWeights& e : moe.experts) ms.push_back((e.*part).weight);
-      const int64_t out = ms[0].rows();
-      add(p + "experts.0." + proj + ".weight", {int64_t(ms.size()), out, ms[0].cols()}, [ms, out] {
+  // ffn_{gate,up,down}_exps [E, out, in]: expert e's rows one after another. Planned at expert
+  // 0; the later experts' matrices join the same list before any row is read.
+  void expert(const WeightSpec& s, const WeightMatrix& m) {
+    std::shared_ptr<std::vector<WeightMatrix>>& list = stacked_[s.gguf.name];
+    if (s.gguf.expert == 0) {
+      list = std::make_shared<std::vector<WeightMatrix>>();
+      const auto ms = list;
+      const int64_t out = s.shape[0];
+      add(s.gguf.name, {c_.n_routed_experts, out, s.shape[1]}, [ms, out] {
         return [ms, out](int64_t r, float* o) {
-          dequantize_rows(ms[size_t(r / out)], r % out, r % out + 1, o);
+          dequantize_rows((*ms)[size_t(r / out)], r % out, r % out + 1, o);
         };
       });
     }
+    list->push_back(m);
   }
 
   // kv_b_proj whole ([H * (nope + v), lora]) or split into k_b [H, lora, nope] and
   // v_b [H, v, lora], from either layout of the loaded weights, one head at a time.
-  void mla_up(const std::string& a, const MlaWeights& m) {
+  void mla_up(const WeightSpec& s, int64_t layer, const MlaWeights& m) {
     const ModelConfig c = c_;
-    const int64_t H = c.num_attention_heads, nope = c.qk_nope_head_dim, v = c.v_head_dim,
-                  lora = c.kv_lora_rank;
+    const int64_t nope = c.qk_nope_head_dim, v = c.v_head_dim, lora = c.kv_lora_rank;
     // Row `r` of part `part` (0: kv_b, 1: k_b, 2: v_b) from head blocks [nope + v, lora].
     auto reader = [c, m, nope, v, lora](int part) -> RowReaderFactory {
       return [c, m, nope, v, lora, part] {
@@ -236,65 +235,18 @@ class Planner {
         };
       };
     };
-    if (layout_ == MlaLayout::KvB) {
-      add(a + "kv_b_proj.weight", {H * (nope + v), lora}, reader(0));
-      return;
-    }
-    add(a + "k_b_proj.weight", {H, lora, nope}, reader(1));
-    add(a + "v_b_proj.weight", {H, v, lora}, reader(2));
-  }
-
-  void attention(const std::string& a, const BlockWeights& b) {
-    if (!c_.is_deepseek()) {
-      const bool llama = c_.arch == Arch::Llama;
-      if (llama) {
-        permuted(a + "q_proj", b.gqa.q, c_.num_attention_heads);
-        permuted(a + "k_proj", b.gqa.k, c_.num_key_value_heads);
-      } else {
-        linear(a + "q_proj", b.gqa.q);
-        linear(a + "k_proj", b.gqa.k);
-      }
-      linear(a + "v_proj", b.gqa.v);
-      linear(a + "o_proj", b.gqa.o);
-      return;
-    }
-    const MlaWeights& m = b.mla;
-    if (c_.q_lora_rank > 0) {
-      linear(a + "q_a_proj", m.q_a_proj);
-      add(a + "q_a_layernorm.weight", m.q_a_norm.shape, vector_row(m.q_a_norm));
-      linear(a + "q_b_proj", m.q_b_proj);
-    } else {
-      linear(a + "q_proj", m.q_proj);
-    }
-    linear(a + "kv_a_proj_with_mqa", m.kv_a_proj);
-    add(a + "kv_a_layernorm.weight", m.kv_a_norm.shape, vector_row(m.kv_a_norm));
-    mla_up(a, m);
-    linear(a + "o_proj", m.o_proj);
-  }
-
-  void block(int64_t i, const BlockWeights& b) {
-    const std::string p = layer_prefix(i);
-    add(p + "input_layernorm.weight", b.attn_norm.shape, vector_row(b.attn_norm));
-    attention(p + "self_attn.", b);
-    add(p + "post_attention_layernorm.weight", b.mlp_norm.shape, vector_row(b.mlp_norm));
-    if (!b.is_moe) return mlp(p + "mlp.", b.mlp);
-    const Tensor router = b.moe.router;
-    add(p + "mlp.gate.weight", router.shape, [router] {
-      return [router](int64_t r, float* out) {
-        std::memcpy(out, router.f32() + r * router.dim(1), size_t(router.dim(1)) * 4);
-      };
-    });
-    if (b.moe.score_bias.defined())
-      add(p + "mlp.gate.e_score_correction_bias", b.moe.score_bias.shape,
-          vector_row(b.moe.score_bias));
-    experts(p + "mlp.", b.moe);
-    if (b.moe.has_shared) mlp(p + "mlp.shared_experts.", b.moe.shared);
+    if (layout_ == MlaLayout::KvB) return add(s.gguf.name, s.shape, reader(0));
+    const std::vector<WeightSpec> split = mla_split_specs(c, layer);
+    add(split[0].gguf.name, split[0].shape, reader(1));
+    add(split[1].gguf.name, split[1].shape, reader(2));
   }
 
   const ModelConfig& c_;
   GgufOutType type_;
   MlaLayout layout_;
   std::vector<Planned> items_;
+  // The matrices of each stacked expert tensor, by GGUF name.
+  std::map<std::string, std::shared_ptr<std::vector<WeightMatrix>>> stacked_;
 };
 
 std::string model_name(const std::string& path) {

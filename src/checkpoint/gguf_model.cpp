@@ -7,7 +7,6 @@
 
 #include "checkpoint/gguf_config.h"
 #include "core/error.h"
-#include "model/gguf_names.h"
 
 namespace r1 {
 
@@ -64,10 +63,24 @@ GgufTensorSource::GgufTensorSource(GgufFile file, const ModelConfig& c)
     : file_(std::move(file)),
       arch_(c.arch),
       heads_(c.num_attention_heads),
-      kv_heads_(c.num_key_value_heads) {}
+      kv_heads_(c.num_key_value_heads) {
+  std::vector<WeightSpec> specs = weight_specs(c);
+  if (c.is_deepseek())
+    for (int64_t l = 0; l < c.num_hidden_layers + c.num_nextn_predict_layers; ++l)
+      for (WeightSpec& s : mla_split_specs(c, l)) specs.push_back(std::move(s));
+  for (const WeightSpec& s : specs) {
+    by_name_[s.name] = s.gguf;
+    order_.push_back(s.name);
+  }
+}
+
+const GgufName* GgufTensorSource::gguf_name(const std::string& name) const {
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &it->second;
+}
 
 bool GgufTensorSource::has(const std::string& name) const {
-  const std::optional<GgufTensorRef> ref = gguf_tensor_of(name);
+  const GgufName* ref = gguf_name(name);
   if (!ref) return false;
   const GgufTensorInfo* info = file_.find_tensor(ref->name);
   if (!info) return false;
@@ -75,7 +88,7 @@ bool GgufTensorSource::has(const std::string& name) const {
 }
 
 std::string GgufTensorSource::where(const std::string& name) const {
-  const std::optional<GgufTensorRef> ref = gguf_tensor_of(name);
+  const GgufName* ref = gguf_name(name);
   if (!ref) return file_.path() + ": tensor '" + name + "' (no GGUF name)";
   std::string s = file_.path() + ": tensor '" + ref->name + "'";
   if (ref->expert >= 0) s += " expert " + std::to_string(ref->expert);
@@ -83,7 +96,7 @@ std::string GgufTensorSource::where(const std::string& name) const {
 }
 
 Tensor GgufTensorSource::get(const std::string& name) const {
-  const std::optional<GgufTensorRef> ref = gguf_tensor_of(name);
+  const GgufName* ref = gguf_name(name);
   const GgufTensorInfo* info = ref ? file_.find_tensor(ref->name) : nullptr;
   if (!info) throw FormatError(where(name) + " is missing");
   if (!ggml_type_supported(info->type))
@@ -112,10 +125,8 @@ Tensor GgufTensorSource::get(const std::string& name) const {
 
 std::vector<std::string> GgufTensorSource::names() const {
   std::vector<std::string> out;
-  for (const GgufTensorInfo& t : file_.tensors()) {
-    const int64_t experts = t.shape.size() == 3 ? t.shape[0] : 0;
-    for (std::string& n : hf_names_of(t.name, experts)) out.push_back(std::move(n));
-  }
+  for (const std::string& name : order_)
+    if (has(name)) out.push_back(name);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // names, read in place from the mapping (llama.cpp's layouts undone where they differ).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,14 +10,16 @@
 #include "io/gguf_reader.h"
 #include "model/config.h"
 #include "model/tensor_source.h"
+#include "model/weight_specs.h"
 
 namespace r1 {
 
-// GGUF tensors under Hugging Face names. Views into the mapping, with llama.cpp's layouts
-// undone: ne[] reversed to PyTorch order, stacked experts ffn_*_exps [E, out, in] sliced into
-// per-expert [out, in] views, and llama's q/k rows (which llama.cpp permutes for its
-// interleaved RoPE) put back in rotate-half order, the one copy made. Tensor types other than
-// F32, F16, BF16, Q8_0 and Q4_0 are a FormatError naming the file, tensor and type.
+// GGUF tensors under Hugging Face names (each spec's GGUF name from the name table). Views into the
+// mapping, with llama.cpp's layouts undone: ne[] reversed to PyTorch order, stacked experts
+// ffn_*_exps [E, out, in] sliced into per-expert [out, in] views, and llama's q/k rows (which
+// llama.cpp permutes for its interleaved RoPE) put back in rotate-half order, the one copy made.
+// Tensor types other than F32, F16, BF16, Q8_0 and Q4_0 are a FormatError naming the file, tensor
+// and type.
 class GgufTensorSource : public TensorSource {
  public:
   GgufTensorSource(GgufFile file, const ModelConfig& c);
@@ -28,7 +31,11 @@ class GgufTensorSource : public TensorSource {
   const std::string& path() const override { return file_.path(); }
 
  private:
+  const GgufName* gguf_name(const std::string& name) const;
+
   GgufFile file_;
+  std::map<std::string, GgufName> by_name_;  // Hugging Face name -> GGUF name
+  std::vector<std::string> order_;           // the Hugging Face names in table order
   Arch arch_;
   int64_t heads_, kv_heads_;
 };

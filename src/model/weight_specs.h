@@ -1,6 +1,6 @@
-// The one name table: every checkpoint tensor of a config (Hugging Face naming) with its shape,
-// role and the place in the weight tree it binds to. The single source of truth for loading and
-// viewing weights, the parameter layout, `r1 init` and `r1 info` size math.
+// The one name table: every checkpoint tensor of a config with its Hugging Face and GGUF names,
+// shape, role and the place in the weight tree it binds to. The single source of truth for loading
+// and viewing weights, the parameter layout, `r1 init` and `r1 info` size math.
 #pragma once
 
 #include <functional>
@@ -24,11 +24,19 @@ enum class WeightRole {
   MtpLinear,  // eh_proj (never fp8)
 };
 
+// A tensor's name in llama.cpp's GGUF files and, for its stacked expert tensors
+// (ffn_{gate,up,down}_exps, [E, out, in]), the expert's index along the first dimension.
+struct GgufName {
+  std::string name;  // "blk.3.attn_kv_a_mqa.weight"
+  int64_t expert = -1;
+};
+
 struct WeightSpec {
-  std::string name;
+  std::string name;  // Hugging Face: "model.layers.3.self_attn.kv_a_proj_with_mqa.weight"
   Shape shape;
   WeightRole role;
   bool mtp = false;  // belongs to a multi-token-prediction layer
+  GgufName gguf;
 };
 
 // Where a tensor binds in a ModelWeights tree: exactly one of tensor and matrix is set.
@@ -44,8 +52,9 @@ struct WeightSlot {
 };
 
 // Calls visit(spec, slot) for every tensor of the config in checkpoint order, the slot pointing
-// into `tree`, which it shapes first (layers, experts, MTP modules, is_moe, has_shared). A tied
-// head has no tensor of its own: the caller points lm_head at the embedding.
+// into `tree`, which it shapes first (layers, experts, MTP modules, is_moe, has_shared). A tree
+// already shaped for the config (a loaded model) keeps its tensors, so the visit also reads one.
+// A tied head has no tensor of its own: the caller points lm_head at the embedding.
 void visit_weights(const ModelConfig& c, ModelWeights& tree,
                    const std::function<void(const WeightSpec&, const WeightSlot&)>& visit);
 

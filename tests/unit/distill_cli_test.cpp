@@ -183,6 +183,26 @@ TEST_F(DistillCli, RejectKeepsOnlyVerifiedDistinctTraces) {
   EXPECT_LT(j.at("pass@1").get<double>(), 0.6);  // the wrong-but-well-formed ones were dropped
 }
 
+// A teacher and a student given as GGUF files (f32 exports of the directories) keep the same
+// traces and take the same first step.
+TEST_F(DistillCli, GgufTeacherAndStudentDistillLikeTheirDirectories) {
+  const std::string model = teacher(rl::TemplateKind::R1Zero);
+  const std::string student = init("tiny-qwen2", "student_base");
+  for (const std::string& m : {model, student})
+    run_ok("convert --model " + m + " --out " + m + ".gguf --type f32 --quiet");
+  auto distill = [&](const std::string& suffix, const std::string& out) {
+    run_ok("distill --teacher " + model + suffix + " --student " + student + suffix + kTaskFlags +
+           " --problems 12 --problem-seed 3 --samples 2 --temperature 0 -n 24 --out " + dir_ + "/" +
+           out + " --steps 1 --batch 4 --seq-len 128 --data-order sequential -q -t 2");
+    return read_metrics(dir_ + "/" + out + ".metrics.jsonl").at(0).at("loss").get<double>();
+  };
+  const double want = distill("", "from_dirs"), got = distill(".gguf", "from_gguf");
+  EXPECT_EQ(read_records(dir_ + "/from_gguf.traces.jsonl"),
+            read_records(dir_ + "/from_dirs.traces.jsonl"));
+  EXPECT_NEAR(got, want, 1e-5 * want);
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/from_gguf/config.json"));
+}
+
 TEST_F(DistillCli, DistillTeachesTheStudentTheVerifiedTraces) {
   const std::string model = teacher(rl::TemplateKind::R1Zero);
   const std::string student = init("tiny-qwen2", "student_base");
@@ -285,8 +305,8 @@ TEST_F(DistillCli, BadFlagsAreOneClearMessage) {
               "had no verified sample");  // --overwrite: the traces file is replaced
   EXPECT_EQ(read_records(dir_ + "/old.jsonl").size(), 0u);
   write_text_file_atomic(dir_ + "/old.jsonl", "{}\n");
-  expect_fail("distill --teacher " + model + " --student " + model + kTaskFlags + " --out " +
-                  dir_ + "/fresh --steps 3 --traces " + dir_ + "/old.jsonl",
+  expect_fail("distill --teacher " + model + " --student " + model + kTaskFlags + " --out " + dir_ +
+                  "/fresh --steps 3 --traces " + dir_ + "/old.jsonl",
               2, "--traces " + dir_ + "/old.jsonl already holds a file of 3 bytes");
   write_text_file_atomic(dir_ + "/t.jsonl", "{}\n");
   expect_fail(reject + "--problems 1", 2,

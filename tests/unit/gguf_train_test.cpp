@@ -1,7 +1,7 @@
-// `r1 sft` from a GGUF file: the weights (f32, bf16, q8_0; MLA's kv_b whole or split) are
-// loaded into the f32 parameters, the first step's loss equals the one from the safetensors
-// directory of the same model, and the checkpoint written is a complete model directory with
-// the GGUF's tokenizer.
+// Training from a GGUF file: the weights (f32, bf16, q8_0; MLA's kv_b whole or split) are
+// loaded into the f32 parameters; `r1 sft`'s first loss, `r1 grpo`'s first step (and
+// `r1 distill`'s, in distill_cli_test) equal those from the safetensors directory of the same
+// model, and the checkpoint written is a complete model directory with the GGUF's tokenizer.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -120,6 +120,32 @@ TEST(GgufTrain, RopeFreqsGgufIsRefusedInOneLine) {
   EXPECT_EQ(r.result.exit_code, 1) << r.result.out;
   EXPECT_NE(r.result.out.find(gguf + ": has rope_freqs"), std::string::npos) << r.result.out;
   EXPECT_FALSE(fs::exists(dir + "/out"));
+}
+
+// One GRPO step of `model` into dir/out: the step's metrics.
+Json grpo_step(const std::string& model, const std::string& dir, const std::string& out) {
+  const test::RunResult r =
+      test::run_r1("grpo --model " + model + " --out " + dir + "/" + out +
+                   " --task arithmetic --knob digits=1 --problems 20 --steps 1 --prompts 2 "
+                   "--group 4 --max-tokens 6 --lr 1e-3 --beta 0.01 --seed 7 --quiet -t 2");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  if (r.exit_code != 0) return Json();
+  return read_metrics(dir + "/" + out + ".metrics.jsonl").at(0);
+}
+
+TEST(GgufTrain, GrpoFromGgufStepsLikeItsDirectory) {
+  const std::string dir = test::make_temp_dir("gguf_train_grpo");
+  const Json want = grpo_step(test::gguf_test_model("tiny"), dir, "dir");
+  const Json got = grpo_step(test::gguf_test_file("tiny", GgufOutType::F32), dir, "gguf");
+  ASSERT_FALSE(want.is_null());
+  ASSERT_FALSE(got.is_null());
+  // The same weights sample the same rollouts and take the same step.
+  EXPECT_EQ(got.at("generated_tokens"), want.at("generated_tokens"));
+  for (const char* key : {"reward_mean", "response_length_mean", "kl", "grad_norm"})
+    EXPECT_NEAR(got.at(key).get<double>(), want.at(key).get<double>(),
+                1e-5 * (1.0 + std::abs(want.at(key).get<double>())))
+        << key;
+  EXPECT_TRUE(fs::exists(dir + "/gguf/config.json"));
 }
 
 }  // namespace
