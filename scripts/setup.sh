@@ -10,6 +10,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3 python3-numpy python3-torch python3-jinja2
   libpcre2-dev
+  openmpi-bin libopenmpi-dev
 )
 # Headless Chromium drives the server's chat page in its test.
 PACKAGES+=(chromium)

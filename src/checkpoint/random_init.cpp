@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "model/weight_specs.h"
 
 namespace r1 {
@@ -30,11 +31,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-uint64_t name_hash(const std::string& s) {  // FNV-1a
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
-  return h;
-}
 
 Tensor random_f32(const WeightSpec& spec, const ModelConfig& c, uint64_t seed) {
   Tensor t = Tensor::zeros(DType::F32, spec.shape);
@@ -47,7 +43,7 @@ Tensor random_f32(const WeightSpec& spec, const ModelConfig& c, uint64_t seed) {
   }
   const double std =
       spec.role == WeightRole::Router ? 1.0 / std::sqrt(double(c.hidden_size)) : 0.02;
-  std::mt19937_64 rng(seed ^ name_hash(spec.name));
+  std::mt19937_64 rng(seed ^ fnv1a(spec.name));
   std::normal_distribution<float> normal(0.0f, float(std));
   for (int64_t i = 0; i < n; ++i) p[i] = normal(rng);
   return t;

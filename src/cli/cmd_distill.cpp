@@ -11,8 +11,8 @@
 #include "cli/train_flags.h"
 #include "core/error.h"
 #include "rl/answer_format.h"
-#include "train/sft_data.h"
 #include "train/run_output.h"
+#include "train/sft_data.h"
 #include "train/sft_jsonl.h"
 
 namespace r1::cli {
@@ -25,7 +25,7 @@ struct DistillArgs {
   TrainArgs train;  // run.model: the student; run.out: where it is saved
 };
 
-void run(const CLI::App& cmd, DistillArgs& a) {
+void run(const CLI::App& cmd, DistillArgs& a, Comm& world) {
   if (a.train.run.resume)
     throw UsageError(
         "--resume: distill would sample the teacher again; resume the SFT stage with `r1 sft "
@@ -35,7 +35,8 @@ void run(const CLI::App& cmd, DistillArgs& a) {
   a.train.run.progress = !a.train.quiet;
   a.train.data = a.traces.empty() ? a.train.run.out + ".traces.jsonl" : a.traces;
   if (!a.train.run.overwrite)
-    refuse_existing_output("--traces", a.train.data, "pass --overwrite to start over (replacing it)");
+    refuse_existing_output("--traces", a.train.data,
+                           "pass --overwrite to start over (replacing it)");
   // The student must read the traces' format (R1-Zero: prompt-completion; R1: chat with its
   // own template): checked before the teacher's sampling, which is the long part.
   const SftFormat format =
@@ -44,22 +45,31 @@ void run(const CLI::App& cmd, DistillArgs& a) {
           : SftFormat::Chat;
   load_sft_model_text(a.train.run.model, format);
 
-  const RejectionRun r = run_rejection(a.reject, a.teacher, a.train.data, !a.train.quiet);
-  print_rejection(r, a.train.data);
-  if (r.result.kept == 0)
-    throw UsageError("the teacher " + a.teacher + " had no verified sample among " +
-                     std::to_string(r.result.sampled) +
-                     ": nothing to distill (more --samples or --max-tokens, easier --knob "
-                     "settings, or a stronger teacher)");
+  // Rank 0 samples the teacher and writes the traces, which every rank then reads (from the
+  // same path) for the data-parallel SFT; the others wait for the kept count.
+  int64_t kept = 0;
+  if (world.is_root()) {
+    const RejectionRun r = run_rejection(a.reject, a.teacher, a.train.data, !a.train.quiet);
+    print_rejection(r, a.train.data);
+    if (r.result.kept == 0)
+      throw UsageError("the teacher " + a.teacher + " had no verified sample among " +
+                       std::to_string(r.result.sampled) +
+                       ": nothing to distill (more --samples or --max-tokens, easier --knob "
+                       "settings, or a stronger teacher)");
+    kept = r.result.kept;
+  }
+  world.broadcast(&kept, sizeof(kept), 0);
   const SftDataset data = SftDataset::from_jsonl(a.train.data, a.train.run.model, a.train.threads);
-  std::printf("distill: SFT of %s on %zu traces\n", a.train.run.model.c_str(), data.size());
-  report_training(a.train, run_training(a.train.run, a.train.state,
-                                        sft_batch_filler(data, a.train.state.data)));
+  if (world.is_root())
+    std::printf("distill: SFT of %s on %zu traces\n", a.train.run.model.c_str(), data.size());
+  const TrainerSummary s =
+      run_training(world, a.train.run, a.train.state, sft_batch_filler(data, a.train.state.data));
+  if (world.is_root()) report_training(a.train, s);
 }
 
 }  // namespace
 
-void add_distill(CLI::App& app) {
+void add_distill(CLI::App& app, Comm& world) {
   auto a = std::make_shared<DistillArgs>();
   CLI::App* cmd = app.add_subcommand(
       "distill",
@@ -80,7 +90,7 @@ void add_distill(CLI::App& app) {
       ->description("refused: resume the SFT stage with `r1 sft --resume --data OUT.traces.jsonl`");
   cmd->add_flag("-q,--quiet", a->train.quiet, "no progress bars");
   add_threads_flag(cmd, a->train.threads);
-  cmd->callback([cmd, a] { run(*cmd, *a); });
+  cmd->callback([cmd, a, &world] { run(*cmd, *a, world); });
 }
 
 }  // namespace r1::cli

@@ -30,21 +30,23 @@ void add_command_flags(CLI::App* cmd, TrainArgs& a) {
 }
 
 // The model directory whose config and tokenizer the data is read against.
-std::string model_dir(const TrainArgs& a) { return a.run.resume ? a.run.out : a.run.model; }
+std::string model_dir(const TrainArgs& a) {
+  return a.run.resume ? a.run.out : a.run.model;
+}
 
-void run_pretrain(const CLI::App& cmd, TrainArgs& a) {
+void run_pretrain(const CLI::App& cmd, TrainArgs& a, Comm& world) {
   settle_state(cmd, a);
   apply_threads(a.threads);
   a.run.progress = !a.quiet;
   const ModelConfig c = ModelDir::open_weights(model_dir(a)).config();
   const TokenFile data = TokenFile::open(a.data, c.vocab_size);
   const BatchSpec spec = a.state.data;
-  const TrainerSummary s = run_training(a.run, a.state, [&](int64_t step, int64_t micro,
-                                                             TrainBatch& b) {
-    b.tokens.resize(size_t(b.B * (b.T + 1)));
-    data.fill_batch(spec, step, micro, b.tokens.data());
-  });
-  report_training(a, s);
+  const TrainerSummary s =
+      run_training(world, a.run, a.state, [&](int64_t step, int64_t micro, TrainBatch& b) {
+        b.tokens.resize(size_t(b.B * (b.T + 1)));
+        data.fill_batch(spec, step, micro, b.tokens.data());
+      });
+  if (world.is_root()) report_training(a, s);
 }
 
 // --data FILE.jsonl (chat or prompt-completion records) or FILE.bin with FILE.mask beside it
@@ -57,23 +59,26 @@ SftDataset open_sft_data(const TrainArgs& a, const std::string& model, const Mod
   return SftDataset::from_files(a.data, mask.string(), c.vocab_size);
 }
 
-void run_sft(const CLI::App& cmd, TrainArgs& a) {
+void run_sft(const CLI::App& cmd, TrainArgs& a, Comm& world) {
   settle_state(cmd, a);
   apply_threads(a.threads);
   a.run.progress = !a.quiet;
   const std::string model = model_dir(a);
   const SftDataset data = open_sft_data(a, model, ModelDir::open_weights(model).config());
-  report_training(a, run_training(a.run, a.state, sft_batch_filler(data, a.state.data)));
+  const TrainerSummary s =
+      run_training(world, a.run, a.state, sft_batch_filler(data, a.state.data));
+  if (world.is_root()) report_training(a, s);
 }
 
 }  // namespace
 
-void add_training(CLI::App& app) {
+void add_training(CLI::App& app, Comm& world) {
   auto pretrain_args = std::make_shared<TrainArgs>();
   CLI::App* pretrain = app.add_subcommand(
       "pretrain", "Train a model on a token file (--data FILE.bin from `r1 data tokenize`)");
   add_command_flags(pretrain, *pretrain_args);
-  pretrain->callback([pretrain, pretrain_args] { run_pretrain(*pretrain, *pretrain_args); });
+  pretrain->callback(
+      [pretrain, pretrain_args, &world] { run_pretrain(*pretrain, *pretrain_args, world); });
 
   auto sft_args = std::make_shared<TrainArgs>();
   sft_args->data_order = "random";
@@ -84,7 +89,7 @@ void add_training(CLI::App& app) {
       "\"completion\"}, or FILE.bin + FILE.mask from `r1 data tokenize --chat / "
       "--prompt-completion`)");
   add_command_flags(sft, *sft_args);
-  sft->callback([sft, sft_args] { run_sft(*sft, *sft_args); });
+  sft->callback([sft, sft_args, &world] { run_sft(*sft, *sft_args, world); });
 }
 
 }  // namespace r1::cli

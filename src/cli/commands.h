@@ -3,7 +3,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "comm/comm.h"
+
 namespace r1::cli {
+
+// The subcommands that run across the ranks of `mpirun` (each takes the world); every other
+// command is refused under more than one rank.
+bool runs_across_ranks(const std::string& subcommand);
 
 void add_init(CLI::App& app);
 void add_info(CLI::App& app);
@@ -18,13 +24,13 @@ void add_chat(CLI::App& app);
 void add_convert(CLI::App& app);
 void add_data(CLI::App& app);
 void add_plot(CLI::App& app);
-void add_training(CLI::App& app);  // pretrain, sft
-void add_task(CLI::App& app);      // task list, generate, check
-void add_grpo(CLI::App& app);      // grpo
-void add_eval(CLI::App& app);      // eval
-void add_reject(CLI::App& app);    // reject
-void add_distill(CLI::App& app);   // distill
-void add_report(CLI::App& app);    // report
-void add_serve(CLI::App& app);     // serve
+void add_training(CLI::App& app, Comm& world);  // pretrain, sft
+void add_task(CLI::App& app);                   // task list, generate, check
+void add_grpo(CLI::App& app);                   // grpo
+void add_eval(CLI::App& app);                   // eval
+void add_reject(CLI::App& app);                 // reject
+void add_distill(CLI::App& app, Comm& world);   // distill
+void add_report(CLI::App& app);                 // report
+void add_serve(CLI::App& app);                  // serve
 
 }  // namespace r1::cli

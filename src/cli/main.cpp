@@ -1,16 +1,23 @@
-// The `r1` command: dispatches to subcommands and turns r1::Error into one clear message
-// (exit code 1; 2 for usage errors).
+// The `r1` command: opens the world (MPI under `mpirun`, one process otherwise), dispatches to
+// subcommands and turns r1::Error into one clear message (exit code 1; 2 for usage errors);
+// under several ranks a failing rank ends them all.
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <new>
+#include <string>
 
 #include "cli/commands.h"
 #include "core/error.h"
 
-int main(int argc, char** argv) {
-  CLI::App app{"r1: DeepSeek-R1 / V3 models in C++ (init, info, logits, generate, chat, bench, tokenize,\n"
-               "detokenize, tokenizer train, template, convert, data, plot, serve)",
-               "r1"};
+namespace {
+
+// Runs the app; the exit code.
+int run(int argc, char** argv, r1::Comm& world) {
+  CLI::App app{
+      "r1: DeepSeek-R1 / V3 models in C++ (init, info, logits, generate, chat, bench, tokenize,\n"
+      "detokenize, tokenizer train, template, convert, data, plot, serve)",
+      "r1"};
   app.require_subcommand(1);
   r1::cli::add_init(app);
   r1::cli::add_info(app);
@@ -25,15 +32,19 @@ int main(int argc, char** argv) {
   r1::cli::add_convert(app);
   r1::cli::add_data(app);
   r1::cli::add_plot(app);
-  r1::cli::add_training(app);
+  r1::cli::add_training(app, world);
   r1::cli::add_task(app);
   r1::cli::add_grpo(app);
   r1::cli::add_eval(app);
   r1::cli::add_report(app);
   r1::cli::add_reject(app);
-  r1::cli::add_distill(app);
+  r1::cli::add_distill(app, world);
   r1::cli::add_serve(app);
   try {
+    if (world.size() > 1 && argc > 1 && !r1::cli::runs_across_ranks(argv[1]))
+      throw r1::UsageError("r1 " + std::string(argv[1]) + " runs in one process; it was launched " +
+                           "by mpirun with " + std::to_string(world.size()) +
+                           " ranks (run it without mpirun)");
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
@@ -51,4 +62,31 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+namespace r1::cli {
+
+bool runs_across_ranks(const std::string& subcommand) {
+  return subcommand == "pretrain" || subcommand == "sft" || subcommand == "distill";
+}
+
+}  // namespace r1::cli
+
+int main(int argc, char** argv) {
+  std::unique_ptr<r1::Comm> world;
+  try {
+    world = r1::open_world(r1::comm_timeout_from_env());
+  } catch (const r1::Error& e) {
+    std::fprintf(stderr, "r1: error: %s\n", e.what());
+    return 1;
+  }
+  const int code = run(argc, argv, *world);
+  // A rank that fails ends the others, which may be waiting for it in a collective.
+  if (code != 0 && world->size() > 1) {
+    std::fflush(stderr);
+    world->abort(code);
+  }
+  return code;
 }

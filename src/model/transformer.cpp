@@ -96,12 +96,13 @@ MtpRows mtp_rows(const TrainBatch& batch, const std::vector<int32_t>& inputs) {
   return m;
 }
 
-// The MTP loss (mean over its counted predictions) and its gradient, weight mtp_lambda, ADDED
-// into grads and dhidden [N, D].
+// The MTP loss (mean over the counted predictions, of which there are mtp_tokens in the whole
+// micro-batch; 0: this batch's) and its gradient, weight mtp_lambda, ADDED into grads and
+// dhidden [N, D].
 double mtp_loss_train(const ModelConfig& c, const MtpWeights& w, const MtpWeights& g,
                       const RopeFreqs& rope, const TrainBatch& batch,
                       const std::vector<int32_t>& inputs, const float* hidden, double mtp_lambda,
-                      ComputeType compute, float* dhidden) {
+                      int64_t mtp_tokens, ComputeType compute, float* dhidden) {
   const int64_t T = batch.T, D = c.hidden_size, V = c.vocab_size;
   if (T < 2) return 0.0;
   const MtpRows m = mtp_rows(batch, inputs);
@@ -118,7 +119,10 @@ double mtp_loss_train(const ModelConfig& c, const MtpWeights& w, const MtpWeight
   {
     const ProfileScope profile(ProfileOp::HeadLoss);
     ce = cross_entropy(logits.f32(), m.targets.data(), m.mask.data(), R, V, logits.f32());
-    for (int64_t i = 0; i < R * V; ++i) dlogits[i] *= float(mtp_lambda);
+    // This batch's mean as its part of the whole micro-batch's.
+    const double part = mtp_tokens > 0 ? double(ce.tokens) / double(mtp_tokens) : 1.0;
+    ce.loss *= part;
+    for (int64_t i = 0; i < R * V; ++i) dlogits[i] *= float(mtp_lambda * part);
   }
   Tensor dh = Tensor::zeros(DType::F32, {R, D});  // [R, D]
   mtp_backward(c, w, rope, h.f32(), m.next.data(), tape, dlogits, R, spans, g, dh.f32(), compute);
@@ -130,6 +134,15 @@ double mtp_loss_train(const ModelConfig& c, const MtpWeights& w, const MtpWeight
 }
 
 }  // namespace
+
+int64_t mtp_counted_predictions(const TrainBatch& batch) {
+  if (batch.T < 2) return 0;
+  if (batch.mask.empty()) return batch.B * (batch.T - 1);
+  int64_t n = 0;
+  for (int64_t b = 0; b < batch.B; ++b)
+    for (int64_t i = 0; i + 1 < batch.T; ++i) n += batch.mask[size_t(b * batch.T + i + 1)] != 0;
+  return n;
+}
 
 Tensor transformer_forward(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
                            const std::vector<int32_t>& tokens, const SeqSpans& spans,
@@ -190,9 +203,9 @@ TrainStepResult model_train_step(const ModelConfig& c, const ModelWeights& param
   result.loss = main.loss;
   result.tokens = main.tokens;
   if (opt.mtp_lambda != 0.0 && !params.mtp.empty())
-    result.mtp_loss =
-        mtp_loss_train(c, params.mtp[0], grads.mtp[0], rope, batch, rows.inputs,
-                       hidden[size_t(L)].f32(), opt.mtp_lambda, opt.compute, dx.f32());
+    result.mtp_loss = mtp_loss_train(c, params.mtp[0], grads.mtp[0], rope, batch, rows.inputs,
+                                     hidden[size_t(L)].f32(), opt.mtp_lambda, opt.mtp_tokens,
+                                     opt.compute, dx.f32());
 
   for (int64_t l = L - 1; l >= 0; --l) {
     BlockTape& tape = tapes[size_t(l)];

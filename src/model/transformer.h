@@ -33,6 +33,10 @@ struct TrainBatch {
   std::vector<uint8_t> mask;
 };
 
+// The MTP predictions of a batch that count: row (b, i), i < T - 1, where mask[b][i + 1] is
+// nonzero (every one without a mask).
+int64_t mtp_counted_predictions(const TrainBatch& batch);
+
 struct TrainLossOptions {
   double mtp_lambda = 0.0;  // weight of the MTP cross-entropy (DeepSeek-V3)
   double aux_alpha = 0.0;   // weight of the sequence-wise MoE balance loss
@@ -40,6 +44,10 @@ struct TrainLossOptions {
   // micro-batches), so that summed micro-batch gradients equal the full batch's; 0 = this
   // batch's count.
   int64_t loss_tokens = 0;
+  // Normaliser of the MTP loss, a mean over the micro-batch's counted predictions: their count in
+  // the whole micro-batch (mtp_counted_predictions) when this batch is some of its rows (data
+  // parallel), so the ranks' parts add up; 0 = this batch's count.
+  int64_t mtp_tokens = 0;
   // Keep only each layer's input during the forward and run the layer's forward again just
   // before its backward: activation memory of one layer instead of all, for a second forward.
   // The gradients are bit-identical.

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "model/param_layout.h"
 #include "model/tensor_source.h"
 #include "train/checkpoint.h"
@@ -17,10 +18,10 @@ namespace {
 // FNV-1a over every problem's id, question and answer: a changed --data, --problems, --knob or
 // --task changes it.
 std::string problems_fingerprint(const std::vector<Problem>& problems) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = kFnv1aOffset;
   auto mix = [&](const std::string& s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0xFF) * 1099511628211ull;  // a separator, so fields cannot shift into each other
+    h = fnv1a(s, h);
+    h = (h ^ 0xFF) * kFnv1aPrime;  // a separator, so fields cannot shift into each other
   };
   for (const Problem& p : problems) {
     mix(p.id);

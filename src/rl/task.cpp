@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "io/file_io.h"
 #include "rl/problem_rng.h"
 #include "rl/rational.h"
@@ -48,14 +49,6 @@ std::string known_names(const std::vector<std::string>& names) {
   return s;
 }
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 }  // namespace
 

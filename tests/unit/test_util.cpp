@@ -35,6 +35,22 @@ RunResult run_r1(const std::string& args) {
   return run_command(std::string(R1_BINARY) + " " + args);
 }
 
+std::string mpirun_r1(int ranks, const std::string& env) {
+  std::string exports;
+  std::string rest = env;
+  while (!rest.empty()) {  // "A=1 B=2" -> -x A=1 -x B=2
+    const size_t space = rest.find(' ');
+    exports += " -x " + rest.substr(0, space);
+    rest = space == std::string::npos ? "" : rest.substr(space + 1);
+  }
+  return "mpirun --oversubscribe --allow-run-as-root -np " + std::to_string(ranks) + exports + " " +
+         R1_BINARY;
+}
+
+RunResult run_r1_ranks(int ranks, const std::string& args, const std::string& env) {
+  return run_command(mpirun_r1(ranks, env) + " " + args);
+}
+
 double max_relative_error(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(a.shape, b.shape);
   if (a.shape != b.shape) return INFINITY;

@@ -21,6 +21,11 @@ struct RunResult {
 RunResult run_command(const std::string& cmd);
 // Runs the built r1 binary with the given arguments (already shell-quoted as needed).
 RunResult run_r1(const std::string& args);
+// The same under `mpirun --oversubscribe --allow-run-as-root -np ranks` (env: VAR=value ...
+// exported to every rank).
+RunResult run_r1_ranks(int ranks, const std::string& args, const std::string& env = "");
+// The mpirun command line that launches `ranks` ranks of r1 (append the arguments).
+std::string mpirun_r1(int ranks, const std::string& env = "");
 
 // max|a - b| / max|b| over all elements (shapes must match).
 double max_relative_error(const Tensor& a, const Tensor& b);

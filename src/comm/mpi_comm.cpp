@@ -1,0 +1,172 @@
+// MpiComm: Open MPI's MPI_COMM_WORLD behind the Comm interface, with bounded waits.
+#include "comm/mpi_comm.h"
+
+#define OMPI_SKIP_MPICXX 1
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <thread>
+
+namespace r1 {
+
+namespace {
+
+// The largest count one MPI call takes (its counts are int).
+constexpr int64_t kMaxCount = int64_t(1) << 30;
+
+class MpiComm : public Comm {
+ public:
+  explicit MpiComm(double timeout_s) : timeout_s_(timeout_s) {
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    if (provided < MPI_THREAD_SERIALIZED)
+      throw CommError("MPI gives thread level " + std::to_string(provided) +
+                      ", r1 needs MPI_THREAD_SERIALIZED");
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    char name[MPI_MAX_PROCESSOR_NAME] = {};
+    int len = 0;
+    MPI_Get_processor_name(name, &len);
+    std::vector<char> all(static_cast<size_t>(size_) * MPI_MAX_PROCESSOR_NAME);
+    MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME,
+                  MPI_CHAR, MPI_COMM_WORLD);
+    for (int r = 0; r < size_; ++r) hosts_.emplace_back(all.data() + r * MPI_MAX_PROCESSOR_NAME);
+  }
+  ~MpiComm() override {
+    if (!aborted_) MPI_Finalize();
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  const std::string& host_of(int r) const override { return hosts_[size_t(r)]; }
+
+  void all_reduce_sum(float* data, int64_t n) override {
+    reduce(data, n, MPI_FLOAT, sizeof(float));
+  }
+  void all_reduce_sum(double* data, int64_t n) override {
+    reduce(data, n, MPI_DOUBLE, sizeof(double));
+  }
+  void all_reduce_sum(int64_t* data, int64_t n) override {
+    reduce(data, n, MPI_INT64_T, sizeof(int64_t));
+  }
+
+  void broadcast(void* data, size_t bytes, int root) override {
+    char* p = static_cast<char*>(data);
+    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
+      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
+      MPI_Request req;
+      MPI_Ibcast(p + at, count, MPI_BYTE, root, MPI_COMM_WORLD, &req);
+      wait(req,
+           "a broadcast of " + std::to_string(bytes) + " bytes from rank " + std::to_string(root));
+      if (bytes == 0) break;
+    }
+  }
+
+  std::vector<std::string> all_gather(const std::string& mine) override {
+    std::vector<int64_t> lengths(static_cast<size_t>(size_), 0);
+    const int64_t my_length = int64_t(mine.size());
+    R1_ASSERT(my_length <= INT_MAX);
+    MPI_Request req;
+    MPI_Iallgather(&my_length, 1, MPI_INT64_T, lengths.data(), 1, MPI_INT64_T, MPI_COMM_WORLD,
+                   &req);
+    wait(req, "an all-gather of string lengths");
+    std::vector<int> counts(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
+    int64_t total = 0;
+    for (int r = 0; r < size_; ++r) {
+      R1_ASSERT(total + lengths[size_t(r)] <= INT_MAX);
+      counts[size_t(r)] = int(lengths[size_t(r)]);
+      offsets[size_t(r)] = int(total);
+      total += lengths[size_t(r)];
+    }
+    std::string all(size_t(total), '\0');
+    MPI_Iallgatherv(mine.data(), int(my_length), MPI_BYTE, all.data(), counts.data(),
+                    offsets.data(), MPI_BYTE, MPI_COMM_WORLD, &req);
+    wait(req, "an all-gather of " + std::to_string(total) + " bytes");
+    std::vector<std::string> out;
+    for (int r = 0; r < size_; ++r)
+      out.push_back(all.substr(size_t(offsets[size_t(r)]), size_t(counts[size_t(r)])));
+    return out;
+  }
+
+  void send(const void* data, size_t bytes, int to, int tag) override {
+    const char* p = static_cast<const char*>(data);
+    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
+      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
+      MPI_Request req;
+      MPI_Isend(p + at, count, MPI_BYTE, to, tag, MPI_COMM_WORLD, &req);
+      wait(req, "sending " + std::to_string(bytes) + " bytes to " + name_of(to));
+      if (bytes == 0) break;
+    }
+  }
+
+  void recv(void* data, size_t bytes, int from, int tag) override {
+    char* p = static_cast<char*>(data);
+    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
+      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
+      MPI_Request req;
+      MPI_Irecv(p + at, count, MPI_BYTE, from, tag, MPI_COMM_WORLD, &req);
+      wait(req, "receiving " + std::to_string(bytes) + " bytes from " + name_of(from));
+      if (bytes == 0) break;
+    }
+  }
+
+  void barrier() override {
+    MPI_Request req;
+    MPI_Ibarrier(MPI_COMM_WORLD, &req);
+    wait(req, "a barrier");
+  }
+
+  void abort(int code) override {
+    aborted_ = true;
+    MPI_Abort(MPI_COMM_WORLD, code);
+  }
+
+ private:
+  void reduce(void* data, int64_t n, MPI_Datatype type, size_t elem_bytes) {
+    char* p = static_cast<char*>(data);
+    for (int64_t at = 0; at < n; at += kMaxCount) {
+      const int count = int(std::min(n - at, kMaxCount));
+      MPI_Request req;
+      MPI_Iallreduce(MPI_IN_PLACE, p + size_t(at) * elem_bytes, count, type, MPI_SUM,
+                     MPI_COMM_WORLD, &req);
+      wait(req, "an all-reduce of " + std::to_string(n) + " values");
+    }
+  }
+
+  // Polls the request: spinning for the first 50 us (a hop between pipeline stages), then
+  // sleeping up to 1 ms between polls so a waiting rank leaves the cores to those computing.
+  void wait(MPI_Request& req, const std::string& what) {
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    auto pause = std::chrono::microseconds(0);
+    for (;;) {
+      int done = 0;
+      MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+      if (done) return;
+      const double waited = std::chrono::duration<double>(clock::now() - start).count();
+      if (waited > timeout_s_)
+        throw CommError(name_of(rank_) + " waited " + std::to_string(int(waited)) + " s for " +
+                        what + ": another rank stalled or died (R1_COMM_TIMEOUT sets the wait)");
+      if (waited > 50e-6) {
+        pause = std::min(std::chrono::microseconds(1000),
+                         std::max(std::chrono::microseconds(20), pause * 2));
+        std::this_thread::sleep_for(pause);
+      }
+    }
+  }
+
+  double timeout_s_;
+  int rank_ = 0, size_ = 1;
+  std::vector<std::string> hosts_;  // [size]
+  bool aborted_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Comm> open_mpi_world(double timeout_s) {
+  return std::make_unique<MpiComm>(timeout_s);
+}
+
+}  // namespace r1
