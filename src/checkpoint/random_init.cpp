@@ -43,7 +43,7 @@ Tensor random_f32(const WeightSpec& spec, const ModelConfig& c, uint64_t seed) {
   }
   const double std =
       spec.role == WeightRole::Router ? 1.0 / std::sqrt(double(c.hidden_size)) : 0.02;
-  std::mt19937_64 rng(seed ^ fnv1a(spec.name));
+  std::mt19937_64 rng(seed ^ fnv1a(spec.name, kFnv1aShortOffset));
   std::normal_distribution<float> normal(0.0f, float(std));
   for (int64_t i = 0; i < n; ++i) p[i] = normal(rng);
   return t;

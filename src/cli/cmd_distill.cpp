@@ -45,20 +45,16 @@ void run(const CLI::App& cmd, DistillArgs& a, Comm& world) {
           : SftFormat::Chat;
   load_sft_model_text(a.train.run.model, format);
 
-  // Rank 0 samples the teacher and writes the traces, which every rank then reads (from the
-  // same path) for the data-parallel SFT; the others wait for the kept count.
-  int64_t kept = 0;
-  if (world.is_root()) {
-    const RejectionRun r = run_rejection(a.reject, a.teacher, a.train.data, !a.train.quiet);
-    print_rejection(r, a.train.data);
-    if (r.result.kept == 0)
-      throw UsageError("the teacher " + a.teacher + " had no verified sample among " +
-                       std::to_string(r.result.sampled) +
-                       ": nothing to distill (more --samples or --max-tokens, easier --knob "
-                       "settings, or a stronger teacher)");
-    kept = r.result.kept;
-  }
-  world.broadcast(&kept, sizeof(kept), 0);
+  // Every rank samples the teacher on its share of the problems; rank 0 writes the traces,
+  // which every rank then reads (from the same path) for the data-parallel SFT.
+  const RejectionRun r =
+      run_rejection(world, a.reject, a.teacher, a.train.data, !a.train.quiet && world.is_root());
+  if (world.is_root()) print_rejection(r, a.train.data);
+  if (r.result.kept == 0)
+    throw UsageError("the teacher " + a.teacher + " had no verified sample among " +
+                     std::to_string(r.result.sampled) +
+                     ": nothing to distill (more --samples or --max-tokens, easier --knob "
+                     "settings, or a stronger teacher)");
   const SftDataset data = SftDataset::from_jsonl(a.train.data, a.train.run.model, a.train.threads);
   if (world.is_root())
     std::printf("distill: SFT of %s on %zu traces\n", a.train.run.model.c_str(), data.size());

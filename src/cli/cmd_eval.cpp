@@ -28,7 +28,7 @@ struct EvalArgs {
   bool json = false, quiet = false;
 };
 
-void run(EvalArgs& a) {
+void run(EvalArgs& a, Comm& world) {
   apply_threads(a.threads);
   const std::unique_ptr<rl::Task> task = make_task_from_flags(a.task);
   a.opts.prompt_template = rl::parse_template_kind(a.task.template_name);
@@ -42,7 +42,8 @@ void run(EvalArgs& a) {
       a.opts.prompt_template == rl::TemplateKind::R1 ? &dir.require_chat_template() : nullptr;
   const Generator gen(*model, &tok, dir.stop_ids());
   a.opts.progress = !a.quiet && !a.json;
-  const rl::EvalResult r = rl::evaluate(gen, tok, chat, *task, problems, a.opts);
+  const rl::EvalResult r = rl::evaluate(world, gen, tok, chat, *task, problems, a.opts);
+  if (!world.is_root()) return;
   if (!a.out.empty()) {
     std::string lines;
     for (const rl::EvalSample& s : r.records) {
@@ -66,30 +67,37 @@ void run(EvalArgs& a) {
   std::printf("  maj@%-3lld             %.3f\n", static_cast<long long>(r.samples), r.maj_at_k);
   std::printf("  mean response tokens %.1f\n", r.mean_response_tokens);
   std::printf("  format error rate    %.3f\n", r.format_error_rate);
-  std::printf("  %lld tokens in %.1f s (%.0f tokens/s)\n", static_cast<long long>(r.generated_tokens),
-              r.seconds, r.seconds > 0 ? double(r.generated_tokens) / r.seconds : 0.0);
+  std::printf("  %lld tokens in %.1f s (%.0f tokens/s)\n",
+              static_cast<long long>(r.generated_tokens), r.seconds,
+              r.seconds > 0 ? double(r.generated_tokens) / r.seconds : 0.0);
 }
 
 }  // namespace
 
-void add_eval(CLI::App& app) {
+void add_eval(CLI::App& app, Comm& world) {
   auto a = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand("eval", "pass@1, maj@k, response length and format errors on a task");
+  CLI::App* cmd =
+      app.add_subcommand("eval", "pass@1, maj@k, response length and format errors on a task");
   cmd->add_option("--model", a->model, "checkpoint directory or .gguf file")->required();
   add_task_flags(cmd, a->task);
   add_template_flag(cmd, a->task);
-  cmd->add_option("--data", a->data, "problems JSONL in the task's format (default: generated eval split)");
-  cmd->add_option("--problems", a->problems, "generated eval-split problems when no --data (default 200)");
+  cmd->add_option("--data", a->data,
+                  "problems JSONL in the task's format (default: generated eval split)");
+  cmd->add_option("--problems", a->problems,
+                  "generated eval-split problems when no --data (default 200)");
   cmd->add_option("--problem-seed", a->problem_seed, "seed of the generated problems (default 1)");
   cmd->add_option("--samples,-k", a->opts.samples, "samples per problem k (default 1)");
   cmd->add_option("--max-tokens,-n", a->opts.max_tokens, "tokens per completion (default 256)");
-  cmd->add_option("--batch-prompts", a->opts.prompts_per_batch, "problems decoded together (default 16)");
-  cmd->add_option("--out", a->out, "per-sample JSONL: question, completion, answer, accuracy, format, reason");
+  cmd->add_option("--batch-prompts", a->opts.prompts_per_batch,
+                  "problems decoded together (default 16)");
+  cmd->add_option("--out", a->out,
+                  "per-sample JSONL: question, completion, answer, accuracy, format, reason");
   add_sampling_flags(cmd, a->opts.sampling);
   add_threads_flag(cmd, a->threads);
-  cmd->add_flag("--json", a->json, "print one JSON object: pass@1, maj@k, mean_response_tokens, format_error_rate, n");
+  cmd->add_flag("--json", a->json,
+                "print one JSON object: pass@1, maj@k, mean_response_tokens, format_error_rate, n");
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
-  cmd->callback([a] { run(*a); });
+  cmd->callback([a, &world] { run(*a, world); });
 }
 
 }  // namespace r1::cli

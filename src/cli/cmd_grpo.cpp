@@ -53,18 +53,20 @@ void apply_variant(GrpoArgs& a, const CLI::App& cmd) {
   r.advantage.mode = rl::advantage_mode_from_name(given("--advantage") ? a.advantage : advantage);
   r.update.loss.aggregation =
       rl::loss_aggregation_from_name(given("--loss-agg") ? a.aggregation : aggregation);
-  if (!given("--epsilon-high")) r.update.loss.eps_high = given("--epsilon") ? r.update.loss.eps_low : eps_high;
+  if (!given("--epsilon-high"))
+    r.update.loss.eps_high = given("--epsilon") ? r.update.loss.eps_low : eps_high;
   if (!given("--beta")) r.update.loss.beta = beta;
   r.dynamic_sampling = given("--dynamic-sampling") ? a.dynamic_sampling : dynamic;
-  if (r.update.loss.aggregation == rl::LossAggregation::kSeqMeanTokenSumNorm && r.update.loss.length_norm == 0)
+  if (r.update.loss.aggregation == rl::LossAggregation::kSeqMeanTokenSumNorm &&
+      r.update.loss.length_norm == 0)
     r.update.loss.length_norm = r.max_tokens;
 }
 
-void run(GrpoArgs& a, const CLI::App& cmd) {
+void run(GrpoArgs& a, const CLI::App& cmd, Comm& world) {
   if (a.threads > 0) set_compute_threads(a.threads);
   apply_variant(a, cmd);
   rl::GrpoConfig& r = a.run;
-  r.progress = !a.quiet;
+  r.progress = !a.quiet && world.is_root();
   r.schedule.decay = parse_lr_decay(a.schedule);
   r.update.compute = parse_compute_type(a.compute);
   r.schedule.total_steps = r.steps;
@@ -80,12 +82,13 @@ void run(GrpoArgs& a, const CLI::App& cmd) {
     r.eval.prompt_template = r.prompt_template;
     r.eval.max_tokens = r.max_tokens;
   }
-  const rl::GrpoSummary s = rl::run_grpo(r);
+  const rl::GrpoSummary s = rl::run_grpo(world, r);
+  if (!world.is_root()) return;
   std::printf(
       "grpo: %lld steps (from step %lld) on %zu %s problems; rollout accuracy %.3f -> %.3f; "
       "generation %.1f s (%.0f tokens/s), training %.1f s; policy saved to %s\n",
-      static_cast<long long>(s.steps), static_cast<long long>(s.first_step), r.problems.size(), task->name().c_str(), s.first_accuracy,
-      s.last_accuracy, s.generation_seconds,
+      static_cast<long long>(s.steps), static_cast<long long>(s.first_step), r.problems.size(),
+      task->name().c_str(), s.first_accuracy, s.last_accuracy, s.generation_seconds,
       s.generation_seconds > 0 ? double(s.generated_tokens) / s.generation_seconds : 0.0,
       s.training_seconds, r.out.c_str());
   if (s.first_eval >= 0)
@@ -95,15 +98,16 @@ void run(GrpoArgs& a, const CLI::App& cmd) {
 
 }  // namespace
 
-void add_grpo(CLI::App& app) {
+void add_grpo(CLI::App& app, Comm& world) {
   auto a = std::make_shared<GrpoArgs>();
   rl::GrpoConfig& r = a->run;
   r.schedule.lr = 1e-6;
   r.schedule.decay = LrDecay::Constant;
   r.update.adamw.weight_decay = 0.0;
   r.update.adamw.beta2 = 0.99;
-  CLI::App* cmd = app.add_subcommand(
-      "grpo", "GRPO with rule-based rewards: sample G completions per prompt, group advantages, clipped update");
+  CLI::App* cmd = app.add_subcommand("grpo",
+                                     "GRPO with rule-based rewards: sample G completions per "
+                                     "prompt, group advantages, clipped update");
   cmd->add_option("--model", r.model,
                   "initial policy: a checkpoint directory or .gguf file with a tokenizer; not "
                   "with --resume");
@@ -112,25 +116,32 @@ void add_grpo(CLI::App& app) {
   add_template_flag(cmd, a->task);
   add_reward_flags(cmd, r.reward);
   cmd->add_option("--data", a->data, "problems JSONL in the task's format (default: generated)");
-  cmd->add_option("--problems", a->problems, "generated train-split problems when no --data (default 2000)");
+  cmd->add_option("--problems", a->problems,
+                  "generated train-split problems when no --data (default 2000)");
   cmd->add_option("--metrics", r.metrics, "metrics JSONL (default OUT.metrics.jsonl)");
   cmd->add_option("--steps", r.steps, "rollout + update steps (default 50)");
   cmd->add_option("--prompts", r.prompts_per_step, "prompts per step (default 16)");
   cmd->add_option("--group", r.group_size, "samples per prompt G (default 8)");
   cmd->add_option("--max-tokens", r.max_tokens, "tokens per completion (default 128)");
-  cmd->add_option("--variant", a->variant, "grpo | dr-grpo | dapo | rloo: defaults below (default grpo)");
+  cmd->add_option("--variant", a->variant,
+                  "grpo | dr-grpo | dapo | rloo: defaults below (default grpo)");
   cmd->add_option("--advantage", a->advantage, "grpo | dr_grpo | rloo");
   cmd->add_option("--loss-agg", a->aggregation,
                   "seq-mean-token-mean | token-mean | seq-mean-token-sum-norm");
-  cmd->add_option("--length-norm", r.update.loss.length_norm, "L of seq-mean-token-sum-norm (default --max-tokens)");
-  cmd->add_option("--epsilon", r.update.loss.eps_low, "clip range: ratio >= 1 - epsilon (default 0.2)");
-  cmd->add_option("--epsilon-high", r.update.loss.eps_high, "ratio <= 1 + epsilon-high (default epsilon; dapo 0.28)");
+  cmd->add_option("--length-norm", r.update.loss.length_norm,
+                  "L of seq-mean-token-sum-norm (default --max-tokens)");
+  cmd->add_option("--epsilon", r.update.loss.eps_low,
+                  "clip range: ratio >= 1 - epsilon (default 0.2)");
+  cmd->add_option("--epsilon-high", r.update.loss.eps_high,
+                  "ratio <= 1 + epsilon-high (default epsilon; dapo 0.28)");
   cmd->add_option("--beta", r.update.loss.beta, "k3 KL weight (grpo 0.001, others 0)");
   cmd->add_flag("--dynamic-sampling,!--no-dynamic-sampling", a->dynamic_sampling,
                 "drop groups whose rewards are all equal (dapo: on)");
   cmd->add_option("--mu", r.update.mu, "optimizer updates per rollout batch (default 1)");
-  cmd->add_option("--ref-update-every", r.ref_update_every, "refresh the KL reference every N steps (0: never)");
-  cmd->add_option("--micro-batch", r.update.micro_batch, "sequences per forward/backward (default 16)");
+  cmd->add_option("--ref-update-every", r.ref_update_every,
+                  "refresh the KL reference every N steps (0: never)");
+  cmd->add_option("--micro-batch", r.update.micro_batch,
+                  "sequences per forward/backward (default 16)");
   cmd->add_option("--lr", r.schedule.lr, "learning rate (default 1e-6)");
   cmd->add_option("--warmup", r.schedule.warmup_steps, "linear warmup steps (default 0)");
   cmd->add_option("--schedule", a->schedule, "constant | cosine (default constant)");
@@ -138,16 +149,20 @@ void add_grpo(CLI::App& app) {
   cmd->add_option("--wd", r.update.adamw.weight_decay, "AdamW weight decay (default 0)");
   cmd->add_option("--beta1", r.update.adamw.beta1, "AdamW beta1 (default 0.9)");
   cmd->add_option("--beta2", r.update.adamw.beta2, "AdamW beta2 (default 0.99)");
-  cmd->add_option("--bias-update-gamma", r.update.bias_update_gamma, "DeepSeek-V3 expert-bias update rate (default 0)");
+  cmd->add_option("--bias-update-gamma", r.update.bias_update_gamma,
+                  "DeepSeek-V3 expert-bias update rate (default 0)");
   cmd->add_option("--compute", a->compute,
                   "f32 | bf16: the dense matmuls' operands in the updates (default f32; rollouts "
                   "sample in f32)");
-  cmd->add_option("--eval-every", r.eval_every, "held-out pass@1 every N steps, logged as eval_pass@1 (0: off)");
-  cmd->add_option("--eval-problems", a->eval_problems, "generated eval-split problems (default 100)");
+  cmd->add_option("--eval-every", r.eval_every,
+                  "held-out pass@1 every N steps, logged as eval_pass@1 (0: off)");
+  cmd->add_option("--eval-problems", a->eval_problems,
+                  "generated eval-split problems (default 100)");
   cmd->add_option("--eval-data", a->eval_data, "held-out problems JSONL instead");
   cmd->add_option("--eval-samples", r.eval.samples, "samples per eval problem (default 1)");
   cmd->add_option("--seed", r.seed, "problem order and sampling seed (default 0)");
-  cmd->add_option("--save-every", r.save_every, "also save every N steps (default: only at the end)");
+  cmd->add_option("--save-every", r.save_every,
+                  "also save every N steps (default: only at the end)");
   cmd->add_option("--stop-at", r.stop_at,
                   "stop (and save) after this many steps; --resume continues the same run");
   cmd->add_flag("--resume", r.resume,
@@ -158,7 +173,7 @@ void add_grpo(CLI::App& app) {
                 "--resume or --overwrite an existing run is refused");
   cmd->add_option("-t,--threads", a->threads, "compute threads (default: all cores)");
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
-  cmd->callback([a, cmd] { run(*a, *cmd); });
+  cmd->callback([a, cmd, &world] { run(*a, *cmd, world); });
 }
 
 }  // namespace r1::cli

@@ -20,10 +20,12 @@ struct RejectCommandArgs {
   bool json = false, quiet = false, overwrite = false;
 };
 
-void run(const RejectCommandArgs& a) {
-  if (!a.overwrite) refuse_existing_output("--out", a.out, kOverwriteRemedy);
+void run(const RejectCommandArgs& a, Comm& world) {
+  if (!a.overwrite && world.is_root()) refuse_existing_output("--out", a.out, kOverwriteRemedy);
   apply_threads(a.threads);
-  const RejectionRun r = run_rejection(a.reject, a.model, a.out, !a.quiet && !a.json);
+  const RejectionRun r =
+      run_rejection(world, a.reject, a.model, a.out, !a.quiet && !a.json && world.is_root());
+  if (!world.is_root()) return;
   if (a.json)
     std::printf("%s\n", rejection_run_json(r, a.out).dump().c_str());
   else
@@ -32,7 +34,7 @@ void run(const RejectCommandArgs& a) {
 
 }  // namespace
 
-void add_reject(CLI::App& app) {
+void add_reject(CLI::App& app, Comm& world) {
   auto a = std::make_shared<RejectCommandArgs>();
   CLI::App* cmd = app.add_subcommand(
       "reject",
@@ -47,7 +49,7 @@ void add_reject(CLI::App& app) {
   cmd->add_flag("--json", a->json,
                 "print one JSON object: problems, problems_kept, sampled, kept, pass@1, out");
   cmd->add_flag("-q,--quiet", a->quiet, "no progress bar");
-  cmd->callback([a] { run(*a); });
+  cmd->callback([a, &world] { run(*a, world); });
 }
 
 }  // namespace r1::cli

@@ -26,9 +26,9 @@ void add_data(CLI::App& app);
 void add_plot(CLI::App& app);
 void add_training(CLI::App& app, Comm& world);  // pretrain, sft
 void add_task(CLI::App& app);                   // task list, generate, check
-void add_grpo(CLI::App& app);                   // grpo
-void add_eval(CLI::App& app);                   // eval
-void add_reject(CLI::App& app);                 // reject
+void add_grpo(CLI::App& app, Comm& world);      // grpo
+void add_eval(CLI::App& app, Comm& world);      // eval
+void add_reject(CLI::App& app, Comm& world);    // reject
 void add_distill(CLI::App& app, Comm& world);   // distill
 void add_report(CLI::App& app);                 // report
 void add_serve(CLI::App& app);                  // serve

@@ -34,10 +34,10 @@ int run(int argc, char** argv, r1::Comm& world) {
   r1::cli::add_plot(app);
   r1::cli::add_training(app, world);
   r1::cli::add_task(app);
-  r1::cli::add_grpo(app);
-  r1::cli::add_eval(app);
+  r1::cli::add_grpo(app, world);
+  r1::cli::add_eval(app, world);
   r1::cli::add_report(app);
-  r1::cli::add_reject(app);
+  r1::cli::add_reject(app, world);
   r1::cli::add_distill(app, world);
   r1::cli::add_serve(app);
   try {
@@ -69,7 +69,9 @@ int run(int argc, char** argv, r1::Comm& world) {
 namespace r1::cli {
 
 bool runs_across_ranks(const std::string& subcommand) {
-  return subcommand == "pretrain" || subcommand == "sft" || subcommand == "distill";
+  for (const char* name : {"pretrain", "sft", "distill", "grpo", "eval", "reject"})
+    if (subcommand == name) return true;
+  return false;
 }
 
 }  // namespace r1::cli

@@ -35,8 +35,8 @@ void add_reject_flags(CLI::App* cmd, RejectArgs& a) {
   add_sampling_flags(cmd, a.sampling.sampling);
 }
 
-RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const std::string& out,
-                           bool progress) {
+RejectionRun run_rejection(Comm& comm, const RejectArgs& a, const std::string& model,
+                           const std::string& out, bool progress) {
   if (a.max_per_problem < 0)
     throw UsageError("--max-per-problem must be >= 0 (0: no cap), got " +
                      std::to_string(a.max_per_problem));
@@ -53,7 +53,7 @@ RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const 
   const ChatTemplate* chat =
       opts.prompt_template == rl::TemplateKind::R1 ? &dir.require_chat_template() : nullptr;
   const Generator gen(*weights, &tok, dir.stop_ids());
-  const rl::EvalResult eval = rl::evaluate(gen, tok, chat, *task, problems, opts);
+  const rl::EvalResult eval = rl::evaluate(comm, gen, tok, chat, *task, problems, opts);
 
   RejectionRun run;
   run.result = rl::reject_samples(eval, problems, opts.prompt_template, chat, a.max_per_problem);
@@ -61,14 +61,17 @@ RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const 
   run.samples = eval.samples;
   run.generated_tokens = eval.generated_tokens;
   run.seconds = eval.seconds;
-  const std::filesystem::path parent = std::filesystem::absolute(out).parent_path();
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
-  std::string lines;
-  for (const OrderedJson& record : run.result.records)
-    lines += record.dump(-1, ' ', false, OrderedJson::error_handler_t::replace) + "\n";
-  write_text_file_atomic(out, lines);
+  if (comm.is_root()) {
+    const std::filesystem::path parent = std::filesystem::absolute(out).parent_path();
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw IoError(parent.string() + ": cannot create directory: " + ec.message());
+    std::string lines;
+    for (const OrderedJson& record : run.result.records)
+      lines += record.dump(-1, ' ', false, OrderedJson::error_handler_t::replace) + "\n";
+    write_text_file_atomic(out, lines);
+  }
+  comm.barrier();  // the file exists for every rank that reads it next
   return run;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/task_flags.h"
+#include "comm/comm.h"
 #include "io/json_file.h"
 #include "rl/evaluate.h"
 #include "rl/rejection.h"
@@ -36,10 +37,11 @@ struct RejectionRun {
 
 // Samples `model` k times on each problem, keeps the verified samples and writes their SFT
 // records to `out` (JSONL, atomically, its directory created; an empty file when none is kept).
-// UsageError for bad
-// flags (naming them), the loaders' errors as they are.
-RejectionRun run_rejection(const RejectArgs& a, const std::string& model, const std::string& out,
-                           bool progress);
+// Across ranks each samples its share of the problems, every rank gets the whole result and rank
+// 0 writes `out` before any rank returns. UsageError for bad flags (naming them), the loaders'
+// errors as they are.
+RejectionRun run_rejection(Comm& comm, const RejectArgs& a, const std::string& model,
+                           const std::string& out, bool progress);
 
 // The summary lines on stdout; rejection_run_json: the same as one object, with "out".
 void print_rejection(const RejectionRun& run, const std::string& out);

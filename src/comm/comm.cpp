@@ -45,6 +45,10 @@ std::unique_ptr<Comm> open_world(double timeout_s) {
   return world;
 }
 
+RankShare share_of(int64_t n, const Comm& comm) {
+  return {n * comm.rank() / comm.size(), n * (comm.rank() + 1) / comm.size()};
+}
+
 void check_ranks_agree(Comm& comm, const std::string& what, const std::string& value) {
   const std::vector<std::string> all = comm.all_gather(value);
   for (int r = 1; r < comm.size(); ++r)

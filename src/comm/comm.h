@@ -30,6 +30,8 @@ class Comm {
   virtual void all_reduce_sum(float* data, int64_t n) = 0;
   virtual void all_reduce_sum(double* data, int64_t n) = 0;
   virtual void all_reduce_sum(int64_t* data, int64_t n) = 0;
+  // Element-wise maximum over all ranks, in place (a minimum is the maximum of the negations).
+  virtual void all_reduce_max(double* data, int64_t n) = 0;
   // Rank `root`'s bytes into every rank's buffer.
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
   // Every rank's string on every rank, in rank order (names, fingerprints, small records).
@@ -54,6 +56,14 @@ std::unique_ptr<Comm> open_world(double timeout_s);
 
 // The wait before a stalled rank is an error: R1_COMM_TIMEOUT (seconds) or 600.
 double comm_timeout_from_env();
+
+// This rank's share of n items split in rank order: [begin, end) with begin = n r / N, so the
+// shares differ by at most one item.
+struct RankShare {
+  int64_t begin = 0, end = 0;
+  int64_t size() const { return end - begin; }
+};
+RankShare share_of(int64_t n, const Comm& comm);
 
 // Every rank's `value` of `what` must equal rank 0's; otherwise a CommError on every rank naming
 // the first rank that differs, e.g. "rank 1/2 on b runs a different r1 binary than rank 0/2 on a".

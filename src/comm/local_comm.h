@@ -14,6 +14,7 @@ class LocalComm : public Comm {
   void all_reduce_sum(float*, int64_t) override {}
   void all_reduce_sum(double*, int64_t) override {}
   void all_reduce_sum(int64_t*, int64_t) override {}
+  void all_reduce_max(double*, int64_t) override {}
   void broadcast(void*, size_t, int) override {}
   std::vector<std::string> all_gather(const std::string& mine) override { return {mine}; }
   void send(const void* data, size_t bytes, int to, int tag) override;

@@ -51,6 +51,9 @@ class MpiComm : public Comm {
   void all_reduce_sum(int64_t* data, int64_t n) override {
     reduce(data, n, MPI_INT64_T, sizeof(int64_t));
   }
+  void all_reduce_max(double* data, int64_t n) override {
+    reduce(data, n, MPI_DOUBLE, sizeof(double), MPI_MAX);
+  }
 
   void broadcast(void* data, size_t bytes, int root) override {
     char* p = static_cast<char*>(data);
@@ -124,13 +127,13 @@ class MpiComm : public Comm {
   }
 
  private:
-  void reduce(void* data, int64_t n, MPI_Datatype type, size_t elem_bytes) {
+  void reduce(void* data, int64_t n, MPI_Datatype type, size_t elem_bytes, MPI_Op op = MPI_SUM) {
     char* p = static_cast<char*>(data);
     for (int64_t at = 0; at < n; at += kMaxCount) {
       const int count = int(std::min(n - at, kMaxCount));
       MPI_Request req;
-      MPI_Iallreduce(MPI_IN_PLACE, p + size_t(at) * elem_bytes, count, type, MPI_SUM,
-                     MPI_COMM_WORLD, &req);
+      MPI_Iallreduce(MPI_IN_PLACE, p + size_t(at) * elem_bytes, count, type, op, MPI_COMM_WORLD,
+                     &req);
       wait(req, "an all-reduce of " + std::to_string(n) + " values");
     }
   }

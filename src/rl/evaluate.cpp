@@ -1,5 +1,6 @@
-// evaluate: problems in batches of prompts_per_batch through Generator::generate_many, every
-// sample scored with compute_reward (accuracy and format only), then the summary figures.
+// evaluate: this rank's problems in batches of prompts_per_batch through
+// Generator::generate_many, every sample scored with compute_reward (accuracy and format only),
+// the records of all ranks gathered, then the summary figures.
 #include "rl/evaluate.h"
 
 #include <algorithm>
@@ -22,6 +23,49 @@ std::string vote_key(const std::string& answer) {
   return value ? value->to_string() : normalized;
 }
 
+// A record as one JSON line, to gather them from the ranks.
+std::string record_to_line(const EvalSample& s) {
+  const RewardBreakdown& r = s.score;
+  return Json{{"problem", s.problem},   {"completion", s.completion}, {"tokens", s.tokens},
+              {"total", r.total},       {"accuracy", r.accuracy},     {"format", r.format},
+              {"overlong", r.overlong}, {"has_answer", r.has_answer}, {"answer", r.answer},
+              {"issue", int(r.issue)},  {"reason", r.reason}}
+      .dump();
+}
+
+EvalSample record_from_json(const Json& j) {
+  EvalSample s;
+  s.problem = j.at("problem").get<size_t>();
+  s.completion = j.at("completion").get<std::string>();
+  s.tokens = j.at("tokens").get<int64_t>();
+  RewardBreakdown& r = s.score;
+  r.total = j.at("total").get<double>();
+  r.accuracy = j.at("accuracy").get<double>();
+  r.format = j.at("format").get<double>();
+  r.overlong = j.at("overlong").get<double>();
+  r.has_answer = j.at("has_answer").get<bool>();
+  r.answer = j.at("answer").get<std::string>();
+  r.issue = FormatIssue(j.at("issue").get<int>());
+  r.reason = j.at("reason").get<std::string>();
+  return s;
+}
+
+// Every rank's records, in rank (and so problem) order.
+std::vector<EvalSample> gather_records(Comm& comm, const std::vector<EvalSample>& mine) {
+  std::string lines;
+  for (const EvalSample& s : mine) lines += record_to_line(s) + "\n";
+  std::vector<EvalSample> all;
+  for (const std::string& rank_lines : comm.all_gather(lines)) {
+    size_t at = 0;
+    while (at < rank_lines.size()) {
+      const size_t end = rank_lines.find('\n', at);
+      all.push_back(record_from_json(Json::parse(rank_lines.substr(at, end - at))));
+      at = end + 1;
+    }
+  }
+  return all;
+}
+
 }  // namespace
 
 int64_t majority_sample(const std::vector<EvalSample>& samples) {
@@ -40,7 +84,7 @@ int64_t majority_sample(const std::vector<EvalSample>& samples) {
   return best;
 }
 
-EvalResult evaluate(const Generator& generator, const Tokenizer& tokenizer,
+EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tokenizer,
                     const ChatTemplate* chat, const Task& task,
                     const std::vector<Problem>& problems, const EvalOptions& o) {
   if (problems.empty()) throw UsageError("no problems to evaluate");
@@ -52,13 +96,16 @@ EvalResult evaluate(const Generator& generator, const Tokenizer& tokenizer,
   EvalResult r;
   r.n = int64_t(problems.size());
   r.samples = o.samples;
-  Progress progress("eval", r.n, "problems", 1.0, o.progress);
-  for (size_t first = 0; first < problems.size(); first += size_t(o.prompts_per_batch)) {
-    const size_t last = std::min(problems.size(), first + size_t(o.prompts_per_batch));
+  const size_t begin = problems.size() * size_t(comm.rank()) / size_t(comm.size()),
+               end = problems.size() * size_t(comm.rank() + 1) / size_t(comm.size());
+  Progress progress("eval", int64_t(end - begin), "problems", 1.0, o.progress && comm.is_root());
+  for (size_t first = begin; first < end; first += size_t(o.prompts_per_batch)) {
+    const size_t last = std::min(end, first + size_t(o.prompts_per_batch));
     std::vector<GenerationRequest> requests;
     std::vector<bool> opens_think;
     for (size_t q = first; q < last; ++q) {
-      EncodedPrompt prompt = encode_prompt(o.prompt_template, problems[q].question, tokenizer, chat);
+      EncodedPrompt prompt =
+          encode_prompt(o.prompt_template, problems[q].question, tokenizer, chat);
       GenerationRequest req;
       req.prompt = std::move(prompt.ids);
       req.n = int(o.samples);
@@ -81,9 +128,13 @@ EvalResult evaluate(const Generator& generator, const Tokenizer& tokenizer,
                                  opens_think[q - first], scoring);
         r.records.push_back(std::move(s));
       }
-    progress.update(int64_t(last));
+    progress.update(int64_t(last - begin));
   }
   progress.finish();
+  if (comm.size() > 1) {
+    r.records = gather_records(comm, r.records);
+    comm.all_reduce_sum(&r.generated_tokens, 1);
+  }
 
   double correct = 0, tokens = 0, format_errors = 0, majority_right = 0;
   for (int64_t q = 0; q < r.n; ++q) {

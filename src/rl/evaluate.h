@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "chat/chat_template.h"
+#include "comm/comm.h"
 #include "infer/generator.h"
 #include "io/json_file.h"
 #include "rl/reward.h"
@@ -32,8 +33,8 @@ struct EvalSample {
 };
 
 struct EvalResult {
-  int64_t n = 0;        // problems
-  int64_t samples = 0;  // k
+  int64_t n = 0;                      // problems
+  int64_t samples = 0;                // k
   double pass_at_1 = 0.0;             // mean accuracy over all n * k samples
   double maj_at_k = 0.0;              // fraction of problems whose most voted answer is right
   double mean_response_tokens = 0.0;  // over all samples
@@ -49,8 +50,10 @@ struct EvalResult {
 int64_t majority_sample(const std::vector<EvalSample>& samples);
 
 // `chat` is needed for TemplateKind::R1. Seeds: sample i of problem q draws from
-// sampling.seed + q * k + i, so a result is reproducible and independent of the batch size.
-EvalResult evaluate(const Generator& generator, const Tokenizer& tokenizer,
+// sampling.seed + q * k + i, so a result is reproducible and independent of the batch size and
+// of the number of ranks: across the ranks of `comm` each samples its share of the problems (in
+// rank order) and every rank receives every record.
+EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tokenizer,
                     const ChatTemplate* chat, const Task& task,
                     const std::vector<Problem>& problems, const EvalOptions& options);
 

@@ -18,7 +18,7 @@ namespace {
 // FNV-1a over every problem's id, question and answer: a changed --data, --problems, --knob or
 // --task changes it.
 std::string problems_fingerprint(const std::vector<Problem>& problems) {
-  uint64_t h = kFnv1aOffset;
+  uint64_t h = kFnv1aShortOffset;
   auto mix = [&](const std::string& s) {
     h = fnv1a(s, h);
     h = (h ^ 0xFF) * kFnv1aPrime;  // a separator, so fields cannot shift into each other

@@ -1,13 +1,16 @@
-// run_grpo: per step, sample the rollouts from the live policy (a Model over the parameter
-// buffer), score them, compute group advantages, then mu times: forward/backward of every
-// micro-batch with the GRPO objective, clip, AdamW, expert-bias rule; log and save.
+// run_grpo: per step, sample this rank's rollouts from the live policy (a Model over the
+// parameter buffer), score them, compute group advantages, then mu times: forward/backward of
+// every micro-batch with the GRPO objective, all-reduce, clip, AdamW, expert-bias rule; log
+// (the rollout metrics summed over the ranks) and save.
 #include "rl/grpo_trainer.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "chat/chat_template.h"
@@ -22,6 +25,7 @@
 #include "rl/grpo_checkpoint.h"
 #include "rl/prompt_template.h"
 #include "rl/rollout.h"
+#include "train/data_parallel.h"
 #include "train/metrics.h"
 #include "train/run_output.h"
 
@@ -72,15 +76,19 @@ std::vector<size_t> step_problems(size_t n, int64_t step, int64_t per_step, uint
 }
 
 struct StepRollouts {
-  std::vector<Rollout> rollouts;                // [P * G], group-major
-  std::vector<RewardBreakdown> rewards;     // [P * G]
+  std::vector<Rollout> rollouts;         // [P * G], group-major
+  std::vector<RewardBreakdown> rewards;  // [P * G]
   GenerationStats stats;
 };
 
-StepRollouts sample_and_score(const GrpoConfig& g, const Generator& gen, const Tokenizer& tok,
-                              const ChatTemplate* chat, int64_t step) {
-  const std::vector<size_t> picked =
+// This rank's groups of the step: its share of the step's problems, sampled with the seeds one
+// process gives them.
+StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& gen,
+                              const Tokenizer& tok, const ChatTemplate* chat, int64_t step) {
+  const std::vector<size_t> all =
       step_problems(g.problems.size(), step, g.prompts_per_step, g.seed);
+  const RankShare mine = share_of(int64_t(all.size()), comm);
+  const std::vector<size_t> picked(all.begin() + mine.begin, all.begin() + mine.end);
   std::vector<std::vector<int32_t>> prompts;
   std::vector<bool> opens_think;
   for (size_t i : picked) {
@@ -93,56 +101,64 @@ StepRollouts sample_and_score(const GrpoConfig& g, const Generator& gen, const T
   rs.max_tokens = g.max_tokens;
   rs.sampling.temperature = 1.0f;
   rs.sampling.top_p = 1.0f;
-  rs.sampling.seed = g.seed * 1000003ull + uint64_t(step) * uint64_t(g.prompts_per_step * g.group_size);
+  rs.sampling.seed = g.seed * 1000003ull +
+                     uint64_t(step) * uint64_t(g.prompts_per_step * g.group_size) +
+                     uint64_t(mine.begin) * uint64_t(g.group_size);
   RolloutBatch batch = generate_rollouts(gen, prompts, rs);
   StepRollouts out;
   out.stats = batch.stats;
   for (const Rollout& r : batch.rollouts) {
     const size_t q = size_t(r.group);
     out.rewards.push_back(compute_reward(*g.task, g.problems[picked[q]], r.completion.text,
-                                             int64_t(r.completion.tokens.size()),
-                                             g.prompt_template, opens_think[q], g.reward));
+                                         int64_t(r.completion.tokens.size()), g.prompt_template,
+                                         opens_think[q], g.reward));
   }
   out.rollouts = std::move(batch.rollouts);
   return out;
 }
 
-Json rollout_metrics(const GrpoConfig& g, const StepRollouts& s, const GroupAdvantages& adv) {
-  const size_t n = s.rewards.size();
-  double reward = 0, reward_sq = 0, accuracy = 0, format = 0, length = 0;
-  int64_t longest = 0, truncated = 0;
-  for (size_t i = 0; i < n; ++i) {
+// The step's rollout metrics over every rank's rollouts.
+Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepRollouts& s,
+                     const GroupAdvantages& adv) {
+  enum { kCount, kReward, kRewardSq, kAccuracy, kFormat, kLength, kTruncated, kZeroStd, kSums };
+  double sum[kSums] = {};
+  double longest = 0;
+  for (size_t i = 0; i < s.rewards.size(); ++i) {
     const RewardBreakdown& r = s.rewards[i];
-    reward += r.total;
-    reward_sq += r.total * r.total;
-    accuracy += r.accuracy;
-    format += r.format;
-    const int64_t len = int64_t(s.rollouts[i].completion.tokens.size());
-    length += double(len);
+    sum[kCount] += 1;
+    sum[kReward] += r.total;
+    sum[kRewardSq] += r.total * r.total;
+    sum[kAccuracy] += r.accuracy;
+    sum[kFormat] += r.format;
+    const double len = double(s.rollouts[i].completion.tokens.size());
+    sum[kLength] += len;
     longest = std::max(longest, len);
-    truncated += s.rollouts[i].completion.finish_reason == "length" ? 1 : 0;
+    sum[kTruncated] += s.rollouts[i].completion.finish_reason == "length" ? 1 : 0;
   }
-  const double N = double(n), mean = reward / N;
+  sum[kZeroStd] = adv.zero_std_fraction * double(s.rewards.size() / size_t(g.group_size));
+  comm.all_reduce_sum(sum, kSums);
+  comm.all_reduce_max(&longest, 1);
+  const double N = sum[kCount], mean = sum[kReward] / N;
   return {{"reward_mean", mean},
-          {"reward_std", std::sqrt(std::max(0.0, reward_sq / N - mean * mean))},
-          {"accuracy", accuracy / N},
-          {"format_rate", format / N},
-          {"response_length_mean", length / N},
-          {"response_length_max", longest},
-          {"truncated_rate", double(truncated) / N},
-          {"zero_std_fraction", adv.zero_std_fraction},
+          {"reward_std", std::sqrt(std::max(0.0, sum[kRewardSq] / N - mean * mean))},
+          {"accuracy", sum[kAccuracy] / N},
+          {"format_rate", sum[kFormat] / N},
+          {"response_length_mean", sum[kLength] / N},
+          {"response_length_max", int64_t(longest)},
+          {"truncated_rate", sum[kTruncated] / N},
+          {"zero_std_fraction", sum[kZeroStd] / double(g.prompts_per_step)},
           {"groups", g.prompts_per_step}};
 }
 
 // The update of one step on its scored rollouts: advantages, the kept groups, mu AdamW updates;
 // the step's metrics added to `record`.
-void train_on_rollouts(const GrpoConfig& g, PolicyState& p, StepRollouts& s, double lr,
+void train_on_rollouts(Comm& comm, const GrpoConfig& g, PolicyState& p, StepRollouts& s, double lr,
                        double generation_s, Json& record) {
   const auto t1 = Clock::now();
   std::vector<double> rewards;
   for (const RewardBreakdown& r : s.rewards) rewards.push_back(r.total);
   const GroupAdvantages adv = group_advantages(rewards, g.group_size, g.advantage);
-  record.update(rollout_metrics(g, s, adv));
+  record.update(rollout_metrics(comm, g, s, adv));
   std::vector<Rollout> kept;
   std::vector<double> kept_advantages;
   for (size_t i = 0; i < s.rollouts.size(); ++i)
@@ -150,8 +166,12 @@ void train_on_rollouts(const GrpoConfig& g, PolicyState& p, StepRollouts& s, dou
       kept.push_back(std::move(s.rollouts[i]));
       kept_advantages.push_back(adv.advantages[i]);
     }
-  const UpdateResult u = grpo_update(p, kept, kept_advantages, g.update, lr);
+  const UpdateResult u = grpo_update(comm, p, kept, kept_advantages, g.update, lr);
   const double training_s = seconds_since(t1);
+  int64_t trained = int64_t(kept.size()), generated = s.stats.generated_tokens;
+  comm.all_reduce_sum(&trained, 1);
+  comm.all_reduce_sum(&generated, 1);
+  s.stats.generated_tokens = generated;  // the step's, over every rank
   record.update({{"loss", u.loss},
                  {"lr", lr},
                  {"grad_norm", u.grad_norm},
@@ -160,7 +180,7 @@ void train_on_rollouts(const GrpoConfig& g, PolicyState& p, StepRollouts& s, dou
                  {"clip_low_fraction", u.stats.clip_low_fraction()},
                  {"clip_high_fraction", u.stats.clip_high_fraction()},
                  {"ratio_mean", u.stats.ratio_mean()},
-                 {"sequences_trained", int64_t(kept.size())},
+                 {"sequences_trained", trained},
                  {"generated_tokens", s.stats.generated_tokens},
                  {"generation_tokens_per_s", double(s.stats.generated_tokens) / generation_s},
                  {"training_tokens_per_s", training_s > 0 ? double(u.tokens) / training_s : 0.0},
@@ -171,14 +191,21 @@ void train_on_rollouts(const GrpoConfig& g, PolicyState& p, StepRollouts& s, dou
 
 }  // namespace
 
-GrpoSummary run_grpo(const GrpoConfig& g) {
+GrpoSummary run_grpo(Comm& comm, const GrpoConfig& g) {
   validate_config(g);
   if (g.eval_every > 0 && g.eval_problems.empty())
     throw UsageError("--eval-every needs evaluation problems");
-  const std::string metrics_path = prepare_metrics_path(g.out, g.metrics);
-  check_run_output(g.out, metrics_path, output_mode(g.resume, g.overwrite));
+  if (g.prompts_per_step < comm.size())
+    throw UsageError(
+        "--prompts " + std::to_string(g.prompts_per_step) + " gives " +
+        std::to_string(comm.size()) +
+        " ranks fewer groups than ranks; use --prompts >= " + std::to_string(comm.size()));
+  const bool root = comm.is_root();
+  const std::string metrics_path = root ? prepare_metrics_path(g.out, g.metrics) : "";
+  if (root) check_run_output(g.out, metrics_path, output_mode(g.resume, g.overwrite));
   GrpoStart run = start_grpo(g);
   PolicyState& p = run.policy;
+  check_ranks_start_alike(comm, p.config, p.params);
   const ParamLayout layout(p.config);
   const ModelDir& model = *run.model;
   const Tokenizer& tok = model.require_tokenizer("GRPO reads and writes text");
@@ -189,28 +216,39 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
       Model::from_source(model.path() + " (policy)", p.config,
                          std::make_unique<ParamSource>(layout, p.params.f32(), model.path()));
   const Generator gen(*policy, &tok, model.stop_ids());
-  if (!g.resume) remove_old_checkpoint(g.out);
-  MetricsWriter metrics = g.resume ? MetricsWriter::resume(metrics_path, run.step - 1)
-                                   : MetricsWriter::create(metrics_path);
+  if (root && !g.resume) remove_old_checkpoint(g.out);
+  std::optional<MetricsWriter> metrics;
+  if (root)
+    metrics.emplace(g.resume ? MetricsWriter::resume(metrics_path, run.step - 1)
+                             : MetricsWriter::create(metrics_path));
+  if (comm.size() > 1) {
+    const RankShare groups = share_of(g.prompts_per_step, comm);
+    std::fprintf(stderr, "r1: %s: data parallel, groups %lld..%lld of each step's %lld\n",
+                 comm.name_of(comm.rank()).c_str(), (long long)groups.begin,
+                 (long long)groups.end - 1, (long long)g.prompts_per_step);
+  }
 
   GrpoSummary summary;
   summary.first_step = run.step;
   EvalOptions quiet_eval = g.eval;
   quiet_eval.progress = false;
   auto eval = [&] {
-    return evaluate(gen, tok, chat_template, *g.task, g.eval_problems, quiet_eval);
+    return evaluate(comm, gen, tok, chat_template, *g.task, g.eval_problems, quiet_eval);
   };
   // Held-out pass@1 before the first update: the base.
   const double base_eval = g.eval_every > 0 && run.step == 0 ? eval().pass_at_1 : -1.0;
   const int64_t end = g.stop_at > 0 ? std::min(g.stop_at, g.steps) : g.steps;
   Progress progress("grpo", end - run.step, "steps", 1.0, g.progress);
   for (int64_t step = run.step; step < end; ++step) {
-    if (g.ref_update_every > 0 && g.update.loss.beta > 0 && step > 0 && step % g.ref_update_every == 0)
+    if (g.ref_update_every > 0 && g.update.loss.beta > 0 && step > 0 &&
+        step % g.ref_update_every == 0)
       std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
     const auto t0 = Clock::now();
-    StepRollouts s = sample_and_score(g, gen, tok, chat_template, step);
+    StepRollouts s = sample_and_score(comm, g, gen, tok, chat_template, step);
+    double generation_s = seconds_since(t0);
+    comm.all_reduce_max(&generation_s, 1);  // the step waits for the slowest rank
     Json record = {{"step", step}};
-    train_on_rollouts(g, p, s, lr_at(run.schedule, step), seconds_since(t0), record);
+    train_on_rollouts(comm, g, p, s, lr_at(run.schedule, step), generation_s, record);
     const bool last = step + 1 == g.steps;  // of the schedule, not of this invocation
     if (g.eval_every > 0 && (step == 0 || last || (step + 1) % g.eval_every == 0)) {
       // Held-out pass@1 after this step's update (step 0 also before it: the base).
@@ -224,7 +262,8 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
       }
       summary.last_eval = e.pass_at_1;
     }
-    metrics.write(record);
+    if (comm.size() > 1) record["ranks"] = comm.size();
+    if (metrics) metrics->write(record);
     if (step == run.step) summary.first_accuracy = record["accuracy"].get<double>();
     summary.last_accuracy = record["accuracy"].get<double>();
     summary.generation_seconds += record["generation_s"].get<double>();
@@ -232,7 +271,7 @@ GrpoSummary run_grpo(const GrpoConfig& g) {
     summary.generated_tokens += s.stats.generated_tokens;
     summary.steps = step + 1 - run.step;
     progress.update(step + 1 - run.step);
-    if (step + 1 == end || (g.save_every > 0 && (step + 1) % g.save_every == 0))
+    if (root && (step + 1 == end || (g.save_every > 0 && (step + 1) % g.save_every == 0)))
       save_grpo_checkpoint(g, run, step + 1);
   }
   progress.finish();

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "comm/comm.h"
 #include "rl/advantage.h"
-#include "rl/grpo_update.h"
 #include "rl/evaluate.h"
+#include "rl/grpo_update.h"
 #include "rl/reward.h"
 #include "rl/task.h"
 #include "train/lr_schedule.h"
@@ -43,7 +44,7 @@ struct GrpoConfig {
   int64_t eval_every = 0;
   std::vector<Problem> eval_problems;
   EvalOptions eval;
-  UpdateSettings update;          // objective, mu, micro-batches, AdamW, clipping
+  UpdateSettings update;  // objective, mu, micro-batches, AdamW, clipping
   LrSchedule schedule;
 
   uint64_t seed = 0;
@@ -67,7 +68,10 @@ struct GrpoSummary {
 // checkpoint in config.out on), stopping early at config.stop_at, and saves the policy into
 // config.out. A run already in config.out or the metrics file is replaced only with
 // config.overwrite. UsageError for inconsistent settings (naming the flag), errors of the model
-// and task loaders as they are.
-GrpoSummary run_grpo(const GrpoConfig& config);
+// and task loaders as they are. Data parallel over the ranks of `comm`: each rank samples and
+// scores its share of each step's groups (a group never spans ranks; its seeds are the ones one
+// process gives it), the gradients are all-reduced, the metrics summed over the ranks, and rank 0
+// writes metrics and checkpoints; every rank reads the same model and (resuming) checkpoint.
+GrpoSummary run_grpo(Comm& comm, const GrpoConfig& config);
 
 }  // namespace r1::rl

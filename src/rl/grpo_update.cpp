@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "core/error.h"
-#include "model/transformer.h"
 #include "model/param_layout.h"
+#include "model/transformer.h"
 #include "model/weights.h"
 #include "train/expert_bias.h"
 #include "train/grad_clip.h"
@@ -24,16 +24,20 @@ struct MicroBatch {
   double scale = 1.0;  // the micro-batch's normaliser over the step's (see make_micro_batches)
 };
 
+// The step's rollouts and their completion tokens, over every rank.
+struct StepTotals {
+  int64_t sequences = 0, tokens = 0;
+};
+
 // The objective of each micro-batch is normalised over that micro-batch; `scale` turns it into
 // its share of the step's loss: S_m / S for the per-sequence aggregations, N_m / N for the
-// token mean (N: counted tokens).
+// token mean (N: counted tokens; S and N of the whole step, all ranks).
 std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState& p,
                                            const std::vector<Rollout>& rollouts,
-                                           const std::vector<double>& advantages) {
+                                           const std::vector<double>& advantages,
+                                           const StepTotals& totals) {
   const ParamLayout layout(p.config);
   const ModelWeights params = weights_view(p.config, layout, p.params.f32(), "policy");
-  int64_t total_tokens = 0;
-  for (const Rollout& r : rollouts) total_tokens += int64_t(r.completion.tokens.size());
   std::vector<MicroBatch> out;
   for (const std::vector<size_t>& rows : length_sorted_micro_batches(rollouts, g.micro_batch)) {
     MicroBatch m;
@@ -54,17 +58,33 @@ std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState&
       tokens += int64_t(rollouts[r].completion.tokens.size());
     }
     m.scale = g.loss.aggregation == LossAggregation::kTokenMean
-                  ? double(tokens) / double(std::max<int64_t>(1, total_tokens))
-                  : double(rows.size()) / double(rollouts.size());
+                  ? double(tokens) / double(std::max<int64_t>(1, totals.tokens))
+                  : double(rows.size()) / double(totals.sequences);
     m.objective = std::make_unique<GrpoObjective>(std::move(gb), g.loss);
     out.push_back(std::move(m));
   }
   return out;
 }
 
+// Sums a step's statistics over the ranks (the ratio's extremes by their maximum).
+void all_reduce_stats(Comm& comm, GrpoStats& s) {
+  double sums[5] = {double(s.tokens), s.kl_sum, s.ratio_sum, double(s.clipped_low),
+                    double(s.clipped_high)};
+  comm.all_reduce_sum(sums, 5);
+  s.tokens = int64_t(sums[0]);
+  s.kl_sum = sums[1];
+  s.ratio_sum = sums[2];
+  s.clipped_low = int64_t(sums[3]);
+  s.clipped_high = int64_t(sums[4]);
+  double extremes[2] = {-s.ratio_min, s.ratio_max};
+  comm.all_reduce_max(extremes, 2);
+  s.ratio_min = -extremes[0];
+  s.ratio_max = extremes[1];
+}
+
 // mu optimizer updates on the micro-batches of one rollout batch.
-UpdateResult run_updates(const UpdateSettings& g, PolicyState& p, std::vector<MicroBatch>& micro,
-                         double lr) {
+UpdateResult run_updates(Comm& comm, const UpdateSettings& g, PolicyState& p,
+                         std::vector<MicroBatch>& micro, double lr) {
   const ParamLayout layout(p.config);
   const ModelWeights params = weights_view(p.config, layout, p.params.f32(), "policy");
   const ModelWeights grads = weights_view(p.config, layout, p.grads.f32(), "policy gradients");
@@ -88,24 +108,43 @@ UpdateResult run_updates(const UpdateSettings& g, PolicyState& p, std::vector<Mi
       u.tokens += m.batch.B * m.batch.T;
       add_expert_load(u.expert_load, r.expert_load);
     }
+    if (comm.size() > 1) {
+      comm.all_reduce_sum(p.grads.f32(), layout.total());
+      comm.all_reduce_sum(&u.loss, 1);
+      // A rank without rollouts ran no MoE layer: its loads are zeros of the same shape.
+      if (u.expert_load.empty())
+        for (const BlockWeights& b : params.layers)
+          if (b.is_moe) u.expert_load.emplace_back(size_t(p.config.n_routed_experts), 0);
+      for (std::vector<int64_t>& layer : u.expert_load)
+        comm.all_reduce_sum(layer.data(), int64_t(layer.size()));
+    }
     u.grad_norm = clip_grad_norm(layout.entries(), p.grads.f32(), g.clip);
     adamw_step(layout.entries(), g.adamw, lr, p.adamw, p.params.f32(), p.grads.f32());
     if (g.bias_update_gamma != 0.0)
       update_expert_biases(params, u.expert_load, p.config.n_routed_experts,
                            float(g.bias_update_gamma));
   }
+  if (comm.size() > 1) {
+    all_reduce_stats(comm, u.stats);
+    comm.all_reduce_sum(&u.tokens, 1);
+  }
   return u;
 }
 
 }  // namespace
 
-UpdateResult grpo_update(PolicyState& policy, const std::vector<Rollout>& rollouts,
+UpdateResult grpo_update(Comm& comm, PolicyState& policy, const std::vector<Rollout>& rollouts,
                          const std::vector<double>& advantages, const UpdateSettings& settings,
                          double lr) {
   R1_ASSERT(rollouts.size() == advantages.size());
-  if (rollouts.empty()) return {};
-  std::vector<MicroBatch> micro = make_micro_batches(settings, policy, rollouts, advantages);
-  return run_updates(settings, policy, micro, lr);
+  StepTotals totals{int64_t(rollouts.size()), 0};
+  for (const Rollout& r : rollouts) totals.tokens += int64_t(r.completion.tokens.size());
+  comm.all_reduce_sum(&totals.sequences, 1);
+  comm.all_reduce_sum(&totals.tokens, 1);
+  if (totals.sequences == 0) return {};
+  std::vector<MicroBatch> micro =
+      make_micro_batches(settings, policy, rollouts, advantages, totals);
+  return run_updates(comm, settings, policy, micro, lr);
 }
 
 }  // namespace r1::rl

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "comm/comm.h"
 #include "core/tensor.h"
 #include "kernels/cpu/matmul.h"
 #include "model/config.h"
@@ -28,22 +29,24 @@ struct UpdateSettings {
   int64_t mu = 1;            // optimizer updates per rollout batch
   int64_t micro_batch = 16;  // sequences per forward/backward
   AdamWConfig adamw;
-  double clip = 1.0;               // max gradient norm (0: off)
-  double bias_update_gamma = 0.0;  // DeepSeek-V3 expert-bias update after each update
+  double clip = 1.0;                       // max gradient norm (0: off)
+  double bias_update_gamma = 0.0;          // DeepSeek-V3 expert-bias update after each update
   ComputeType compute = ComputeType::F32;  // the dense matmuls' operands (--compute)
 };
 
 struct UpdateResult {
-  double loss = 0.0, grad_norm = 0.0;  // of the last update
-  GrpoStats stats;                     // over all mu updates
+  double loss = 0.0, grad_norm = 0.0;             // of the last update
+  GrpoStats stats;                                // over all mu updates
   std::vector<std::vector<int64_t>> expert_load;  // [MoE layer][E] of the last update
   int64_t tokens = 0;                             // tokens through forward/backward
 };
 
 // mu updates at learning rate lr. advantages: [rollouts.size()], one per rollout. The rollout
 // policy is the current parameters (logp_old comes from them before the first update; with
-// mu == 1 no extra forward is needed).
-UpdateResult grpo_update(PolicyState& policy, const std::vector<Rollout>& rollouts,
+// mu == 1 no extra forward is needed). Across ranks each passes its rollouts: the objective is
+// normalised over all ranks' rollouts, the gradients, loss, statistics and expert loads are
+// summed over the ranks, and every rank takes the same update.
+UpdateResult grpo_update(Comm& comm, PolicyState& policy, const std::vector<Rollout>& rollouts,
                          const std::vector<double>& advantages, const UpdateSettings& settings,
                          double lr);
 

@@ -10,16 +10,15 @@
 #include <filesystem>
 #include <optional>
 
-#include "checkpoint/config_json.h"
 #include "checkpoint/model_dir.h"
 #include "core/error.h"
-#include "core/hash.h"
 #include "core/progress.h"
 #include "model/param_layout.h"
 #include "model/train_flops.h"
 #include "model/weights.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/expert_bias.h"
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
@@ -64,17 +63,8 @@ int64_t counted_tokens(const TrainBatch& b) {
   return int64_t(std::count_if(b.mask.begin(), b.mask.end(), [](uint8_t m) { return m != 0; }));
 }
 
-// Rows [begin, end) of a micro-batch of B rows for rank r of n.
-struct RowRange {
-  int64_t begin = 0, end = 0;
-};
-
-RowRange rows_of_rank(int64_t B, int r, int n) {
-  return {B * r / n, B * (r + 1) / n};
-}
-
 // Rows [range.begin, range.end) of b.
-TrainBatch take_rows(const TrainBatch& b, RowRange range) {
+TrainBatch take_rows(const TrainBatch& b, RankShare range) {
   TrainBatch out;
   out.B = range.end - range.begin;
   out.T = b.T;
@@ -83,15 +73,6 @@ TrainBatch take_rows(const TrainBatch& b, RowRange range) {
   if (!b.mask.empty())
     out.mask.assign(b.mask.begin() + range.begin * b.T, b.mask.begin() + range.end * b.T);
   return out;
-}
-
-// The ranks start from the same model: config and every parameter bit.
-void check_same_start(Comm& comm, const ModelConfig& c, const Tensor& params) {
-  if (comm.size() == 1) return;
-  check_ranks_agree(comm, "model (config or parameters)",
-                    "config fnv1a " + std::to_string(fnv1a(model_config_to_json(c).dump())) +
-                        ", parameters fnv1a " +
-                        std::to_string(fnv1a_words(params.data, params.nbytes())));
 }
 
 // Sums the step's scalars and expert loads over the ranks.
@@ -127,12 +108,12 @@ TrainerSummary run_training(Comm& comm, const TrainerOptions& o, TrainerState st
     throw UsageError("--batch " + std::to_string(spec.batch) + " gives " +
                      std::to_string(comm.size()) +
                      " ranks fewer rows than ranks; use --batch >= " + std::to_string(comm.size()));
-  const RowRange mine = rows_of_rank(spec.batch, comm.rank(), comm.size());
+  const RankShare mine = share_of(spec.batch, comm);
   // Beside the checkpoint, not in it: every save replaces the checkpoint directory whole.
   const std::string metrics_path = root ? prepare_metrics_path(o.out, o.metrics) : "";
   if (root) check_run_output(o.out, metrics_path, output_mode(o.resume, o.overwrite));
   Run run = start_run(o, state);
-  check_same_start(comm, run.config, run.params);
+  check_ranks_start_alike(comm, run.config, run.params);
   if (root && !o.resume) remove_old_checkpoint(o.out);
   const ModelConfig& c = run.config;
   const ParamLayout layout(c);

@@ -1,8 +1,9 @@
-// Data-parallel training under `mpirun`: 2 and 3 ranks take the steps one process takes on the
-// same global batch (pretrain with MTP, the balance loss and expert-bias updates; SFT with its
-// mask; uneven row splits and gradient accumulation), resume with another number of ranks, and
-// fail in one clear message: too few rows, ranks on different models, a command that runs in one
-// process, a rank that stalls or dies.
+// Data parallel under `mpirun`: 2 and 3 ranks take the steps one process takes on the same
+// global batch (pretrain with MTP, the balance loss and expert-bias updates; SFT with its mask;
+// uneven row splits and gradient accumulation; GRPO with its groups split over the ranks and its
+// held-out evaluation; `r1 eval`), resume with another number of ranks, and fail in one clear
+// message: too few rows, ranks on different models, a command that runs in one process, a rank
+// that stalls or dies.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "checkpoint/model_dir.h"
+#include "gguf_fixture.h"
 #include "model/param_layout.h"
 #include "test_util.h"
 #include "train/metrics.h"
@@ -194,6 +196,70 @@ TEST_F(DataParallel, AStalledOrDeadRankEndsTheRun) {
     const char* expected = signal == "STOP" ? "s for an all-reduce of" : "exited on signal 9";
     EXPECT_NE(text.find(expected), std::string::npos) << signal << "\n" << text;
   }
+}
+
+TEST_F(DataParallel, GrpoOnTwoAndThreeRanksTakesTheOneProcessSteps) {
+  // The test tokenizer's model; 4 groups a step: 2 + 2 and 1 + 1 + 2 over the ranks.
+  const std::string model = test::gguf_test_model("tiny");
+  auto grpo = [&](int ranks, const std::string& out) {
+    const std::string args =
+        "grpo --model " + model + " --out " + dir_ + "/" + out +
+        " --task arithmetic --knob digits=1 --problems 20 --steps 2 --prompts 4 --group 4 "
+        "--max-tokens 6 --lr 1e-3 --beta 0.01 --mu 2 --seed 7 --eval-every 1 "
+        "--eval-problems 5 --quiet -t 1";
+    const test::RunResult r = ranks == 1 ? test::run_r1(args) : test::run_r1_ranks(ranks, args);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    return r;
+  };
+  grpo(1, "one");
+  const std::vector<Json> want = metrics("one");
+  ASSERT_EQ(want.size(), 2u);
+  for (int ranks : {2, 3}) {
+    const std::string out = "grpo" + std::to_string(ranks);
+    const test::RunResult r = grpo(ranks, out);
+    EXPECT_NE(r.out.find("data parallel, groups 2..3 of each step's 4"), std::string::npos)
+        << r.out;
+    const std::vector<Json> got = metrics(out);
+    ASSERT_EQ(got.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      // The same rollouts (seeds per group, batch-invariant decoding) and rewards...
+      for (const char* key : {"generated_tokens", "reward_mean", "accuracy", "format_rate",
+                              "response_length_mean", "response_length_max", "zero_std_fraction",
+                              "sequences_trained", "eval_pass@1", "eval_response_length"})
+        EXPECT_EQ(got[i].at(key), want[i].at(key)) << out << " step " << i << " " << key;
+      // ... and the same update, up to the order of float sums.
+      for (const char* key : {"loss", "kl", "grad_norm", "ratio_mean"}) {
+        const double x = want[i].at(key).get<double>(), y = got[i].at(key).get<double>();
+        EXPECT_NEAR(y, x, 1e-6 * std::fabs(x) + 1e-9) << out << " step " << i << " " << key;
+      }
+    }
+    EXPECT_LT(test::max_relative_error(params(out), params("one")), 1e-4) << out;
+  }
+}
+
+TEST_F(DataParallel, EvalOnTwoRanksGivesTheOneProcessRecords) {
+  const std::string args = "eval --model " + test::gguf_test_model("tiny") +
+                           " --task arithmetic --knob digits=1 --problems 7 --samples 3 "
+                           "--max-tokens 6 --temperature 1 --json -t 1 --out " +
+                           dir_;
+  const test::RunResult one = test::run_r1(args + "/one.jsonl");
+  const test::RunResult two = test::run_r1_ranks(2, args + "/two.jsonl");
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  ASSERT_EQ(two.exit_code, 0) << two.out;
+  auto json_line = [](const std::string& out) {  // the one line --json prints
+    const size_t at = out.rfind("\n{");
+    const size_t begin = at == std::string::npos ? 0 : at + 1;
+    return Json::parse(out.substr(begin, out.find('\n', begin) - begin));
+  };
+  const Json a = json_line(one.out), b = json_line(two.out);
+  for (const char* key :
+       {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "generated_tokens"})
+    EXPECT_EQ(b.at(key), a.at(key)) << key;
+  std::ifstream fa(dir_ + "/one.jsonl"), fb(dir_ + "/two.jsonl");
+  const std::string ra((std::istreambuf_iterator<char>(fa)), std::istreambuf_iterator<char>()),
+      rb((std::istreambuf_iterator<char>(fb)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(ra.empty());
+  EXPECT_EQ(rb, ra);
 }
 
 }  // namespace

@@ -6,18 +6,23 @@
 
 #include "checkpoint/config_json.h"
 #include "checkpoint/model_dir.h"
-#include "model/transformer.h"
+#include "comm/local_comm.h"
 #include "model/param_layout.h"
 #include "model/tensor_source.h"
+#include "model/transformer.h"
 #include "model/weights.h"
 #include "test_util.h"
 
 namespace r1::rl {
 namespace {
 
+LocalComm world;  // one process
+
 PolicyState tiny_policy(const char* preset) {
   const std::string dir = test::make_temp_dir("grpoupd");
-  EXPECT_EQ(test::run_r1(std::string("init --preset ") + preset + " --dtype f32 --out " + dir).exit_code, 0);
+  EXPECT_EQ(
+      test::run_r1(std::string("init --preset ") + preset + " --dtype f32 --out " + dir).exit_code,
+      0);
   PolicyState p;
   p.config = load_model_config(dir + "/config.json");
   const ParamLayout layout(p.config);
@@ -32,9 +37,8 @@ PolicyState tiny_policy(const char* preset) {
 double completion_logprob(PolicyState& p, const Rollout& r) {
   const ParamLayout layout(p.config);
   const TrainBatch b = pack_rollouts({r}, {0}, 0);
-  const std::vector<float> logp =
-      model_token_logprobs(p.config, weights_view(p.config, layout, p.params.f32(), "policy"), b,
-                           ComputeType::F32);
+  const std::vector<float> logp = model_token_logprobs(
+      p.config, weights_view(p.config, layout, p.params.f32(), "policy"), b, ComputeType::F32);
   double sum = 0;
   for (size_t i = 0; i < logp.size(); ++i) sum += b.mask[i] ? logp[i] : 0.0;
   return sum;
@@ -60,7 +64,7 @@ TEST(GrpoUpdate, RewardedCompletionsBecomeMoreLikelyPenalisedOnesLess) {
     for (const Rollout& r : rs) before.push_back(completion_logprob(p, r));
     UpdateSettings s;
     s.adamw.weight_decay = 0.0;
-    for (int step = 0; step < 3; ++step) grpo_update(p, rs, adv, s, 1e-3);
+    for (int step = 0; step < 3; ++step) grpo_update(world, p, rs, adv, s, 1e-3);
     EXPECT_GT(completion_logprob(p, rs[0]), before[0] + 0.1) << preset;
     EXPECT_LT(completion_logprob(p, rs[1]), before[1] - 0.1) << preset;
   }
@@ -77,9 +81,9 @@ TEST(GrpoUpdate, MicroBatchSplitDoesNotChangeTheUpdate) {
     s.clip = 0.0;
     s.micro_batch = 3;
     // lr 0: the parameters stay, the gradients of the update stay in grads to compare.
-    const UpdateResult a = grpo_update(whole, rs, adv, s, 0.0);
+    const UpdateResult a = grpo_update(world, whole, rs, adv, s, 0.0);
     s.micro_batch = 1;
-    const UpdateResult b = grpo_update(split, rs, adv, s, 0.0);
+    const UpdateResult b = grpo_update(world, split, rs, adv, s, 0.0);
     EXPECT_NEAR(a.loss, b.loss, 1e-6 * std::abs(a.loss) + 1e-9) << agg;
     EXPECT_GT(a.grad_norm, 0.0);
     EXPECT_NEAR(a.grad_norm, b.grad_norm, 1e-5 * a.grad_norm) << agg;
@@ -99,7 +103,7 @@ TEST(GrpoUpdate, SeveralInnerUpdatesClipAndReportTheRatio) {
   UpdateSettings s;
   s.mu = 4;
   s.loss.eps_low = s.loss.eps_high = 0.01;
-  const UpdateResult u = grpo_update(p, rs, {2.0, -2.0, 1.0}, s, 1e-2);
+  const UpdateResult u = grpo_update(world, p, rs, {2.0, -2.0, 1.0}, s, 1e-2);
   EXPECT_EQ(u.stats.tokens, 4 * 10);
   EXPECT_GT(u.stats.clip_fraction(), 0.0);  // later inner updates move past the tight clip
   EXPECT_NE(u.stats.ratio_max, 1.0);
