@@ -203,6 +203,29 @@ TEST_F(DistillCli, GgufTeacherAndStudentDistillLikeTheirDirectories) {
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/from_gguf/config.json"));
 }
 
+// Under mpirun each rank samples its share of the problems and trains on its rows: the same
+// traces and the same steps as one process.
+TEST_F(DistillCli, TwoRanksDistillLikeOneProcess) {
+  const std::string model = teacher(rl::TemplateKind::R1Zero);
+  const std::string student = init("tiny-qwen2", "student_base");
+  const std::string args = "distill --teacher " + model + " --student " + student + kTaskFlags +
+                           " --problems 12 --problem-seed 3 --samples 2 --temperature 0 -n 24 "
+                           "--steps 3 --batch 4 --seq-len 128 -q -t 1 --out " +
+                           dir_;
+  run_ok(args + "/one");
+  const test::RunResult two = test::run_r1_ranks(2, args + "/two");
+  ASSERT_EQ(two.exit_code, 0) << two.out;
+  EXPECT_EQ(read_records(dir_ + "/two.traces.jsonl"), read_records(dir_ + "/one.traces.jsonl"));
+  const std::vector<Json> a = read_metrics(dir_ + "/one.metrics.jsonl"),
+                          b = read_metrics(dir_ + "/two.metrics.jsonl");
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 3u);
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_NEAR(b[i].at("loss").get<double>(), a[i].at("loss").get<double>(),
+                1e-6 * a[i].at("loss").get<double>())
+        << "step " << i;
+}
+
 TEST_F(DistillCli, DistillTeachesTheStudentTheVerifiedTraces) {
   const std::string model = teacher(rl::TemplateKind::R1Zero);
   const std::string student = init("tiny-qwen2", "student_base");
