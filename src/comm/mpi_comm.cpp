@@ -4,10 +4,11 @@
 #define OMPI_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <thread>
 
 namespace r1 {
 
@@ -138,25 +139,23 @@ class MpiComm : public Comm {
     }
   }
 
-  // Polls the request: spinning for the first 50 us (a hop between pipeline stages), then
-  // sleeping up to 1 ms between polls so a waiting rank leaves the cores to those computing.
+  // Polls the request until it completes: MPI moves a transfer on only inside its calls, so
+  // every poll is followed at once by the next, yielding the core in between to any other
+  // runnable thread (a rank computing on the same core when ranks outnumber cores).
   void wait(MPI_Request& req, const std::string& what) {
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
-    auto pause = std::chrono::microseconds(0);
-    for (;;) {
+    for (int polls = 1;; ++polls) {
       int done = 0;
       MPI_Test(&req, &done, MPI_STATUS_IGNORE);
       if (done) return;
-      const double waited = std::chrono::duration<double>(clock::now() - start).count();
-      if (waited > timeout_s_)
-        throw CommError(name_of(rank_) + " waited " + std::to_string(int(waited)) + " s for " +
-                        what + ": another rank stalled or died (R1_COMM_TIMEOUT sets the wait)");
-      if (waited > 50e-6) {
-        pause = std::min(std::chrono::microseconds(1000),
-                         std::max(std::chrono::microseconds(20), pause * 2));
-        std::this_thread::sleep_for(pause);
+      if (polls % 1024 == 0) {
+        const double waited = std::chrono::duration<double>(clock::now() - start).count();
+        if (waited > timeout_s_)
+          throw CommError(name_of(rank_) + " waited " + std::to_string(int(waited)) + " s for " +
+                          what + ": another rank stalled or died (R1_COMM_TIMEOUT sets the wait)");
       }
+      sched_yield();
     }
   }
 
