@@ -95,7 +95,7 @@ std::string GgufTensorSource::where(const std::string& name) const {
   return s + " (" + name + ")";
 }
 
-Tensor GgufTensorSource::get(const std::string& name) const {
+Tensor GgufTensorSource::stored_view(const std::string& name) const {
   const GgufName* ref = gguf_name(name);
   const GgufTensorInfo* info = ref ? file_.find_tensor(ref->name) : nullptr;
   if (!info) throw FormatError(where(name) + " is missing");
@@ -114,6 +114,16 @@ Tensor GgufTensorSource::get(const std::string& name) const {
     t = Tensor::view(t.dtype, {t.dim(1), t.dim(2)},
                      static_cast<const char*>(g.data) + size_t(ref->expert) * bytes, g.owner);
   }
+  return t;
+}
+
+TensorInfo GgufTensorSource::info(const std::string& name) const {
+  const Tensor t = stored_view(name);
+  return {t.dtype, t.shape};
+}
+
+Tensor GgufTensorSource::get(const std::string& name) const {
+  const Tensor t = stored_view(name);
   if (arch_ == Arch::Llama &&
       (ends_with(name, "self_attn.q_proj.weight") || ends_with(name, "self_attn.q_proj.bias")))
     return unpermute_rows(t, heads_, where(name));

@@ -26,12 +26,15 @@ class GgufTensorSource : public TensorSource {
 
   bool has(const std::string& name) const override;
   Tensor get(const std::string& name) const override;
+  TensorInfo info(const std::string& name) const override;  // no llama q/k copy
   std::string where(const std::string& name) const override;
   std::vector<std::string> names() const override;
   const std::string& path() const override { return file_.path(); }
 
  private:
   const GgufName* gguf_name(const std::string& name) const;
+  // The tensor as stored (an expert's slice of its stack), before llama's q/k rows are undone.
+  Tensor stored_view(const std::string& name) const;
 
   GgufFile file_;
   std::map<std::string, GgufName> by_name_;  // Hugging Face name -> GGUF name

@@ -29,6 +29,7 @@ class SharedSource : public TensorSource {
   explicit SharedSource(std::shared_ptr<const TensorSource> s) : s_(std::move(s)) {}
   bool has(const std::string& name) const override { return s_->has(name); }
   Tensor get(const std::string& name) const override { return s_->get(name); }
+  TensorInfo info(const std::string& name) const override { return s_->info(name); }
   std::string where(const std::string& name) const override { return s_->where(name); }
   std::vector<std::string> names() const override { return s_->names(); }
   const std::string& path() const override { return s_->path(); }
@@ -145,9 +146,10 @@ const ChatTemplate& ModelDir::require_chat_template() const {
   return *chat_;
 }
 
-std::unique_ptr<Model> ModelDir::load_model() const {
+std::unique_ptr<Model> ModelDir::load_model(const ModelPart& part,
+                                            std::shared_ptr<LaterStages> later) const {
   return Model::from_source(path_, config(), std::make_unique<SharedSource>(tensors_),
-                            rope_freq_factors_);
+                            rope_freq_factors_, part, std::move(later));
 }
 
 void ModelDir::load_params(const ParamLayout& layout, float* params) const {

@@ -60,8 +60,10 @@ class ModelDir {
   // when it has neither.
   int32_t eos_id() const;
 
-  // The model for inference over the stored tensors (sharing the mapping with this object).
-  std::unique_ptr<Model> load_model() const;
+  // The model for inference over the stored tensors (sharing the mapping with this object);
+  // a pipeline stage's part of it (Model::from_source).
+  std::unique_ptr<Model> load_model(const ModelPart& part = {},
+                                    std::shared_ptr<LaterStages> later = nullptr) const;
   // Every tensor of `layout` as f32 into params [layout.total()] (load_params_from: GGUF
   // quantised types dequantised with a note, split kv_b joined). FormatError for a GGUF with
   // rope_freqs (Llama-3 rope scaling), which the training config cannot express. A GGUF

@@ -13,12 +13,14 @@
 
 #include "checkpoint/model_dir.h"
 #include "cli/commands.h"
+#include "cli/pipeline_flag.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
 #include "core/process_memory.h"
 #include "core/si_units.h"
 #include "core/thread_pool.h"
 #include "infer/kv_cache_report.h"
+#include "infer/pipeline.h"
 #include "infer/stored_weights.h"
 #include "io/json_file.h"
 #include "model/model.h"
@@ -29,7 +31,7 @@ namespace r1::cli {
 namespace {
 
 struct BenchArgs {
-  std::string model;
+  std::string model, pipeline_layers;
   int64_t prompt = 512, gen = 128;
   int reps = 5, threads = 0;
   bool json = false;
@@ -72,7 +74,7 @@ void take_snapshot(MemorySnapshot* snap, const std::string& test, const KvCache&
 
 // Tokens per second of one prefill pass of n tokens.
 double time_prompt(const Model& m, int64_t n, uint64_t seed, MemorySnapshot* snap = nullptr) {
-  KvCache cache = KvCache::create(m.config(), n);
+  KvCache cache = m.new_cache(n);
   const auto tokens = random_tokens(n, m.config().vocab_size, seed);
   const auto t0 = std::chrono::steady_clock::now();
   m.forward_batch({{tokens, &cache}}, false);
@@ -83,7 +85,7 @@ double time_prompt(const Model& m, int64_t n, uint64_t seed, MemorySnapshot* sna
 
 // Tokens per second of n single-token decode steps.
 double time_generation(const Model& m, int64_t n, uint64_t seed, MemorySnapshot* snap = nullptr) {
-  KvCache cache = KvCache::create(m.config(), n);
+  KvCache cache = m.new_cache(n);
   const auto tokens = random_tokens(n, m.config().vocab_size, seed);
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < n; ++i) m.forward_batch({{{tokens[size_t(i)]}, &cache}}, false);
@@ -118,12 +120,13 @@ void print_memory(const ModelConfig& c, const MemorySnapshot& s, int64_t weights
       mtp ? ", + the MTP layers" : "", rest.c_str());
 }
 
-void run_bench(const BenchArgs& a) {
+void run_bench(const BenchArgs& a, Comm& world) {
   if (a.prompt < 0 || a.gen < 0 || (a.prompt == 0 && a.gen == 0))
     throw UsageError("-p and -n must be >= 0 and not both 0");
   if (a.reps < 1) throw UsageError("-r must be >= 1");
   apply_threads(a.threads);
-  auto model = ModelDir::open(a.model).load_model();
+  const auto model = load_inference_model(ModelDir::open(a.model), world, a.pipeline_layers);
+  if (!model) return;  // a later pipeline stage: it served its layers until rank 0 was done
   const ModelConfig& c = model->config();
   time_generation(*model, 2, 1);  // warm-up: page in the weights, start the threads
   if (a.prompt > 0) time_prompt(*model, std::min<int64_t>(a.prompt, 16), 2);
@@ -139,7 +142,6 @@ void run_bench(const BenchArgs& a) {
       tg.push_back(time_generation(*model, a.gen, 20 + uint64_t(r), last ? &snap : nullptr));
   }
   const Result p = summarise(pp), g = summarise(tg);
-  // After the snapshot: reading a GGUF's llama q/k weights unpermutes them into copies.
   const int64_t weights_bytes = stored_model_bytes(*model);
   const double params =
       double(size_report(c, [](const WeightSpec&) { return int64_t(0); }).params_total);
@@ -177,7 +179,7 @@ void run_bench(const BenchArgs& a) {
 
 }  // namespace
 
-void add_bench(CLI::App& app) {
+void add_bench(CLI::App& app, Comm& world) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Prompt processing and generation tokens/s");
   cmd->add_option("--model", args->model, "checkpoint directory or .gguf file")->required();
@@ -187,7 +189,8 @@ void add_bench(CLI::App& app) {
   cmd->add_flag("--json", args->json,
                 "print a JSON object (rates, KV bytes per token, RSS, weights and KV bytes)");
   add_threads_flag(cmd, args->threads);
-  cmd->callback([args] { run_bench(*args); });
+  add_pipeline_flag(cmd, args->pipeline_layers);
+  cmd->callback([args, &world] { run_bench(*args, world); });
 }
 
 }  // namespace r1::cli

@@ -9,10 +9,12 @@
 #include "chat/chat_template.h"
 #include "checkpoint/model_dir.h"
 #include "cli/commands.h"
+#include "cli/pipeline_flag.h"
 #include "cli/sampling_flags.h"
 #include "cli/token_list.h"
 #include "core/error.h"
 #include "infer/generator.h"
+#include "infer/pipeline.h"
 #include "infer/speculative.h"
 #include "io/gguf_model_file.h"
 #include "tokenizer/gguf_vocab.h"
@@ -26,7 +28,7 @@ struct GenerateArgs {
   int64_t max_tokens = 256;
   int samples = 1;
   bool no_bos = false, speculative = false, chat = false;
-  std::string system;
+  std::string system, pipeline_layers;
   std::vector<std::string> stop;
   SamplingParams sampling;
   int threads = 0;
@@ -77,15 +79,16 @@ void run_speculative(const GenerateArgs& a, const Model& model, const Tokenizer*
                (long long)st.main_passes);
 }
 
-void run_generate(const GenerateArgs& a) {
+void run_generate(const GenerateArgs& a, Comm& world) {
   if (a.prompt.empty() == a.tokens.empty())
     throw UsageError("give exactly one of --prompt TEXT and --tokens IDS");
   apply_threads(a.threads);
   const ModelDir dir = ModelDir::open(a.model);
-  auto model = dir.load_model();
   const Tokenizer* tok = dir.tokenizer();
   if (!tok && !a.prompt.empty())
     throw UsageError(a.model + " has no tokenizer: give the prompt as --tokens IDS");
+  const auto model = load_inference_model(dir, world, a.pipeline_layers);
+  if (!model) return;  // a later pipeline stage: it served its layers until rank 0 was done
 
   GenerationRequest req;
   if (a.chat) {
@@ -134,7 +137,7 @@ void run_generate(const GenerateArgs& a) {
 
 }  // namespace
 
-void add_generate(CLI::App& app) {
+void add_generate(CLI::App& app, Comm& world) {
   auto args = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "Complete a prompt (text or token ids)");
   cmd->add_option("--model", args->model, "checkpoint directory or .gguf file")->required();
@@ -152,7 +155,8 @@ void add_generate(CLI::App& app) {
                 "greedy MTP self-speculative decoding (DeepSeek-V3 checkpoints with an MTP layer)");
   add_sampling_flags(cmd, args->sampling);
   add_threads_flag(cmd, args->threads);
-  cmd->callback([args] { run_generate(*args); });
+  add_pipeline_flag(cmd, args->pipeline_layers);
+  cmd->callback([args, &world] { run_generate(*args, world); });
 }
 
 }  // namespace r1::cli

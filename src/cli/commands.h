@@ -13,11 +13,11 @@ bool runs_across_ranks(const std::string& subcommand);
 
 void add_init(CLI::App& app);
 void add_info(CLI::App& app);
-void add_logits(CLI::App& app);
-void add_generate(CLI::App& app);
+void add_logits(CLI::App& app, Comm& world);    // pipeline parallel under mpirun
+void add_generate(CLI::App& app, Comm& world);  // pipeline parallel under mpirun
 void add_tokenize(CLI::App& app);
 void add_detokenize(CLI::App& app);
-void add_bench(CLI::App& app);
+void add_bench(CLI::App& app, Comm& world);     // pipeline parallel under mpirun
 void add_tokenizer(CLI::App& app);
 void add_template(CLI::App& app);
 void add_chat(CLI::App& app);

@@ -21,11 +21,11 @@ int run(int argc, char** argv, r1::Comm& world) {
   app.require_subcommand(1);
   r1::cli::add_init(app);
   r1::cli::add_info(app);
-  r1::cli::add_logits(app);
-  r1::cli::add_generate(app);
+  r1::cli::add_logits(app, world);
+  r1::cli::add_generate(app, world);
   r1::cli::add_tokenize(app);
   r1::cli::add_detokenize(app);
-  r1::cli::add_bench(app);
+  r1::cli::add_bench(app, world);
   r1::cli::add_tokenizer(app);
   r1::cli::add_template(app);
   r1::cli::add_chat(app);
@@ -69,7 +69,8 @@ int run(int argc, char** argv, r1::Comm& world) {
 namespace r1::cli {
 
 bool runs_across_ranks(const std::string& subcommand) {
-  for (const char* name : {"pretrain", "sft", "distill", "grpo", "eval", "reject"})
+  for (const char* name :
+       {"pretrain", "sft", "distill", "grpo", "eval", "reject", "generate", "logits", "bench"})
     if (subcommand == name) return true;
   return false;
 }

@@ -31,7 +31,7 @@ std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
   for (int i = 0; i < r.n; ++i) {
     SamplingParams p = r.sampling;
     p.seed = r.sampling.seed + uint64_t(i);
-    KvCache cache = KvCache::create(model_.config(), std::min(max_length, P + kInitialDecodeRoom));
+    KvCache cache = model_.new_cache(std::min(max_length, P + kInitialDecodeRoom));
     sequences_.push_back({next_id_,
                           SampleStream(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens),
                           std::move(cache), max_length, r.prompt, i == 0 ? -1 : ids.front()});

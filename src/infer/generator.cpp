@@ -63,7 +63,7 @@ std::vector<std::vector<Completion>> Generator::run(const std::vector<Generation
       p.seed = r.sampling.seed + uint64_t(i);
       samples.emplace_back(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens);
       samples.back().observe_prompt(r.prompt);
-      caches.push_back(KvCache::create(model_.config(), capacity));
+      caches.push_back(model_.new_cache(capacity));
     }
     prompt_tokens += P;
   }

@@ -27,7 +27,7 @@ Session::Session(const Model& model, const Tokenizer* tokenizer, std::vector<int
       tokenizer_(tokenizer),
       stop_ids_(std::move(stop_ids)),
       max_context_(max_context),
-      cache_(KvCache::create(model.config(), 0)) {
+      cache_(model.new_cache(0)) {
   if (max_context < 1)
     throw UsageError("the context size must be >= 1 token, got " + std::to_string(max_context));
 }

@@ -19,7 +19,7 @@ std::vector<int32_t> generate_speculative(const Model& model, const std::vector<
     throw Error("speculative decoding needs a checkpoint with an MTP layer");
   if (prompt.empty() || max_tokens < 1) throw UsageError("speculative decoding: empty request");
   const int64_t V = c.vocab_size, D = c.hidden_size;
-  KvCache cache = KvCache::create(c, int64_t(prompt.size()) + max_tokens + 2);
+  KvCache cache = model.new_cache(int64_t(prompt.size()) + max_tokens + 2);
   SpeculativeStats st;
 
   Tensor hidden;  // [rows, D]: h_p for positions mtp_length..n-1

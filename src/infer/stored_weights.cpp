@@ -1,4 +1,4 @@
-// Stored weight bytes, through the model's tensor source.
+// Stored weight bytes, through the model's tensor source (metadata only: no tensor is read).
 #include "infer/stored_weights.h"
 
 #include "core/error.h"
@@ -9,11 +9,11 @@ namespace r1 {
 int64_t stored_weight_bytes(const TensorSource& tensors, const WeightSpec& spec,
                             std::map<std::string, int>* dtype_counts) {
   auto bytes_of = [&](const std::string& name) {
-    const Tensor t = tensors.get(name);
+    const TensorInfo t = tensors.info(name);
     if (dtype_counts) (*dtype_counts)[dtype_name(t.dtype)]++;
     int64_t bytes = int64_t(t.nbytes());
     if (tensors.has(name + "_scale_inv"))
-      bytes += int64_t(tensors.get(name + "_scale_inv").nbytes());
+      bytes += int64_t(tensors.info(name + "_scale_inv").nbytes());
     return bytes;
   };
   if (tensors.has(spec.name)) return bytes_of(spec.name);
@@ -25,8 +25,11 @@ int64_t stored_weight_bytes(const TensorSource& tensors, const WeightSpec& spec,
 
 int64_t stored_model_bytes(const Model& model) {
   const TensorSource& tensors = model.tensors();
-  return size_report(model.config(),
-                     [&](const WeightSpec& s) { return stored_weight_bytes(tensors, s); })
+  const ModelConfig& c = model.config();
+  return size_report(c,
+                     [&](const WeightSpec& s) {
+                       return part_holds(c, model.part(), s) ? stored_weight_bytes(tensors, s) : 0;
+                     })
       .weight_bytes;
 }
 

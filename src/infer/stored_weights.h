@@ -17,7 +17,7 @@ int64_t stored_weight_bytes(const TensorSource& tensors, const WeightSpec& spec,
                             std::map<std::string, int>* dtype_counts = nullptr);
 
 // The main model's weights as stored, MTP layers excluded (they are mapped but only read by
-// speculative decoding).
+// speculative decoding): those of the part it holds (a pipeline stage's).
 int64_t stored_model_bytes(const Model& model);
 
 }  // namespace r1

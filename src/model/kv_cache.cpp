@@ -26,12 +26,30 @@ Tensor regrown(const Tensor& t, int64_t tokens, int64_t keep) {
 }
 }  // namespace
 
-KvCache KvCache::create(const ModelConfig& c, int64_t capacity) {
+MirrorId& MirrorId::operator=(MirrorId&& o) noexcept {
+  if (this != &o) {
+    if (mirror_) mirror_->released(id_);
+    mirror_ = std::move(o.mirror_);
+    id_ = o.id_;
+    o.id_ = -1;
+  }
+  return *this;
+}
+
+MirrorId::~MirrorId() {
+  if (mirror_) mirror_->released(id_);
+}
+
+KvCache KvCache::create(const ModelConfig& c, int64_t capacity, const ModelPart& part) {
   KvCache cache;
   cache.capacity = capacity;
   const int64_t n = c.num_hidden_layers + (c.is_deepseek() ? c.num_nextn_predict_layers : 0);
   for (int64_t i = 0; i < n; ++i) {
     LayerCache lc;
+    if (i < c.num_hidden_layers ? !part.holds_layer(i) : !part.ends) {
+      cache.layers.push_back(std::move(lc));
+      continue;
+    }
     if (c.is_deepseek()) {
       lc.k = Tensor::zeros(DType::F32, {capacity, c.kv_lora_rank + c.qk_rope_head_dim});
     } else {
@@ -74,6 +92,10 @@ void KvCache::copy_prefix_from(const KvCache& src, int64_t n) {
   }
   length = n;
   mtp_length = std::min(n, src.mtp_length);
+  if (CacheMirror* m = mirror.mirror()) {
+    R1_ASSERT(src.mirror.mirror() == m);
+    m->forked(mirror.id(), capacity, src.mirror.id(), n);
+  }
 }
 
 void KvCache::truncate(int64_t n) {
@@ -86,6 +108,7 @@ void KvCache::reserve(int64_t tokens) {
   if (tokens <= capacity) return;
   const int64_t keep = std::max(length, mtp_length);
   for (LayerCache& l : layers) {
+    if (!l.k.defined()) continue;  // a layer another pipeline stage holds
     l.k = regrown(l.k, tokens, keep);
     if (l.v.defined()) l.v = regrown(l.v, tokens, keep);
   }

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/tensor.h"
 #include "model/config.h"
+#include "model/weights.h"
 
 namespace r1 {
 
@@ -16,14 +18,47 @@ struct LayerCache {
   Tensor v;  // GQA only: [ctx, Hkv, head_dim]
 };
 
+// The other layers' caches of a pipeline's caches, held by its later stages (other processes):
+// told of every fork and of every cache's end. A cache's length and capacity reach them with
+// each forward pass, so truncating and growing need no message of their own.
+class CacheMirror {
+ public:
+  virtual ~CacheMirror() = default;
+  // dst (capacity dst_capacity) now starts with the first n tokens of src.
+  virtual void forked(int64_t dst, int64_t dst_capacity, int64_t src, int64_t n) = 0;
+  // The cache `id` is gone; called from destructors, so it must not fail.
+  virtual void released(int64_t id) noexcept = 0;
+};
+
+// A cache's id in its mirror (move-only: one cache, one mirror); none by default.
+class MirrorId {
+ public:
+  MirrorId() = default;
+  MirrorId(std::shared_ptr<CacheMirror> mirror, int64_t id) : mirror_(std::move(mirror)), id_(id) {}
+  MirrorId(MirrorId&& o) noexcept : mirror_(std::move(o.mirror_)), id_(o.id_) { o.id_ = -1; }
+  MirrorId& operator=(MirrorId&& o) noexcept;
+  MirrorId(const MirrorId&) = delete;
+  MirrorId& operator=(const MirrorId&) = delete;
+  ~MirrorId();
+
+  CacheMirror* mirror() const { return mirror_.get(); }
+  int64_t id() const { return id_; }
+
+ private:
+  std::shared_ptr<CacheMirror> mirror_;
+  int64_t id_ = -1;
+};
+
 struct KvCache {
   int64_t capacity = 0;            // tokens
   int64_t length = 0;              // tokens already written (main layers)
   int64_t mtp_length = 0;          // positions already written in the MTP layers
-  std::vector<LayerCache> layers;  // main layers, then MTP layers
+  std::vector<LayerCache> layers;  // main layers, then MTP layers (empty where not held)
+  MirrorId mirror;                 // the later stages' part of this cache (a pipeline's rank 0)
 
-  // Preallocates `capacity` tokens for every main layer and every MTP layer.
-  static KvCache create(const ModelConfig& c, int64_t capacity);
+  // Preallocates `capacity` tokens for every layer `part` holds (main layers in its range, the
+  // MTP layers with its ends); the others stay empty.
+  static KvCache create(const ModelConfig& c, int64_t capacity, const ModelPart& part = {});
   // f32 bytes this cache stores per token, main layers only.
   static int64_t bytes_per_token(const ModelConfig& c);
   // f32 bytes per token of a naive cache of the same model, main layers only: MLA models as
@@ -35,7 +70,8 @@ struct KvCache {
   int64_t allocated_bytes() const;
 
   // Copies the first n tokens of every layer from src (same model and at least n capacity)
-  // and sets length to n: a shared prompt is computed once and then forked.
+  // and sets length to n: a shared prompt is computed once and then forked. The mirror, if
+  // any, forks its part too.
   void copy_prefix_from(const KvCache& src, int64_t n);
   // Forgets every token from position n on (n <= length): the next token is written at n.
   void truncate(int64_t n);

@@ -13,17 +13,22 @@ namespace r1 {
 
 std::unique_ptr<Model> Model::from_source(const std::string& label, const ModelConfig& config,
                                           std::unique_ptr<TensorSource> source,
-                                          const std::vector<float>& rope_freq_factors) {
+                                          const std::vector<float>& rope_freq_factors,
+                                          const ModelPart& part,
+                                          std::shared_ptr<LaterStages> later) {
   auto m = std::make_unique<Model>();
   m->dir_ = label;
   m->config_ = config;
   m->source_ = std::move(source);
+  m->part_ = part;
+  m->later_ = std::move(later);
+  R1_ASSERT(!m->later_ || (part.ends && part.first == 0 && part.end == m->later_->first_layer()));
   m->finish_load(rope_freq_factors);
   return m;
 }
 
 void Model::finish_load(const std::vector<float>& rope_factors) {
-  weights_ = load_weights(config_, *source_);
+  weights_ = load_weights(config_, *source_, part_);
   rope_ = rope_freqs(config_.rope, config_.is_deepseek() ? config_.qk_rope_head_dim : config_.head_dim);
   // llama.cpp's rope_freqs tensor divides each frequency (how GGUF stores llama3 scaling).
   for (size_t i = 0; i < rope_factors.size(); ++i) rope_.inv_freq[i] /= rope_factors[i];
@@ -37,8 +42,21 @@ void Model::check_tokens(const std::vector<int32_t>& tokens) const {
                   " is out of range [0, " + std::to_string(config_.vocab_size) + ") of " + dir_);
 }
 
+KvCache Model::new_cache(int64_t capacity) const {
+  KvCache cache = KvCache::create(config_, capacity, part_);
+  if (later_) cache.mirror = MirrorId(later_, later_->new_cache_id());
+  return cache;
+}
+
+void Model::forward_layers(float* x, int64_t N, const SeqSpans& spans) const {
+  decoder_layers_forward(config_, weights_, rope_, x, N, spans, part_.first,
+                         std::min(part_.end, config_.num_hidden_layers));
+  advance_caches(spans);
+}
+
 Tensor Model::forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache* cache,
                       Tensor* hidden) const {
+  R1_ASSERT_MSG(part_.ends, "Model::forward on a pipeline stage (it runs forward_layers)");
   check_tokens(tokens);
   const int64_t T = int64_t(tokens.size());
   R1_ASSERT(cache ? pos0 == cache->length : pos0 == 0);
@@ -48,10 +66,11 @@ Tensor Model::forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache*
   std::vector<int64_t> rows(static_cast<size_t>(T));
   for (int64_t t = 0; t < T; ++t) rows[size_t(t)] = t;
   return transformer_forward(config_, weights_, rope_, tokens, {SeqSpan{0, T, pos0, cache}}, rows,
-                             hidden);
+                             hidden, later_.get());
 }
 
 Tensor Model::forward_batch(const std::vector<SequenceStep>& steps, bool all_logits) const {
+  R1_ASSERT_MSG(part_.ends, "Model::forward_batch on a pipeline stage (it runs forward_layers)");
   if (steps.empty()) throw Error("forward_batch: no sequences given");
   std::vector<int32_t> tokens;
   SeqSpans spans;
@@ -67,7 +86,8 @@ Tensor Model::forward_batch(const std::vector<SequenceStep>& steps, bool all_log
     tokens.insert(tokens.end(), s.tokens.begin(), s.tokens.end());
     for (int64_t t = all_logits ? 0 : T - 1; t < T; ++t) logit_rows.push_back(row0 + t);
   }
-  return transformer_forward(config_, weights_, rope_, tokens, spans, logit_rows, nullptr);
+  return transformer_forward(config_, weights_, rope_, tokens, spans, logit_rows, nullptr,
+                             later_.get());
 }
 
 Tensor Model::mtp_logits(const std::vector<int32_t>& tokens, const Tensor& hidden) const {

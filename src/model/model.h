@@ -10,6 +10,7 @@
 #include "model/batch.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
+#include "model/later_stages.h"
 #include "model/rope_freqs.h"
 #include "model/tensor_source.h"
 #include "model/weights.h"
@@ -23,11 +24,16 @@ class Model {
   // updates of them). `label` names the model in messages. rope_freq_factors: llama.cpp's
   // rope_freqs (each inverse frequency is divided by its factor); empty for none. Throws
   // FormatError naming the file and tensor.
+  // A pipeline stage reads only `part`'s tensors; rank 0's model (part: the first layers and the
+  // ends) runs the rest through `later`.
   static std::unique_ptr<Model> from_source(const std::string& label, const ModelConfig& config,
                                             std::unique_ptr<TensorSource> source,
-                                            const std::vector<float>& rope_freq_factors = {});
+                                            const std::vector<float>& rope_freq_factors = {},
+                                            const ModelPart& part = {},
+                                            std::shared_ptr<LaterStages> later = nullptr);
 
   const ModelConfig& config() const { return config_; }
+  const ModelPart& part() const { return part_; }
   const ModelWeights& weights() const { return weights_; }
   const TensorSource& tensors() const { return *source_; }
 
@@ -37,6 +43,15 @@ class Model {
   // hidden (optional): receives the last layer's output before the final norm, [T, D].
   Tensor forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache* cache,
                  Tensor* hidden = nullptr) const;
+
+  // An empty KV cache of `capacity` tokens for this model: every layer it holds, and the later
+  // stages' part when it is rank 0 of a pipeline. Every cache the forward passes get comes
+  // from here.
+  KvCache new_cache(int64_t capacity) const;
+
+  // A pipeline stage's pass: its layers over the hidden states x [N, D] (the rows of `spans`) in
+  // place, the spans' caches advanced.
+  void forward_layers(float* x, int64_t N, const SeqSpans& spans) const;
 
   // One sequence's new tokens in a batched pass: appended to `cache` at cache->length.
   struct SequenceStep {
@@ -69,6 +84,8 @@ class Model {
   std::unique_ptr<TensorSource> source_;
   ModelWeights weights_;
   RopeFreqs rope_;
+  ModelPart part_;
+  std::shared_ptr<LaterStages> later_;  // rank 0 of a pipeline: the layers after its own
 };
 
 }  // namespace r1

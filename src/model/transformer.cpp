@@ -144,13 +144,27 @@ int64_t mtp_counted_predictions(const TrainBatch& batch) {
   return n;
 }
 
+void decoder_layers_forward(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
+                            float* x, int64_t N, const SeqSpans& spans, int64_t first,
+                            int64_t end) {
+  for (int64_t i = first; i < end; ++i)
+    decoder_block_forward(c, w.layers[size_t(i)], rope, x, N, spans, i, ComputeType::F32);
+}
+
+void advance_caches(const SeqSpans& spans) {
+  for (const SeqSpan& sp : spans)
+    if (sp.cache) sp.cache->length = sp.pos0 + sp.rows;
+}
+
 Tensor transformer_forward(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
                            const std::vector<int32_t>& tokens, const SeqSpans& spans,
-                           const std::vector<int64_t>& logit_rows, Tensor* hidden) {
+                           const std::vector<int64_t>& logit_rows, Tensor* hidden,
+                           LaterStages* later) {
   const int64_t N = int64_t(tokens.size()), D = c.hidden_size, V = c.vocab_size;
   Tensor x = embed(w, tokens, D);  // [N, D] residual stream
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i)
-    decoder_block_forward(c, w.layers[size_t(i)], rope, x.f32(), N, spans, i, ComputeType::F32);
+  decoder_layers_forward(c, w, rope, x.f32(), N, spans, 0,
+                         later ? later->first_layer() : c.num_hidden_layers);
+  if (later) later->forward(x.f32(), N, spans);
   if (hidden) {
     *hidden = Tensor::zeros(DType::F32, {N, D});
     std::copy_n(x.f32(), N * D, hidden->f32());
@@ -162,8 +176,7 @@ Tensor transformer_forward(const ModelConfig& c, const ModelWeights& w, const Ro
             float(c.rms_norm_eps));
   Tensor logits = Tensor::zeros(DType::F32, {R, V});  // [R, V]
   matmul(normed.f32(), R, w.lm_head, nullptr, logits.f32(), ComputeType::F32);
-  for (const SeqSpan& sp : spans)
-    if (sp.cache) sp.cache->length = sp.pos0 + sp.rows;
+  advance_caches(spans);
   return logits;
 }
 

@@ -11,6 +11,7 @@
 #include "kernels/cpu/matmul.h"
 #include "model/batch.h"
 #include "model/config.h"
+#include "model/later_stages.h"
 #include "model/rope_freqs.h"
 #include "model/token_objective.h"
 #include "model/weights.h"
@@ -20,10 +21,22 @@ namespace r1 {
 // Inference: tokens [N] laid out as `spans` (each appended to its cache at pos0 when it has one)
 // through embed, every decoder layer, the final norm and the head, for the rows `logit_rows`:
 // logits [rows, V]. hidden (optional): the last layer's output before the final norm, [N, D].
-// Caches advance by their span's rows.
+// Caches advance by their span's rows. later (optional): a pipeline's later stages, which run
+// the layers from later->first_layer() on; `w` then holds only the layers before those.
 Tensor transformer_forward(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
                            const std::vector<int32_t>& tokens, const SeqSpans& spans,
-                           const std::vector<int64_t>& logit_rows, Tensor* hidden);
+                           const std::vector<int64_t>& logit_rows, Tensor* hidden,
+                           LaterStages* later = nullptr);
+
+// Decoder layers [first, end) over x [N, D] in place (the rows of `spans`, whose caches they
+// read and write; the caches' lengths are left to the caller): the middle of
+// transformer_forward, and all that a pipeline stage runs.
+void decoder_layers_forward(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
+                            float* x, int64_t N, const SeqSpans& spans, int64_t first,
+                            int64_t end);
+
+// Every span's cache holds its rows: length = pos0 + rows.
+void advance_caches(const SeqSpans& spans);
 
 struct TrainBatch {
   int64_t B = 0, T = 0;

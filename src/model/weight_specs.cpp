@@ -9,6 +9,18 @@ std::string layer_prefix(int64_t layer) {
   return "model.layers." + std::to_string(layer) + ".";
 }
 
+int64_t spec_layer(const WeightSpec& spec) {
+  static const std::string prefix = "model.layers.";
+  if (spec.name.compare(0, prefix.size(), prefix) != 0) return -1;
+  return std::stoll(spec.name.substr(prefix.size()));
+}
+
+bool part_holds(const ModelConfig& c, const ModelPart& part, const WeightSpec& spec) {
+  const int64_t layer = spec_layer(spec);
+  if (layer < 0 || layer >= c.num_hidden_layers) return part.ends;
+  return part.holds_layer(layer);
+}
+
 namespace {
 
 using Visit = std::function<void(const WeightSpec&, const WeightSlot&)>;

@@ -64,6 +64,13 @@ std::vector<WeightSpec> weight_specs(const ModelConfig& c);
 // Prefix of decoder layer i: "model.layers.{i}."
 std::string layer_prefix(int64_t layer);
 
+// The layer a spec belongs to, from its name: i for "model.layers.{i}." (MTP layers count on
+// from num_hidden_layers), -1 for the embedding, the final norm and the head.
+int64_t spec_layer(const WeightSpec& spec);
+// Whether `part` holds the spec's tensor: a decoder layer in its range, or one of the ends
+// (embedding, final norm, head, MTP layers) when it holds those.
+bool part_holds(const ModelConfig& c, const ModelPart& part, const WeightSpec& spec);
+
 // kv_b_proj as llama.cpp's newer GGUF layout stores it (attn_k_b / attn_v_b), split per head:
 // "self_attn.k_b_proj.weight" [H, kv_lora_rank, qk_nope_head_dim] (W_uk transposed) and
 // "self_attn.v_b_proj.weight" [H, v_head_dim, kv_lora_rank] (W_uv), in place of kv_b_proj.

@@ -112,11 +112,14 @@ class Loader {
 
 }  // namespace
 
-ModelWeights load_weights(const ModelConfig& c, const TensorSource& source) {
+ModelWeights load_weights(const ModelConfig& c, const TensorSource& source,
+                          const ModelPart& part) {
   const Loader L(c, source);
   ModelWeights w;
-  visit_weights(c, w, [&](const WeightSpec& spec, const WeightSlot& slot) { L.bind(spec, slot); });
-  if (c.tie_word_embeddings) {
+  visit_weights(c, w, [&](const WeightSpec& spec, const WeightSlot& slot) {
+    if (part_holds(c, part, spec)) L.bind(spec, slot);
+  });
+  if (c.tie_word_embeddings && part.ends) {
     if (w.embed.dtype == DType::F8_E4M3) L.fail("model.embed_tokens.weight", "is F8_E4M3");
     w.lm_head.w = w.embed;
   }

@@ -3,6 +3,8 @@
 // the router in f32) or, by weights_view, from the training parameter or gradient buffer.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -73,11 +75,22 @@ struct ModelWeights {
   std::vector<MtpWeights> mtp;
 };
 
+// The part of a model one process holds: decoder layers [first, end) and, with `ends`, the
+// embedding, the final norm, the head and the MTP layers. A pipeline stage holds a part; the
+// default is the whole model.
+struct ModelPart {
+  int64_t first = 0;
+  int64_t end = std::numeric_limits<int64_t>::max();
+  bool ends = true;
+  bool holds_layer(int64_t layer) const { return layer >= first && layer < end; }
+};
+
 // Loads and validates every tensor that weight_specs(c) names: presence, shape, a dtype the
 // kernels read (F32, BF16, F16, F8_E4M3 with its `weight_scale_inv` block scales, Q8_0, Q4_0).
 // An MLA layer may give kv_b_proj split as mla_split_specs names it. Throws FormatError naming
-// the file and tensor.
-ModelWeights load_weights(const ModelConfig& c, const TensorSource& source);
+// the file and tensor. Only `part`'s tensors are read; the others' slots stay empty.
+ModelWeights load_weights(const ModelConfig& c, const TensorSource& source,
+                          const ModelPart& part = {});
 
 // The same tree over a buffer of `layout` (the training parameters, or their gradients): f32 views
 // of the buffer, no copies, so a step's updates are what the next forward reads.

@@ -1,0 +1,50 @@
+// What passes between pipeline stages: per pass a small header (operation, rows, the cache
+// forks and releases to apply first, each sequence's rows, position and cache) and the hidden
+// states [rows, D]; nothing else crosses a stage boundary.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "comm/comm.h"
+
+namespace r1 {
+
+enum class StageOp : int64_t { Forward = 1, Stop = 2 };
+
+// A change to the later stages' caches, applied in order before the pass it travels with.
+struct CacheOp {
+  enum Kind : int64_t { Fork = 1, Release = 2 };
+  int64_t kind = Fork;
+  int64_t cache = -1;    // the cache forked into (Fork) or dropped (Release)
+  int64_t capacity = 0;  // Fork: its capacity in tokens
+  int64_t source = -1;   // Fork: the cache whose first n tokens it copies
+  int64_t n = 0;
+};
+
+// One sequence's rows of a pass, appended to `cache` at pos0 (cache -1: the full-sequence path
+// without a cache).
+struct SpanHeader {
+  int64_t row0 = 0, rows = 0, pos0 = 0;
+  int64_t cache = -1;
+  int64_t capacity = 0;  // the cache's capacity on rank 0, mirrored by every stage
+};
+
+struct StageHeader {
+  StageOp op = StageOp::Stop;
+  int64_t rows = 0;  // N: the hidden states that follow, [N, D]
+  std::vector<CacheOp> cache_ops;
+  std::vector<SpanHeader> spans;
+};
+
+// The header, then (Forward) the hidden states x [header.rows, D], to rank `to`.
+void send_stage(Comm& comm, int to, const StageHeader& header, const float* x, int64_t D);
+// The header from rank `from`; its hidden states follow (recv_hidden).
+StageHeader recv_stage_header(Comm& comm, int from);
+// x [rows, D] from rank `from`, after its header.
+void recv_hidden(Comm& comm, int from, float* x, int64_t rows, int64_t D);
+// The last stage's hidden states x [rows, D] back to rank 0, and rank 0's receipt of them.
+void send_hidden_back(Comm& comm, const float* x, int64_t rows, int64_t D);
+void recv_hidden_back(Comm& comm, float* x, int64_t rows, int64_t D);
+
+}  // namespace r1
