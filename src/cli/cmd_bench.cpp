@@ -3,10 +3,13 @@
 // runs -r times after a warm-up, reported as mean +- sample standard deviation. Then the memory:
 // KV-cache bytes per token (as cached and naive), and the resident set at the end of the last
 // test (its KV cache still allocated) next to the parts it should be made of: mapped weights and
-// the KV cache, each test's cache sized to exactly the tokens it runs.
+// the KV cache, each test's cache sized to exactly the tokens it runs. --streams S decodes S
+// sequences at once (one batch per step; under mpirun one micro-batch per pipeline stage, all in
+// flight, so every stage is busy).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <random>
@@ -33,7 +36,7 @@ namespace {
 struct BenchArgs {
   std::string model, pipeline_layers;
   int64_t prompt = 512, gen = 128;
-  int reps = 5, threads = 0;
+  int reps = 5, threads = 0, streams = 1;
   bool json = false;
 };
 
@@ -65,11 +68,15 @@ std::vector<int32_t> random_tokens(int64_t n, int64_t vocab, uint64_t seed) {
 struct MemorySnapshot {
   std::string test;  // "tg64"
   std::optional<ProcessMemory> memory;
-  int64_t kv_cache_tokens = 0, kv_cache_bytes = 0;
+  int64_t kv_cache_tokens = 0, kv_cache_bytes = 0, sequences = 1;
 };
 
-void take_snapshot(MemorySnapshot* snap, const std::string& test, const KvCache& cache) {
-  if (snap) *snap = {test, read_process_memory(), cache.capacity, cache.allocated_bytes()};
+void take_snapshot(MemorySnapshot* snap, const std::string& test,
+                   const std::vector<KvCache>& caches) {
+  if (!snap) return;
+  int64_t bytes = 0;
+  for (const KvCache& c : caches) bytes += c.allocated_bytes();
+  *snap = {test, read_process_memory(), caches.front().capacity, bytes, int64_t(caches.size())};
 }
 
 // Tokens per second of one prefill pass of n tokens.
@@ -79,18 +86,48 @@ double time_prompt(const Model& m, int64_t n, uint64_t seed, MemorySnapshot* sna
   const auto t0 = std::chrono::steady_clock::now();
   m.forward_batch({{tokens, &cache}}, false);
   const double rate = double(n) / seconds(t0);
-  take_snapshot(snap, std::string("pp") + std::to_string(n), cache);
+  std::vector<KvCache> caches;
+  caches.push_back(std::move(cache));
+  take_snapshot(snap, std::string("pp") + std::to_string(n), caches);
   return rate;
 }
 
-// Tokens per second of n single-token decode steps.
-double time_generation(const Model& m, int64_t n, uint64_t seed, MemorySnapshot* snap = nullptr) {
-  KvCache cache = m.new_cache(n);
-  const auto tokens = random_tokens(n, m.config().vocab_size, seed);
+std::string tg_name(int64_t n, int streams) {
+  return "tg" + std::to_string(n) + (streams > 1 ? " x" + std::to_string(streams) : "");
+}
+
+// Tokens per second, all sequences together, of n single-token decode steps of `streams`
+// sequences split into `groups` micro-batches: one batch per step when groups == 1; otherwise
+// every group in flight at once (Model::start_batch), each started again as soon as its last
+// step is back, as sampling would need.
+double time_generation(const Model& m, int64_t n, int streams, int groups, uint64_t seed,
+                       MemorySnapshot* snap = nullptr) {
+  std::vector<KvCache> caches;
+  for (int s = 0; s < streams; ++s) caches.push_back(m.new_cache(n));
+  const auto tokens = random_tokens(n * streams, m.config().vocab_size, seed);  // [n, streams]
+  auto steps = [&](int64_t i, int g) {  // group g's sequences at step i
+    std::vector<Model::SequenceStep> out;
+    for (int s = streams * g / groups; s < streams * (g + 1) / groups; ++s)
+      out.push_back({{tokens[size_t(i * streams + s)]}, &caches[size_t(s)]});
+    return out;
+  };
   const auto t0 = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < n; ++i) m.forward_batch({{{tokens[size_t(i)]}, &cache}}, false);
-  const double rate = double(n) / seconds(t0);
-  take_snapshot(snap, std::string("tg") + std::to_string(n), cache);
+  if (groups == 1) {
+    for (int64_t i = 0; i < n; ++i) m.forward_batch(steps(i, 0), false);
+  } else {
+    std::deque<Model::BatchInFlight> flight;  // oldest first
+    for (int64_t i = 0; i < n; ++i)
+      for (int g = 0; g < groups; ++g) {
+        if (int(flight.size()) == groups) {  // group g's last step
+          m.finish_batch(flight.front());
+          flight.pop_front();
+        }
+        flight.push_back(m.start_batch(steps(i, g), false));
+      }
+    for (; !flight.empty(); flight.pop_front()) m.finish_batch(flight.front());
+  }
+  const double rate = double(n * streams) / seconds(t0);
+  take_snapshot(snap, tg_name(n, streams), caches);
   return rate;
 }
 
@@ -114,21 +151,25 @@ void print_memory(const ModelConfig& c, const MemorySnapshot& s, int64_t weights
   const bool mtp = c.is_deepseek() && c.num_nextn_predict_layers > 0;
   std::printf(
       "          expected: weights %s (mapped, or copied in the decode layout) + KV cache %s (%lld tokens x %s "
-      "x 1 sequence%s, anonymous) + %s\n",
+      "x %lld sequence%s%s, anonymous) + %s\n",
       bytes_str(weights_bytes).c_str(), bytes_str(s.kv_cache_bytes).c_str(),
       (long long)s.kv_cache_tokens, bytes_str(KvCache::bytes_per_token(c)).c_str(),
-      mtp ? ", + the MTP layers" : "", rest.c_str());
+      (long long)s.sequences, s.sequences > 1 ? "s" : "", mtp ? ", + the MTP layers" : "",
+      rest.c_str());
 }
 
 void run_bench(const BenchArgs& a, Comm& world) {
   if (a.prompt < 0 || a.gen < 0 || (a.prompt == 0 && a.gen == 0))
     throw UsageError("-p and -n must be >= 0 and not both 0");
   if (a.reps < 1) throw UsageError("-r must be >= 1");
+  if (a.streams < 1 || a.streams > 1024) throw UsageError("--streams must be in [1, 1024]");
   apply_threads(a.threads);
   const auto model = load_inference_model(ModelDir::open(a.model), world, a.pipeline_layers);
   if (!model) return;  // a later pipeline stage: it served its layers until rank 0 was done
   const ModelConfig& c = model->config();
-  time_generation(*model, 2, 1);  // warm-up: page in the weights, start the threads
+  // One micro-batch per pipeline stage keeps every stage busy.
+  const int groups = std::min(a.streams, world.size());
+  time_generation(*model, 2, a.streams, groups, 1);  // warm-up: page in the weights, threads
   if (a.prompt > 0) time_prompt(*model, std::min<int64_t>(a.prompt, 16), 2);
 
   std::vector<double> pp, tg;
@@ -139,7 +180,8 @@ void run_bench(const BenchArgs& a, Comm& world) {
       pp.push_back(
           time_prompt(*model, a.prompt, 10 + uint64_t(r), last && a.gen == 0 ? &snap : nullptr));
     if (a.gen > 0)
-      tg.push_back(time_generation(*model, a.gen, 20 + uint64_t(r), last ? &snap : nullptr));
+      tg.push_back(time_generation(*model, a.gen, a.streams, groups, 20 + uint64_t(r),
+                                   last ? &snap : nullptr));
   }
   const Result p = summarise(pp), g = summarise(tg);
   const int64_t weights_bytes = stored_model_bytes(*model);
@@ -148,7 +190,8 @@ void run_bench(const BenchArgs& a, Comm& world) {
   const int threads = default_threads();
   if (a.json) {
     Json j = {{"model", a.model},     {"params", params}, {"threads", threads},
-              {"n_prompt", a.prompt}, {"n_gen", a.gen},   {"repetitions", a.reps}};
+              {"n_prompt", a.prompt}, {"n_gen", a.gen},   {"repetitions", a.reps},
+              {"streams", a.streams}, {"ranks", world.size()}};
     if (a.prompt > 0) j["pp_tokens_per_s"] = p.mean, j["pp_stddev"] = p.stddev;
     if (a.gen > 0) j["tg_tokens_per_s"] = g.mean, j["tg_stddev"] = g.stddev;
     j["kv_bytes_per_token"] = KvCache::bytes_per_token(c);
@@ -172,8 +215,8 @@ void run_bench(const BenchArgs& a, Comm& world) {
     std::printf("| %s | %.2f M | %d | pp%lld | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
                 threads, (long long)a.prompt, p.mean, p.stddev);
   if (a.gen > 0)
-    std::printf("| %s | %.2f M | %d | tg%lld | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
-                threads, (long long)a.gen, g.mean, g.stddev);
+    std::printf("| %s | %.2f M | %d | %s | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
+                threads, tg_name(a.gen, a.streams).c_str(), g.mean, g.stddev);
   print_memory(c, snap, weights_bytes);
 }
 
@@ -188,6 +231,9 @@ void add_bench(CLI::App& app, Comm& world) {
   cmd->add_option("-r,--repetitions", args->reps, "repetitions of each test (default 5)");
   cmd->add_flag("--json", args->json,
                 "print a JSON object (rates, KV bytes per token, RSS, weights and KV bytes)");
+  cmd->add_option("--streams", args->streams,
+                  "sequences decoded at once in the tg test, t/s counting all (default 1); "
+                  "under mpirun one micro-batch per rank, all in flight");
   add_threads_flag(cmd, args->threads);
   add_pipeline_flag(cmd, args->pipeline_layers);
   cmd->callback([args, &world] { run_bench(*args, world); });

@@ -19,6 +19,14 @@ class CommError : public Error {
   using Error::Error;
 };
 
+// A send under way (Comm::isend): its buffer must stay unchanged until wait() returns.
+class SendRequest {
+ public:
+  virtual ~SendRequest() = default;
+  // Returns when the data has left the buffer; CommError after the timeout, as Comm::send.
+  virtual void wait() = 0;
+};
+
 class Comm {
  public:
   virtual ~Comm() = default;
@@ -39,6 +47,9 @@ class Comm {
   // Point to point; a recv names the exact size the matching send sends.
   virtual void send(const void* data, size_t bytes, int to, int tag) = 0;
   virtual void recv(void* data, size_t bytes, int from, int tag) = 0;
+  // A send that returns at once (a pipeline stage takes its next input while its last output
+  // still travels); messages between two ranks with one tag arrive in the order sent.
+  virtual std::unique_ptr<SendRequest> isend(const void* data, size_t bytes, int to, int tag) = 0;
   virtual void barrier() = 0;
   // Ends every rank of the run with `code` (MPI_Abort); a world of one returns.
   virtual void abort(int code) = 0;

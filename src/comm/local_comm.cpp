@@ -21,6 +21,11 @@ void LocalComm::send(const void*, size_t, int to, int) {
   R1_ASSERT_MSG(false, "send to rank " + std::to_string(to) + " in a world of one");
 }
 
+std::unique_ptr<SendRequest> LocalComm::isend(const void*, size_t, int to, int) {
+  R1_ASSERT_MSG(false, "isend to rank " + std::to_string(to) + " in a world of one");
+  return nullptr;
+}
+
 void LocalComm::recv(void*, size_t, int from, int) {
   R1_ASSERT_MSG(false, "recv from rank " + std::to_string(from) + " in a world of one");
 }

@@ -17,6 +17,24 @@ namespace {
 // The largest count one MPI call takes (its counts are int).
 constexpr int64_t kMaxCount = int64_t(1) << 30;
 
+class MpiComm;
+
+// The chunks of one isend, completed by wait() (or left to finish alone if never waited for).
+class MpiSendRequest : public SendRequest {
+ public:
+  MpiSendRequest(MpiComm& comm, std::string what) : comm_(comm), what_(std::move(what)) {}
+  ~MpiSendRequest() override {
+    for (MPI_Request& r : chunks_)
+      if (r != MPI_REQUEST_NULL) MPI_Request_free(&r);
+  }
+  void wait() override;
+  std::vector<MPI_Request> chunks_;
+
+ private:
+  MpiComm& comm_;
+  std::string what_;
+};
+
 class MpiComm : public Comm {
  public:
   explicit MpiComm(double timeout_s) : timeout_s_(timeout_s) {
@@ -105,6 +123,19 @@ class MpiComm : public Comm {
     }
   }
 
+  std::unique_ptr<SendRequest> isend(const void* data, size_t bytes, int to, int tag) override {
+    auto request = std::make_unique<MpiSendRequest>(
+        *this, "sending " + std::to_string(bytes) + " bytes to " + name_of(to));
+    const char* p = static_cast<const char*>(data);
+    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
+      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
+      request->chunks_.emplace_back();
+      MPI_Isend(p + at, count, MPI_BYTE, to, tag, MPI_COMM_WORLD, &request->chunks_.back());
+      if (bytes == 0) break;
+    }
+    return request;
+  }
+
   void recv(void* data, size_t bytes, int from, int tag) override {
     char* p = static_cast<char*>(data);
     for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
@@ -128,6 +159,8 @@ class MpiComm : public Comm {
   }
 
  private:
+  friend class MpiSendRequest;
+
   void reduce(void* data, int64_t n, MPI_Datatype type, size_t elem_bytes, MPI_Op op = MPI_SUM) {
     char* p = static_cast<char*>(data);
     for (int64_t at = 0; at < n; at += kMaxCount) {
@@ -164,6 +197,10 @@ class MpiComm : public Comm {
   std::vector<std::string> hosts_;  // [size]
   bool aborted_ = false;
 };
+
+void MpiSendRequest::wait() {
+  for (MPI_Request& r : chunks_) comm_.wait(r, what_);
+}
 
 }  // namespace
 

@@ -1,29 +1,28 @@
 // Pipeline stages over a Comm: rank 0's PipelineHead (the LaterStages of its model) sends each
-// pass down the ranks and takes the hidden states back; ranks 1.. run serve_stage, mirroring
-// rank 0's KV caches for their layers by id.
+// pass down the ranks and takes the hidden states back; ranks 1.. run serve_stage.
 #include "infer/pipeline.h"
 
 #include <cstdio>
+#include <deque>
 #include <exception>
-#include <map>
-#include <mutex>
 
 #include "checkpoint/config_json.h"
 #include "core/hash.h"
 #include "core/si_units.h"
 #include "infer/pipeline_messages.h"
 #include "infer/pipeline_plan.h"
+#include "infer/pipeline_stage.h"
 
 namespace r1 {
 
 namespace {
 
-// Rank 0's view of ranks 1..: every pass goes to rank 1 and comes back from the last rank.
-// Cache forks and releases wait in `pending_` for the next pass, which applies them first.
-class PipelineHead : public LaterStages {
+// Rank 0's view of ranks 1.. over MPI: every pass goes to rank 1 and comes back from the last
+// rank, in the order sent.
+class PipelineHead : public StagesHead {
  public:
   PipelineHead(Comm& comm, int64_t first_layer, int64_t D)
-      : comm_(comm), first_layer_(first_layer), D_(D) {}
+      : StagesHead(first_layer), comm_(comm), D_(D) {}
   // Tells the stages to stop, unless an error is ending the run (main then aborts every rank).
   ~PipelineHead() override {
     if (std::uncaught_exceptions() > 0) return;
@@ -34,118 +33,70 @@ class PipelineHead : public LaterStages {
     }
   }
 
-  int64_t first_layer() const override { return first_layer_; }
-
+  // One pass there and back; the lock keeps another thread's pass out of between.
   void forward(float* x, int64_t N, const SeqSpans& spans) override {
     const std::lock_guard<std::mutex> lock(mu_);
-    StageHeader h{StageOp::Forward, N, std::move(pending_), {}};
-    pending_.clear();
-    for (const SeqSpan& s : spans) {
-      R1_ASSERT_MSG(!s.cache || s.cache->mirror.mirror() == this,
-                    "a pipeline's KV caches come from Model::new_cache");
-      h.spans.push_back({s.row0, s.rows, s.pos0, s.cache ? s.cache->mirror.id() : -1,
-                         s.cache ? s.cache->capacity : 0});
-    }
-    send_stage(comm_, 1, h, x, D_);
+    send_locked(x, N, spans);
+    receive_locked(x, N);
+  }
+
+  void send(const float* x, int64_t N, const SeqSpans& spans) override {
+    const std::lock_guard<std::mutex> lock(mu_);
+    send_locked(x, N, spans);
+  }
+
+  void receive(float* x, int64_t N) override {
+    const std::lock_guard<std::mutex> lock(mu_);
+    receive_locked(x, N);
+  }
+
+ private:
+  void send_locked(const float* x, int64_t N, const SeqSpans& spans) {
+    in_flight_.push_back(isend_stage(comm_, 1, pass_header(N, spans), x, D_));
+  }
+
+  void receive_locked(float* x, int64_t N) {
+    R1_ASSERT_MSG(!in_flight_.empty(), "PipelineHead::receive without a pass in flight");
+    in_flight_.front()->wait();  // x is the buffer it sent from
+    in_flight_.pop_front();
     recv_hidden_back(comm_, x, N, D_);
   }
 
-  int64_t new_cache_id() override {
-    const std::lock_guard<std::mutex> lock(mu_);
-    return next_id_++;
-  }
-
-  void forked(int64_t dst, int64_t dst_capacity, int64_t src, int64_t n) override {
-    const std::lock_guard<std::mutex> lock(mu_);
-    pending_.push_back({CacheOp::Fork, dst, dst_capacity, src, n});
-  }
-
-  void released(int64_t id) noexcept override {
-    try {
-      const std::lock_guard<std::mutex> lock(mu_);
-      pending_.push_back({CacheOp::Release, id, 0, -1, 0});
-    } catch (...) {  // out of memory: the stage keeps a cache it no longer needs
-    }
-  }
-
- private:
   Comm& comm_;
-  int64_t first_layer_, D_;
-  std::mutex mu_;  // a server's threads may share the model
-  std::vector<CacheOp> pending_;
-  int64_t next_id_ = 0;
-};
-
-// A later stage's mirror of rank 0's caches: its layers only, by rank 0's ids.
-class StageCaches {
- public:
-  StageCaches(const Model& model) : model_(model) {}
-
-  void apply(const CacheOp& op) {
-    if (op.kind == CacheOp::Release) {
-      caches_.erase(op.cache);
-      return;
-    }
-    KvCache& dst = fit(op.cache, op.capacity);
-    if (op.n == 0) {
-      dst.truncate(0);
-      return;
-    }
-    const auto src = caches_.find(op.source);
-    if (src == caches_.end() || src->second.length < op.n)
-      throw CommError("pipeline: fork of " + std::to_string(op.n) + " tokens from cache " +
-                      std::to_string(op.source) + ", which this stage does not hold");
-    dst.copy_prefix_from(src->second, op.n);
-  }
-
-  // The cache of a span, cut back to its position (rank 0 may have truncated it since).
-  KvCache* at(const SpanHeader& s) {
-    if (s.cache < 0) return nullptr;
-    KvCache& c = fit(s.cache, s.capacity);
-    if (s.pos0 > c.length || s.pos0 + s.rows > c.capacity)
-      throw CommError("pipeline: cache " + std::to_string(s.cache) + " holds " +
-                      std::to_string(c.length) + " of " + std::to_string(c.capacity) +
-                      " tokens, a pass writes " + std::to_string(s.rows) + " at " +
-                      std::to_string(s.pos0));
-    c.truncate(s.pos0);
-    return &c;
-  }
-
- private:
-  KvCache& fit(int64_t id, int64_t capacity) {
-    auto it = caches_.find(id);
-    if (it == caches_.end()) it = caches_.emplace(id, model_.new_cache(capacity)).first;
-    it->second.reserve(capacity);
-    return it->second;
-  }
-
-  const Model& model_;
-  std::map<int64_t, KvCache> caches_;
+  int64_t D_;
+  std::deque<std::unique_ptr<OutgoingStage>> in_flight_;  // passes sent, oldest first
 };
 
 // Ranks 1..: each pass from the rank before, through this rank's layers, to the next rank (the
-// last sends the hidden states back to rank 0), until rank 0 says stop.
+// last sends the hidden states back to rank 0), until rank 0 says stop. A pass's output leaves
+// while the next pass is received and computed: two buffers, one of them in flight.
 void serve_stage(Comm& comm, const Model& model) {
   const int me = comm.rank(), last = comm.size() - 1;
   const int64_t D = model.config().hidden_size;
-  StageCaches caches(model);
-  std::vector<float> x;  // [N, D]
-  for (;;) {
+  PipelineStage stage(model);
+  std::vector<float> buffers[2];  // [N, D] each
+  std::unique_ptr<OutgoingStage> onward;
+  std::unique_ptr<SendRequest> back;
+  auto wait_sent = [&] {
+    if (onward) onward->wait();
+    if (back) back->wait();
+    onward.reset(), back.reset();
+  };
+  for (int pass = 0;; ++pass) {
     const StageHeader h = recv_stage_header(comm, me - 1);
-    for (const CacheOp& op : h.cache_ops) caches.apply(op);
+    std::vector<float>& x = buffers[pass % 2];  // the other one may be in flight
+    x.resize(size_t(h.rows * D));
+    if (h.op == StageOp::Forward) recv_hidden(comm, me - 1, x.data(), h.rows, D);
+    stage.run(h, x.data());
+    wait_sent();
     if (h.op == StageOp::Stop) {
       if (me < last) send_stage(comm, me + 1, h, nullptr, D);
       return;
     }
-    x.resize(size_t(h.rows * D));
-    recv_hidden(comm, me - 1, x.data(), h.rows, D);
-    SeqSpans spans;
-    for (const SpanHeader& s : h.spans) spans.push_back({s.row0, s.rows, s.pos0, caches.at(s)});
-    model.forward_layers(x.data(), h.rows, spans);
     if (me < last) {
-      send_stage(comm, me + 1, h, x.data(), D);
+      onward = isend_stage(comm, me + 1, h, x.data(), D);
     } else {
-      send_hidden_back(comm, x.data(), h.rows, D);
+      back = isend_hidden_back(comm, x.data(), h.rows, D);
     }
   }
 }

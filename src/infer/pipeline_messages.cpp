@@ -14,18 +14,31 @@ constexpr size_t kOpWords = 5, kSpanWords = 5;
 
 }  // namespace
 
-void send_stage(Comm& comm, int to, const StageHeader& h, const float* x, int64_t D) {
-  const int64_t head[4] = {int64_t(h.op), h.rows, int64_t(h.cache_ops.size()),
-                           int64_t(h.spans.size())};
-  comm.send(head, sizeof(head), to, kHead);
-  std::vector<int64_t> words;
+void OutgoingStage::wait() {
+  for (const auto& part : parts_) part->wait();
+}
+
+std::unique_ptr<OutgoingStage> isend_stage(Comm& comm, int to, const StageHeader& h,
+                                           const float* x, int64_t D) {
+  auto out = std::make_unique<OutgoingStage>();
+  int64_t* head = out->head_;
+  head[0] = int64_t(h.op), head[1] = h.rows, head[2] = int64_t(h.cache_ops.size());
+  head[3] = int64_t(h.spans.size());
+  out->parts_.push_back(comm.isend(head, sizeof(out->head_), to, kHead));
+  std::vector<int64_t>& words = out->words_;
   for (const CacheOp& o : h.cache_ops)
     words.insert(words.end(), {o.kind, o.cache, o.capacity, o.source, o.n});
   for (const SpanHeader& s : h.spans)
     words.insert(words.end(), {s.row0, s.rows, s.pos0, s.cache, s.capacity});
-  if (!words.empty()) comm.send(words.data(), words.size() * sizeof(int64_t), to, kWords);
+  if (!words.empty())
+    out->parts_.push_back(comm.isend(words.data(), words.size() * sizeof(int64_t), to, kWords));
   if (h.op == StageOp::Forward && h.rows > 0)
-    comm.send(x, size_t(h.rows * D) * sizeof(float), to, kHidden);
+    out->parts_.push_back(comm.isend(x, size_t(h.rows * D) * sizeof(float), to, kHidden));
+  return out;
+}
+
+void send_stage(Comm& comm, int to, const StageHeader& h, const float* x, int64_t D) {
+  isend_stage(comm, to, h, x, D)->wait();
 }
 
 StageHeader recv_stage_header(Comm& comm, int from) {
@@ -52,8 +65,10 @@ void recv_hidden(Comm& comm, int from, float* x, int64_t rows, int64_t D) {
   if (rows > 0) comm.recv(x, size_t(rows * D) * sizeof(float), from, kHidden);
 }
 
-void send_hidden_back(Comm& comm, const float* x, int64_t rows, int64_t D) {
-  if (rows > 0) comm.send(x, size_t(rows * D) * sizeof(float), 0, kBack);
+std::unique_ptr<SendRequest> isend_hidden_back(Comm& comm, const float* x, int64_t rows,
+                                               int64_t D) {
+  if (rows == 0) return nullptr;
+  return comm.isend(x, size_t(rows * D) * sizeof(float), 0, kBack);
 }
 
 void recv_hidden_back(Comm& comm, float* x, int64_t rows, int64_t D) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "comm/comm.h"
@@ -37,14 +38,33 @@ struct StageHeader {
   std::vector<SpanHeader> spans;
 };
 
-// The header, then (Forward) the hidden states x [header.rows, D], to rank `to`.
+// A stage message on its way: its words stay here until every part has left.
+class OutgoingStage {
+ public:
+  void wait();  // every part sent
+
+ private:
+  friend std::unique_ptr<OutgoingStage> isend_stage(Comm&, int, const StageHeader&, const float*,
+                                                    int64_t);
+  int64_t head_[4] = {};
+  std::vector<int64_t> words_;
+  std::vector<std::unique_ptr<SendRequest>> parts_;
+};
+
+// Starts sending the header, then (Forward) the hidden states x [header.rows, D], to rank `to`;
+// x must stay unchanged until the message is waited for.
+std::unique_ptr<OutgoingStage> isend_stage(Comm& comm, int to, const StageHeader& header,
+                                           const float* x, int64_t D);
+// The same, returning once it is sent.
 void send_stage(Comm& comm, int to, const StageHeader& header, const float* x, int64_t D);
 // The header from rank `from`; its hidden states follow (recv_hidden).
 StageHeader recv_stage_header(Comm& comm, int from);
 // x [rows, D] from rank `from`, after its header.
 void recv_hidden(Comm& comm, int from, float* x, int64_t rows, int64_t D);
-// The last stage's hidden states x [rows, D] back to rank 0, and rank 0's receipt of them.
-void send_hidden_back(Comm& comm, const float* x, int64_t rows, int64_t D);
+// The last stage's hidden states x [rows, D] back to rank 0 (started: x must stay unchanged
+// until it is waited for; null for no rows), and rank 0's receipt of them.
+std::unique_ptr<SendRequest> isend_hidden_back(Comm& comm, const float* x, int64_t rows,
+                                               int64_t D);
 void recv_hidden_back(Comm& comm, float* x, int64_t rows, int64_t D);
 
 }  // namespace r1

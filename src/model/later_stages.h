@@ -17,6 +17,12 @@ class LaterStages : public CacheMirror {
   // x [N, D]: the hidden states after layer first_layer() - 1, replaced by those after the last
   // layer. The spans' caches (each with an id from new_cache_id) advance there as here.
   virtual void forward(float* x, int64_t N, const SeqSpans& spans) = 0;
+  // forward in two halves, so that several passes are in flight (each stage busy with one):
+  // send hands x on and returns at once (x must stay unchanged until its receive); receive
+  // writes the result of the OLDEST pass sent and not yet received into x [N, D], its buffer.
+  // One thread drives them.
+  virtual void send(const float* x, int64_t N, const SeqSpans& spans) = 0;
+  virtual void receive(float* x, int64_t N) = 0;
   // The id of a new cache; its part there is made when a forward pass or a fork first uses it.
   virtual int64_t new_cache_id() = 0;
 };

@@ -69,12 +69,13 @@ Tensor Model::forward(const std::vector<int32_t>& tokens, int64_t pos0, KvCache*
                              hidden, later_.get());
 }
 
-Tensor Model::forward_batch(const std::vector<SequenceStep>& steps, bool all_logits) const {
+Model::BatchRows Model::batch_rows(const std::vector<SequenceStep>& steps, bool all_logits) const {
   R1_ASSERT_MSG(part_.ends, "Model::forward_batch on a pipeline stage (it runs forward_layers)");
   if (steps.empty()) throw Error("forward_batch: no sequences given");
-  std::vector<int32_t> tokens;
-  SeqSpans spans;
-  std::vector<int64_t> logit_rows;
+  BatchRows b;
+  std::vector<int32_t>& tokens = b.tokens;
+  SeqSpans& spans = b.spans;
+  std::vector<int64_t>& logit_rows = b.logit_rows;
   for (const SequenceStep& s : steps) {
     check_tokens(s.tokens);
     R1_ASSERT(s.cache != nullptr);
@@ -86,8 +87,30 @@ Tensor Model::forward_batch(const std::vector<SequenceStep>& steps, bool all_log
     tokens.insert(tokens.end(), s.tokens.begin(), s.tokens.end());
     for (int64_t t = all_logits ? 0 : T - 1; t < T; ++t) logit_rows.push_back(row0 + t);
   }
-  return transformer_forward(config_, weights_, rope_, tokens, spans, logit_rows, nullptr,
+  return b;
+}
+
+Tensor Model::forward_batch(const std::vector<SequenceStep>& steps, bool all_logits) const {
+  const BatchRows b = batch_rows(steps, all_logits);
+  return transformer_forward(config_, weights_, rope_, b.tokens, b.spans, b.logit_rows, nullptr,
                              later_.get());
+}
+
+Model::BatchInFlight Model::start_batch(const std::vector<SequenceStep>& steps,
+                                        bool all_logits) const {
+  BatchRows b = batch_rows(steps, all_logits);
+  BatchInFlight f;
+  f.x = transformer_start(config_, weights_, rope_, b.tokens, b.spans,
+                          later_ ? later_->first_layer() : config_.num_hidden_layers);
+  if (later_) later_->send(f.x.f32(), f.x.dim(0), b.spans);
+  f.spans = std::move(b.spans);
+  f.logit_rows = std::move(b.logit_rows);
+  return f;
+}
+
+Tensor Model::finish_batch(BatchInFlight& batch) const {
+  if (later_) later_->receive(batch.x.f32(), batch.x.dim(0));
+  return transformer_finish(config_, weights_, batch.x, batch.spans, batch.logit_rows, nullptr);
 }
 
 Tensor Model::mtp_logits(const std::vector<int32_t>& tokens, const Tensor& hidden) const {

@@ -63,6 +63,20 @@ class Model {
   // Every cache advances by its step's token count.
   Tensor forward_batch(const std::vector<SequenceStep>& steps, bool all_logits) const;
 
+  // forward_batch in two halves, so that several batches are in flight through a pipeline's
+  // later stages at once, each stage busy with one (micro-batches): start_batch embeds the
+  // tokens, runs this process's layers and hands the hidden states on; finish_batch takes back
+  // those of the OLDEST batch started and not finished, which it must be given, and returns its
+  // logits as forward_batch would. A cache may be in only one batch in flight. In one process
+  // start_batch runs every layer and finish_batch the head.
+  struct BatchInFlight {
+    Tensor x;  // [N, D] hidden states
+    SeqSpans spans;
+    std::vector<int64_t> logit_rows;
+  };
+  BatchInFlight start_batch(const std::vector<SequenceStep>& steps, bool all_logits) const;
+  Tensor finish_batch(BatchInFlight& batch) const;
+
   // Multi-token prediction (first MTP module): for tokens t_0..t_{T-1} and the main model's
   // hidden states h [T, D] (from forward), logits [T-1, V] where row i predicts t_{i+2} from
   // h_i and t_{i+1}. Throws Error if the checkpoint has no MTP layer.
@@ -76,6 +90,13 @@ class Model {
                      KvCache* cache) const;
 
  private:
+  struct BatchRows {
+    std::vector<int32_t> tokens;
+    SeqSpans spans;
+    std::vector<int64_t> logit_rows;
+  };
+  // The rows of a batch of steps, each checked (tokens, room in its cache).
+  BatchRows batch_rows(const std::vector<SequenceStep>& steps, bool all_logits) const;
   void finish_load(const std::vector<float>& rope_factors);
   void check_tokens(const std::vector<int32_t>& tokens) const;
 

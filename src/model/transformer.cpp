@@ -160,11 +160,25 @@ Tensor transformer_forward(const ModelConfig& c, const ModelWeights& w, const Ro
                            const std::vector<int32_t>& tokens, const SeqSpans& spans,
                            const std::vector<int64_t>& logit_rows, Tensor* hidden,
                            LaterStages* later) {
-  const int64_t N = int64_t(tokens.size()), D = c.hidden_size, V = c.vocab_size;
-  Tensor x = embed(w, tokens, D);  // [N, D] residual stream
-  decoder_layers_forward(c, w, rope, x.f32(), N, spans, 0,
-                         later ? later->first_layer() : c.num_hidden_layers);
-  if (later) later->forward(x.f32(), N, spans);
+  Tensor x = transformer_start(c, w, rope, tokens, spans,
+                               later ? later->first_layer() : c.num_hidden_layers);
+  if (later) later->forward(x.f32(), int64_t(tokens.size()), spans);
+  return transformer_finish(c, w, x, spans, logit_rows, hidden);
+}
+
+Tensor transformer_start(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
+                         const std::vector<int32_t>& tokens, const SeqSpans& spans,
+                         int64_t end_layer) {
+  const int64_t N = int64_t(tokens.size());
+  Tensor x = embed(w, tokens, c.hidden_size);  // [N, D] residual stream
+  decoder_layers_forward(c, w, rope, x.f32(), N, spans, 0, end_layer);
+  return x;
+}
+
+Tensor transformer_finish(const ModelConfig& c, const ModelWeights& w, const Tensor& x,
+                          const SeqSpans& spans, const std::vector<int64_t>& logit_rows,
+                          Tensor* hidden) {
+  const int64_t N = x.dim(0), D = c.hidden_size, V = c.vocab_size;
   if (hidden) {
     *hidden = Tensor::zeros(DType::F32, {N, D});
     std::copy_n(x.f32(), N * D, hidden->f32());

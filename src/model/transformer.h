@@ -28,6 +28,16 @@ Tensor transformer_forward(const ModelConfig& c, const ModelWeights& w, const Ro
                            const std::vector<int64_t>& logit_rows, Tensor* hidden,
                            LaterStages* later = nullptr);
 
+// transformer_forward in two halves, for passes in flight through a pipeline's later stages:
+// the embedding and the layers before end_layer, returning x [N, D]; then, on x after the last
+// layer, the final norm and head for logit_rows (hidden and the caches as transformer_forward).
+Tensor transformer_start(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
+                         const std::vector<int32_t>& tokens, const SeqSpans& spans,
+                         int64_t end_layer);
+Tensor transformer_finish(const ModelConfig& c, const ModelWeights& w, const Tensor& x,
+                          const SeqSpans& spans, const std::vector<int64_t>& logit_rows,
+                          Tensor* hidden);
+
 // Decoder layers [first, end) over x [N, D] in place (the rows of `spans`, whose caches they
 // read and write; the caches' lengths are left to the caller): the middle of
 // transformer_forward, and all that a pipeline stage runs.

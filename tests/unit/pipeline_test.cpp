@@ -132,11 +132,15 @@ TEST_F(Pipeline, GeneratesTheTokensOfOneProcess) {
 }
 
 TEST_F(Pipeline, BenchRunsAcrossRanks) {
-  const test::RunResult r =
-      test::run_r1_ranks(2, "bench --model " + dir_ + "/v3 -p 8 -n 4 -r 1 -t 1");
+  test::RunResult r = test::run_r1_ranks(2, "bench --model " + dir_ + "/v3 -p 8 -n 4 -r 1 -t 1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("| tg4 |"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("| tg4 |"), r.out.rfind("| tg4 |")) << r.out;  // rank 0 reports
+  // Several sequences as micro-batches, all in flight (5 over 3 stages: 1, 2 and 2).
+  r = test::run_r1_ranks(3, "bench --model " + dir_ + "/v3 -p 0 -n 6 -r 2 -t 1 --streams 5");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("| tg6 x5 |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x 5 sequences"), std::string::npos) << r.out;
 }
 
 // Rank 1 (a later stage) is stopped (SIGSTOP) or killed (SIGKILL) while it decodes: the run
