@@ -189,8 +189,8 @@ void run_bench(const BenchArgs& a, Comm& world) {
       double(size_report(c, [](const WeightSpec&) { return int64_t(0); }).params_total);
   const int threads = default_threads();
   if (a.json) {
-    Json j = {{"model", a.model},     {"params", params}, {"threads", threads},
-              {"n_prompt", a.prompt}, {"n_gen", a.gen},   {"repetitions", a.reps},
+    Json j = {{"model", a.model},     {"params", params},     {"threads", threads},
+              {"n_prompt", a.prompt}, {"n_gen", a.gen},       {"repetitions", a.reps},
               {"streams", a.streams}, {"ranks", world.size()}};
     if (a.prompt > 0) j["pp_tokens_per_s"] = p.mean, j["pp_stddev"] = p.stddev;
     if (a.gen > 0) j["tg_tokens_per_s"] = g.mean, j["tg_stddev"] = g.stddev;
@@ -215,8 +215,8 @@ void run_bench(const BenchArgs& a, Comm& world) {
     std::printf("| %s | %.2f M | %d | pp%lld | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
                 threads, (long long)a.prompt, p.mean, p.stddev);
   if (a.gen > 0)
-    std::printf("| %s | %.2f M | %d | %s | %.2f ± %.2f |\n", name.c_str(), params / 1e6,
-                threads, tg_name(a.gen, a.streams).c_str(), g.mean, g.stddev);
+    std::printf("| %s | %.2f M | %d | %s | %.2f ± %.2f |\n", name.c_str(), params / 1e6, threads,
+                tg_name(a.gen, a.streams).c_str(), g.mean, g.stddev);
   print_memory(c, snap, weights_bytes);
 }
 

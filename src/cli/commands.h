@@ -17,7 +17,7 @@ void add_logits(CLI::App& app, Comm& world);    // pipeline parallel under mpiru
 void add_generate(CLI::App& app, Comm& world);  // pipeline parallel under mpirun
 void add_tokenize(CLI::App& app);
 void add_detokenize(CLI::App& app);
-void add_bench(CLI::App& app, Comm& world);     // pipeline parallel under mpirun
+void add_bench(CLI::App& app, Comm& world);  // pipeline parallel under mpirun
 void add_tokenizer(CLI::App& app);
 void add_template(CLI::App& app);
 void add_chat(CLI::App& app);

@@ -2,9 +2,8 @@
 // (generate, logits, bench): how many decoder layers each rank holds.
 #pragma once
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace r1::cli {
 

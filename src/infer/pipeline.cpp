@@ -112,8 +112,8 @@ void state_part(const Comm& comm, const ModelConfig& c, const PipelinePlan& plan
   const std::string held =
       r == 0 ? "embedding, " + layers + ", final norm, head" + (mtp ? " and MTP layers" : "")
              : layers;
-  std::fprintf(stderr, "r1: %s: pipeline stage %d of %d: %s, %s mapped\n",
-               comm.name_of(r).c_str(), r + 1, comm.size(), held.c_str(),
+  std::fprintf(stderr, "r1: %s: pipeline stage %d of %d: %s, %s mapped\n", comm.name_of(r).c_str(),
+               r + 1, comm.size(), held.c_str(),
                si_units(double(plan.bytes[size_t(r)]), "B").c_str());
 }
 

@@ -18,8 +18,8 @@ void OutgoingStage::wait() {
   for (const auto& part : parts_) part->wait();
 }
 
-std::unique_ptr<OutgoingStage> isend_stage(Comm& comm, int to, const StageHeader& h,
-                                           const float* x, int64_t D) {
+std::unique_ptr<OutgoingStage> isend_stage(Comm& comm, int to, const StageHeader& h, const float* x,
+                                           int64_t D) {
   auto out = std::make_unique<OutgoingStage>();
   int64_t* head = out->head_;
   head[0] = int64_t(h.op), head[1] = h.rows, head[2] = int64_t(h.cache_ops.size());

@@ -63,8 +63,7 @@ StageHeader recv_stage_header(Comm& comm, int from);
 void recv_hidden(Comm& comm, int from, float* x, int64_t rows, int64_t D);
 // The last stage's hidden states x [rows, D] back to rank 0 (started: x must stay unchanged
 // until it is waited for; null for no rows), and rank 0's receipt of them.
-std::unique_ptr<SendRequest> isend_hidden_back(Comm& comm, const float* x, int64_t rows,
-                                               int64_t D);
+std::unique_ptr<SendRequest> isend_hidden_back(Comm& comm, const float* x, int64_t rows, int64_t D);
 void recv_hidden_back(Comm& comm, float* x, int64_t rows, int64_t D);
 
 }  // namespace r1

@@ -90,7 +90,7 @@ PipelinePlan plan_pipeline(const ModelBytes& b, int ranks, const std::vector<int
   const std::string flag = "--pipeline-layers " + counts_str(counts);
   if (int64_t(counts.size()) != ranks)
     throw UsageError(flag + " gives layers to " + std::to_string(counts.size()) +
-                     " ranks but mpirun started " + std::to_string(ranks));
+                     " ranks but the run has " + std::to_string(ranks) + " (mpirun -np sets it)");
   std::vector<int64_t> first{0};
   for (int64_t n : counts) first.push_back(first.back() + n);
   if (first.back() != L)

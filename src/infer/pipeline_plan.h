@@ -23,7 +23,6 @@ struct PipelinePlan {
   std::vector<int64_t> first;  // [ranks + 1]: rank r holds layers [first[r], first[r + 1])
   std::vector<int64_t> bytes;  // [ranks]: what each rank maps
 
-  int ranks() const { return int(bytes.size()); }
   // Rank r's part of the model (rank 0's with the ends).
   ModelPart part(int rank) const;
   // Layers per rank as --pipeline-layers writes them: "10,14".

@@ -42,8 +42,7 @@ Tensor transformer_finish(const ModelConfig& c, const ModelWeights& w, const Ten
 // read and write; the caches' lengths are left to the caller): the middle of
 // transformer_forward, and all that a pipeline stage runs.
 void decoder_layers_forward(const ModelConfig& c, const ModelWeights& w, const RopeFreqs& rope,
-                            float* x, int64_t N, const SeqSpans& spans, int64_t first,
-                            int64_t end);
+                            float* x, int64_t N, const SeqSpans& spans, int64_t first, int64_t end);
 
 // Every span's cache holds its rows: length = pos0 + rows.
 void advance_caches(const SeqSpans& spans);

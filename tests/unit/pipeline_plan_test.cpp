@@ -1,12 +1,13 @@
 // How a pipeline splits the layers: balanced by bytes with rank 0's embedding and head counted,
 // the user's --pipeline-layers, and the errors of both; a model's bytes per layer add up to all.
+#include "infer/pipeline_plan.h"
+
 #include <gtest/gtest.h>
 
 #include <numeric>
 
 #include "checkpoint/presets.h"
 #include "core/error.h"
-#include "infer/pipeline_plan.h"
 #include "model/param_layout.h"
 #include "model/param_source.h"
 #include "model/weight_specs.h"
@@ -57,7 +58,8 @@ TEST(PipelinePlan, TakesTheUsersCountsAndRefusesWrongOnes) {
             "mpirun started 5 ranks but the model has 4 decoder layers: a pipeline needs at "
             "least one layer per rank (run at most 4 ranks)");
   EXPECT_EQ(message(2, {1, 2}), "--pipeline-layers 1,2 adds up to 3 layers but the model has 4");
-  EXPECT_EQ(message(3, {2, 2}), "--pipeline-layers 2,2 gives layers to 2 ranks but mpirun started 3");
+  EXPECT_EQ(message(3, {2, 2}),
+            "--pipeline-layers 2,2 gives layers to 2 ranks but the run has 3 (mpirun -np sets it)");
 }
 
 TEST(PipelinePlan, ParsesLayerCounts) {

@@ -4,6 +4,8 @@
 // cache back, continuous batching with joins and cancels, micro-batches in flight) gives what the
 // whole model gives; each part maps and caches only its layers; a header naming a cache state a
 // stage lacks is a CommError.
+#include "infer/pipeline_stage.h"
+
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -15,7 +17,6 @@
 #include "comm/comm.h"
 #include "infer/batch_decoder.h"
 #include "infer/generator.h"
-#include "infer/pipeline_stage.h"
 #include "infer/session.h"
 #include "infer/speculative.h"
 #include "infer/stored_weights.h"
@@ -63,7 +64,8 @@ class PipelineInMemory : public ::testing::Test {
     whole_ = dir_->load_model();
     stage1_ = dir_->load_model(ModelPart{1, 2, false});
     stage2_ = dir_->load_model(ModelPart{2, 3, false});
-    stages_ = std::make_shared<LocalStages>(1, std::vector<const Model*>{stage1_.get(), stage2_.get()});
+    stages_ =
+        std::make_shared<LocalStages>(1, std::vector<const Model*>{stage1_.get(), stage2_.get()});
     head_ = dir_->load_model(ModelPart{0, 1, true}, stages_);
   }
 
@@ -95,8 +97,9 @@ TEST_F(PipelineInMemory, EachPartMapsAndCachesOnlyItsLayers) {
   EXPECT_FALSE(stage1_->weights().embed.defined());
   EXPECT_TRUE(stage1_->weights().layers[1].attn_norm.defined());
   EXPECT_FALSE(stage1_->weights().layers[2].attn_norm.defined());
-  EXPECT_EQ(stored_model_bytes(*head_) + stored_model_bytes(*stage1_) + stored_model_bytes(*stage2_),
-            stored_model_bytes(*whole_));
+  EXPECT_EQ(
+      stored_model_bytes(*head_) + stored_model_bytes(*stage1_) + stored_model_bytes(*stage2_),
+      stored_model_bytes(*whole_));
   // The parts' caches add up to the whole model's (rank 0 also holds the MTP layer's).
   EXPECT_EQ(head_->new_cache(16).allocated_bytes() + stage1_->new_cache(16).allocated_bytes() +
                 stage2_->new_cache(16).allocated_bytes(),

@@ -24,9 +24,8 @@ class Pipeline : public ::testing::Test {
   void SetUp() override {
     dir_ = test::make_temp_dir("pipeline");
     ASSERT_EQ(test::run_r1("init --preset tiny --dtype f32 --out " + dir_ + "/v3").exit_code, 0);
-    ASSERT_EQ(test::run_r1("init --preset tiny-qwen2 --dtype f32 --out " + dir_ + "/qwen2")
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        test::run_r1("init --preset tiny-qwen2 --dtype f32 --out " + dir_ + "/qwen2").exit_code, 0);
   }
 
   // Logits of `model` for kTokens (extra: more flags) under `ranks` ranks (1: no mpirun).
@@ -71,9 +70,9 @@ TEST_F(Pipeline, LogitsOfTwoAndThreeRanksAreThoseOfOneProcess) {
         const Tensor split = logits(c.model, ranks, mode);
         EXPECT_LT(test::max_relative_error(split, one), 1e-5) << c.model << " " << ranks << mode;
         for (int k = 0; k < ranks; ++k)
-          EXPECT_NE(last_out_.find("rank " + std::to_string(k) + "/" + std::to_string(ranks) +
-                                   " on "),
-                    std::string::npos)
+          EXPECT_NE(
+              last_out_.find("rank " + std::to_string(k) + "/" + std::to_string(ranks) + " on "),
+              std::string::npos)
               << last_out_;
         EXPECT_NE(last_out_.find("pipeline stage " + std::to_string(ranks) + " of " +
                                  std::to_string(ranks) + ": layers "),
@@ -91,8 +90,9 @@ TEST_F(Pipeline, EachRankStatesItsLayersAndBytesOnce) {
   // V3 tiny: 3 layers; the flag gives rank 0 one layer and rank 1 two.
   logits(dir_ + "/v3", 2, "--pipeline-layers 1,2");
   const std::string& out = last_out_;
-  const size_t first = out.find(": pipeline stage 1 of 2: embedding, layers 0..0 of 3, final "
-                                "norm, head and MTP layers, ");
+  const size_t first = out.find(
+      ": pipeline stage 1 of 2: embedding, layers 0..0 of 3, final "
+      "norm, head and MTP layers, ");
   EXPECT_NE(first, std::string::npos) << out;
   EXPECT_EQ(out.find("pipeline stage 1 of 2", first + 3), std::string::npos) << out;
   EXPECT_NE(out.find("rank 1/2 on "), std::string::npos) << out;
@@ -126,7 +126,8 @@ TEST_F(Pipeline, GeneratesTheTokensOfOneProcess) {
     }
   }
   // MTP speculation: drafts on rank 0, a rejected draft cut from every stage's cache.
-  const std::string greedy = generate("--model " + v3 + " --tokens 5,17,3 -n 16 --temperature 0", 1);
+  const std::string greedy =
+      generate("--model " + v3 + " --tokens 5,17,3 -n 16 --temperature 0", 1);
   EXPECT_EQ(generate("--model " + v3 + " --tokens 5,17,3 -n 16 --temperature 0 --speculative", 3),
             greedy);
 }
@@ -168,8 +169,7 @@ TEST_F(Pipeline, AStalledOrDeadStageEndsTheRun) {
     const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
     EXPECT_EQ(r.out.find("exit=0"), std::string::npos) << signal << r.out << text;
     EXPECT_LT(seconds, 30.0) << signal;
-    const char* expected =
-        signal == "STOP" ? "rank 0/2 on " : "exited on signal 9";
+    const char* expected = signal == "STOP" ? "rank 0/2 on " : "exited on signal 9";
     EXPECT_NE(text.find(expected), std::string::npos) << signal << "\n" << text;
     if (signal == "STOP") {
       EXPECT_NE(text.find("s for receiving"), std::string::npos) << text;
@@ -192,8 +192,10 @@ TEST_F(Pipeline, MistakesAreOneClearError) {
       << r.out;
   r = test::run_r1_ranks(2, "logits --model " + dir_ + "/v3 --pipeline-layers 3" + tokens);
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.out.find("--pipeline-layers 3 gives layers to 1 ranks but mpirun started 2"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find(
+          "--pipeline-layers 3 gives layers to 1 ranks but the run has 2 (mpirun -np sets it)"),
+      std::string::npos)
       << r.out;
   r = test::run_r1_ranks(2, "logits --model " + dir_ + "/v3 --pipeline-layers 2,x" + tokens);
   EXPECT_NE(r.exit_code, 0);
@@ -202,7 +204,8 @@ TEST_F(Pipeline, MistakesAreOneClearError) {
       << r.out;
   r = test::run_r1("logits --model " + dir_ + "/v3 --pipeline-layers 1,2" + tokens);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("gives layers to 2 ranks but mpirun started 1"), std::string::npos)
+  EXPECT_NE(r.out.find("gives layers to 2 ranks but the run has 1 (mpirun -np sets it)"),
+            std::string::npos)
       << r.out;
   // Rank 1 opens another model (MPMD launch; the same config stored in bf16): refused before
   // any layer is loaded.
