@@ -12,8 +12,8 @@
 
 namespace r1 {
 
-// A collective or message that did not complete in time (a rank stalled or died), or ranks that
-// disagree on what they run. The run cannot go on: the caller ends every rank (Comm::abort).
+// Ranks that disagree on what they run, or a malformed message between them. The run cannot go
+// on: the caller ends every rank (Comm::abort).
 class CommError : public Error {
  public:
   using Error::Error;
@@ -23,7 +23,7 @@ class CommError : public Error {
 class SendRequest {
  public:
   virtual ~SendRequest() = default;
-  // Returns when the data has left the buffer; CommError after the timeout, as Comm::send.
+  // Returns when the data has left the buffer; bounded by the timeout, as Comm::send.
   virtual void wait() = 0;
 };
 
@@ -61,8 +61,9 @@ class Comm {
 };
 
 // The world this process belongs to: MPI when `mpirun` started it (OMPI_COMM_WORLD_SIZE is set),
-// otherwise a world of one. A wait longer than timeout_s in any collective or message is a
-// CommError naming the operation. Ranks running different r1 binaries are a CommError here.
+// otherwise a world of one. A wait longer than timeout_s in any collective or message ends the
+// process with one message naming the operation (the others then end too: a stalled or dead rank
+// never leaves the run hanging). Ranks running different r1 binaries are a CommError here.
 std::unique_ptr<Comm> open_world(double timeout_s);
 
 // The wait before a stalled rank is an error: R1_COMM_TIMEOUT (seconds) or 600.

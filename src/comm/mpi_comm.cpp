@@ -1,14 +1,15 @@
-// MpiComm: Open MPI's MPI_COMM_WORLD behind the Comm interface, with bounded waits.
+// MpiComm: Open MPI's MPI_COMM_WORLD behind the Comm interface: blocking calls (MPI's own
+// collective algorithms; a 264 MB all-reduce of 2 ranks here took 0.13 s, against 0.30 s as a
+// polled non-blocking one), each bounded by the watchdog.
 #include "comm/mpi_comm.h"
 
 #define OMPI_SKIP_MPICXX 1
 #include <mpi.h>
 
-#include <sched.h>
-
 #include <algorithm>
-#include <chrono>
 #include <climits>
+
+#include "comm/watchdog.h"
 
 namespace r1 {
 
@@ -37,7 +38,7 @@ class MpiSendRequest : public SendRequest {
 
 class MpiComm : public Comm {
  public:
-  explicit MpiComm(double timeout_s) : timeout_s_(timeout_s) {
+  explicit MpiComm(double timeout_s) {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
     if (provided < MPI_THREAD_SERIALIZED)
@@ -52,6 +53,7 @@ class MpiComm : public Comm {
     MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME,
                   MPI_CHAR, MPI_COMM_WORLD);
     for (int r = 0; r < size_; ++r) hosts_.emplace_back(all.data() + r * MPI_MAX_PROCESSOR_NAME);
+    watchdog_ = std::make_unique<Watchdog>(name_of(rank_), timeout_s);
   }
   ~MpiComm() override {
     if (!aborted_) MPI_Finalize();
@@ -75,26 +77,23 @@ class MpiComm : public Comm {
   }
 
   void broadcast(void* data, size_t bytes, int root) override {
-    char* p = static_cast<char*>(data);
-    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
-      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
-      MPI_Request req;
-      MPI_Ibcast(p + at, count, MPI_BYTE, root, MPI_COMM_WORLD, &req);
-      wait(req,
-           "a broadcast of " + std::to_string(bytes) + " bytes from rank " + std::to_string(root));
-      if (bytes == 0) break;
-    }
+    const WatchdogScope guard(
+        *watchdog_, "a broadcast of " + std::to_string(bytes) + " bytes from " + name_of(root));
+    for_each_chunk(bytes, [&](size_t at, int count) {
+      MPI_Bcast(static_cast<char*>(data) + at, count, MPI_BYTE, root, MPI_COMM_WORLD);
+    });
   }
 
   std::vector<std::string> all_gather(const std::string& mine) override {
     std::vector<int64_t> lengths(static_cast<size_t>(size_), 0);
     const int64_t my_length = int64_t(mine.size());
     R1_ASSERT(my_length <= INT_MAX);
-    MPI_Request req;
-    MPI_Iallgather(&my_length, 1, MPI_INT64_T, lengths.data(), 1, MPI_INT64_T, MPI_COMM_WORLD,
-                   &req);
-    wait(req, "an all-gather of string lengths");
     std::vector<int> counts(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
+    std::string all;
+    {
+      const WatchdogScope guard(*watchdog_, "an all-gather of string lengths");
+      MPI_Allgather(&my_length, 1, MPI_INT64_T, lengths.data(), 1, MPI_INT64_T, MPI_COMM_WORLD);
+    }
     int64_t total = 0;
     for (int r = 0; r < size_; ++r) {
       R1_ASSERT(total + lengths[size_t(r)] <= INT_MAX);
@@ -102,10 +101,12 @@ class MpiComm : public Comm {
       offsets[size_t(r)] = int(total);
       total += lengths[size_t(r)];
     }
-    std::string all(size_t(total), '\0');
-    MPI_Iallgatherv(mine.data(), int(my_length), MPI_BYTE, all.data(), counts.data(),
-                    offsets.data(), MPI_BYTE, MPI_COMM_WORLD, &req);
-    wait(req, "an all-gather of " + std::to_string(total) + " bytes");
+    all.assign(size_t(total), '\0');
+    {
+      const WatchdogScope guard(*watchdog_, "an all-gather of " + std::to_string(total) + " bytes");
+      MPI_Allgatherv(mine.data(), int(my_length), MPI_BYTE, all.data(), counts.data(),
+                     offsets.data(), MPI_BYTE, MPI_COMM_WORLD);
+    }
     std::vector<std::string> out;
     for (int r = 0; r < size_; ++r)
       out.push_back(all.substr(size_t(offsets[size_t(r)]), size_t(counts[size_t(r)])));
@@ -113,44 +114,36 @@ class MpiComm : public Comm {
   }
 
   void send(const void* data, size_t bytes, int to, int tag) override {
-    const char* p = static_cast<const char*>(data);
-    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
-      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
-      MPI_Request req;
-      MPI_Isend(p + at, count, MPI_BYTE, to, tag, MPI_COMM_WORLD, &req);
-      wait(req, "sending " + std::to_string(bytes) + " bytes to " + name_of(to));
-      if (bytes == 0) break;
-    }
+    const WatchdogScope guard(*watchdog_,
+                              "sending " + std::to_string(bytes) + " bytes to " + name_of(to));
+    for_each_chunk(bytes, [&](size_t at, int count) {
+      MPI_Send(static_cast<const char*>(data) + at, count, MPI_BYTE, to, tag, MPI_COMM_WORLD);
+    });
   }
 
   std::unique_ptr<SendRequest> isend(const void* data, size_t bytes, int to, int tag) override {
     auto request = std::make_unique<MpiSendRequest>(
         *this, "sending " + std::to_string(bytes) + " bytes to " + name_of(to));
-    const char* p = static_cast<const char*>(data);
-    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
-      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
+    for_each_chunk(bytes, [&](size_t at, int count) {
       request->chunks_.emplace_back();
-      MPI_Isend(p + at, count, MPI_BYTE, to, tag, MPI_COMM_WORLD, &request->chunks_.back());
-      if (bytes == 0) break;
-    }
+      MPI_Isend(static_cast<const char*>(data) + at, count, MPI_BYTE, to, tag, MPI_COMM_WORLD,
+                &request->chunks_.back());
+    });
     return request;
   }
 
   void recv(void* data, size_t bytes, int from, int tag) override {
-    char* p = static_cast<char*>(data);
-    for (size_t at = 0; at < bytes || at == 0; at += size_t(kMaxCount)) {
-      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
-      MPI_Request req;
-      MPI_Irecv(p + at, count, MPI_BYTE, from, tag, MPI_COMM_WORLD, &req);
-      wait(req, "receiving " + std::to_string(bytes) + " bytes from " + name_of(from));
-      if (bytes == 0) break;
-    }
+    const WatchdogScope guard(
+        *watchdog_, "receiving " + std::to_string(bytes) + " bytes from " + name_of(from));
+    for_each_chunk(bytes, [&](size_t at, int count) {
+      MPI_Recv(static_cast<char*>(data) + at, count, MPI_BYTE, from, tag, MPI_COMM_WORLD,
+               MPI_STATUS_IGNORE);
+    });
   }
 
   void barrier() override {
-    MPI_Request req;
-    MPI_Ibarrier(MPI_COMM_WORLD, &req);
-    wait(req, "a barrier");
+    const WatchdogScope guard(*watchdog_, "a barrier");
+    MPI_Barrier(MPI_COMM_WORLD);
   }
 
   void abort(int code) override {
@@ -161,45 +154,35 @@ class MpiComm : public Comm {
  private:
   friend class MpiSendRequest;
 
+  // Calls fn(offset, count) for the chunks of at most kMaxCount bytes of `bytes` (one empty
+  // chunk for 0 bytes, so that a message is still sent).
+  template <typename Fn>
+  static void for_each_chunk(size_t bytes, Fn fn) {
+    size_t at = 0;
+    do {
+      const int count = int(std::min<size_t>(bytes - at, size_t(kMaxCount)));
+      fn(at, count);
+      at += size_t(count);
+    } while (at < bytes);
+  }
+
   void reduce(void* data, int64_t n, MPI_Datatype type, size_t elem_bytes, MPI_Op op = MPI_SUM) {
+    const WatchdogScope guard(*watchdog_, "an all-reduce of " + std::to_string(n) + " values");
     char* p = static_cast<char*>(data);
-    for (int64_t at = 0; at < n; at += kMaxCount) {
-      const int count = int(std::min(n - at, kMaxCount));
-      MPI_Request req;
-      MPI_Iallreduce(MPI_IN_PLACE, p + size_t(at) * elem_bytes, count, type, op, MPI_COMM_WORLD,
-                     &req);
-      wait(req, "an all-reduce of " + std::to_string(n) + " values");
-    }
+    for (int64_t at = 0; at < n; at += kMaxCount)
+      MPI_Allreduce(MPI_IN_PLACE, p + size_t(at) * elem_bytes, int(std::min(n - at, kMaxCount)),
+                    type, op, MPI_COMM_WORLD);
   }
 
-  // Polls the request until it completes: MPI moves a transfer on only inside its calls, so
-  // every poll is followed at once by the next, yielding the core in between to any other
-  // runnable thread (a rank computing on the same core when ranks outnumber cores).
-  void wait(MPI_Request& req, const std::string& what) {
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    for (int polls = 1;; ++polls) {
-      int done = 0;
-      MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-      if (done) return;
-      if (polls % 1024 == 0) {
-        const double waited = std::chrono::duration<double>(clock::now() - start).count();
-        if (waited > timeout_s_)
-          throw CommError(name_of(rank_) + " waited " + std::to_string(int(waited)) + " s for " +
-                          what + ": another rank stalled or died (R1_COMM_TIMEOUT sets the wait)");
-      }
-      sched_yield();
-    }
-  }
-
-  double timeout_s_;
   int rank_ = 0, size_ = 1;
   std::vector<std::string> hosts_;  // [size]
+  std::unique_ptr<Watchdog> watchdog_;
   bool aborted_ = false;
 };
 
 void MpiSendRequest::wait() {
-  for (MPI_Request& r : chunks_) comm_.wait(r, what_);
+  const WatchdogScope guard(*comm_.watchdog_, what_);
+  for (MPI_Request& r : chunks_) MPI_Wait(&r, MPI_STATUS_IGNORE);
 }
 
 }  // namespace
