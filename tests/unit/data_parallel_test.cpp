@@ -6,7 +6,6 @@
 // that stalls or dies.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -169,32 +168,16 @@ TEST_F(DataParallel, MistakesAreOneClearError) {
 TEST_F(DataParallel, AStalledOrDeadRankEndsTheRun) {
   for (const std::string signal : {"STOP", "KILL"}) {
     const std::string out = "sig" + signal;
-    const std::string log_path = dir_ + "/" + out + ".log", script = dir_ + "/" + out + ".sh";
-    std::ofstream(script)
-        << test::mpirun_r1(2, "R1_COMM_TIMEOUT=3") << " " << train_flags("pretrain", out)
-        << "--steps 100000 --batch 2 --save-every 100000 > " << log_path << " 2>&1 &\n"
-        << "run=$!\n"
-        << "for i in $(seq 100); do\n"
-        << "  [ \"$(grep -c 'data parallel' " << log_path << ")\" = 2 ] && break; sleep 0.1\n"
-        << "done\nsleep 0.5\n"
-        << "for p in $(grep -l -a -- '" << dir_ << "/" << out << "' /proc/[0-9]*/cmdline); do\n"
-        << "  e=${p%cmdline}environ\n"
-        << "  grep -q -a 'OMPI_COMM_WORLD_RANK=1' $e 2>/dev/null && pid=$(echo $p | cut -d/ -f3)\n"
-        << "done\n"
-        << "kill -" << signal << " $pid\nwait $run\necho exit=$?\n";
-    const auto t0 = std::chrono::steady_clock::now();
-    const test::RunResult r = test::run_command("bash " + script);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::ifstream log(log_path);
-    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(r.out.find("exit=0"), std::string::npos) << signal << r.out << text;
-    EXPECT_LT(seconds, 30.0) << signal;
+    const test::SignalledRun r = test::run_and_signal_rank1(
+        train_flags("pretrain", out) + "--steps 100000 --batch 2 --save-every 100000",
+        "data parallel", dir_ + "/" + out, signal, dir_);
+    EXPECT_FALSE(r.exited_zero) << signal << r.log;
+    EXPECT_LT(r.seconds, 30.0) << signal;
     if (signal == "STOP") {
-      EXPECT_NE(text.find("rank 0/2 on "), std::string::npos) << text;
+      EXPECT_NE(r.log.find("rank 0/2 on "), std::string::npos) << r.log;
     }
     const char* expected = signal == "STOP" ? "s for an all-reduce of" : "exited on signal 9";
-    EXPECT_NE(text.find(expected), std::string::npos) << signal << "\n" << text;
+    EXPECT_NE(r.log.find(expected), std::string::npos) << signal << "\n" << r.log;
   }
 }
 

@@ -4,7 +4,6 @@
 // and dense presets; each rank states its layers; mistakes are one clear error.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -148,32 +147,16 @@ TEST_F(Pipeline, BenchRunsAcrossRanks) {
 // ends with a message in bounded time instead of hanging.
 TEST_F(Pipeline, AStalledOrDeadStageEndsTheRun) {
   for (const std::string signal : {"STOP", "KILL"}) {
-    const std::string log_path = dir_ + "/" + signal + ".log", script = dir_ + "/" + signal + ".sh";
-    std::ofstream(script)
-        << test::mpirun_r1(2, "R1_COMM_TIMEOUT=3") << " generate -t 1 --model " << dir_
-        << "/v3 --tokens 5,17,3 -n 100000 --temperature 0 > " << log_path << " 2>&1 &\n"
-        << "run=$!\n"
-        << "for i in $(seq 100); do\n"
-        << "  [ \"$(grep -c 'pipeline stage' " << log_path << ")\" = 2 ] && break; sleep 0.1\n"
-        << "done\nsleep 0.5\n"
-        << "for p in $(grep -l -a -- '" << dir_ << "/v3' /proc/[0-9]*/cmdline); do\n"
-        << "  e=${p%cmdline}environ\n"
-        << "  grep -q -a 'OMPI_COMM_WORLD_RANK=1' $e 2>/dev/null && pid=$(echo $p | cut -d/ -f3)\n"
-        << "done\n"
-        << "kill -" << signal << " $pid\nwait $run\necho exit=$?\n";
-    const auto t0 = std::chrono::steady_clock::now();
-    const test::RunResult r = test::run_command("bash " + script);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::ifstream log(log_path);
-    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(r.out.find("exit=0"), std::string::npos) << signal << r.out << text;
-    EXPECT_LT(seconds, 30.0) << signal;
+    const test::SignalledRun r = test::run_and_signal_rank1(
+        "generate -t 1 --model " + dir_ + "/v3 --tokens 5,17,3 -n 100000 --temperature 0",
+        "pipeline stage", dir_ + "/v3", signal, dir_);
+    EXPECT_FALSE(r.exited_zero) << signal << r.log;
+    EXPECT_LT(r.seconds, 30.0) << signal;
     const char* expected = signal == "STOP" ? "rank 0/2 on " : "exited on signal 9";
-    EXPECT_NE(text.find(expected), std::string::npos) << signal << "\n" << text;
+    EXPECT_NE(r.log.find(expected), std::string::npos) << signal << "\n" << r.log;
     if (signal == "STOP") {
-      EXPECT_NE(text.find("s for receiving"), std::string::npos) << text;
-      EXPECT_NE(text.find("from rank 1/2 on "), std::string::npos) << text;
+      EXPECT_NE(r.log.find("s for receiving"), std::string::npos) << r.log;
+      EXPECT_NE(r.log.find("from rank 1/2 on "), std::string::npos) << r.log;
     }
   }
 }

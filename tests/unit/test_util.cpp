@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 namespace r1::test {
 
@@ -49,6 +52,33 @@ std::string mpirun_r1(int ranks, const std::string& env) {
 
 RunResult run_r1_ranks(int ranks, const std::string& args, const std::string& env) {
   return run_command(mpirun_r1(ranks, env) + " " + args);
+}
+
+SignalledRun run_and_signal_rank1(const std::string& args, const std::string& started,
+                                  const std::string& marker, const std::string& signal,
+                                  const std::string& dir) {
+  const std::string log_path = dir + "/" + signal + ".log", script = dir + "/" + signal + ".sh";
+  std::ofstream(script) << mpirun_r1(2, "R1_COMM_TIMEOUT=3") << " " << args << " > " << log_path
+                        << " 2>&1 &\n"
+                        << "run=$!\n"
+                        << "for i in $(seq 100); do\n"
+                        << "  [ \"$(grep -c '" << started << "' " << log_path
+                        << ")\" = 2 ] && break; sleep 0.1\n"
+                        << "done\nsleep 0.5\n"
+                        << "for p in $(grep -l -a -- '" << marker << "' /proc/[0-9]*/cmdline); do\n"
+                        << "  e=${p%cmdline}environ\n"
+                        << "  grep -q -a 'OMPI_COMM_WORLD_RANK=1' $e 2>/dev/null && "
+                           "pid=$(echo $p | cut -d/ -f3)\n"
+                        << "done\n"
+                        << "kill -" << signal << " $pid\nwait $run\necho exit=$?\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunResult r = run_command("bash " + script);
+  SignalledRun out;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.exited_zero = r.out.find("exit=0") != std::string::npos;
+  std::ifstream log(log_path);
+  out.log.assign(std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>());
+  return out;
 }
 
 double max_relative_error(const Tensor& a, const Tensor& b) {

@@ -27,6 +27,20 @@ RunResult run_r1_ranks(int ranks, const std::string& args, const std::string& en
 // The mpirun command line that launches `ranks` ranks of r1 (append the arguments).
 std::string mpirun_r1(int ranks, const std::string& env = "");
 
+// What became of a 2-rank run whose rank 1 was sent a signal.
+struct SignalledRun {
+  bool exited_zero = true;
+  double seconds = 0.0;  // from the start of the run to its end
+  std::string log;       // every rank's stdout and stderr
+};
+// Starts `r1 args` on 2 ranks with R1_COMM_TIMEOUT=3, waits until `started` appears twice in
+// its output (each rank's start line) and half a second more, sends SIGSTOP or SIGKILL
+// (`signal`: "STOP" or "KILL") to rank 1 (found by `marker`, a string of its command line),
+// and waits for the run to end. `dir`: where its script and log go.
+SignalledRun run_and_signal_rank1(const std::string& args, const std::string& started,
+                                  const std::string& marker, const std::string& signal,
+                                  const std::string& dir);
+
 // max|a - b| / max|b| over all elements (shapes must match).
 double max_relative_error(const Tensor& a, const Tensor& b);
 
