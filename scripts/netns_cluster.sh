@@ -8,7 +8,8 @@
 #   e.g. scripts/netns_cluster.sh -- build/r1 pretrain --model m --data d.bin --out o -t 1
 #
 # Not part of the tests (it needs root and changes the network setup while it runs). tc netem
-# (added delay) is used when the kernel has it; otherwise only the rate is limited (tbf).
+# (added delay) is used when the kernel has it; otherwise only the rate is limited (tbf). Ranks
+# are not bound to cores (both "machines" share this one's cores; bound, both would take core 0).
 set -euo pipefail
 
 rate=1gbit
@@ -70,7 +71,7 @@ tx0=$(bytes tx) rx0=$(bytes rx)
 start=$(date +%s.%N)
 set +e
 ip netns exec "$a" unshare --uts sh -c "hostname $a; exec mpirun --allow-run-as-root \
-  --host $ip_a:$per_host,$ip_b:$per_host -np $((2 * per_host)) \
+  --host $ip_a:$per_host,$ip_b:$per_host -np $((2 * per_host)) --bind-to none \
   --mca plm_rsh_agent $work/agent.sh --mca btl tcp,self \
   --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 $*"
 rc=$?
