@@ -30,7 +30,7 @@ class Watchdog {
   const std::string who_;
   const std::chrono::duration<double> timeout_;
   std::mutex mutex_;
-  std::condition_variable changed_;
+  std::condition_variable changed_;  // signalled only to stop
   bool armed_ = false, stopping_ = false;
   Clock::time_point deadline_;
   std::string what_;

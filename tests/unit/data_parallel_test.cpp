@@ -153,8 +153,8 @@ TEST_F(DataParallel, MistakesAreOneClearError) {
       0);
   const std::string flags =
       " --data " + dir_ + "/data.bin --out " + dir_ + "/y --steps 1 --batch 2 --seq-len 16 -q -t 1";
-  r = test::run_command(test::mpirun_r1(1) + " pretrain --model " + dir_ + "/model" + flags +
-                        " : -np 1 " + R1_BINARY + " pretrain --model " + dir_ + "/other" + flags);
+  r = test::run_r1_two_ranks("pretrain --model " + dir_ + "/model" + flags,
+                             "pretrain --model " + dir_ + "/other" + flags);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("rank 1/2 on "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("has a different model (config or parameters) than rank 0/2"),

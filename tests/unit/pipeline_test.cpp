@@ -193,8 +193,8 @@ TEST_F(Pipeline, MistakesAreOneClearError) {
   // Rank 1 opens another model (MPMD launch; the same config stored in bf16): refused before
   // any layer is loaded.
   ASSERT_EQ(test::run_r1("init --preset tiny --dtype bf16 --out " + dir_ + "/other").exit_code, 0);
-  r = test::run_command(test::mpirun_r1(1) + " logits --model " + dir_ + "/v3" + tokens +
-                        " : -np 1 " + R1_BINARY + " logits --model " + dir_ + "/other" + tokens);
+  r = test::run_r1_two_ranks("logits --model " + dir_ + "/v3" + tokens,
+                             "logits --model " + dir_ + "/other" + tokens);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("rank 1/2 on "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("has a different model (config and tensor metadata) than rank 0/2"),

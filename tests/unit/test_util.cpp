@@ -54,6 +54,10 @@ RunResult run_r1_ranks(int ranks, const std::string& args, const std::string& en
   return run_command(mpirun_r1(ranks, env) + " " + args);
 }
 
+RunResult run_r1_two_ranks(const std::string& rank0_args, const std::string& rank1_args) {
+  return run_command(mpirun_r1(1) + " " + rank0_args + " : -np 1 " + R1_BINARY + " " + rank1_args);
+}
+
 SignalledRun run_and_signal_rank1(const std::string& args, const std::string& started,
                                   const std::string& marker, const std::string& signal,
                                   const std::string& dir) {

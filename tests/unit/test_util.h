@@ -26,6 +26,8 @@ RunResult run_r1(const std::string& args);
 RunResult run_r1_ranks(int ranks, const std::string& args, const std::string& env = "");
 // The mpirun command line that launches `ranks` ranks of r1 (append the arguments).
 std::string mpirun_r1(int ranks, const std::string& env = "");
+// Two ranks launched with different arguments (mpirun's MPMD form "A : -np 1 B").
+RunResult run_r1_two_ranks(const std::string& rank0_args, const std::string& rank1_args);
 
 // What became of a 2-rank run whose rank 1 was sent a signal.
 struct SignalledRun {
