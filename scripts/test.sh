@@ -28,7 +28,7 @@ phase "fuzz: safetensors header, config, GGUF and chat-template parsers (${R1_FU
 # runs under ASan in every other PromptEncode test and in fuzz_prompt_encode), and the mpirun
 # tests (Open MPI's own allocations at exit would fail LeakSanitizer; the training step they
 # split is sanitizer-tested in one process, and so are the pipeline's stages, PipelineInMemory).
-asan_skip='^DistillCli\.|^CmdGrpo\.ResumedRun|PromptEncode\.(StreamingMatchesStagesOnLongTexts|WithoutDataRangesItIsEncode)/|^DataParallel\.|^Pipeline\.'
+asan_skip='^DistillCli\.|^CmdGrpo\.ResumedRun|PromptEncode\.(StreamingMatchesStagesOnLongTexts|WithoutDataRangesItIsEncode)/|^DataParallel\.|^Pipeline(Serve)?\.'
 phase "tests under ASan + UBSan" \
   env -C build-san ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -E "$asan_skip"
 phase "tests (Release)" env -C build ctest --output-on-failure -j"$jobs"

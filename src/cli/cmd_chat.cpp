@@ -3,6 +3,8 @@
 // (or hides it with --hide-think) and keeps only the answer in the history, as R1's template
 // expects. One Session keeps the KV cache across turns, so a turn prefills only the tokens after
 // the prefix it shares with the cache. Slash commands: /reset, /think, /stats, /exit, /help.
+// Under mpirun the model is a pipeline: rank 0 reads stdin (mpirun gives it only to rank 0) and
+// holds the first layers, the other ranks their layers, until the conversation ends.
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,9 +17,11 @@
 #include "chat/reasoning_parser.h"
 #include "checkpoint/model_dir.h"
 #include "cli/commands.h"
+#include "cli/pipeline_flag.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
 #include "core/si_units.h"
+#include "infer/pipeline.h"
 #include "infer/session.h"
 
 namespace r1::cli {
@@ -27,7 +31,7 @@ namespace {
 constexpr int64_t kDefaultCtxSize = 4096;
 
 struct ChatArgs {
-  std::string model, system;
+  std::string model, system, pipeline_layers;
   int64_t max_tokens = 4096;
   int64_t ctx_size = 0;  // 0: kDefaultCtxSize, at most the model's max_position_embeddings
   bool hide_think = false, verbose = false;
@@ -111,12 +115,13 @@ int64_t context_size(const ChatArgs& a, const ModelConfig& c) {
   return a.ctx_size;
 }
 
-void run_chat(const ChatArgs& a) {
+void run_chat(const ChatArgs& a, Comm& world) {
   apply_threads(a.threads);
   const ModelDir dir = ModelDir::open(a.model);
-  auto model = dir.load_model();
   const Tokenizer& tok = dir.require_tokenizer("chat reads and writes text");
   const ChatTemplate& chat = dir.require_chat_template();
+  auto model = load_inference_model(dir, world, a.pipeline_layers);
+  if (!model) return;  // a later pipeline stage: it served its layers until the chat ended
   Session session(*model, &tok, dir.stop_ids(), context_size(a, model->config()));
   const bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   bool hide = a.hide_think;
@@ -191,7 +196,7 @@ void run_chat(const ChatArgs& a) {
 
 }  // namespace
 
-void add_chat(CLI::App& app) {
+void add_chat(CLI::App& app, Comm& world) {
   auto args = std::make_shared<ChatArgs>();
   CLI::App* cmd = app.add_subcommand("chat", "Interactive chat with a model (reads stdin)");
   cmd->add_option("--model", args->model, "checkpoint directory or .gguf file")->required();
@@ -205,7 +210,8 @@ void add_chat(CLI::App& app) {
                 "after each reply, the prompt tokens reused from the KV cache and prefilled");
   add_sampling_flags(cmd, args->sampling);
   add_threads_flag(cmd, args->threads);
-  cmd->callback([args] { run_chat(*args); });
+  add_pipeline_flag(cmd, args->pipeline_layers);
+  cmd->callback([args, &world] { run_chat(*args, world); });
 }
 
 }  // namespace r1::cli

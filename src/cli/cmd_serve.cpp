@@ -1,12 +1,16 @@
 // `r1 serve`: the OpenAI-compatible HTTP server (/v1/chat/completions, /v1/completions,
 // /v1/models, /health, /metrics, a chat page at /) over one model with continuous batching;
-// stops cleanly on SIGINT or SIGTERM.
+// stops cleanly on SIGINT or SIGTERM. Under mpirun the model is a pipeline: rank 0 serves HTTP
+// and holds the first layers, the other ranks their layers, until rank 0 stops.
 #include <csignal>
 #include <cstdio>
 #include <memory>
 
+#include "checkpoint/model_dir.h"
 #include "cli/commands.h"
+#include "cli/pipeline_flag.h"
 #include "cli/sampling_flags.h"
+#include "infer/pipeline.h"
 #include "server/openai_api.h"
 
 namespace r1::cli {
@@ -14,7 +18,7 @@ namespace r1::cli {
 namespace {
 
 struct ServeArgs {
-  std::string model, host = "127.0.0.1", api_key;
+  std::string model, host = "127.0.0.1", api_key, pipeline_layers;
   int port = 8080, parallel = 4, queue = 64, max_connections = 64;
   int max_waiting = 256, max_per_ip = 64;
   double head_timeout_s = 5, idle_timeout_s = 30;
@@ -35,10 +39,15 @@ sigset_t block_stop_signals() {
   return set;
 }
 
-void run_serve(const ServeArgs& a) {
+// Every rank blocks the stop signals (mpirun passes them on to all): the later stages stop when
+// rank 0, having stopped the server, tells them to.
+void run_serve(const ServeArgs& a, Comm& world) {
   apply_threads(a.threads);
   const sigset_t stop_signals = block_stop_signals();
-  server::ServedModel served = server::ServedModel::load(a.model, a.ctx);
+  const ModelDir dir = ModelDir::open(a.model);
+  std::unique_ptr<Model> model = load_inference_model(dir, world, a.pipeline_layers);
+  if (!model) return;  // a later pipeline stage: it served its layers until rank 0 stopped
+  server::ServedModel served = server::ServedModel::of(dir, std::move(model), a.ctx);
   served.defaults = a.sampling;
   server::BatchEngine engine(*served.model, served.tokenizer.get(), served.stop_ids,
                              {a.parallel, a.queue});
@@ -70,7 +79,7 @@ void run_serve(const ServeArgs& a) {
 
 }  // namespace
 
-void add_serve(CLI::App& app) {
+void add_serve(CLI::App& app, Comm& world) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd =
       app.add_subcommand("serve", "OpenAI-compatible HTTP server with continuous batching");
@@ -113,7 +122,8 @@ void add_serve(CLI::App& app) {
                   "require 'Authorization: Bearer KEY' on every endpoint but /health and the chat page");
   add_sampling_flags(cmd, args->sampling);
   add_threads_flag(cmd, args->threads);
-  cmd->callback([args] { run_serve(*args); });
+  add_pipeline_flag(cmd, args->pipeline_layers);
+  cmd->callback([args, &world] { run_serve(*args, world); });
 }
 
 }  // namespace r1::cli

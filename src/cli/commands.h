@@ -20,7 +20,7 @@ void add_detokenize(CLI::App& app);
 void add_bench(CLI::App& app, Comm& world);  // pipeline parallel under mpirun
 void add_tokenizer(CLI::App& app);
 void add_template(CLI::App& app);
-void add_chat(CLI::App& app);
+void add_chat(CLI::App& app, Comm& world);  // pipeline parallel under mpirun
 void add_convert(CLI::App& app);
 void add_data(CLI::App& app);
 void add_plot(CLI::App& app);
@@ -31,6 +31,6 @@ void add_eval(CLI::App& app, Comm& world);      // eval
 void add_reject(CLI::App& app, Comm& world);    // reject
 void add_distill(CLI::App& app, Comm& world);   // distill
 void add_report(CLI::App& app);                 // report
-void add_serve(CLI::App& app);                  // serve
+void add_serve(CLI::App& app, Comm& world);    // pipeline parallel under mpirun
 
 }  // namespace r1::cli

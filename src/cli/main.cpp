@@ -28,7 +28,7 @@ int run(int argc, char** argv, r1::Comm& world) {
   r1::cli::add_bench(app, world);
   r1::cli::add_tokenizer(app);
   r1::cli::add_template(app);
-  r1::cli::add_chat(app);
+  r1::cli::add_chat(app, world);
   r1::cli::add_convert(app);
   r1::cli::add_data(app);
   r1::cli::add_plot(app);
@@ -39,7 +39,7 @@ int run(int argc, char** argv, r1::Comm& world) {
   r1::cli::add_report(app);
   r1::cli::add_reject(app, world);
   r1::cli::add_distill(app, world);
-  r1::cli::add_serve(app);
+  r1::cli::add_serve(app, world);
   try {
     if (world.size() > 1 && argc > 1 && !r1::cli::runs_across_ranks(argv[1]))
       throw r1::UsageError("r1 " + std::string(argv[1]) + " runs in one process; it was launched " +
@@ -70,7 +70,8 @@ namespace r1::cli {
 
 bool runs_across_ranks(const std::string& subcommand) {
   for (const char* name :
-       {"pretrain", "sft", "distill", "grpo", "eval", "reject", "generate", "logits", "bench"})
+       {"pretrain", "sft", "distill", "grpo", "eval", "reject", "generate", "logits", "bench", "chat",
+        "serve"})
     if (subcommand == name) return true;
   return false;
 }

@@ -1,5 +1,5 @@
 // --pipeline-layers, shared by the commands that run a model across the ranks of `mpirun`
-// (generate, logits, bench): how many decoder layers each rank holds.
+// (generate, logits, bench, chat, serve): how many decoder layers each rank holds.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -116,11 +116,14 @@ void settle_state(const CLI::App& cmd, TrainArgs& a, bool resumable) {
 }
 
 void report_training(const TrainArgs& a, const TrainerSummary& s) {
+  char bf16_peak[64] = "";
+  if (s.bf16_gemm_gflops > 0.0)
+    std::snprintf(bf16_peak, sizeof bf16_peak, "; bf16 GEMM peak %.0f GFLOP/s", s.bf16_gemm_gflops);
   std::printf(
       "trained steps %lld..%lld (compute %s): last loss %.4f, %.0f tokens/s (MFU against "
-      "%.0f GFLOP/s sgemm; bf16 GEMM peak %.0f GFLOP/s); checkpoint %s\n",
+      "%.0f GFLOP/s sgemm%s); checkpoint %s\n",
       (long long)s.first_step, (long long)s.last_step - 1, compute_type_name(a.state.compute),
-      s.last_loss, s.tokens_per_s, s.sgemm_gflops, s.bf16_gemm_gflops, a.run.out.c_str());
+      s.last_loss, s.tokens_per_s, s.sgemm_gflops, bf16_peak, a.run.out.c_str());
   if (a.run.profile)
     std::fputs(format_profile_table({s.profile, s.step_seconds, s.last_step - s.first_step,
                                      a.state.compute, s.sgemm_gflops, s.bf16_gemm_gflops})

@@ -1,5 +1,6 @@
 // Continuous batching's model side: the rows of one forward pass are the new prompts (all their
-// tokens) and the running sequences (their last token); forks of a prompt copy its cache.
+// tokens) and the running sequences (their last token); forks of a prompt copy its cache. A
+// pipeline keeps one pass in flight per stage, the sequences split evenly between them.
 #include "infer/batch_decoder.h"
 
 #include <algorithm>
@@ -51,30 +52,59 @@ void BatchDecoder::remove(int64_t id) {
   // A fork still waiting for its source's prefill computes its own once the source is gone.
   for (Sequence& s : sequences_)
     if (s.fork_of == id) s.fork_of = -1;
-  sequences_.remove_if([id](const Sequence& s) { return s.id == id; });
+  for (Sequence& s : sequences_)
+    if (s.id == id && s.in_flight) s.removed = true;
+  sequences_.remove_if([id](const Sequence& s) { return s.id == id && !s.in_flight; });
 }
 
 void BatchDecoder::clear() {
+  for (; !in_flight_.empty(); in_flight_.pop_front()) {
+    try {
+      model_.finish_batch(in_flight_.front().batch);  // keeps a pipeline's passes in step
+    } catch (const std::exception&) {
+      break;  // the same failure again: the caches are dropped below either way
+    }
+  }
+  in_flight_.clear();
   sequences_.clear();
 }
 
-std::vector<DecodeEvent> BatchDecoder::step() {
-  std::vector<Sequence*> rows;  // one per forward-pass step, in order
-  std::vector<Model::SequenceStep> steps;
-  for (Sequence& s : sequences_) {
-    if (s.fork_of >= 0) continue;
-    if (!s.prompt.empty()) {
-      steps.push_back({s.prompt, &s.cache});
-    } else {
-      ensure_room(s.cache, s.cache.length + 1, s.max_length);
-      steps.push_back({{s.stream.last_token()}, &s.cache});
+void BatchDecoder::start_passes() {
+  std::vector<Sequence*> waiting;  // not in flight, not waiting for a prefill to fork
+  for (Sequence& s : sequences_)
+    if (!s.in_flight && !s.removed && s.fork_of < 0) waiting.push_back(&s);
+  const size_t depth = size_t(model_.pipeline_depth());
+  for (size_t next = 0; next < waiting.size() && in_flight_.size() < depth;) {
+    const size_t passes_left = depth - in_flight_.size();
+    const size_t take = (waiting.size() - next + passes_left - 1) / passes_left;
+    Pass pass;
+    std::vector<Model::SequenceStep> steps;
+    for (size_t i = next; i < next + take; ++i) {
+      Sequence& s = *waiting[i];
+      if (!s.prompt.empty()) {
+        steps.push_back({s.prompt, &s.cache});
+      } else {
+        ensure_room(s.cache, s.cache.length + 1, s.max_length);
+        steps.push_back({{s.stream.last_token()}, &s.cache});
+      }
+      s.in_flight = true;
+      pass.rows.push_back(&s);
     }
-    rows.push_back(&s);
+    pass.batch = model_.start_batch(steps, false);
+    in_flight_.push_back(std::move(pass));
+    next += take;
   }
-  if (rows.empty()) return {};
-  const Tensor logits = model_.forward_batch(steps, false);  // [rows, V]
-  std::vector<DecodeEvent> events = sample_rows(rows, logits);
-  sequences_.remove_if([](const Sequence& s) { return s.stream.done(); });
+}
+
+std::vector<DecodeEvent> BatchDecoder::step() {
+  start_passes();
+  if (in_flight_.empty()) return {};
+  Pass pass = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  const Tensor logits = model_.finish_batch(pass.batch);  // [rows, V]
+  for (Sequence* s : pass.rows) s->in_flight = false;
+  std::vector<DecodeEvent> events = sample_rows(pass.rows, logits);
+  sequences_.remove_if([](const Sequence& s) { return s.removed || s.stream.done(); });
   return events;
 }
 
@@ -90,6 +120,7 @@ std::vector<DecodeEvent> BatchDecoder::sample_rows(const std::vector<Sequence*>&
   };
   for (size_t r = 0; r < rows.size(); ++r) {
     Sequence& source = *rows[r];
+    if (source.removed) continue;  // its forks were freed from waiting for it by remove()
     const float* row = logits.f32() + int64_t(r) * V;
     if (!source.prompt.empty()) {
       for (Sequence& fork : sequences_) {

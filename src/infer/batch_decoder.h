@@ -1,8 +1,11 @@
 // Step-wise batched decoding for a server: sequences join and leave between steps, and each
-// step is one forward pass over all of them (new prompts prefilled, running ones one token).
+// step is one forward pass over all of them (new prompts prefilled, running ones one token). On
+// rank 0 of a pipeline the sequences are split into micro-batches, one in flight per stage, and
+// a step finishes the oldest of them, so that every stage is busy.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <string>
 #include <vector>
@@ -29,13 +32,17 @@ class BatchDecoder {
   // Adds the request's n samples; their prompt is prefilled in the next step. Returns their
   // ids, sample order. UsageError for an invalid request (validate_request).
   std::vector<int64_t> add(const GenerationRequest& request);
-  // Drops a sequence at once (a cancelled request); unknown or finished ids are ignored.
+  // Drops a sequence (a cancelled request): at once, or when its pass in flight is back; it
+  // gets no more events. Unknown or finished ids are ignored.
   void remove(int64_t sequence);
-  // Drops every sequence (after a failed step, whose caches may be half written).
+  // Drops every sequence (after a failed step, whose caches may be half written), after taking
+  // back the passes in flight.
   void clear();
 
-  // One forward pass; every sequence gets one token. A finished sequence is dropped after its
-  // last event. Nothing happens without sequences.
+  // Starts passes over the sequences not in flight until model.pipeline_depth() are in flight
+  // (one process: one pass over all of them), then finishes the oldest: each of its sequences
+  // gets one token. A finished sequence is dropped after its last event. Nothing happens
+  // without sequences.
   std::vector<DecodeEvent> step();
 
   size_t size() const { return sequences_.size(); }
@@ -48,15 +55,24 @@ class BatchDecoder {
     int64_t max_length;           // prompt + max_tokens: the most the cache may hold
     std::vector<int32_t> prompt;  // cleared once prefilled
     int64_t fork_of = -1;  // samples after the first copy its prefill instead of computing it
+    bool in_flight = false;  // in a pass started and not finished
+    bool removed = false;    // remove()d while in flight: dropped when its pass is back
+  };
+  // A pass in flight: its sequences, one logits row each, in order.
+  struct Pass {
+    Model::BatchInFlight batch;
+    std::vector<Sequence*> rows;
   };
 
   Sequence* find(int64_t id);
+  void start_passes();
   std::vector<DecodeEvent> sample_rows(const std::vector<Sequence*>& rows, const Tensor& logits);
 
   const Model& model_;
   const Tokenizer* tokenizer_;
   std::vector<int32_t> stop_ids_;
-  std::list<Sequence> sequences_;  // stable addresses: steps hold pointers to the caches
+  std::list<Sequence> sequences_;  // stable addresses: passes hold pointers to the caches
+  std::deque<Pass> in_flight_;     // oldest first
   int64_t next_id_ = 0;
 };
 

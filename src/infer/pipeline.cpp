@@ -2,9 +2,12 @@
 // pass down the ranks and takes the hidden states back; ranks 1.. run serve_stage.
 #include "infer/pipeline.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <exception>
+#include <thread>
 
 #include "checkpoint/config_json.h"
 #include "core/hash.h"
@@ -18,13 +21,25 @@ namespace r1 {
 namespace {
 
 // Rank 0's view of ranks 1.. over MPI: every pass goes to rank 1 and comes back from the last
-// rank, in the order sent.
+// rank, in the order sent. After keep_alive_s without a message, a thread sends a KeepAlive.
 class PipelineHead : public StagesHead {
  public:
-  PipelineHead(Comm& comm, int64_t first_layer, int64_t D)
-      : StagesHead(first_layer), comm_(comm), D_(D) {}
+  PipelineHead(Comm& comm, int64_t first_layer, int64_t D, double keep_alive_s)
+      : StagesHead(first_layer, comm.size() - 1),
+        comm_(comm),
+        D_(D),
+        keep_alive_(std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(keep_alive_s))),
+        last_sent_(Clock::now()),
+        keep_alive_thread_([this] { keep_alive(); }) {}
   // Tells the stages to stop, unless an error is ending the run (main then aborts every rank).
   ~PipelineHead() override {
+    {
+      const std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    stop_.notify_one();
+    keep_alive_thread_.join();
     if (std::uncaught_exceptions() > 0) return;
     try {
       send_stage(comm_, 1, StageHeader{StageOp::Stop, 0, {}, {}}, nullptr, D_);
@@ -51,8 +66,25 @@ class PipelineHead : public StagesHead {
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   void send_locked(const float* x, int64_t N, const SeqSpans& spans) {
     in_flight_.push_back(isend_stage(comm_, 1, pass_header(N, spans), x, D_));
+    last_sent_ = Clock::now();
+  }
+
+  void keep_alive() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_.wait_until(lock, last_sent_ + keep_alive_, [this] { return stopping_; })) {
+      if (Clock::now() < last_sent_ + keep_alive_) continue;  // a pass went meanwhile
+      try {
+        send_stage(comm_, 1, StageHeader{StageOp::KeepAlive, 0, {}, {}}, nullptr, D_);
+      } catch (const Error& e) {  // a pass will meet the same failure and report it
+        std::fprintf(stderr, "r1: error: %s\n", e.what());
+        return;
+      }
+      last_sent_ = Clock::now();
+    }
   }
 
   void receive_locked(float* x, int64_t N) {
@@ -65,6 +97,11 @@ class PipelineHead : public StagesHead {
   Comm& comm_;
   int64_t D_;
   std::deque<std::unique_ptr<OutgoingStage>> in_flight_;  // passes sent, oldest first
+  const Clock::duration keep_alive_;
+  Clock::time_point last_sent_;  // under mu_, as stopping_
+  bool stopping_ = false;
+  std::condition_variable stop_;
+  std::thread keep_alive_thread_;  // last: starts once the rest is set
 };
 
 // Ranks 1..: each pass from the rank before, through this rank's layers, to the next rank (the
@@ -82,9 +119,14 @@ void serve_stage(Comm& comm, const Model& model) {
     if (back) back->wait();
     onward.reset(), back.reset();
   };
-  for (int pass = 0;; ++pass) {
+  for (int next_buffer = 0;;) {
     const StageHeader h = recv_stage_header(comm, me - 1);
-    std::vector<float>& x = buffers[pass % 2];  // the other one may be in flight
+    if (h.op == StageOp::KeepAlive) {
+      if (me < last) send_stage(comm, me + 1, h, nullptr, D);
+      continue;
+    }
+    std::vector<float>& x = buffers[next_buffer];  // the other one may be in flight
+    next_buffer ^= 1;
     x.resize(size_t(h.rows * D));
     if (h.op == StageOp::Forward) recv_hidden(comm, me - 1, x.data(), h.rows, D);
     stage.run(h, x.data());
@@ -148,7 +190,8 @@ std::unique_ptr<Model> load_inference_model(const ModelDir& dir, Comm& world,
   const int r = world.rank();
   if (r == 0)
     return dir.load_model(plan.part(0),
-                          std::make_shared<PipelineHead>(world, plan.first[1], c.hidden_size));
+                          std::make_shared<PipelineHead>(world, plan.first[1], c.hidden_size,
+                                                         comm_timeout_from_env() / 4));
   const std::unique_ptr<Model> stage = dir.load_model(plan.part(r));
   serve_stage(world, *stage);
   return nullptr;

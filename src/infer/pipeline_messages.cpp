@@ -47,7 +47,8 @@ StageHeader recv_stage_header(Comm& comm, int from) {
   StageHeader h;
   h.op = StageOp(head[0]);
   h.rows = head[1];
-  if ((h.op != StageOp::Forward && h.op != StageOp::Stop) || h.rows < 0 || head[2] < 0 ||
+  if ((h.op != StageOp::Forward && h.op != StageOp::Stop && h.op != StageOp::KeepAlive) ||
+      h.rows < 0 || head[2] < 0 ||
       head[3] < 0 || head[2] > (int64_t(1) << 24) || head[3] > (int64_t(1) << 24))
     throw CommError(comm.name_of(comm.rank()) + " received a malformed pipeline header from " +
                     comm.name_of(from));

@@ -11,7 +11,9 @@
 
 namespace r1 {
 
-enum class StageOp : int64_t { Forward = 1, Stop = 2 };
+// KeepAlive: rank 0 has sent nothing for a while (a server between requests, a chat waiting
+// for its user); passed down to the last stage, so no stage's wait for the next pass times out.
+enum class StageOp : int64_t { Forward = 1, Stop = 2, KeepAlive = 3 };
 
 // A change to the later stages' caches, applied in order before the pass it travels with.
 struct CacheOp {

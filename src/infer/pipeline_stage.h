@@ -18,9 +18,11 @@ namespace r1 {
 // The transport-free half of rank 0's LaterStages; a subclass sends and receives.
 class StagesHead : public LaterStages {
  public:
-  explicit StagesHead(int64_t first_layer) : first_layer_(first_layer) {}
+  StagesHead(int64_t first_layer, int stage_count)
+      : first_layer_(first_layer), stage_count_(stage_count) {}
 
   int64_t first_layer() const override { return first_layer_; }
+  int stage_count() const override { return stage_count_; }
   int64_t new_cache_id() override;
   void forked(int64_t dst, int64_t dst_capacity, int64_t src, int64_t n) override;
   void released(int64_t id) noexcept override;
@@ -33,6 +35,7 @@ class StagesHead : public LaterStages {
 
  private:
   int64_t first_layer_;
+  int stage_count_;
   std::vector<CacheOp> pending_;
   int64_t next_id_ = 0;
 };

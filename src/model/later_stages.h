@@ -14,6 +14,8 @@ class LaterStages : public CacheMirror {
  public:
   // The first layer they hold; they hold every layer from it to the last.
   virtual int64_t first_layer() const = 0;
+  // How many stages (processes) hold them.
+  virtual int stage_count() const = 0;
   // x [N, D]: the hidden states after layer first_layer() - 1, replaced by those after the last
   // layer. The spans' caches (each with an id from new_cache_id) advance there as here.
   virtual void forward(float* x, int64_t N, const SeqSpans& spans) = 0;

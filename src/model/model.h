@@ -63,6 +63,10 @@ class Model {
   // Every cache advances by its step's token count.
   Tensor forward_batch(const std::vector<SequenceStep>& steps, bool all_logits) const;
 
+  // The processes a pass goes through: 1, or 1 + the later stages on rank 0 of a pipeline. As
+  // many batches in flight keep every stage busy.
+  int pipeline_depth() const { return 1 + (later_ ? later_->stage_count() : 0); }
+
   // forward_batch in two halves, so that several batches are in flight through a pipeline's
   // later stages at once, each stage busy with one (micro-batches): start_batch embeds the
   // tokens, runs this process's layers and hands the hidden states on; finish_batch takes back

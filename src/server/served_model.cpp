@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <random>
 
-#include "checkpoint/model_dir.h"
 #include "core/error.h"
 #include "server/api_error.h"
 
@@ -55,10 +54,14 @@ std::vector<int32_t> encode_within_context(const ServedModel& served, const Prom
 }  // namespace
 
 ServedModel ServedModel::load(const std::string& path, int64_t context) {
-  ServedModel s;
-  s.id = model_id(path);
   const ModelDir dir = ModelDir::open(path);
-  s.model = dir.load_model();
+  return of(dir, dir.load_model(), context);
+}
+
+ServedModel ServedModel::of(const ModelDir& dir, std::unique_ptr<Model> model, int64_t context) {
+  ServedModel s;
+  s.id = model_id(dir.path());
+  s.model = std::move(model);
   s.context = context_size(context, s.model->config());
   dir.require_tokenizer("the server needs one to read and write text");
   s.tokenizer = dir.shared_tokenizer();

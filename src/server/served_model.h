@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "chat/chat_template.h"
+#include "checkpoint/model_dir.h"
 #include "infer/generator.h"
 #include "server/chat_request.h"
 
@@ -27,6 +28,8 @@ struct ServedModel {
   // context 0: kDefaultContext, at most the model's max_position_embeddings. UsageError for a
   // bad context or a model without a tokenizer; the loaders' errors otherwise.
   static ServedModel load(const std::string& path, int64_t context);
+  // The same with the model already loaded from dir (rank 0's part of a pipeline).
+  static ServedModel of(const ModelDir& dir, std::unique_ptr<Model> model, int64_t context);
 };
 
 // 404 model_not_found unless `requested` is empty or the served model's id.

@@ -132,7 +132,8 @@ TrainerSummary run_training(Comm& comm, const TrainerOptions& o, TrainerState st
   TrainerSummary summary;
   if (root) {  // the others wait for it at the first all-reduce, leaving it the cores
     summary.sgemm_gflops = measure_sgemm_gflops();
-    summary.bf16_gemm_gflops = measure_bf16_gemm_gflops();
+    if (state.compute == ComputeType::BF16 || o.profile)  // seconds where bf16 is emulated
+      summary.bf16_gemm_gflops = measure_bf16_gemm_gflops();
   }
   const double peak_flops = summary.sgemm_gflops * 1e9;
   const std::string tokenizer_source = o.resume ? o.out : o.model;

@@ -43,7 +43,7 @@ struct TrainerSummary {
   double last_loss = 0.0;
   double tokens_per_s = 0.0;
   double sgemm_gflops = 0.0;        // the peak MFU is measured against
-  double bf16_gemm_gflops = 0.0;    // gemm_bf16's peak, measured beside it
+  double bf16_gemm_gflops = 0.0;    // gemm_bf16's peak: with --compute bf16 or profile, else 0
   double step_seconds = 0.0;        // wall time of the steps run
   double comm_seconds = 0.0;        // of which waiting for the gradient all-reduce
   int64_t comm_bytes_per_step = 0;  // bytes each rank all-reduces per step (0 alone)

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +31,7 @@ namespace {
 class LocalStages : public StagesHead {
  public:
   LocalStages(int64_t first_layer, const std::vector<const Model*>& stages)
-      : StagesHead(first_layer) {
+      : StagesHead(first_layer, int(stages.size())) {
     for (const Model* m : stages) stages_.emplace_back(*m);
   }
   void forward(float* x, int64_t N, const SeqSpans& spans) override {
@@ -136,23 +138,38 @@ TEST_F(PipelineInMemory, SessionTurnsReuseAndCutTheCacheOnEveryStage) {
             whole.generate(request({7, 7}, 1, 0.0f), {}).tokens);
 }
 
+// The head keeps one micro-batch in flight per later stage, so a step finishes part of the
+// sequences: each sequence's tokens are those of the whole model, the cancelled one's up to its
+// cancel.
 TEST_F(PipelineInMemory, ContinuousBatchingMatchesTheWholeModel) {
-  auto run = [](const Model& m) {
+  EXPECT_EQ(head_->pipeline_depth(), 3);
+  int64_t cancelled = -1;
+  auto run = [&](const Model& m) {
     BatchDecoder d(m, nullptr, {});
-    std::vector<std::pair<int64_t, int32_t>> events;
+    std::map<int64_t, std::vector<int32_t>> tokens;
     auto step = [&] {
-      for (const DecodeEvent& e : d.step()) events.push_back({e.sequence, e.token});
+      for (const DecodeEvent& e : d.step()) tokens[e.sequence].push_back(e.token);
     };
     const std::vector<int64_t> a = d.add(request({5, 17, 3}, 3, 0.9f, 10));
     step();
     step();
     d.add(request({8, 8, 1, 2}, 2, 0.7f, 8));
     step();
-    d.remove(a[1]);
+    d.remove(cancelled = a[1]);
     while (d.size() > 0) step();
-    return events;
+    return tokens;
   };
-  EXPECT_EQ(run(*head_), run(*whole_));
+  std::map<int64_t, std::vector<int32_t>> split = run(*head_), whole = run(*whole_);
+  ASSERT_EQ(split.size(), 5u);
+  ASSERT_EQ(whole.size(), 5u);
+  std::vector<int32_t>& a = split[cancelled];
+  std::vector<int32_t>& b = whole[cancelled];
+  const size_t cut = std::min(a.size(), b.size());
+  EXPECT_GT(cut, 0u);
+  EXPECT_EQ(std::vector<int32_t>(a.begin(), a.begin() + cut),
+            std::vector<int32_t>(b.begin(), b.begin() + cut));
+  split.erase(cancelled), whole.erase(cancelled);
+  EXPECT_EQ(split, whole);
 }
 
 TEST_F(PipelineInMemory, MicroBatchesInFlightGiveTheLogitsOfOneBatch) {
