@@ -5,6 +5,10 @@
 
 #include <cmath>
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 #include "core/thread_pool.h"
 
 namespace r1 {
@@ -19,10 +23,33 @@ struct StepScalars {
   float neg_step;  // -lr / (1 - b1^t)
 };
 
-// [begin, end) of one tensor: every operation rounds to f32 where torch's kernel does.
+// [begin, end) of one tensor: every operation rounds to f32 where torch's kernel does. The
+// vector lanes do the same correctly rounded operations as the scalar tail, so both give the
+// same bits.
 void update_range(const StepScalars& s, bool decay, int64_t begin, int64_t end, float* p,
                   const float* g, float* m, float* v) {
-  for (int64_t i = begin; i < end; ++i) {
+  int64_t i = begin;
+#if defined(__AVX2__) && defined(__FMA__)
+  const __m256 decay8 = _mm256_set1_ps(s.decay), beta1 = _mm256_set1_ps(s.beta1);
+  const __m256 one_minus_beta1 = _mm256_set1_ps(s.one_minus_beta1);
+  const __m256 beta2 = _mm256_set1_ps(s.beta2), one_minus_beta2 = _mm256_set1_ps(s.one_minus_beta2);
+  const __m256 bc2_sqrt = _mm256_set1_ps(s.bc2_sqrt), eps = _mm256_set1_ps(s.eps);
+  const __m256 neg_step = _mm256_set1_ps(s.neg_step);
+  for (; i + 8 <= end; i += 8) {
+    __m256 pi = _mm256_loadu_ps(p + i);
+    if (decay) pi = _mm256_mul_ps(pi, decay8);
+    const __m256 gi = _mm256_loadu_ps(g + i);
+    const __m256 mi = _mm256_fmadd_ps(gi, one_minus_beta1, _mm256_mul_ps(_mm256_loadu_ps(m + i), beta1));
+    const __m256 vi = _mm256_fmadd_ps(_mm256_mul_ps(one_minus_beta2, gi), gi,
+                                      _mm256_mul_ps(_mm256_loadu_ps(v + i), beta2));
+    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc2_sqrt), eps);
+    const __m256 update = _mm256_div_ps(_mm256_mul_ps(neg_step, mi), denom);
+    _mm256_storeu_ps(p + i, _mm256_add_ps(pi, update));
+    _mm256_storeu_ps(m + i, mi);
+    _mm256_storeu_ps(v + i, vi);
+  }
+#endif
+  for (; i < end; ++i) {
     float pi = p[i];
     if (decay) pi = pi * s.decay;
     const float mi = std::fma(g[i], s.one_minus_beta1, m[i] * s.beta1);
