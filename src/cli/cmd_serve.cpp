@@ -24,6 +24,7 @@ struct ServeArgs {
   double head_timeout_s = 5, idle_timeout_s = 30;
   int64_t min_body_rate = 1024;
   int64_t ctx = 0;
+  int64_t cache_ram_mb = 2048;
   SamplingParams sampling;
   int threads = 0;
 };
@@ -50,7 +51,7 @@ void run_serve(const ServeArgs& a, Comm& world) {
   server::ServedModel served = server::ServedModel::of(dir, std::move(model), a.ctx);
   served.defaults = a.sampling;
   server::BatchEngine engine(*served.model, served.tokenizer.get(), served.stop_ids,
-                             {a.parallel, a.queue});
+                             {a.parallel, a.queue, a.cache_ram_mb << 20});
   server::OpenAiApi api(served, engine, {a.api_key});
   server::HttpServerOptions options;
   options.host = a.host;
@@ -93,6 +94,10 @@ void add_serve(CLI::App& app, Comm& world) {
   cmd->add_option("-c,--ctx", args->ctx,
                   "tokens of prompt + reply per sequence at most (default 4096, at most the "
                   "model's max_position_embeddings)");
+  cmd->add_option("--cache-ram", args->cache_ram_mb,
+                  "MB of KV caches of finished requests kept, so that a prompt starting with "
+                  "their tokens prefills only the rest (default 2048; 0: no prefix cache)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   cmd->add_option("--queue", args->queue,
                   "requests that may wait for a free slot; more are answered 503 (default 64)")
       ->check(CLI::Range(0, 1 << 20));

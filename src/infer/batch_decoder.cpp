@@ -20,8 +20,11 @@ void ensure_room(KvCache& cache, int64_t tokens, int64_t max_length) {
 }  // namespace
 
 BatchDecoder::BatchDecoder(const Model& model, const Tokenizer* tokenizer,
-                           std::vector<int32_t> stop_ids)
-    : model_(model), tokenizer_(tokenizer), stop_ids_(std::move(stop_ids)) {}
+                           std::vector<int32_t> stop_ids, int64_t prefix_cache_bytes)
+    : model_(model),
+      tokenizer_(tokenizer),
+      stop_ids_(std::move(stop_ids)),
+      prefix_cache_(prefix_cache_bytes) {}
 
 std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
   validate_request(r, tokenizer_);
@@ -33,9 +36,13 @@ std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
     SamplingParams p = r.sampling;
     p.seed = r.sampling.seed + uint64_t(i);
     KvCache cache = model_.new_cache(std::min(max_length, P + kInitialDecodeRoom));
+    // The last prompt token is always computed: its logits give the first token.
+    const int64_t reused = i == 0 ? prefix_cache_.reuse(r.prompt, P - 1, cache) : 0;
     sequences_.push_back({next_id_,
                           SampleStream(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens),
-                          std::move(cache), max_length, r.prompt, i == 0 ? -1 : ids.front()});
+                          std::move(cache), max_length, r.prompt,
+                          std::vector<int32_t>(r.prompt.begin() + reused, r.prompt.end()),
+                          i == 0 ? -1 : ids.front()});
     sequences_.back().stream.observe_prompt(r.prompt);
     ids.push_back(next_id_++);
   }
@@ -52,9 +59,20 @@ void BatchDecoder::remove(int64_t id) {
   // A fork still waiting for its source's prefill computes its own once the source is gone.
   for (Sequence& s : sequences_)
     if (s.fork_of == id) s.fork_of = -1;
-  for (Sequence& s : sequences_)
-    if (s.id == id && s.in_flight) s.removed = true;
+  for (Sequence& s : sequences_) {
+    if (s.id != id) continue;
+    s.removed = true;
+    if (!s.in_flight) retire(s);
+  }
   sequences_.remove_if([id](const Sequence& s) { return s.id == id && !s.in_flight; });
+}
+
+void BatchDecoder::retire(Sequence& s) {
+  if (s.fork_of >= 0 || !s.prefill.empty() || prefix_cache_.stats().budget_bytes == 0) return;
+  std::vector<int32_t> tokens = s.prompt;  // the cache holds these and the tokens fed since
+  const std::vector<int32_t>& generated = s.stream.completion().tokens;
+  tokens.insert(tokens.end(), generated.begin(), generated.end());
+  prefix_cache_.keep(std::move(tokens), std::move(s.cache));
 }
 
 void BatchDecoder::clear() {
@@ -81,8 +99,8 @@ void BatchDecoder::start_passes() {
     std::vector<Model::SequenceStep> steps;
     for (size_t i = next; i < next + take; ++i) {
       Sequence& s = *waiting[i];
-      if (!s.prompt.empty()) {
-        steps.push_back({s.prompt, &s.cache});
+      if (!s.prefill.empty()) {
+        steps.push_back({s.prefill, &s.cache});
       } else {
         ensure_room(s.cache, s.cache.length + 1, s.max_length);
         steps.push_back({{s.stream.last_token()}, &s.cache});
@@ -104,7 +122,10 @@ std::vector<DecodeEvent> BatchDecoder::step() {
   const Tensor logits = model_.finish_batch(pass.batch);  // [rows, V]
   for (Sequence* s : pass.rows) s->in_flight = false;
   std::vector<DecodeEvent> events = sample_rows(pass.rows, logits);
-  sequences_.remove_if([](const Sequence& s) { return s.removed || s.stream.done(); });
+  auto leaving = [](const Sequence& s) { return (s.removed || s.stream.done()) && !s.in_flight; };
+  for (Sequence& s : sequences_)
+    if (leaving(s)) retire(s);
+  sequences_.remove_if(leaving);
   return events;
 }
 
@@ -122,15 +143,15 @@ std::vector<DecodeEvent> BatchDecoder::sample_rows(const std::vector<Sequence*>&
     Sequence& source = *rows[r];
     if (source.removed) continue;  // its forks were freed from waiting for it by remove()
     const float* row = logits.f32() + int64_t(r) * V;
-    if (!source.prompt.empty()) {
+    if (!source.prefill.empty()) {
       for (Sequence& fork : sequences_) {
         if (fork.fork_of != source.id) continue;
         fork.cache.copy_prefix_from(source.cache, int64_t(source.prompt.size()));
-        fork.prompt.clear();
+        fork.prefill.clear();
         fork.fork_of = -1;
         sample(fork, row);
       }
-      source.prompt.clear();
+      source.prefill.clear();
     }
     sample(source, row);
   }

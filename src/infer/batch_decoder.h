@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "infer/generator.h"
+#include "infer/prefix_cache.h"
 
 namespace r1 {
 
@@ -24,10 +25,13 @@ struct DecodeEvent {
 
 // Sample i of a request behaves exactly as sample i of Generator::generate for the same request
 // (one prefill forked to every sample, seed sampling.seed + i, same stop rules), whatever else
-// is in the batch, up to floating-point summation order. Not thread-safe: one owner calls it.
+// is in the batch, up to floating-point summation order. With a prefix cache the caches of
+// finished sequences are kept (up to prefix_cache_bytes), and a prompt prefills only what
+// follows the longest prefix they hold. Not thread-safe: one owner calls it.
 class BatchDecoder {
  public:
-  BatchDecoder(const Model& model, const Tokenizer* tokenizer, std::vector<int32_t> stop_ids);
+  BatchDecoder(const Model& model, const Tokenizer* tokenizer, std::vector<int32_t> stop_ids,
+               int64_t prefix_cache_bytes = 0);
 
   // Adds the request's n samples; their prompt is prefilled in the next step. Returns their
   // ids, sample order. UsageError for an invalid request (validate_request).
@@ -46,14 +50,16 @@ class BatchDecoder {
   std::vector<DecodeEvent> step();
 
   size_t size() const { return sequences_.size(); }
+  const PrefixCacheStats& prefix_cache_stats() const { return prefix_cache_.stats(); }
 
  private:
   struct Sequence {
     int64_t id;
     SampleStream stream;
     KvCache cache;
-    int64_t max_length;           // prompt + max_tokens: the most the cache may hold
-    std::vector<int32_t> prompt;  // cleared once prefilled
+    int64_t max_length;            // prompt + max_tokens: the most the cache may hold
+    std::vector<int32_t> prompt;   // the whole prompt
+    std::vector<int32_t> prefill;  // its tokens not in the cache yet; cleared once prefilled
     int64_t fork_of = -1;  // samples after the first copy its prefill instead of computing it
     bool in_flight = false;  // in a pass started and not finished
     bool removed = false;    // remove()d while in flight: dropped when its pass is back
@@ -66,6 +72,7 @@ class BatchDecoder {
 
   Sequence* find(int64_t id);
   void start_passes();
+  void retire(Sequence& s);  // a sequence leaving: its cache to the prefix cache
   std::vector<DecodeEvent> sample_rows(const std::vector<Sequence*>& rows, const Tensor& logits);
 
   const Model& model_;
@@ -73,6 +80,7 @@ class BatchDecoder {
   std::vector<int32_t> stop_ids_;
   std::list<Sequence> sequences_;  // stable addresses: passes hold pointers to the caches
   std::deque<Pass> in_flight_;     // oldest first
+  PrefixCache prefix_cache_;
   int64_t next_id_ = 0;
 };
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "infer/prefix_cache.h"
+
 namespace r1 {
 
 namespace {
@@ -13,10 +15,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-int64_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
-  return int64_t(std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first - a.begin());
 }
 
 }  // namespace

@@ -22,7 +22,9 @@ double seconds_now() {
 
 BatchEngine::BatchEngine(const Model& model, const Tokenizer* tokenizer,
                          std::vector<int32_t> stop_ids, EngineOptions options)
-    : options_(options), tokenizer_(tokenizer), decoder_(model, tokenizer, std::move(stop_ids)) {
+    : options_(options),
+      tokenizer_(tokenizer),
+      decoder_(model, tokenizer, std::move(stop_ids), options.cache_ram_bytes) {
   if (options_.parallel < 1)
     throw UsageError("--parallel must be >= 1, got " + std::to_string(options_.parallel));
   if (options_.max_queue < 0)
@@ -85,6 +87,7 @@ EngineStats BatchEngine::stats() const {
   s.queued = int64_t(queue_.size());
   s.prompt_tokens = prompt_tokens_;
   s.generated_tokens = generated_tokens_;
+  s.prefix_cache = prefix_cache_;
   const double since = seconds_now() - kRateWindowSeconds;
   double busy = 0;
   int64_t tokens = 0;
@@ -194,6 +197,7 @@ void BatchEngine::decode_step() {
     std::lock_guard<std::mutex> lock(mutex_);
     reserved_slots_ -= freed;
     generated_tokens_ += int64_t(events.size());
+    prefix_cache_ = decoder_.prefix_cache_stats();
     const double t1 = seconds_now();
     recent_steps_.push_back({t1, t1 - t0, int64_t(events.size())});
     while (!recent_steps_.empty() && recent_steps_.front().end < t1 - kRateWindowSeconds)

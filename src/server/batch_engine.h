@@ -21,12 +21,14 @@ namespace r1::server {
 struct EngineOptions {
   int parallel = 4;    // slots: sequences decoded together (a request with n choices takes n)
   int max_queue = 64;  // requests waiting for slots; more are refused with 503
+  int64_t cache_ram_bytes = 0;  // the prefix cache's budget (--cache-ram); 0: no prefix cache
 };
 
 struct EngineStats {
   int64_t slots = 0, active_slots = 0, queued = 0;
   int64_t prompt_tokens = 0, generated_tokens = 0;  // totals since start
   double tokens_per_second = 0;                     // generated over the last few seconds
+  PrefixCacheStats prefix_cache;
 };
 
 class BatchEngine {
@@ -84,6 +86,7 @@ class BatchEngine {
   int64_t reserved_slots_ = 0;  // choices of running jobs not finished or dropped yet
   bool stopping_ = false;
   int64_t prompt_tokens_ = 0, generated_tokens_ = 0;
+  PrefixCacheStats prefix_cache_;  // the decoder's, copied after each change
   std::deque<StepRecord> recent_steps_;  // the last kRateWindowSeconds of steps
   std::thread scheduler_;
 };

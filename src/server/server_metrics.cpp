@@ -46,6 +46,17 @@ std::string ServerMetrics::prometheus_text(const EngineStats& e) const {
   metric(out, "r1_slots", "gauge", "Slots (--parallel).", double(e.slots));
   metric(out, "r1_tokens_per_second", "gauge",
          "Tokens generated per second of decoding, over the last 10 seconds.", e.tokens_per_second);
+  const PrefixCacheStats& c = e.prefix_cache;
+  metric(out, "r1_prefix_cache_lookups_total", "counter",
+         "Prompts looked up in the prefix cache.", double(c.lookups));
+  metric(out, "r1_prefix_cache_hits_total", "counter",
+         "Prompts that reused a cached prefix.", double(c.hits));
+  metric(out, "r1_prefix_cache_hit_tokens_total", "counter",
+         "Prompt tokens copied from the prefix cache instead of prefilled.", double(c.hit_tokens));
+  metric(out, "r1_prefix_cache_entries", "gauge", "KV caches kept.", double(c.entries));
+  metric(out, "r1_prefix_cache_bytes", "gauge", "Bytes the kept KV caches hold.", double(c.bytes));
+  metric(out, "r1_prefix_cache_budget_bytes", "gauge", "The prefix cache's budget (--cache-ram).",
+         double(c.budget_bytes));
   return out + http->prometheus_text();
 }
 

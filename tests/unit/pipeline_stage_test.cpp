@@ -172,6 +172,26 @@ TEST_F(PipelineInMemory, ContinuousBatchingMatchesTheWholeModel) {
   EXPECT_EQ(split, whole);
 }
 
+// The prefix cache's copies are forks on every stage: requests sharing a prefix, run one after
+// another, decode what the whole model decodes with its own prefix cache.
+TEST_F(PipelineInMemory, PrefixCacheReuseForksEveryStage) {
+  auto run = [](const Model& m) {
+    BatchDecoder d(m, nullptr, {}, 16 << 20);
+    std::vector<std::vector<int32_t>> out;
+    for (const std::vector<int32_t>& prompt :
+         {std::vector<int32_t>{5, 17, 3, 8}, {5, 17, 3, 8, 9, 9}, {5, 17, 4}}) {
+      std::map<int64_t, std::vector<int32_t>> got;
+      for (int64_t id : d.add(request(prompt, 2, 0.8f, 6))) got[id];
+      while (d.size() > 0)
+        for (const DecodeEvent& e : d.step()) got[e.sequence].push_back(e.token);
+      for (auto& [id, tokens] : got) out.push_back(tokens);
+    }
+    EXPECT_EQ(d.prefix_cache_stats().hits, 2);
+    return out;
+  };
+  EXPECT_EQ(run(*head_), run(*whole_));
+}
+
 TEST_F(PipelineInMemory, MicroBatchesInFlightGiveTheLogitsOfOneBatch) {
   std::vector<KvCache> whole_caches, split_caches;
   for (int s = 0; s < 4; ++s) {

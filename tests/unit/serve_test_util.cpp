@@ -32,7 +32,7 @@ TestServer::TestServer(const ServerSetup& setup)
     : served_(server::ServedModel::load(serve_model_dir(), setup.ctx)) {
   engine_ = std::make_unique<server::BatchEngine>(
       *served_.model, served_.tokenizer.get(), served_.stop_ids,
-      server::EngineOptions{setup.parallel, setup.max_queue});
+      server::EngineOptions{setup.parallel, setup.max_queue, setup.cache_ram_bytes});
   api_ = std::make_unique<server::OpenAiApi>(served_, *engine_, server::ApiOptions{setup.api_key});
   server::HttpServerOptions options;
   options.port = 0;

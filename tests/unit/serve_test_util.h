@@ -20,6 +20,7 @@ struct ServerSetup {
   int parallel = 4, max_queue = 64;
   int64_t ctx = 0;
   std::string api_key;
+  int64_t cache_ram_bytes = 64 << 20;  // the prefix cache, on as `r1 serve` has it
 };
 
 class TestServer {
