@@ -55,6 +55,8 @@ class ToolCallParser {
   const AssistantMessage& message() const { return message_; }
   // finish_reason "tool_calls" is right: at least one complete call and no error.
   bool has_tool_calls() const { return !message_.tool_calls.empty() && message_.error.empty(); }
+  // Still inside <think> (the server counts those tokens as reasoning tokens).
+  bool in_reasoning() const { return reasoning_.in_reasoning(); }
   // The tool-call block was closed (<｜tool▁calls▁end｜>): generation may stop here.
   bool block_closed() const { return block_closed_; }
 

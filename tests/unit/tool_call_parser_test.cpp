@@ -329,6 +329,15 @@ TEST(ToolCallParser, TokenByTokenStreamLosesNothing) {
   EXPECT_TRUE(p.block_closed());
 }
 
+TEST(ToolCallParser, InReasoningUntilTheClosingTag) {
+  ToolCallOptions o;
+  o.think_forced = true;
+  ToolCallParser p(o);
+  EXPECT_TRUE(p.in_reasoning());
+  EXPECT_EQ(p.push("x</think>").reasoning, "x");
+  EXPECT_FALSE(p.in_reasoning());
+}
+
 TEST(ToolCallParser, AWholeCallInOnePushComesAsOneDelta) {
   ToolCallParser p({});
   const MessageDelta d = p.push(kCallsBegin + r1_call("f", "{\"a\": 1}") + kCallsEnd);
