@@ -9,7 +9,7 @@ seconds="${1:-30}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-san"
 targets=(fuzz_safetensors_header fuzz_model_config fuzz_gguf fuzz_chat_template fuzz_http_request
-  fuzz_prompt_encode)
+  fuzz_prompt_encode fuzz_tool_call_parser)
 
 bash "$root/scripts/build_sanitized.sh" "${targets[@]}"
 

@@ -30,6 +30,8 @@ const char* chat_family_name(ChatFamily family) {
       return "DeepSeek-R1-Distill";
     case ChatFamily::DeepSeekV3:
       return "DeepSeek-V3";
+    case ChatFamily::DeepSeekV3_1:
+      return "DeepSeek-V3.1";
     case ChatFamily::Qwen:
       return "Qwen";
     case ChatFamily::Llama3:
@@ -63,6 +65,7 @@ namespace {
 ChatFamily detect_family(const std::string& tmpl, const std::string& model_type) {
   auto has = [&](const char* s) { return tmpl.find(s) != std::string::npos; };
   if (has("<｜User｜>") || has("<｜Assistant｜>")) {
+    if (has("<｜tool▁sep｜>") && !has("```json")) return ChatFamily::DeepSeekV3_1;
     if (!has("</think>")) return ChatFamily::DeepSeekV3;
     if (has("is_last_user")) return ChatFamily::DeepSeekR1_0528;
     if (has("is_first_sp")) return ChatFamily::DeepSeekR1;

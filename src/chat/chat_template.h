@@ -14,7 +14,9 @@ namespace r1 {
 // Which chat format a template implements. Detected from the template text, because that is
 // what decides the prompt format; the distilled models share one template and are told apart
 // by config.json's model_type:
-//   DeepSeek role tokens (<｜User｜>) and strips reasoning ('</think>'):
+//   DeepSeek role tokens (<｜User｜>) and tool calls written as NAME<｜tool▁sep｜>ARGUMENTS,
+//     without the ```json fence -> DeepSeekV3_1 (hybrid thinking)
+//   DeepSeek role tokens and strips reasoning ('</think>'):
 //     with is_last_user -> DeepSeekR1_0528; with is_first_sp -> DeepSeekR1;
 //     otherwise R1-Distill: model_type qwen2 -> R1DistillQwen, llama -> R1DistillLlama,
 //     unknown (no config.json) -> R1Distill
@@ -27,6 +29,7 @@ enum class ChatFamily {
   R1DistillLlama,
   R1Distill,
   DeepSeekV3,
+  DeepSeekV3_1,
   Qwen,
   Llama3,
   Other,

@@ -8,6 +8,7 @@
 #include "chat/chat_template.h"
 #include "checkpoint/model_dir.h"
 #include "cli/commands.h"
+#include "cli/stdin_text.h"
 #include "cli/token_list.h"
 #include "core/error.h"
 #include "tokenizer/tokenizer.h"
@@ -21,14 +22,6 @@ struct TemplateArgs {
   bool no_generation_prompt = false;
   bool ids = false;
 };
-
-std::string read_all_stdin() {
-  std::string text;
-  char buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) text.append(buf, n);
-  if (std::ferror(stdin)) throw IoError("stdin: read error");
-  return text;
-}
 
 void run_template(const TemplateArgs& a) {
   const ModelDir text = ModelDir::open_text(a.model);

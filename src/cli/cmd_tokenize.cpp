@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/stdin_text.h"
 #include "cli/token_list.h"
 #include "core/error.h"
 #include "io/json_file.h"
@@ -22,14 +23,6 @@ struct TokenizeArgs {
   bool no_bos = false, jsonl = false;
   int threads = 0;  // --jsonl batch encoding; 0 = all cores
 };
-
-std::string read_stdin() {
-  std::string text;
-  char buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) text.append(buf, n);
-  if (std::ferror(stdin)) throw IoError("stdin: read error");
-  return text;
-}
 
 void write_stdout(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stdout);
@@ -98,14 +91,14 @@ void tokenize_jsonl(const Tokenizer& tok, const std::string& input, bool add_spe
 
 void run_tokenize(const TokenizeArgs& a) {
   const Tokenizer tok = Tokenizer::load(a.model);
-  const std::string input = read_stdin();
+  const std::string input = read_all_stdin();
   if (a.jsonl) return tokenize_jsonl(tok, input, !a.no_bos, a.threads);
   write_stdout(ids_json(tok.encode(input, !a.no_bos)));
 }
 
 void run_detokenize(const TokenizeArgs& a) {
   const Tokenizer tok = Tokenizer::load(a.model);
-  const std::string input = read_stdin();
+  const std::string input = read_all_stdin();
   if (!a.jsonl) {
     const std::string text = tok.decode(parse_ids(input, "stdin"));
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -20,6 +20,7 @@ void add_detokenize(CLI::App& app);
 void add_bench(CLI::App& app, Comm& world);  // pipeline parallel under mpirun
 void add_tokenizer(CLI::App& app);
 void add_template(CLI::App& app);
+void add_parse(CLI::App& app);
 void add_chat(CLI::App& app, Comm& world);  // pipeline parallel under mpirun
 void add_convert(CLI::App& app);
 void add_data(CLI::App& app);

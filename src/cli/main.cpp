@@ -16,7 +16,7 @@ namespace {
 int run(int argc, char** argv, r1::Comm& world) {
   CLI::App app{
       "r1: DeepSeek-R1 / V3 models in C++ (init, info, logits, generate, chat, bench, tokenize,\n"
-      "detokenize, tokenizer train, template, convert, data, plot, serve)",
+      "detokenize, tokenizer train, template, parse, convert, data, plot, serve)",
       "r1"};
   app.require_subcommand(1);
   r1::cli::add_init(app);
@@ -28,6 +28,7 @@ int run(int argc, char** argv, r1::Comm& world) {
   r1::cli::add_bench(app, world);
   r1::cli::add_tokenizer(app);
   r1::cli::add_template(app);
+  r1::cli::add_parse(app);
   r1::cli::add_chat(app, world);
   r1::cli::add_convert(app);
   r1::cli::add_data(app);

@@ -108,6 +108,10 @@ CONVERSATIONS = [
         {"role": "user", "content": "{{ bos_token }} {% if x %} {# c #} '\" \\"}]},
     {"name": "qwen_thinking_off", "kwargs": {"enable_thinking": False}, "messages": [
         {"role": "user", "content": "Quick answer: 3*3?"}]},
+    {"name": "deepseek_v3_1_thinking_on", "kwargs": {"thinking": True}, "messages": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "<think>greet</think>Hello!"},
+        {"role": "user", "content": "3*3?"}]},
     # Conversations that some templates reject (Jinja raises): the renderer must raise too.
     {"name": "bad_role_order", "messages": [
         {"role": "user", "content": "a"},

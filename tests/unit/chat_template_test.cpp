@@ -89,6 +89,7 @@ TEST(ChatTemplate, FamilyForcedThinkAndSpecialTokens) {
       {"r1_distill_qwen", ChatFamily::R1DistillQwen, true, "<｜begin▁of▁sentence｜>"},
       {"r1_distill_llama", ChatFamily::R1DistillLlama, true, "<｜begin▁of▁sentence｜>"},
       {"deepseek_v3", ChatFamily::DeepSeekV3, false, "<｜begin▁of▁sentence｜>"},
+      {"deepseek_v3_1", ChatFamily::DeepSeekV3_1, false, "<｜begin▁of▁sentence｜>"},
       {"qwen3", ChatFamily::Qwen, false, ""},
       {"llama3_1", ChatFamily::Llama3, false, "<|begin_of_text|>"},
       {"mistral_instruct", ChatFamily::Other, false, "<s>"},
