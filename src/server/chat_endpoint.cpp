@@ -63,7 +63,8 @@ int serve_chat_completions(const ApiContext& api, const HttpRequest& request, Re
   const ChatRequest r = parse_chat_request(request.body);
   check_model_name(api.model, r.model);
   const auto job = api.engine.submit(
-      generation_request(api.model, chat_prompt(api.model, r.messages), r.sampling, "messages"));
+      generation_request(api.model, chat_prompt(api.model, r.messages, r.tools.tools, r.template_kwargs),
+                         r.sampling, "messages"));
   const std::string id = response_id("chatcmpl");
   const int64_t created = unix_time();
   std::vector<ChatChoice> choices(size_t(job->choices()),

@@ -207,6 +207,16 @@ ChatRequest parse_chat_request(std::string_view text) {
   if (format != "deepseek" && format != "none")
     bad_field("reasoning_format", "\"deepseek\" or \"none\"", body["reasoning_format"]);
   r.reasoning_format = format == "none" ? ReasoningFormat::kNone : ReasoningFormat::kDeepSeek;
+  r.tools = parse_tool_request(body, text);
+  if (r.tools.choice.kind == ToolChoice::kRequired || r.tools.choice.kind == ToolChoice::kFunction)
+    throw invalid_request(
+        "'tool_choice' \"required\" or a named function needs constrained sampling, which this "
+        "server does not have yet; use \"auto\"",
+        "tool_choice", "unsupported_parameter");
+  if (const Json* kwargs = field(body, "chat_template_kwargs")) {
+    if (!kwargs->is_object()) bad_field("chat_template_kwargs", "an object", *kwargs);
+    r.template_kwargs = parse_ordered_json("request body", std::string(text))["chat_template_kwargs"];
+  }
   return r;
 }
 

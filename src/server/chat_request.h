@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "io/json_file.h"
+#include "server/tool_request.h"
 
 namespace r1::server {
 
@@ -54,6 +55,8 @@ struct ChatRequest {
   bool include_usage = false;  // stream_options.include_usage
   SamplingRequest sampling;
   ReasoningFormat reasoning_format = ReasoningFormat::kDeepSeek;
+  ToolRequest tools;
+  OrderedJson template_kwargs = OrderedJson::object();  // chat_template_kwargs
 };
 
 struct CompletionRequest {

@@ -77,8 +77,8 @@ void check_model_name(const ServedModel& served, const std::string& requested) {
                     "model", "model_not_found");
 }
 
-std::vector<int32_t> chat_prompt(const ServedModel& served,
-                                 const std::vector<ChatMessage>& messages) {
+std::vector<int32_t> chat_prompt(const ServedModel& served, const std::vector<ChatMessage>& messages,
+                                 const OrderedJson& tools, const OrderedJson& kwargs) {
   if (!served.chat.has_template())
     throw invalid_request("the model '" + served.id + "' has no chat template; use /v1/completions",
                           "messages");
@@ -93,7 +93,8 @@ std::vector<int32_t> chat_prompt(const ServedModel& served,
   try {
     // The template writes the BOS and every special token itself; none is matched in the
     // messages' own text, so a user cannot forge turns, end-of-sentence or tool calls.
-    return encode_within_context(served, served.chat.render_prompt(list), false, "messages");
+    return encode_within_context(served, served.chat.render_prompt(list, tools, true, kwargs),
+                                 false, "messages");
   } catch (const FormatError& e) {
     throw invalid_request(std::string("the chat template rejected the messages: ") + e.what(),
                           "messages");

@@ -37,8 +37,10 @@ void check_model_name(const ServedModel& served, const std::string& requested);
 
 // The conversation rendered with the model's chat template (as `r1 chat` renders it) and
 // encoded. 400 when the model has no template or the template rejects the messages.
-std::vector<int32_t> chat_prompt(const ServedModel& served,
-                                 const std::vector<ChatMessage>& messages);
+// tools: the request's function tools (null: none); kwargs: chat_template_kwargs.
+std::vector<int32_t> chat_prompt(const ServedModel& served, const std::vector<ChatMessage>& messages,
+                                 const OrderedJson& tools = nullptr,
+                                 const OrderedJson& kwargs = OrderedJson::object());
 // The prompt text encoded with the tokenizer's special tokens (BOS), as `r1 generate` does.
 std::vector<int32_t> completion_prompt(const ServedModel& served, const std::string& prompt);
 

@@ -175,8 +175,6 @@ TEST(CompletionRequest, BadInputIsA400NamingTheField) {
 TEST(ChatRequest, UnimplementedFieldsAreRefusedByName) {
   const std::string messages = R"("messages": [{"role": "user", "content": "hi"}])";
   const std::pair<const char*, const char*> chat_refused[] = {
-      {"tools", R"([{"type": "function", "function": {"name": "f"}}])"},
-      {"tool_choice", R"("required")"},
       {"functions", R"([{"name": "f"}])"},
       {"function_call", R"({"name": "f"})"},
       {"logprobs", "true"},

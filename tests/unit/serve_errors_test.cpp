@@ -106,7 +106,7 @@ TEST(ServeErrors, KeyIsCheckedBeforeTheBodyAndMetricsCountEveryStatus) {
       server.port(), "POST", "/v1/chat/completions",
       R"({"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]})", {key});
   EXPECT_EQ(tools.status, 400);
-  EXPECT_EQ(Json::parse(tools.body)["error"]["param"], "tools");
+  EXPECT_EQ(Json::parse(tools.body)["error"]["param"], "tools[0].function");
   EXPECT_EQ(http_request(server.port(), "POST", "/v1/completions", std::string(100000, ' '), {key})
                 .status,
             413);

@@ -1,0 +1,33 @@
+// The tool fields of a /v1/chat/completions body: `tools` (function definitions, kept in their
+// key order for the chat template), `tool_choice` and `parallel_tool_calls`, validated with the
+// field named in every error.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/chat_template.h"
+#include "io/json_file.h"
+
+namespace r1::server {
+
+struct ToolChoice {
+  enum Kind { kAuto, kNone, kRequired, kFunction };
+  Kind kind = kAuto;
+  std::string function;  // kFunction: the tool it names
+};
+
+struct ToolRequest {
+  OrderedJson tools;               // the `tools` array as sent (key order kept); null: none
+  std::vector<std::string> names;  // each tool's function name, in order
+  ToolChoice choice;               // kNone when there are no tools
+  bool parallel_calls = true;      // parallel_tool_calls
+  bool enabled() const { return !names.empty() && choice.kind != ToolChoice::kNone; }
+};
+
+// `body` is the parsed request, `text` the same body as sent (for the key order). ApiError 400
+// naming the field for a malformed tool, a duplicate name, or a tool_choice naming no tool.
+ToolRequest parse_tool_request(const Json& body, std::string_view text);
+
+}  // namespace r1::server
