@@ -1,9 +1,11 @@
-// /v1/chat/completions: the conversation through the model's chat template, the reply split
-// into reasoning_content and content as the DeepSeek API does (or inline with
-// reasoning_format "none"), answered as chat.completion or streamed chat.completion.chunk.
+// /v1/chat/completions: the conversation (and the request's tools) through the model's chat
+// template; the reply split into reasoning_content, content and tool_calls as the DeepSeek API
+// does (or reasoning inline with reasoning_format "none"), answered as chat.completion or
+// streamed chat.completion.chunk with delta.tool_calls.
 #include <vector>
 
-#include "chat/reasoning_parser.h"
+#include "chat/tool_call_parser.h"
+#include "core/hash.h"
 #include "server/endpoints.h"
 #include "server/job_stream.h"
 
@@ -11,49 +13,97 @@ namespace r1::server {
 
 namespace {
 
+// Whether the model's reply starts inside its reasoning: the template wrote "<think>\n" (R1), or
+// V3.1's template wrote "<think>" because chat_template_kwargs turned thinking on.
+bool starts_in_reasoning(const ChatTemplate& chat, const OrderedJson& kwargs) {
+  if (chat.forces_think()) return true;
+  const auto thinking = kwargs.find("thinking");
+  return chat.family() == ChatFamily::DeepSeekV3_1 && thinking != kwargs.end() &&
+         thinking->is_boolean() && thinking->get<bool>();
+}
+
 // One choice's reply as its tokens arrive.
 class ChatChoice {
  public:
-  ChatChoice(bool think_forced, ReasoningFormat format) : parser_(think_forced), format_(format) {}
+  ChatChoice(const ToolCallOptions& options, ReasoningFormat format, bool parallel_calls)
+      : parser_(options),
+        format_(format),
+        tools_(options.tools_enabled),
+        parallel_calls_(parallel_calls) {}
 
   // One token: what to show of it now.
-  ReasoningDelta take(const TokenEvent& e) {
+  MessageDelta take(const TokenEvent& e) {
     ++tokens_;
     // Tokens count as reasoning while the parser is inside <think> (the closing tag included).
     if (parser_.in_reasoning()) ++reasoning_tokens_;
-    ReasoningDelta d = parser_.push(e.text);
+    MessageDelta d = parser_.push(e.text);
     if (!e.finish_reason.empty()) {
-      const ReasoningDelta rest = parser_.finish();
+      MessageDelta rest = parser_.finish();
       d.reasoning += rest.reasoning;
       d.content += rest.content;
-      finish_reason_ = e.finish_reason;
+      for (ToolCallDelta& c : rest.tool_calls) d.tool_calls.push_back(std::move(c));
+      finish_reason_ =
+          e.finish_reason == "stop" && has_tool_calls() ? "tool_calls" : e.finish_reason;
     }
-    if (format_ == ReasoningFormat::kNone) d = {"", e.text};
+    if (format_ == ReasoningFormat::kNone) {
+      // Reasoning inline: the raw text, or with tools its text without the tool-call blocks.
+      d.content = tools_ ? d.reasoning + d.content : e.text;
+      d.reasoning.clear();
+    }
+    if (!parallel_calls_) std::erase_if(d.tool_calls, [](const ToolCallDelta& c) { return c.index > 0; });
     reasoning_ += d.reasoning;
     content_ += d.content;
     return d;
   }
 
   Json message() const {
-    Json m = {{"role", "assistant"}, {"content", content_}};
-    if (format_ == ReasoningFormat::kDeepSeek) m["reasoning_content"] = reasoning_;
-    return m;
+    AssistantMessage m = parser_.message();
+    m.reasoning = reasoning_, m.content = content_;
+    if (!parallel_calls_ && m.tool_calls.size() > 1) m.tool_calls.resize(1);
+    Json j = Json::parse(assistant_message_json(m).dump());
+    if (format_ == ReasoningFormat::kNone) j.erase("reasoning_content");
+    else if (j["reasoning_content"].is_null()) j["reasoning_content"] = "";
+    if (!m.error.empty()) j["tool_call_error"] = m.error;
+    return j;
   }
+  // The reason tool calls could not be parsed; empty when none.
+  const std::string& tool_call_error() const { return parser_.message().error; }
   const std::string& finish_reason() const { return finish_reason_; }
   int64_t tokens() const { return tokens_; }
   int64_t reasoning_tokens() const { return reasoning_tokens_; }
 
  private:
-  ReasoningParser parser_;
+  bool has_tool_calls() const { return tools_ && parser_.has_tool_calls(); }
+
+  ToolCallParser parser_;
   ReasoningFormat format_;
+  bool tools_, parallel_calls_;
   std::string reasoning_, content_, finish_reason_;
   int64_t tokens_ = 0, reasoning_tokens_ = 0;
 };
 
-Json delta_json(const ReasoningDelta& d) {
+// delta.tool_calls as OpenAI streams them: a call's first piece with its id, type and name.
+Json tool_call_deltas(const std::vector<ToolCallDelta>& calls) {
+  Json list = Json::array();
+  for (const ToolCallDelta& c : calls) {
+    Json call = {{"index", c.index}};
+    Json function = {{"arguments", c.arguments}};
+    if (!c.name.empty()) {
+      call["id"] = c.id;
+      call["type"] = "function";
+      function["name"] = c.name;
+    }
+    call["function"] = std::move(function);
+    list.push_back(std::move(call));
+  }
+  return list;
+}
+
+Json delta_json(const MessageDelta& d) {
   Json delta = Json::object();
   if (!d.reasoning.empty()) delta["reasoning_content"] = d.reasoning;
   if (!d.content.empty()) delta["content"] = d.content;
+  if (!d.tool_calls.empty()) delta["tool_calls"] = tool_call_deltas(d.tool_calls);
   return delta;
 }
 
@@ -63,12 +113,21 @@ int serve_chat_completions(const ApiContext& api, const HttpRequest& request, Re
   const ChatRequest r = parse_chat_request(request.body);
   check_model_name(api.model, r.model);
   const auto job = api.engine.submit(
-      generation_request(api.model, chat_prompt(api.model, r.messages, r.tools.tools, r.template_kwargs),
+      generation_request(api.model,
+                         chat_prompt(api.model, r.messages, r.tools.tools, r.template_kwargs),
                          r.sampling, "messages"));
   const std::string id = response_id("chatcmpl");
   const int64_t created = unix_time();
-  std::vector<ChatChoice> choices(size_t(job->choices()),
-                                  ChatChoice(api.model.chat.forces_think(), r.reasoning_format));
+  std::vector<ChatChoice> choices;
+  for (int i = 0; i < job->choices(); ++i) {
+    ToolCallOptions options;
+    options.format = tool_call_format_for(api.model.chat.family());
+    options.think_forced = starts_in_reasoning(api.model.chat, r.template_kwargs);
+    options.tools_enabled = r.tools.enabled();
+    options.tool_names = r.tools.names;
+    options.id_seed = fnv1a(id) + uint64_t(i);
+    choices.emplace_back(options, r.reasoning_format, r.tools.parallel_calls);
+  }
   auto chunk = [&](Json choice_list) {
     Json c = answer_json(id, "chat.completion.chunk", created, api.model.id, std::move(choice_list));
     if (r.include_usage) c["usage"] = nullptr;
@@ -87,13 +146,15 @@ int serve_chat_completions(const ApiContext& api, const HttpRequest& request, Re
       w.send_event(dump_json(delta_chunk(i, {{"role", "assistant"}, {"content", ""}}, "")));
   }
   const JobEnd end = follow_job(*job, w, [&](const TokenEvent& e) {
-    const ReasoningDelta d = choices[size_t(e.choice)].take(e);
+    ChatChoice& choice = choices[size_t(e.choice)];
+    const MessageDelta d = choice.take(e);
     if (!r.stream) return true;
-    if ((!d.reasoning.empty() || !d.content.empty()) &&
-        !w.send_event(dump_json(delta_chunk(e.choice, delta_json(d), ""))))
+    if (!d.empty() && !w.send_event(dump_json(delta_chunk(e.choice, delta_json(d), ""))))
       return false;
-    return e.finish_reason.empty() ||
-           w.send_event(dump_json(delta_chunk(e.choice, Json::object(), e.finish_reason)));
+    if (e.finish_reason.empty()) return true;
+    Json last = Json::object();
+    if (!choice.tool_call_error().empty()) last["tool_call_error"] = choice.tool_call_error();
+    return w.send_event(dump_json(delta_chunk(e.choice, std::move(last), choice.finish_reason())));
   });
   if (end.client_gone) return 499;
   if (end.failure) return answer_failure(w, *end.failure);
