@@ -6,13 +6,13 @@
 #include <deque>
 #include <limits>
 
-#include "core/error.h"
 
 namespace r1 {
 
 namespace {
 
 constexpr uint32_t kInfinite = std::numeric_limits<uint32_t>::max() / 4;
+constexpr size_t kMaxClosureEntries = size_t(8) << 20;
 
 uint32_t saturating_add(uint32_t a, uint32_t b) { return std::min(kInfinite, a + b); }
 
@@ -82,9 +82,14 @@ struct ClosureBuilder {
   std::vector<ByteGrammar::Closure>& out;
   std::vector<uint8_t> state;  // 0 new, 1 in progress, 2 done
 
-  static void add(ByteGrammar::Closure& c, std::vector<uint32_t> push) {
-    if (std::find(c.pushes.begin(), c.pushes.end(), push) == c.pushes.end())
-      c.pushes.push_back(std::move(push));
+  size_t total = 0;  // entries in all closures: nested alternatives multiply
+
+  void add(ByteGrammar::Closure& c, std::vector<uint32_t> push) {
+    total += push.size();
+    if (c.pushes.size() >= GrammarBuilder::kMaxAlternatives || total > kMaxClosureEntries)
+      throw GrammarTooAmbiguous("more than " + std::to_string(GrammarBuilder::kMaxAlternatives) +
+                                " alternatives at one place (nested anyOf/oneOf, a huge enum)");
+    c.pushes.push_back(std::move(push));
   }
 
   const ByteGrammar::Closure& get(uint32_t p) {
@@ -116,6 +121,8 @@ struct ClosureBuilder {
         }
       }
     }
+    std::sort(c.pushes.begin(), c.pushes.end());  // the same push by two routes counts once
+    c.pushes.erase(std::unique(c.pushes.begin(), c.pushes.end()), c.pushes.end());
     state[p] = 2;
     out[p] = std::move(c);
     return out[p];

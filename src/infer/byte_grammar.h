@@ -8,7 +8,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
+
 namespace r1 {
+
+// A grammar whose alternatives multiply past the matcher's limits at one place (nested
+// ambiguous choices, as a hostile anyOf nesting makes).
+class GrammarTooAmbiguous : public Error {
+ public:
+  using Error::Error;
+};
 
 using ByteSet = std::bitset<256>;
 
@@ -21,6 +30,8 @@ class ByteGrammar;
 // (recursion), but never left-recursively (build() refuses it).
 class GrammarBuilder {
  public:
+  static constexpr size_t kMaxAlternatives = size_t(1) << 16;
+
   using Seq = std::vector<GrammarElem>;
 
   int new_rule();
@@ -34,7 +45,8 @@ class GrammarBuilder {
   size_t size() const { return elems_; }  // elements so far (for a size limit)
 
   // The grammar whose documents are the matches of `root`. Throws r1::Error when a rule is
-  // left-recursive or matches no finite document.
+  // left-recursive or matches no finite document, GrammarTooAmbiguous past kMaxAlternatives
+  // alternatives at one position.
   ByteGrammar build(int root) const;
 
  private:

@@ -10,6 +10,10 @@ namespace r1 {
 
 namespace {
 
+// Ambiguous schemas (anyOf of alternatives alike for many bytes) multiply the stacks; past
+// this many the rest are dropped: every document still accepted stays valid.
+constexpr size_t kMaxStacks = 1024;
+
 // A position that matches nothing more (a sequence's end, or a rule that is only empty).
 bool finished(const ByteGrammar& g, uint32_t p) { return g.closure(p).pushes.empty(); }
 
@@ -79,7 +83,8 @@ bool GrammarState::advance(const ByteGrammar& g, uint8_t next, GrammarState& out
       const ByteGrammar::Closure& c = g.closure(p);
       if (g.first_bytes(p)[next])
         for (const std::vector<uint32_t>& push : c.pushes)
-          if (g.accepts(push.back(), next)) emit(g, frames, len, push, out.data_, out.ends_);
+          if (g.accepts(push.back(), next) && out.ends_.size() < kMaxStacks)
+            emit(g, frames, len, push, out.data_, out.ends_);
       if (!c.nullable || len == 0) break;
       p = frames[--len];  // the rest of this sequence may be empty: the frame below goes on
     }

@@ -66,14 +66,15 @@ class SchemaCompiler {
   explicit SchemaCompiler(const OrderedJson& root) : root_(root), json_(b_) {}
 
   std::shared_ptr<const ByteGrammar> build(int value) {
-    if (b_.size() > kMaxGrammarElems)
-      refuse("properties", "", "the schema is too large to compile");
+    if (b_.size() > kMaxGrammarElems) refuse("properties", "", "the schema is too large to compile");
     const int root = b_.new_rule();
     b_.add_alt(root, {GrammarBuilder::ref(json_.ws()), GrammarBuilder::ref(value)});
     try {
       return std::make_shared<const ByteGrammar>(b_.build(root));
-    } catch (const Error&) {
-      refuse("$ref", "", "the schema refers to itself without nesting, or accepts nothing");
+    } catch (const GrammarTooAmbiguous& e) {
+      refuse("anyOf", "", std::string("the schema is too ambiguous: ") + e.what());
+    } catch (const Error& e) {
+      refuse("$ref", "", std::string("the schema cannot be compiled: ") + e.what());
     }
   }
 
@@ -106,14 +107,32 @@ int64_t SchemaCompiler::count(const OrderedJson& s, const char* keyword, const s
   return it->get<int64_t>();
 }
 
+// The values' JSON texts as a byte trie, one rule per node, so that a long enum stays one
+// parse (no alternatives alive side by side).
 int SchemaCompiler::literals(const std::vector<OrderedJson>& values) {
-  const int rule = b_.new_rule();
-  std::set<std::string> seen;
-  for (const OrderedJson& v : values) {
-    const std::string text = v.dump();
-    if (seen.insert(text).second) b_.add_alt(rule, b_.literal(text));
-  }
-  return rule;
+  std::vector<std::string> texts;
+  for (const OrderedJson& v : values) texts.push_back(v.dump());
+  std::sort(texts.begin(), texts.end());
+  texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
+  // The node of texts[first, last) that share their first `depth` bytes.
+  auto node = [&](auto& self, size_t first, size_t last, size_t depth) -> int {
+    const int rule = b_.new_rule();
+    for (size_t i = first; i < last;) {
+      if (texts[i].size() == depth) {
+        b_.add_alt(rule, {});
+        ++i;
+        continue;
+      }
+      const char c = texts[i][depth];
+      size_t j = i;
+      while (j < last && texts[j].size() > depth && texts[j][depth] == c) ++j;
+      b_.add_alt(rule, {b_.literal(std::string(1, c))[0],
+                        GrammarBuilder::ref(self(self, i, j, depth + 1))});
+      i = j;
+    }
+    return rule;
+  };
+  return node(node, 0, texts.size(), 0);
 }
 
 int SchemaCompiler::resolve_ref(const std::string& ref, const std::string& path) {
@@ -143,6 +162,7 @@ int SchemaCompiler::resolve_ref(const std::string& ref, const std::string& path)
 }
 
 int SchemaCompiler::compile(const OrderedJson& s, const std::string& path) {
+  if (b_.size() > kMaxGrammarElems) refuse("properties", path, "the schema is too large to compile");
   if (s.is_boolean()) {
     if (!s.get<bool>()) refuse("false", path, "the schema false accepts nothing");
     return json_.any_value();

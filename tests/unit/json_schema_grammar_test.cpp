@@ -94,6 +94,12 @@ TEST(JsonSchemaGrammar, EnumConstAndTypes) {
       "required": ["a", "b"]}]})"),
                   {R"({"a":1})", R"({"a":2,"b":3})"}, {R"({"a":1,"b":3})", R"({"a":2})"});
   expect_language(parse("{}"), {"1", "[]", R"({"a":"b"})", "null"}, {"", "nul"});
+  // A long enum is a trie: one parse, every value reachable.
+  OrderedJson many = OrderedJson::array();
+  for (int i = 0; i < 20000; ++i) many.push_back(i);
+  const auto big = json_schema_grammar({{"enum", many}});
+  for (const char* t : {"0", "19999", "777", "1"}) EXPECT_TRUE(accepts(*big, t)) << t;
+  for (const char* t : {"20000", "-1", "01"}) EXPECT_FALSE(accepts(*big, t)) << t;
 }
 
 TEST(JsonSchemaGrammar, ArraysAndLengths) {
@@ -157,11 +163,46 @@ TEST(JsonSchemaGrammar, UnsupportedKeywordsAreRefusedWithTheirPath) {
     } catch (const SchemaError& e) {
       EXPECT_EQ(e.keyword(), expected.first) << text;
       EXPECT_EQ(e.path(), expected.second) << text;
-      EXPECT_NE(std::string(e.what()).find("'" + std::string(expected.first) + "'"),
-                std::string::npos)
-          << e.what();
+      std::string quoted = "'";
+      quoted.append(expected.first).append("'");
+      EXPECT_NE(std::string(e.what()).find(quoted), std::string::npos) << e.what();
     }
   }
+}
+
+// Ambiguity that doubles the live stacks at every level (anyOf of two objects that agree on
+// their first key, nested 20 deep) stays bounded: the valid documents still match, quickly.
+TEST(JsonSchemaGrammar, NestedAmbiguityKeepsABoundedSetOfStacks) {
+  OrderedJson defs = OrderedJson::object();
+  const int depth = 20;
+  auto name = [](int i) {
+    std::string n = "d";
+    n += std::to_string(i);
+    return n;
+  };
+  for (int i = 0; i < depth; ++i) {
+    std::string ref = "#/$defs/";
+    ref += name(i + 1);
+    const OrderedJson next = {{"$ref", ref}};
+    defs[name(i)] = {
+        {"anyOf", OrderedJson::array(
+                      {{{"type", "object"}, {"properties", {{"a", next}}}, {"required", {"a"}}},
+                       {{"type", "object"},
+                        {"properties", {{"a", next}, {"b", {{"type", "integer"}}}}},
+                        {"required", {"a"}}}})}};
+  }
+  defs[name(depth)] = {{"type", "integer"}};
+  const auto g = json_schema_grammar({{"$ref", "#/$defs/d0"}, {"$defs", defs}});
+  std::string open;
+  for (int i = 0; i < depth; ++i) open += "{\"a\":";
+  GrammarState s = GrammarState::initial(*g);
+  ASSERT_TRUE(s.advance(*g, open));
+  // Each stack holds a few frames per level; 2^20 of them would not fit.
+  EXPECT_LT(s.key().size(), size_t(1024) * (8 * depth + 8));
+  std::string close(size_t(depth) + 1, '}');
+  close[0] = '1';
+  ASSERT_TRUE(s.advance(*g, close));
+  EXPECT_TRUE(s.must_end(*g));
 }
 
 }  // namespace
