@@ -83,7 +83,15 @@ class SchemaCompiler {
 
  private:
   int compile_type(const OrderedJson& s, const std::string& type, const std::string& path);
+  struct Property {
+    std::string name;
+    int value;
+    bool required;
+  };
   int object_rule(const OrderedJson& s, const std::string& path);
+  // The object of these properties in order (optional ones skippable), then further members
+  // whose values follow rule `extra` (-1: none).
+  int members_rule(const std::vector<Property>& props, int extra);
   int array_rule(const OrderedJson& s, const std::string& path);
   int string_rule(const OrderedJson& s, const std::string& path);
   int literals(const std::vector<OrderedJson>& values);
@@ -278,11 +286,6 @@ int SchemaCompiler::array_rule(const OrderedJson& s, const std::string& path) {
 }
 
 int SchemaCompiler::object_rule(const OrderedJson& s, const std::string& path) {
-  struct Property {
-    std::string name;
-    int value;
-    bool required;
-  };
   std::vector<Property> props;
   if (const auto it = s.find("properties"); it != s.end()) {
     if (!it->is_object()) refuse("properties", path, "must be an object");
@@ -315,7 +318,10 @@ int SchemaCompiler::object_rule(const OrderedJson& s, const std::string& path) {
     }
   }
   if (extra_it == s.end() && !props.empty()) extra = -1;  // declared keys only (see header)
+  return members_rule(props, extra);
+}
 
+int SchemaCompiler::members_rule(const std::vector<Property>& props, int extra) {
   std::vector<Seq> members;
   for (const Property& p : props) members.push_back(json_.member(OrderedJson(p.name).dump(), p.value));
   Seq extra_member;
