@@ -14,6 +14,8 @@
 #include "cli/token_list.h"
 #include "core/error.h"
 #include "infer/generator.h"
+#include "infer/json_schema_grammar.h"
+#include "io/file_io.h"
 #include "infer/pipeline.h"
 #include "infer/speculative.h"
 #include "io/gguf_model_file.h"
@@ -28,7 +30,8 @@ struct GenerateArgs {
   int64_t max_tokens = 256;
   int samples = 1;
   bool no_bos = false, speculative = false, chat = false;
-  std::string system, pipeline_layers;
+  std::string system, pipeline_layers, json_schema;
+  bool json_object = false;
   std::vector<std::string> stop;
   SamplingParams sampling;
   int threads = 0;
@@ -79,10 +82,26 @@ void run_speculative(const GenerateArgs& a, const Model& model, const Tokenizer*
                (long long)st.main_passes);
 }
 
+// --json / --json-schema FILE: the grammar the output follows (null: free text).
+std::shared_ptr<const ByteGrammar> output_grammar(const GenerateArgs& a) {
+  if (a.json_object && !a.json_schema.empty()) throw UsageError("give --json or --json-schema");
+  if (a.json_object) return json_object_grammar();
+  if (a.json_schema.empty()) return nullptr;
+  const std::string text = read_file(a.json_schema);
+  OrderedJson schema;
+  try {
+    schema = OrderedJson::parse(text);
+  } catch (const std::exception& e) {
+    throw UsageError(a.json_schema + " is not JSON: " + e.what());
+  }
+  return json_schema_grammar(schema);
+}
+
 void run_generate(const GenerateArgs& a, Comm& world) {
   if (a.prompt.empty() == a.tokens.empty())
     throw UsageError("give exactly one of --prompt TEXT and --tokens IDS");
   apply_threads(a.threads);
+  std::shared_ptr<const ByteGrammar> grammar = output_grammar(a);  // a bad schema fails first
   const ModelDir dir = ModelDir::open(a.model);
   const Tokenizer* tok = dir.tokenizer();
   if (!tok && !a.prompt.empty())
@@ -106,6 +125,10 @@ void run_generate(const GenerateArgs& a, Comm& world) {
   req.sampling = a.sampling;
   req.max_tokens = a.max_tokens;
   req.stop_strings = a.stop;
+  if (grammar) {
+    if (a.speculative) throw UsageError("--speculative does not take --json or --json-schema");
+    req.structured = StructuredOutput{std::move(grammar), a.chat};
+  }
   Generator gen(*model, tok, dir.stop_ids());
 
   if (a.speculative) return run_speculative(a, *model, tok, dir.stop_ids(), req);
@@ -151,6 +174,10 @@ void add_generate(CLI::App& app, Comm& world) {
                 "wrap --prompt as a user turn with the model's chat template (R1: the reply "
                 "starts inside <think>)");
   cmd->add_option("--system", args->system, "system prompt for --chat");
+  cmd->add_flag("--json", args->json_object, "the output is a JSON object (constrained sampling)");
+  cmd->add_option("--json-schema", args->json_schema,
+                  "the output is JSON valid against this JSON Schema file (after </think> when "
+                  "the reply reasons)");
   cmd->add_flag("--speculative", args->speculative,
                 "greedy MTP self-speculative decoding (DeepSeek-V3 checkpoints with an MTP layer)");
   add_sampling_flags(cmd, args->sampling);

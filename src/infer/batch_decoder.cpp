@@ -31,6 +31,8 @@ std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
   const int64_t P = int64_t(r.prompt.size()), max_length = P + r.max_tokens;
   std::vector<int32_t> stop_ids = stop_ids_;
   stop_ids.insert(stop_ids.end(), r.stop_tokens.begin(), r.stop_tokens.end());
+  const std::optional<TokenConstraint> constraint =
+      request_constraint(r, tokenizer_, trie_, stop_ids);
   std::vector<int64_t> ids;
   for (int i = 0; i < r.n; ++i) {
     SamplingParams p = r.sampling;
@@ -39,7 +41,8 @@ std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
     // The last prompt token is always computed: its logits give the first token.
     const int64_t reused = i == 0 ? prefix_cache_.reuse(r.prompt, P - 1, cache) : 0;
     sequences_.push_back({next_id_,
-                          SampleStream(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens),
+                          SampleStream(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens,
+                                       constraint),
                           std::move(cache), max_length, r.prompt,
                           std::vector<int32_t>(r.prompt.begin() + reused, r.prompt.end()),
                           i == 0 ? -1 : ids.front()});

@@ -81,6 +81,7 @@ class BatchDecoder {
   std::list<Sequence> sequences_;  // stable addresses: passes hold pointers to the caches
   std::deque<Pass> in_flight_;     // oldest first
   PrefixCache prefix_cache_;
+  LazyTokenTrie trie_;  // for structured output
   int64_t next_id_ = 0;
 };
 

@@ -25,7 +25,18 @@ void validate_request(const GenerationRequest& r, const Tokenizer* tokenizer) {
   if (r.max_tokens < 1) throw UsageError("max_tokens must be >= 1");
   if (!tokenizer && !r.stop_strings.empty())
     throw UsageError("stop strings need the model's tokenizer (tokenizer.json)");
+  if (!tokenizer && r.structured)
+    throw UsageError("structured output needs the model's tokenizer (tokenizer.json)");
   r.sampling.validate();
+}
+
+std::optional<TokenConstraint> request_constraint(const GenerationRequest& r,
+                                                  const Tokenizer* tokenizer,
+                                                  const LazyTokenTrie& trie,
+                                                  const std::vector<int32_t>& stop_ids) {
+  if (!r.structured) return std::nullopt;
+  return TokenConstraint(*r.structured, trie.get(*tokenizer), *tokenizer, stop_ids,
+                         prompt_opens_reasoning(*tokenizer, r.prompt));
 }
 
 Generator::Generator(const Model& model, const Tokenizer* tokenizer, std::vector<int32_t> stop_ids)
@@ -58,10 +69,12 @@ std::vector<std::vector<Completion>> Generator::run(const std::vector<Generation
     std::vector<int32_t> stop_ids = stop_ids_;
     stop_ids.insert(stop_ids.end(), r.stop_tokens.begin(), r.stop_tokens.end());
     first.push_back(samples.size());
+    const std::optional<TokenConstraint> constraint =
+        request_constraint(r, tokenizer_, trie_, stop_ids);
     for (int i = 0; i < r.n; ++i) {
       SamplingParams p = r.sampling;
       p.seed = r.sampling.seed + uint64_t(i);
-      samples.emplace_back(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens);
+      samples.emplace_back(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens, constraint);
       samples.back().observe_prompt(r.prompt);
       caches.push_back(model_.new_cache(capacity));
     }

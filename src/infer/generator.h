@@ -10,6 +10,7 @@
 
 #include "infer/sample_stream.h"
 #include "infer/sampler.h"
+#include "infer/token_constraint.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -22,6 +23,7 @@ struct GenerationRequest {
   int64_t max_tokens = 256;
   std::vector<std::string> stop_strings;  // the text ends before the first one
   std::vector<int32_t> stop_tokens;       // in addition to the model's end-of-sequence ids
+  std::optional<StructuredOutput> structured;  // constrained sampling (needs the tokenizer)
 };
 
 struct GenerationStats {
@@ -32,9 +34,16 @@ struct GenerationStats {
 // Called with (sample index, new text) as soon as text is safe to show.
 using TextCallback = std::function<void(int, const std::string&)>;
 
-// UsageError for an empty prompt, n outside [1, 1024], max_tokens < 1, stop strings without a
-// tokenizer or invalid sampling parameters.
+// UsageError for an empty prompt, n outside [1, 1024], max_tokens < 1, stop strings or
+// structured output without a tokenizer or invalid sampling parameters.
 void validate_request(const GenerationRequest& request, const Tokenizer* tokenizer);
+
+// The constraint each sample of a structured request starts with (nullopt for free text);
+// stop_ids: all the ids that end its samples.
+std::optional<TokenConstraint> request_constraint(const GenerationRequest& request,
+                                                  const Tokenizer* tokenizer,
+                                                  const LazyTokenTrie& trie,
+                                                  const std::vector<int32_t>& stop_ids);
 
 class Generator {
  public:
@@ -62,6 +71,7 @@ class Generator {
   const Model& model_;
   const Tokenizer* tokenizer_;
   std::vector<int32_t> stop_ids_;
+  LazyTokenTrie trie_;
 };
 
 }  // namespace r1

@@ -59,25 +59,41 @@ void Sampler::apply_penalties(float* logits, int64_t V) const {
   }
 }
 
-int32_t Sampler::sample(float* logits, int64_t V) {
+int32_t Sampler::sample(float* logits, int64_t V, const std::vector<int32_t>* only) {
   apply_penalties(logits, V);
-  const int32_t id = params_.temperature == 0.0f ? argmax(logits, V) : draw(logits, V);
+  if (only && (only->empty() || only->front() >= V)) only = nullptr;  // nothing to restrict to
+  int32_t id;
+  if (params_.temperature != 0.0f) {
+    id = draw(logits, V, only);
+  } else if (!only) {
+    id = argmax(logits, V);
+  } else {
+    id = only->front();
+    for (int32_t i : *only)
+      if (i < V && logits[i] > logits[id]) id = i;
+  }
   ++counts_[id];
   return id;
 }
 
 // Candidates are (weight, id) pairs; only top-p needs them sorted, and then only the prefix
 // that holds the top_p mass, found by sorting progressively longer prefixes.
-int32_t Sampler::draw(const float* logits, int64_t V) {
+int32_t Sampler::draw(const float* logits, int64_t V, const std::vector<int32_t>* only) {
   const SamplingParams& p = params_;
   auto better = [](const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
   };
   const float inv_t = 1.0f / p.temperature;
-  candidates_.resize(size_t(V));
-  for (int64_t i = 0; i < V; ++i) candidates_[size_t(i)] = {logits[i] * inv_t, int32_t(i)};
+  if (only) {
+    candidates_.clear();
+    for (int32_t i : *only)
+      if (i < V) candidates_.emplace_back(logits[i] * inv_t, i);
+  } else {
+    candidates_.resize(size_t(V));
+    for (int64_t i = 0; i < V; ++i) candidates_[size_t(i)] = {logits[i] * inv_t, int32_t(i)};
+  }
   auto first = candidates_.begin();
-  size_t n = size_t(V);
+  size_t n = candidates_.size();
   if (p.top_k > 0 && size_t(p.top_k) < n) {
     n = size_t(p.top_k);
     std::nth_element(first, first + ptrdiff_t(n) - 1, candidates_.end(), better);
@@ -124,7 +140,10 @@ int32_t Sampler::draw(const float* logits, int64_t V) {
     u -= candidates_[i].first;
     if (u < 0.0) return candidates_[i].second;
   }
-  return candidates_[n - 1].second;  // rounding left u at the very end of the mass
+  // Rounding left u at the very end of the mass: the last candidate of non-zero weight (a
+  // logit of -inf has none).
+  while (n > 1 && candidates_[n - 1].first == 0.0f) --n;
+  return candidates_[n - 1].second;
 }
 
 }  // namespace r1

@@ -47,13 +47,15 @@ class Sampler {
   // Adds tokens to the penalty history (the prompt, before the first sample).
   void observe(const std::vector<int32_t>& tokens);
   // Picks the next token from logits [V] (modified in place by the penalties) and records it.
-  int32_t sample(float* logits, int64_t V);
+  // only (sorted ids, non-empty): the draw is among them, as if every other id had logit -inf
+  // after the penalties.
+  int32_t sample(float* logits, int64_t V, const std::vector<int32_t>* only = nullptr);
 
   const SamplingParams& params() const { return params_; }
 
  private:
   void apply_penalties(float* logits, int64_t V) const;
-  int32_t draw(const float* logits, int64_t V);
+  int32_t draw(const float* logits, int64_t V, const std::vector<int32_t>* only);
 
   SamplingParams params_;
   SamplerRng rng_;

@@ -70,7 +70,9 @@ Completion Session::generate(const GenerationRequest& r, const TextCallback& on_
   const auto t1 = Clock::now();
   std::vector<int32_t> stop_ids = stop_ids_;
   stop_ids.insert(stop_ids.end(), r.stop_tokens.begin(), r.stop_tokens.end());
-  SampleStream stream(r.sampling, tokenizer_, r.stop_strings, std::move(stop_ids), r.max_tokens);
+  std::optional<TokenConstraint> constraint = request_constraint(r, tokenizer_, trie_, stop_ids);
+  SampleStream stream(r.sampling, tokenizer_, r.stop_strings, std::move(stop_ids), r.max_tokens,
+                      std::move(constraint));
   stream.observe_prompt(r.prompt);
   auto show = [&](const std::string& text) {
     if (on_text && !text.empty()) on_text(0, text);

@@ -53,6 +53,7 @@ class Session {
   const Model& model_;
   const Tokenizer* tokenizer_;
   std::vector<int32_t> stop_ids_;
+  LazyTokenTrie trie_;  // for structured output
   int64_t max_context_;
   KvCache cache_;
   std::vector<int32_t> tokens_;  // the tokens whose keys and values are in the cache

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "server/api_error.h"
 #include "server/openai_fields.h"
+#include "server/response_format.h"
 
 namespace r1::server {
 
@@ -202,6 +203,7 @@ ChatRequest parse_chat_request(std::string_view text) {
     r.messages.push_back(parse_message((*messages)[i], "messages[" + std::to_string(i) + "]"));
   parse_stream_fields(body, r.stream, r.include_usage);
   r.sampling = parse_sampling(body);
+  r.sampling.json_grammar = parse_response_format(text, body);
   const std::string format =
       optional_string(body, "reasoning_format", "reasoning_format").value_or("deepseek");
   if (format != "deepseek" && format != "none")
@@ -239,6 +241,7 @@ CompletionRequest parse_completion_request(std::string_view text) {
   }
   parse_stream_fields(body, r.stream, r.include_usage);
   r.sampling = parse_sampling(body);
+  r.sampling.json_grammar = parse_response_format(text, body);
   return r;
 }
 

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "infer/byte_grammar.h"
 #include "io/json_file.h"
 #include "server/tool_request.h"
 
@@ -46,6 +48,8 @@ struct SamplingRequest {
   std::optional<int64_t> top_k;         // >= 0 (0: off)
   std::optional<double> min_p;          // [0, 1] (0: off)
   std::optional<double> repeat_penalty;  // (0, 10] (1: off); HF's repetition_penalty
+  // response_format: the grammar the output must follow (null: free text)
+  std::shared_ptr<const ByteGrammar> json_grammar;
 };
 
 struct ChatRequest {

@@ -140,6 +140,9 @@ GenerationRequest generation_request(const ServedModel& served, std::vector<int3
   if (s.min_p) r.sampling.min_p = float(*s.min_p);
   if (s.repeat_penalty) r.sampling.repetition_penalty = float(*s.repeat_penalty);
   r.sampling.seed = s.seed ? uint64_t(*s.seed) : std::random_device{}();
+  // A chat reply may open its reasoning before the document (the reasoning parser splits it
+  // off); a raw completion is the document itself unless its prompt left <think> open.
+  if (s.json_grammar) r.structured = StructuredOutput{s.json_grammar, prompt_param == "messages"};
   return r;
 }
 

@@ -58,6 +58,7 @@ class Tokenizer {
   std::string id_to_token(int32_t id) const;          // "" if none
   int64_t vocab_size() const;                         // 1 + the largest id
   bool is_special(int32_t id) const;
+  bool is_added(int32_t id) const { return added_.by_id(id) != nullptr; }  // special or not
 
   // The raw bytes one token stands for (possibly a partial UTF-8 character).
   std::string token_bytes(int32_t id) const;

@@ -179,7 +179,6 @@ TEST(ChatRequest, UnimplementedFieldsAreRefusedByName) {
       {"function_call", R"({"name": "f"})"},
       {"logprobs", "true"},
       {"top_logprobs", "2"},
-      {"response_format", R"({"type": "json_object"})"},
       {"logit_bias", R"({"50256": -100})"},
       {"audio", R"({"voice": "alloy", "format": "wav"})"},
       {"modalities", R"(["text", "audio"])"},
