@@ -22,7 +22,7 @@ size_t pick(Rng& rng, size_t n) { return size_t(rng() % n); }
 
 const std::vector<OrderedJson>& literal_pool() {
   static const std::vector<OrderedJson> pool = {
-      "red", "q\"uote", "back\\slash", "\xC3\xBC" "ber", "tab\there", "", 0, -7, 42, 2.5, -0.125,
+      "red", "q\"uote", "back\\slash", "\u00FCber", "tab\there", "", 0, -7, 42, 2.5, -0.125,
       true, false, nullptr, OrderedJson::parse(R"({"k": [1, "x"]})"), OrderedJson::parse("[1, 2]")};
   return pool;
 }
@@ -30,7 +30,7 @@ const std::vector<OrderedJson>& literal_pool() {
 OrderedJson random_schema(Rng& rng, int depth);
 
 OrderedJson random_object(Rng& rng, int depth) {
-  static const char* names[] = {"id", "name", "a", "b", "x y", "tags", "\xC3\xBC" "ber", "q\"t",
+  static const char* names[] = {"id", "name", "a", "b", "x y", "tags", "\u00FCber", "q\"t",
                                 "n\\m", "value", "k1", "items"};
   OrderedJson props = OrderedJson::object();
   OrderedJson required = OrderedJson::array();
