@@ -143,6 +143,8 @@ const std::vector<Preset>& presets() {
        true},
       {"deepseek-r1-671b", "DeepSeek-R1 real shape (same as V3), size math only",
        deepseek_v3_671b(), true},
+      {"deepseek-v3.1", "DeepSeek-V3.1 real shape (same as V3; hybrid-thinking template), size "
+       "math only", deepseek_v3_671b(), true},
       {"deepseek-v2-lite-16b", "DeepSeek-V2-Lite real shape", deepseek_v2_lite()},
       {"r1-distill-qwen-1.5b", "DeepSeek-R1-Distill-Qwen-1.5B real shape", r1_distill_qwen_1_5b()},
       {"r1-distill-llama-8b", "DeepSeek-R1-Distill-Llama-8B real shape", r1_distill_llama_8b()},

@@ -26,6 +26,19 @@ TEST(InfoCli, R1KvCacheAsCachedAndNaive) {
       << r.out;
 }
 
+// V3.1 keeps V3's shape (its changes are the template and post-training): the same size math.
+TEST(InfoCli, V31HasTheShapeOfV3) {
+  const auto v31 = test::run_r1("info --preset deepseek-v3.1 --json");
+  const auto v3 = test::run_r1("info --preset deepseek-v3-671b --json");
+  ASSERT_EQ(v31.exit_code, 0) << v31.out;
+  ASSERT_EQ(v3.exit_code, 0) << v3.out;
+  Json a = Json::parse(v31.out), b = Json::parse(v3.out);
+  EXPECT_EQ(a["source"], "preset deepseek-v3.1");
+  a.erase("source"), b.erase("source");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.at("params_total").get<int64_t>(), 671026419200);
+}
+
 TEST(InfoCli, GqaNaiveCacheIsTheSame) {
   auto r = test::run_r1("info --preset r1-distill-qwen-1.5b --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
