@@ -6,41 +6,17 @@
 #include <gtest/gtest.h>
 
 #include "checkpoint/model_dir.h"
+#include "byte_tokenizer.h"
 #include "core/error.h"
 #include "test_util.h"
-#include "tokenizer/byte_level.h"
 
 namespace r1 {
 namespace {
 
-// A byte-level tokenizer whose 256 byte tokens and <eos> (256) fit the tiny presets' vocab.
-Tokenizer byte_tokenizer() {
-  Json vocab = Json::object();
-  for (int b = 0; b < 256; ++b) vocab[tok::byte_to_unicode((unsigned char)b)] = b;
-  Json added = Json::array();
-  added.push_back({{"id", 256},
-                   {"content", "<eos>"},
-                   {"special", true},
-                   {"lstrip", false},
-                   {"rstrip", false},
-                   {"single_word", false},
-                   {"normalized", false}});
-  const Json j = {
-      {"version", "1.0"},
-      {"added_tokens", added},
-      {"normalizer", nullptr},
-      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-      {"post_processor", nullptr},
-      {"decoder", {{"type", "ByteLevel"}}},
-      {"model",
-       {{"type", "BPE"}, {"vocab", vocab}, {"merges", Json::array()}, {"byte_fallback", false}}}};
-  return Tokenizer::from_json(j, Json(), "bytes.json");
-}
-
 struct Fixture {
   std::string dir;
   std::unique_ptr<Model> model;
-  Tokenizer tok = byte_tokenizer();
+  Tokenizer tok = test::byte_tokenizer({{"<eos>", true}});
   explicit Fixture(const char* preset) : dir(test::make_temp_dir("genr")) {
     EXPECT_EQ(test::run_r1(std::string("init --preset ") + preset + " --out " + dir).exit_code, 0);
     model = ModelDir::open(dir).load_model();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "byte_tokenizer.h"
 #include "infer/json_schema_grammar.h"
 #include "tokenizer/byte_level.h"
 
@@ -93,29 +94,7 @@ TEST(TokenConstraint, BudgetKeepsOnlyTokensThatCanFinishInTime) {
 
 // 256 byte tokens, then <think>, </think> (added, not special) and <eos> (special).
 Tokenizer byte_tokenizer_with_think() {
-  Json vocab = Json::object();
-  for (int b = 0; b < 256; ++b) vocab[tok::byte_to_unicode((unsigned char)b)] = b;
-  Json added = Json::array();
-  int id = 256;
-  for (const auto& [content, special] :
-       {std::pair{"<think>", false}, {"</think>", false}, {"<eos>", true}})
-    added.push_back({{"id", id++},
-                     {"content", content},
-                     {"special", special},
-                     {"lstrip", false},
-                     {"rstrip", false},
-                     {"single_word", false},
-                     {"normalized", false}});
-  const Json j = {
-      {"version", "1.0"},
-      {"added_tokens", added},
-      {"normalizer", nullptr},
-      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-      {"post_processor", nullptr},
-      {"decoder", {{"type", "ByteLevel"}}},
-      {"model",
-       {{"type", "BPE"}, {"vocab", vocab}, {"merges", Json::array()}, {"byte_fallback", false}}}};
-  return Tokenizer::from_json(j, Json(), "bytes.json");
+  return test::byte_tokenizer({{"<think>", false}, {"</think>", false}, {"<eos>", true}});
 }
 
 TEST(TokenConstraint, ReasoningIsFreeTextUntilThinkCloses) {
