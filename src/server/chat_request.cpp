@@ -202,14 +202,15 @@ ChatRequest parse_chat_request(std::string_view text) {
   for (size_t i = 0; i < messages->size(); ++i)
     r.messages.push_back(parse_message((*messages)[i], "messages[" + std::to_string(i) + "]"));
   parse_stream_fields(body, r.stream, r.include_usage);
+  OrderedBody ordered(text);
   r.sampling = parse_sampling(body);
-  r.sampling.json_grammar = parse_response_format(text, body);
+  r.sampling.json_grammar = parse_response_format(ordered, body);
   const std::string format =
       optional_string(body, "reasoning_format", "reasoning_format").value_or("deepseek");
   if (format != "deepseek" && format != "none")
     bad_field("reasoning_format", "\"deepseek\" or \"none\"", body["reasoning_format"]);
   r.reasoning_format = format == "none" ? ReasoningFormat::kNone : ReasoningFormat::kDeepSeek;
-  r.tools = parse_tool_request(body, text);
+  r.tools = parse_tool_request(body, ordered);
   if (r.tools.choice.kind == ToolChoice::kRequired || r.tools.choice.kind == ToolChoice::kFunction)
     throw invalid_request(
         "'tool_choice' \"required\" or a named function needs constrained sampling, which this "
@@ -217,7 +218,7 @@ ChatRequest parse_chat_request(std::string_view text) {
         "tool_choice", "unsupported_parameter");
   if (const Json* kwargs = field(body, "chat_template_kwargs")) {
     if (!kwargs->is_object()) bad_field("chat_template_kwargs", "an object", *kwargs);
-    r.template_kwargs = parse_ordered_json("request body", std::string(text))["chat_template_kwargs"];
+    r.template_kwargs = ordered.at("chat_template_kwargs");
   }
   return r;
 }
@@ -241,7 +242,8 @@ CompletionRequest parse_completion_request(std::string_view text) {
   }
   parse_stream_fields(body, r.stream, r.include_usage);
   r.sampling = parse_sampling(body);
-  r.sampling.json_grammar = parse_response_format(text, body);
+  OrderedBody ordered(text);
+  r.sampling.json_grammar = parse_response_format(ordered, body);
   return r;
 }
 

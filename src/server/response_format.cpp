@@ -32,8 +32,7 @@ std::shared_ptr<const ByteGrammar> compile(const OrderedJson& schema) {
 
 }  // namespace
 
-std::shared_ptr<const ByteGrammar> parse_response_format(std::string_view body_text,
-                                                         const Json& body) {
+std::shared_ptr<const ByteGrammar> parse_response_format(OrderedBody& ordered, const Json& body) {
   const auto it = body.find(kParam);
   if (it == body.end() || it->is_null()) return nullptr;
   const std::string expected = "{\"type\": \"text\"}, {\"type\": \"json_object\"} or "
@@ -46,7 +45,7 @@ std::shared_ptr<const ByteGrammar> parse_response_format(std::string_view body_t
   if (kind != "json_object" && kind != "json_schema")
     bad("response_format.type", "\"text\", \"json_object\" or \"json_schema\"", *type);
   // The same value with its keys in the order sent: properties are generated in that order.
-  const OrderedJson format = OrderedJson::parse(body_text.begin(), body_text.end())[kParam];
+  const OrderedJson& format = ordered.at(kParam);
   if (kind == "json_object") {
     const OrderedJson* schema = member(format, "schema");  // llama-server's extension
     return schema ? compile(*schema) : json_object_grammar();

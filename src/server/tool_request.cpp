@@ -76,7 +76,7 @@ ToolChoice parse_choice(const Json& body, const std::vector<std::string>& names)
 
 }  // namespace
 
-ToolRequest parse_tool_request(const Json& body, std::string_view text) {
+ToolRequest parse_tool_request(const Json& body, OrderedBody& ordered) {
   ToolRequest r;
   const auto tools = body.find("tools");
   if (tools != body.end() && !tools->is_null()) {
@@ -88,8 +88,7 @@ ToolRequest parse_tool_request(const Json& body, std::string_view text) {
                               "tools[" + std::to_string(i) + "].function.name");
       r.names.push_back(name);
     }
-    if (!r.names.empty())
-      r.tools = parse_ordered_json("request body", std::string(text))["tools"];
+    if (!r.names.empty()) r.tools = ordered.at("tools");
   }
   r.choice = parse_choice(body, r.names);
   const auto parallel = body.find("parallel_tool_calls");

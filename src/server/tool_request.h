@@ -4,11 +4,11 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "chat/chat_template.h"
 #include "io/json_file.h"
+#include "server/ordered_body.h"
 
 namespace r1::server {
 
@@ -26,8 +26,9 @@ struct ToolRequest {
   bool enabled() const { return !names.empty() && choice.kind != ToolChoice::kNone; }
 };
 
-// `body` is the parsed request, `text` the same body as sent (for the key order). ApiError 400
-// naming the field for a malformed tool, a duplicate name, or a tool_choice naming no tool.
-ToolRequest parse_tool_request(const Json& body, std::string_view text);
+// `body` is the parsed request, `ordered` the same body in the order sent (the tools' key
+// order). ApiError 400 naming the field for a malformed tool, a duplicate name, or a
+// tool_choice naming no tool.
+ToolRequest parse_tool_request(const Json& body, OrderedBody& ordered);
 
 }  // namespace r1::server
