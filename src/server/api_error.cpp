@@ -68,4 +68,10 @@ ApiError from_parse_error(const HttpParseError& error) {
   return ApiError(error.status, type, error.message);
 }
 
+void bad_field(const std::string& field, const std::string& expected, const Json& got,
+               std::optional<std::string> param) {
+  throw invalid_request("'" + field + "' must be " + expected + ", got " + json_preview(got),
+                        param ? std::move(param) : field);
+}
+
 }  // namespace r1::server

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "io/json_file.h"
 #include "server/http_request.h"
 #include "server/http_response.h"
 
@@ -44,6 +45,11 @@ ApiError method_not_allowed(const std::string& method, const std::string& path);
 ApiError rate_limited(const std::string& message);                                // 429
 ApiError server_error(const std::string& message);                                // 500
 ApiError overloaded(const std::string& message);                                  // 503
+
+// 400 "'FIELD' must be EXPECTED, got <a preview of got>" whose param is the field, or `param`
+// when given (a part of a field that names the whole).
+[[noreturn]] void bad_field(const std::string& field, const std::string& expected, const Json& got,
+                            std::optional<std::string> param = std::nullopt);
 
 // A request the HTTP parser rejected (400, 408, 411, 413, 431, 501, 505), as an API error.
 ApiError from_parse_error(const HttpParseError& error);

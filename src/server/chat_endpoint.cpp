@@ -50,7 +50,8 @@ class ChatChoice {
       d.content = tools_ ? d.reasoning + d.content : e.text;
       d.reasoning.clear();
     }
-    if (!parallel_calls_) std::erase_if(d.tool_calls, [](const ToolCallDelta& c) { return c.index > 0; });
+    if (!parallel_calls_)
+      std::erase_if(d.tool_calls, [](const ToolCallDelta& c) { return c.index > 0; });
     reasoning_ += d.reasoning;
     content_ += d.content;
     return d;
@@ -61,8 +62,10 @@ class ChatChoice {
     m.reasoning = reasoning_, m.content = content_;
     if (!parallel_calls_ && m.tool_calls.size() > 1) m.tool_calls.resize(1);
     Json j = Json::parse(assistant_message_json(m).dump());
-    if (format_ == ReasoningFormat::kNone) j.erase("reasoning_content");
-    else if (j["reasoning_content"].is_null()) j["reasoning_content"] = "";
+    if (format_ == ReasoningFormat::kNone)
+      j.erase("reasoning_content");
+    else if (j["reasoning_content"].is_null())
+      j["reasoning_content"] = "";
     if (!m.error.empty()) j["tool_call_error"] = m.error;
     return j;
   }
@@ -112,10 +115,9 @@ Json delta_json(const MessageDelta& d) {
 int serve_chat_completions(const ApiContext& api, const HttpRequest& request, ResponseWriter& w) {
   const ChatRequest r = parse_chat_request(request.body);
   check_model_name(api.model, r.model);
-  const auto job = api.engine.submit(
-      generation_request(api.model,
-                         chat_prompt(api.model, r.messages, r.tools.tools, r.template_kwargs),
-                         r.sampling, "messages"));
+  const auto job = api.engine.submit(generation_request(
+      api.model, chat_prompt(api.model, r.messages, r.tools.tools, r.template_kwargs), r.sampling,
+      "messages"));
   const std::string id = response_id("chatcmpl");
   const int64_t created = unix_time();
   std::vector<ChatChoice> choices;
@@ -129,7 +131,8 @@ int serve_chat_completions(const ApiContext& api, const HttpRequest& request, Re
     choices.emplace_back(options, r.reasoning_format, r.tools.parallel_calls);
   }
   auto chunk = [&](Json choice_list) {
-    Json c = answer_json(id, "chat.completion.chunk", created, api.model.id, std::move(choice_list));
+    Json c =
+        answer_json(id, "chat.completion.chunk", created, api.model.id, std::move(choice_list));
     if (r.include_usage) c["usage"] = nullptr;
     return c;
   };
@@ -169,8 +172,8 @@ int serve_chat_completions(const ApiContext& api, const HttpRequest& request, Re
                     {"message", choices[i].message()},
                     {"logprobs", nullptr},
                     {"finish_reason", choices[i].finish_reason()}});
-  return respond_answer(w, answer_json(id, "chat.completion", created, api.model.id, std::move(list)),
-                        usage);
+  return respond_answer(
+      w, answer_json(id, "chat.completion", created, api.model.id, std::move(list)), usage);
 }
 
 }  // namespace r1::server

@@ -20,12 +20,6 @@ const Json* field(const Json& object, const char* name) {
   return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
-[[noreturn]] void bad_field(const std::string& param, const std::string& expected,
-                            const Json& got) {
-  throw invalid_request("'" + param + "' must be " + expected + ", got " + json_preview(got),
-                        param);
-}
-
 std::string format_bound(double x) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", x);

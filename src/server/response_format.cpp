@@ -11,9 +11,9 @@ namespace {
 
 constexpr const char* kParam = "response_format";
 
+// A malformed part of response_format: param names the whole field.
 [[noreturn]] void bad(const std::string& what, const std::string& expected, const Json& got) {
-  throw invalid_request("'" + what + "' must be " + expected + ", got " + json_preview(got),
-                        kParam);
+  bad_field(what, expected, got, kParam);
 }
 
 const OrderedJson* member(const OrderedJson& object, const char* name) {

@@ -10,39 +10,36 @@ namespace r1::server {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& param, const std::string& expected, const Json& got) {
-  throw invalid_request("'" + param + "' must be " + expected + ", got " + json_preview(got),
-                        param);
-}
-
 // OpenAI's rule for function names: 1-64 of a-z, A-Z, 0-9, '_' and '-'.
 bool valid_function_name(const std::string& name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
 std::string tool_name(const Json& tool, const std::string& param) {
   const std::string function_shape =
       "an object {\"type\": \"function\", \"function\": {\"name\": ..., \"parameters\": {...}}}";
-  if (!tool.is_object()) bad(param, function_shape, tool);
+  if (!tool.is_object()) bad_field(param, function_shape, tool);
   const auto type = tool.find("type");
   if (type == tool.end() || *type != "function")
-    bad(param + ".type", "\"function\"", type == tool.end() ? Json() : *type);
+    bad_field(param + ".type", "\"function\"", type == tool.end() ? Json() : *type);
   const auto function = tool.find("function");
   if (function == tool.end() || !function->is_object())
-    bad(param + ".function", "an object with a name", function == tool.end() ? Json() : *function);
+    bad_field(param + ".function", "an object with a name",
+              function == tool.end() ? Json() : *function);
   const auto name = function->find("name");
-  if (name == function->end() || !name->is_string() || !valid_function_name(name->get<std::string>()))
-    bad(param + ".function.name", "1 to 64 of a-z, A-Z, 0-9, '_' and '-'",
-        name == function->end() ? Json() : *name);
+  if (name == function->end() || !name->is_string() ||
+      !valid_function_name(name->get<std::string>()))
+    bad_field(param + ".function.name", "1 to 64 of a-z, A-Z, 0-9, '_' and '-'",
+              name == function->end() ? Json() : *name);
   const auto description = function->find("description");
   if (description != function->end() && !description->is_null() && !description->is_string())
-    bad(param + ".function.description", "a string", *description);
+    bad_field(param + ".function.description", "a string", *description);
   const auto parameters = function->find("parameters");
   if (parameters != function->end() && !parameters->is_null() && !parameters->is_object())
-    bad(param + ".function.parameters", "a JSON Schema object", *parameters);
+    bad_field(param + ".function.parameters", "a JSON Schema object", *parameters);
   return name->get<std::string>();
 }
 
@@ -57,7 +54,7 @@ ToolChoice parse_choice(const Json& body, const std::vector<std::string>& names)
     const std::string s = v.get<std::string>();
     if (s == "none") return {ToolChoice::kNone, ""};
     if (s == "auto") return {names.empty() ? ToolChoice::kNone : ToolChoice::kAuto, ""};
-    if (s != "required") bad("tool_choice", expected, v);
+    if (s != "required") bad_field("tool_choice", expected, v);
     if (names.empty())
       throw invalid_request("'tool_choice' is \"required\" but the request has no 'tools'",
                             "tool_choice");
@@ -65,12 +62,12 @@ ToolChoice parse_choice(const Json& body, const std::vector<std::string>& names)
   }
   if (!v.is_object() || v.value("type", Json()) != "function" || !v.contains("function") ||
       !v["function"].is_object() || !v["function"].value("name", Json()).is_string())
-    bad("tool_choice", expected, v);
+    bad_field("tool_choice", expected, v);
   const std::string name = v["function"]["name"].get<std::string>();
   if (std::find(names.begin(), names.end(), name) == names.end())
-    throw invalid_request("'tool_choice' names the function '" + name +
-                              "', which is not in 'tools'",
-                          "tool_choice.function.name");
+    throw invalid_request(
+        "'tool_choice' names the function '" + name + "', which is not in 'tools'",
+        "tool_choice.function.name");
   return {ToolChoice::kFunction, name};
 }
 
@@ -80,7 +77,7 @@ ToolRequest parse_tool_request(const Json& body, OrderedBody& ordered) {
   ToolRequest r;
   const auto tools = body.find("tools");
   if (tools != body.end() && !tools->is_null()) {
-    if (!tools->is_array()) bad("tools", "an array of function tools", *tools);
+    if (!tools->is_array()) bad_field("tools", "an array of function tools", *tools);
     for (size_t i = 0; i < tools->size(); ++i) {
       const std::string name = tool_name((*tools)[i], "tools[" + std::to_string(i) + "]");
       if (std::find(r.names.begin(), r.names.end(), name) != r.names.end())
@@ -93,7 +90,7 @@ ToolRequest parse_tool_request(const Json& body, OrderedBody& ordered) {
   r.choice = parse_choice(body, r.names);
   const auto parallel = body.find("parallel_tool_calls");
   if (parallel != body.end() && !parallel->is_null()) {
-    if (!parallel->is_boolean()) bad("parallel_tool_calls", "a boolean", *parallel);
+    if (!parallel->is_boolean()) bad_field("parallel_tool_calls", "a boolean", *parallel);
     r.parallel_calls = parallel->get<bool>();
   }
   return r;
