@@ -63,23 +63,10 @@ bool has_type(const OrderedJson& v, const std::string& type) {
 
 class SchemaCompiler {
  public:
-  explicit SchemaCompiler(const OrderedJson& root) : root_(root), json_(b_) {}
-
-  std::shared_ptr<const ByteGrammar> build(int value) {
-    if (b_.size() > kMaxGrammarElems) refuse("properties", "", "the schema is too large to compile");
-    const int root = b_.new_rule();
-    b_.add_alt(root, {GrammarBuilder::ref(json_.ws()), GrammarBuilder::ref(value)});
-    try {
-      return std::make_shared<const ByteGrammar>(b_.build(root));
-    } catch (const GrammarTooAmbiguous& e) {
-      refuse("anyOf", "", std::string("the schema is too ambiguous: ") + e.what());
-    } catch (const Error& e) {
-      refuse("$ref", "", std::string("the schema cannot be compiled: ") + e.what());
-    }
-  }
+  SchemaCompiler(const OrderedJson& root, GrammarBuilder& b, JsonRules& json)
+      : root_(root), b_(b), json_(json) {}
 
   int compile(const OrderedJson& s, const std::string& path);
-  JsonRules& json() { return json_; }
 
  private:
   int compile_type(const OrderedJson& s, const std::string& type, const std::string& path);
@@ -99,8 +86,8 @@ class SchemaCompiler {
   int64_t count(const OrderedJson& s, const char* keyword, const std::string& path, int64_t dflt);
 
   const OrderedJson& root_;
-  GrammarBuilder b_;
-  JsonRules json_;
+  GrammarBuilder& b_;
+  JsonRules& json_;
   std::map<std::string, int> refs_;
 };
 
@@ -376,15 +363,37 @@ int SchemaCompiler::members_rule(const std::vector<Property>& props, int extra) 
 
 }  // namespace
 
+int json_schema_rule(const OrderedJson& schema, GrammarBuilder& b, JsonRules& json) {
+  SchemaCompiler c(schema, b, json);
+  const int value = c.compile(schema, "");
+  if (b.size() > kMaxGrammarElems) refuse("properties", "", "the schema is too large to compile");
+  const int rule = b.new_rule();
+  b.add_alt(rule, {GrammarBuilder::ref(json.ws()), GrammarBuilder::ref(value)});
+  return rule;
+}
+
+std::shared_ptr<const ByteGrammar> build_schema_grammar(const GrammarBuilder& b, int root) {
+  try {
+    return std::make_shared<const ByteGrammar>(b.build(root));
+  } catch (const GrammarTooAmbiguous& e) {
+    refuse("anyOf", "", std::string("the schema is too ambiguous: ") + e.what());
+  } catch (const Error& e) {
+    refuse("$ref", "", std::string("the schema cannot be compiled: ") + e.what());
+  }
+}
+
 std::shared_ptr<const ByteGrammar> json_schema_grammar(const OrderedJson& schema) {
-  SchemaCompiler c(schema);
-  return c.build(c.compile(schema, ""));
+  GrammarBuilder b;
+  JsonRules json(b);
+  return build_schema_grammar(b, json_schema_rule(schema, b, json));
 }
 
 std::shared_ptr<const ByteGrammar> json_object_grammar() {
-  const OrderedJson empty = OrderedJson::object();
-  SchemaCompiler c(empty);
-  return c.build(c.json().any_object());
+  GrammarBuilder b;
+  JsonRules json(b);
+  const int root = b.new_rule();
+  b.add_alt(root, {GrammarBuilder::ref(json.ws()), GrammarBuilder::ref(json.any_object())});
+  return build_schema_grammar(b, root);
 }
 
 }  // namespace r1

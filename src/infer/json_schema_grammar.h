@@ -43,8 +43,17 @@ class SchemaError : public UsageError {
   std::string keyword_, path_;
 };
 
+class JsonRules;
+
 // The documents valid under schema (a JSON Schema object or boolean). SchemaError.
 std::shared_ptr<const ByteGrammar> json_schema_grammar(const OrderedJson& schema);
+
+// For grammars that embed documents (tool calls): the rule of schema's documents, whitespace
+// before them included, added to b with the JSON rules json (one JsonRules per builder, shared
+// by every schema in it). SchemaError.
+int json_schema_rule(const OrderedJson& schema, GrammarBuilder& b, JsonRules& json);
+// b compiled from root, its failures as SchemaError (too ambiguous, no finite document).
+std::shared_ptr<const ByteGrammar> build_schema_grammar(const GrammarBuilder& b, int root);
 // Any JSON object (response_format {"type": "json_object"}).
 std::shared_ptr<const ByteGrammar> json_object_grammar();
 

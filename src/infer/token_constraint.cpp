@@ -48,6 +48,7 @@ TokenConstraint::TokenConstraint(const StructuredOutput& spec,
       trie_(std::move(trie)),
       tokenizer_(&tokenizer),
       stop_ids_(std::move(stop_ids)),
+      markers_(spec.markers),
       cache_(std::make_shared<Cache>()),
       may_open_(spec.may_open_reasoning && trie_->think_open >= 0),
       reasoning_(in_reasoning),
@@ -72,12 +73,13 @@ const TokenConstraint::Entry& TokenConstraint::entry() {
 void TokenConstraint::compute(Entry& e) {
   const ByteGrammar& g = *grammar_;
   const std::vector<TokenTrie::Node>& nodes = trie_->nodes();
-  levels_.resize(trie_->max_depth() + 1);
+  levels_.resize(std::max<size_t>(trie_->max_depth(), 1) + 1);
   levels_[0] = state_;
   std::vector<std::pair<int32_t, uint32_t>> found;  // (id, rest)
   for (uint32_t i = 0; i < nodes.size();) {
     const TokenTrie::Node& n = nodes[i];
-    if (!levels_[n.depth - 1].advance(g, n.byte, levels_[n.depth])) {
+    if ((n.byte >= kFirstMarkerByte && !markers_.empty()) ||
+        !levels_[n.depth - 1].advance(g, n.byte, levels_[n.depth])) {
       i = n.end;  // no token below this prefix
       continue;
     }
@@ -87,6 +89,8 @@ void TokenConstraint::compute(Entry& e) {
     }
     ++i;
   }
+  for (const MarkerToken& m : markers_)
+    if (state_.advance(g, m.byte, levels_[1])) found.emplace_back(m.id, levels_[1].min_rest(g));
   if (state_.complete(*grammar_))
     for (int32_t id : stop_ids_) found.emplace_back(id, 0);
   std::sort(found.begin(), found.end());
@@ -113,6 +117,14 @@ TokenMask TokenConstraint::mask(int64_t left) {
   return {true, &list_};
 }
 
+bool TokenConstraint::starts_document(std::string_view text, int64_t left) const {
+  if (!markers_.empty() &&
+      std::any_of(text.begin(), text.end(), [](char c) { return uint8_t(c) >= kFirstMarkerByte; }))
+    return false;
+  GrammarState s = GrammarState::initial(*grammar_);
+  return s.advance(*grammar_, text) && int64_t(s.min_rest(*grammar_)) <= left;
+}
+
 TokenMask TokenConstraint::reasoning_mask(int64_t left) {
   list_.clear();
   if (left >= int64_t(kClose.size() + start_rest_)) {
@@ -123,9 +135,7 @@ TokenMask TokenConstraint::reasoning_mask(int64_t left) {
       const std::string text = tail_ + bytes;
       const size_t at = text.find(kClose);
       if (at == std::string::npos || at + kClose.size() == text.size()) continue;
-      GrammarState s = GrammarState::initial(*grammar_);
-      if (!s.advance(*grammar_, std::string_view(text).substr(at + kClose.size())) ||
-          int64_t(s.min_rest(*grammar_)) > left)
+      if (!starts_document(std::string_view(text).substr(at + kClose.size()), left))
         list_.push_back(id);
     }
     std::sort(list_.begin(), list_.end());
@@ -162,6 +172,11 @@ void TokenConstraint::accept(int32_t id) {
     return;
   }
   started_ = true;
+  for (const MarkerToken& m : markers_)
+    if (m.id == id) {
+      state_.advance(*grammar_, std::string(1, char(m.byte)));
+      return;
+    }
   state_.advance(*grammar_, tokenizer_->token_bytes(id));
 }
 

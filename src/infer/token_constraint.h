@@ -2,7 +2,8 @@
 // byte grammar (structured output), and the automaton advanced by each sampled token.
 //
 // A token is allowed when every byte of it advances the automaton; special and other added
-// tokens never are, the stop ids only once the document is complete. With `left` tokens of
+// tokens never are (but for marker tokens, below), the stop ids only once the document is
+// complete. With `left` tokens of
 // budget after the next one, a token is allowed only if the fewest bytes that then finish the
 // document are at most `left` (one byte per token is always possible with a byte-level
 // vocabulary), so the document completes within max_tokens whenever it can.
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "infer/byte_grammar.h"
@@ -24,10 +26,21 @@
 
 namespace r1 {
 
+// Grammar bytes that are never text (valid UTF-8 has no 0xF8-0xFF) stand for one added token
+// each: the grammar spells a marker such as <｜tool▁call▁begin｜> as one such byte, which only
+// that token matches, so the marker is written as the token a model was trained on, never
+// byte by byte, and counts one token in the budget.
+constexpr uint8_t kFirstMarkerByte = 0xF8;
+struct MarkerToken {
+  uint8_t byte;  // >= kFirstMarkerByte
+  int32_t id;
+};
+
 // What a request asks for (GenerationRequest::structured).
 struct StructuredOutput {
   std::shared_ptr<const ByteGrammar> grammar;
   bool may_open_reasoning = false;  // the model may open <think> before the document
+  std::vector<MarkerToken> markers = {};  // the grammar's marker bytes (none for JSON documents)
 };
 
 // The allowed tokens of one step: only `ids` (sorted), or every id but them.
@@ -63,11 +76,14 @@ class TokenConstraint {
   const Entry& entry();  // the current document state's tokens, cached
   void compute(Entry& e);
   TokenMask reasoning_mask(int64_t left);
+  // Whether text (after "</think>") starts a document from the grammar's start, within left.
+  bool starts_document(std::string_view text, int64_t left) const;
 
   std::shared_ptr<const ByteGrammar> grammar_;
   std::shared_ptr<const TokenTrie> trie_;
   const Tokenizer* tokenizer_;
   std::vector<int32_t> stop_ids_;
+  std::vector<MarkerToken> markers_;
   std::shared_ptr<Cache> cache_;
   bool may_open_;
   bool reasoning_;
