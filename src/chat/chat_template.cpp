@@ -147,13 +147,22 @@ ChatTemplate ChatTemplate::from_config(const OrderedJson& config, const std::str
   }
   ct.family_ = detect_family(text, model_type);
   if (ct.has_template()) {
+    const OrderedJson probe = OrderedJson::array({{{"role", "user"}, {"content", "Hi"}}});
+    std::string prompt;
     try {
-      const OrderedJson probe = OrderedJson::array({{{"role", "user"}, {"content", "Hi"}}});
-      const std::string prompt = ct.render(probe, nullptr, true);
+      prompt = ct.render(probe, nullptr, true);
       ct.forces_think_ =
           prompt.size() >= 8 && prompt.compare(prompt.size() - 8, 8, "<think>\n") == 0;
     } catch (const Error&) {  // a template that rejects a plain user turn forces nothing
       ct.forces_think_ = false;
+    }
+    try {
+      const OrderedJson tool = OrderedJson::parse(R"([{"type": "function", "function": {
+          "name": "probe_tool", "description": "A probe.", "parameters": {"type": "object",
+          "properties": {"q": {"type": "string"}}}}}])");
+      ct.renders_tools_ = ct.render(probe, tool, true) != prompt;
+    } catch (const Error&) {  // rejecting tools: describing them in a message is what works
+      ct.renders_tools_ = false;
     }
   }
   return ct;

@@ -78,6 +78,10 @@ class ChatTemplate {
   // Whether the generation prompt ends with "<think>\n" (R1, R1-Distill): the model's output
   // then starts inside its reasoning (ReasoningParser's think_forced mode).
   bool forces_think() const { return forces_think_; }
+  // Whether a request's `tools` change the prompt (a probe rendered with and without one tool);
+  // DeepSeek's own templates ignore them, and the server then describes them in a system
+  // message instead (chat/tool_prompt.h).
+  bool renders_tools() const { return renders_tools_; }
   const std::string& bos_token() const { return bos_token_; }
   const std::string& eos_token() const { return eos_token_; }
 
@@ -88,6 +92,7 @@ class ChatTemplate {
   std::string bos_token_, eos_token_;
   ChatFamily family_ = ChatFamily::Other;
   bool forces_think_ = false;
+  bool renders_tools_ = false;
   jinja::RenderLimits limits_;
 };
 

@@ -115,16 +115,23 @@ Json delta_json(const MessageDelta& d) {
 int serve_chat_completions(const ApiContext& api, const HttpRequest& request, ResponseWriter& w) {
   const ChatRequest r = parse_chat_request(request.body);
   check_model_name(api.model, r.model);
-  const auto job = api.engine.submit(generation_request(
+  const ToolCallFormat format = tool_call_format_for(api.model.chat.family());
+  GenerationRequest generation = generation_request(
       api.model, chat_prompt(api.model, r.messages, r.tools.tools, r.template_kwargs), r.sampling,
-      "messages"));
+      "messages");
+  if (auto forced = forced_tool_calls(r.tools, format, *api.model.tokenizer))
+    generation.structured = std::move(*forced);
+  // After a tool result R1's template writes no "<think>\n": the reply starts as content then.
+  const bool think_forced = starts_in_reasoning(api.model.chat, r.template_kwargs) &&
+                            prompt_opens_reasoning(*api.model.tokenizer, generation.prompt);
+  const auto job = api.engine.submit(std::move(generation));
   const std::string id = response_id("chatcmpl");
   const int64_t created = unix_time();
   std::vector<ChatChoice> choices;
   for (int i = 0; i < job->choices(); ++i) {
     ToolCallOptions options;
-    options.format = tool_call_format_for(api.model.chat.family());
-    options.think_forced = starts_in_reasoning(api.model.chat, r.template_kwargs);
+    options.format = format;
+    options.think_forced = think_forced;
     options.tools_enabled = r.tools.enabled();
     options.tool_names = r.tools.names;
     options.id_seed = fnv1a(id) + uint64_t(i);

@@ -205,11 +205,14 @@ ChatRequest parse_chat_request(std::string_view text) {
     bad_field("reasoning_format", "\"deepseek\" or \"none\"", body["reasoning_format"]);
   r.reasoning_format = format == "none" ? ReasoningFormat::kNone : ReasoningFormat::kDeepSeek;
   r.tools = parse_tool_request(body, ordered);
-  if (r.tools.choice.kind == ToolChoice::kRequired || r.tools.choice.kind == ToolChoice::kFunction)
+  const bool forced =
+      r.tools.choice.kind == ToolChoice::kRequired || r.tools.choice.kind == ToolChoice::kFunction;
+  if (forced && r.sampling.json_grammar)
     throw invalid_request(
-        "'tool_choice' \"required\" or a named function needs constrained sampling, which this "
-        "server does not have yet; use \"auto\"",
-        "tool_choice", "unsupported_parameter");
+        "'tool_choice' \"required\" or a named function makes the reply tool calls, which "
+        "'response_format' cannot also shape; send one of them (tool_choice \"auto\" goes with "
+        "response_format)",
+        "response_format");
   if (const Json* kwargs = field(body, "chat_template_kwargs")) {
     if (!kwargs->is_object()) bad_field("chat_template_kwargs", "an object", *kwargs);
     r.template_kwargs = ordered.at("chat_template_kwargs");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <random>
 
+#include "chat/tool_prompt.h"
 #include "core/error.h"
 #include "server/api_error.h"
 
@@ -90,11 +91,21 @@ std::vector<int32_t> chat_prompt(const ServedModel& served, const std::vector<Ch
     if (!m.tool_calls.is_null()) j["tool_calls"] = OrderedJson::parse(m.tool_calls.dump());
     list.push_back(std::move(j));
   }
+  // A template that ignores tools gets them described in a system message (the polyfill).
+  const bool polyfill = !tools.is_null() && !served.chat.renders_tools();
+  const ToolCallFormat format = tool_call_format_for(served.chat.family());
+  const std::string tool_text = polyfill ? tool_system_prompt(tools, format) : "";
+  if (polyfill) list = with_system_text(list, tool_text);
   try {
     // The template writes the BOS and every special token itself; none is matched in the
-    // messages' own text, so a user cannot forge turns, end-of-sentence or tool calls.
-    return encode_within_context(served, served.chat.render_prompt(list, tools, true, kwargs),
-                                 false, "messages");
+    // messages' own text, so a user cannot forge turns, end-of-sentence or tool calls. The
+    // polyfill's instructions are the server's: their call markers are the real tokens.
+    PromptText prompt = served.chat.render_prompt(list, polyfill ? nullptr : tools, true, kwargs);
+    if (const size_t at = prompt.text.find(tool_text); polyfill && at != std::string::npos) {
+      const size_t end = at + tool_text.size();
+      prompt.own(end - tool_call_instructions(format).size(), end);
+    }
+    return encode_within_context(served, prompt, false, "messages");
   } catch (const FormatError& e) {
     throw invalid_request(std::string("the chat template rejected the messages: ") + e.what(),
                           "messages");

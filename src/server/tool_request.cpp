@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "infer/tool_call_grammar.h"
 #include "server/api_error.h"
 
 namespace r1::server {
@@ -94,6 +95,34 @@ ToolRequest parse_tool_request(const Json& body, OrderedBody& ordered) {
     r.parallel_calls = parallel->get<bool>();
   }
   return r;
+}
+
+std::optional<StructuredOutput> forced_tool_calls(const ToolRequest& request,
+                                                  ToolCallFormat format,
+                                                  const Tokenizer& tokenizer) {
+  const ToolChoice::Kind kind = request.choice.kind;
+  if (kind != ToolChoice::kRequired && kind != ToolChoice::kFunction) return std::nullopt;
+  ToolCallChoice choice;
+  choice.format = format;
+  choice.parallel = kind == ToolChoice::kRequired && request.parallel_calls;
+  for (size_t i = 0; i < request.names.size(); ++i) {
+    if (kind == ToolChoice::kFunction && request.names[i] != request.choice.function) continue;
+    const OrderedJson& function = request.tools[i].at("function");
+    const auto parameters = function.find("parameters");
+    choice.functions.push_back(
+        {request.names[i], parameters == function.end() ? OrderedJson() : *parameters});
+  }
+  try {
+    return tool_call_output(choice, tokenizer);
+  } catch (const ToolSchemaError& e) {
+    size_t i = 0;
+    while (i + 1 < request.names.size() && request.names[i] != e.function()) ++i;
+    throw invalid_request(
+        std::string("'tool_choice' ") +
+            (kind == ToolChoice::kRequired ? "\"required\"" : "names a function") +
+            " needs each call's arguments to follow the tool's parameters: " + e.what(),
+        "tools[" + std::to_string(i) + "].function.parameters", "unsupported_schema");
+  }
 }
 
 }  // namespace r1::server

@@ -3,10 +3,13 @@
 // field named in every error.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "chat/chat_template.h"
+#include "chat/tool_call_format.h"
+#include "infer/token_constraint.h"
 #include "io/json_file.h"
 #include "server/ordered_body.h"
 
@@ -30,5 +33,14 @@ struct ToolRequest {
 // order). ApiError 400 naming the field for a malformed tool, a duplicate name, or a
 // tool_choice naming no tool.
 ToolRequest parse_tool_request(const Json& body, OrderedBody& ordered);
+
+// What makes the reply the calls tool_choice demands, by constrained sampling: "required", a
+// call of one of the tools (one or more with parallel_tool_calls); a named function, one call
+// of it; each call's arguments valid against its function's `parameters`. nullopt for "auto"
+// and "none". ApiError 400 unsupported_schema naming the tool whose parameters use a JSON
+// Schema keyword structured output does not support.
+std::optional<StructuredOutput> forced_tool_calls(const ToolRequest& request,
+                                                  ToolCallFormat format,
+                                                  const Tokenizer& tokenizer);
 
 }  // namespace r1::server

@@ -4,6 +4,7 @@
 // boundaries, end-of-sentence or tool-call tokens.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -29,6 +30,16 @@ struct PromptText {
       data_ranges.back().second = text.size();
     else
       data_ranges.emplace_back(begin, text.size());
+  }
+  // Bytes [begin, end) count as the program's own from now on (text it put into a message on
+  // purpose, as the server's tools description): special tokens in them are matched.
+  void own(size_t begin, size_t end) {
+    std::vector<std::pair<size_t, size_t>> kept;
+    for (const auto& [a, b] : data_ranges) {
+      if (a < begin) kept.emplace_back(a, std::min(b, begin));
+      if (b > end) kept.emplace_back(std::max(a, end), b);
+    }
+    data_ranges = std::move(kept);
   }
 };
 
