@@ -95,8 +95,8 @@ void add_serve(CLI::App& app, Comm& world) {
                   "tokens of prompt + reply per sequence at most (default 4096, at most the "
                   "model's max_position_embeddings)");
   cmd->add_option("--cache-ram", args->cache_ram_mb,
-                  "MB of KV caches of finished requests kept, so that a prompt starting with "
-                  "their tokens prefills only the rest (default 2048; 0: no prefix cache)")
+                  "MB of prompt and finished-request KV kept in shared token blocks, so that a "
+                  "prompt starting with their tokens prefills only the rest (default 2048; 0: off)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   cmd->add_option("--queue", args->queue,
                   "requests that may wait for a free slot; more are answered 503 (default 64)")

@@ -24,7 +24,7 @@ BatchDecoder::BatchDecoder(const Model& model, const Tokenizer* tokenizer,
     : model_(model),
       tokenizer_(tokenizer),
       stop_ids_(std::move(stop_ids)),
-      prefix_cache_(prefix_cache_bytes) {}
+      prefix_cache_(prefix_cache_bytes, [&model](int64_t n) { return model.new_cache(n); }) {}
 
 std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
   validate_request(r, tokenizer_);
@@ -37,15 +37,11 @@ std::vector<int64_t> BatchDecoder::add(const GenerationRequest& r) {
   for (int i = 0; i < r.n; ++i) {
     SamplingParams p = r.sampling;
     p.seed = r.sampling.seed + uint64_t(i);
-    KvCache cache = model_.new_cache(std::min(max_length, P + kInitialDecodeRoom));
-    // The last prompt token is always computed: its logits give the first token.
-    const int64_t reused = i == 0 ? prefix_cache_.reuse(r.prompt, P - 1, cache) : 0;
     sequences_.push_back({next_id_,
                           SampleStream(p, tokenizer_, r.stop_strings, stop_ids, r.max_tokens,
                                        constraint),
-                          std::move(cache), max_length, r.prompt,
-                          std::vector<int32_t>(r.prompt.begin() + reused, r.prompt.end()),
-                          i == 0 ? -1 : ids.front()});
+                          model_.new_cache(std::min(max_length, P + kInitialDecodeRoom)),
+                          max_length, r.prompt, r.prompt, i == 0 ? -1 : ids.front()});
     sequences_.back().stream.observe_prompt(r.prompt);
     ids.push_back(next_id_++);
   }
@@ -75,7 +71,7 @@ void BatchDecoder::retire(Sequence& s) {
   std::vector<int32_t> tokens = s.prompt;  // the cache holds these and the tokens fed since
   const std::vector<int32_t>& generated = s.stream.completion().tokens;
   tokens.insert(tokens.end(), generated.begin(), generated.end());
-  prefix_cache_.keep(std::move(tokens), std::move(s.cache));
+  prefix_cache_.keep(tokens, s.cache);
 }
 
 void BatchDecoder::clear() {
@@ -90,11 +86,40 @@ void BatchDecoder::clear() {
   sequences_.clear();
 }
 
+bool BatchDecoder::waits_for_shared_prefill(const Sequence& s,
+                                            const std::vector<const Sequence*>& prefilling) const {
+  if (prefix_cache_.stats().budget_bytes == 0) return false;
+  const int64_t usable = int64_t(s.prompt.size()) - 1;
+  const int64_t cached = prefix_cache_.match(s.prompt, usable);
+  for (const Sequence* t : prefilling)
+    if (std::min(common_prefix(s.prompt, t->prompt), usable) >= cached + PrefixCache::kBlockTokens)
+      return true;
+  return false;
+}
+
+void BatchDecoder::look_up_prefix(Sequence& s) {
+  // The last prompt token is always computed: its logits give the first token.
+  const int64_t reused = prefix_cache_.reuse(s.prompt, int64_t(s.prompt.size()) - 1, s.cache);
+  s.prefill.erase(s.prefill.begin(), s.prefill.begin() + reused);
+  s.looked_up = true;
+}
+
 void BatchDecoder::start_passes() {
-  std::vector<Sequence*> waiting;  // not in flight, not waiting for a prefill to fork
-  for (Sequence& s : sequences_)
-    if (!s.in_flight && !s.removed && s.fork_of < 0) waiting.push_back(&s);
   const size_t depth = size_t(model_.pipeline_depth());
+  if (in_flight_.size() >= depth) return;
+  std::vector<const Sequence*> prefilling;  // prompts being prefilled
+  for (const Sequence& s : sequences_)
+    if (s.looked_up && !s.prefill.empty()) prefilling.push_back(&s);
+  std::vector<Sequence*> waiting;  // not in flight, not waiting for a prefill to fork or share
+  for (Sequence& s : sequences_) {
+    if (s.in_flight || s.removed || s.fork_of >= 0) continue;
+    if (!s.looked_up) {
+      if (waits_for_shared_prefill(s, prefilling)) continue;
+      look_up_prefix(s);
+      prefilling.push_back(&s);
+    }
+    waiting.push_back(&s);
+  }
   for (size_t next = 0; next < waiting.size() && in_flight_.size() < depth;) {
     const size_t passes_left = depth - in_flight_.size();
     const size_t take = (waiting.size() - next + passes_left - 1) / passes_left;
@@ -152,9 +177,11 @@ std::vector<DecodeEvent> BatchDecoder::sample_rows(const std::vector<Sequence*>&
         fork.cache.copy_prefix_from(source.cache, int64_t(source.prompt.size()));
         fork.prefill.clear();
         fork.fork_of = -1;
+        fork.looked_up = true;
         sample(fork, row);
       }
       source.prefill.clear();
+      prefix_cache_.keep(source.prompt, source.cache);  // for requests arriving meanwhile
     }
     sample(source, row);
   }

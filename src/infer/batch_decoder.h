@@ -25,9 +25,12 @@ struct DecodeEvent {
 
 // Sample i of a request behaves exactly as sample i of Generator::generate for the same request
 // (one prefill forked to every sample, seed sampling.seed + i, same stop rules), whatever else
-// is in the batch, up to floating-point summation order. With a prefix cache the caches of
-// finished sequences are kept (up to prefix_cache_bytes), and a prompt prefills only what
-// follows the longest prefix they hold. Not thread-safe: one owner calls it.
+// is in the batch, up to floating-point summation order. With a prefix cache each prompt's KV is
+// kept once prefilled and each sequence's once it ends (blocks shared, up to
+// prefix_cache_bytes), and a prompt prefills only what follows the longest prefix they hold.
+// A prompt sharing at least a block more with one being prefilled (requests arriving together
+// with one system prompt) waits for that prefill and then reuses it. Not thread-safe: one owner
+// calls it.
 class BatchDecoder {
  public:
   BatchDecoder(const Model& model, const Tokenizer* tokenizer, std::vector<int32_t> stop_ids,
@@ -61,6 +64,7 @@ class BatchDecoder {
     std::vector<int32_t> prompt;   // the whole prompt
     std::vector<int32_t> prefill;  // its tokens not in the cache yet; cleared once prefilled
     int64_t fork_of = -1;  // samples after the first copy its prefill instead of computing it
+    bool looked_up = false;  // the prefix cache gave what it holds (when it first joins a pass)
     bool in_flight = false;  // in a pass started and not finished
     bool removed = false;    // remove()d while in flight: dropped when its pass is back
   };
@@ -72,7 +76,12 @@ class BatchDecoder {
 
   Sequence* find(int64_t id);
   void start_passes();
-  void retire(Sequence& s);  // a sequence leaving: its cache to the prefix cache
+  // Whether s's prompt shares at least a block more with one of `prefilling` than the prefix
+  // cache holds: it waits for that prefill.
+  bool waits_for_shared_prefill(const Sequence& s,
+                                const std::vector<const Sequence*>& prefilling) const;
+  void look_up_prefix(Sequence& s);  // the cached prefix copied in, prefill what follows
+  void retire(Sequence& s);  // a sequence leaving: its KV to the prefix cache
   std::vector<DecodeEvent> sample_rows(const std::vector<Sequence*>& rows, const Tensor& logits);
 
   const Model& model_;

@@ -10,7 +10,7 @@ namespace {
 
 enum Tag : int { kHead = 7101, kWords = 7102, kHidden = 7103, kBack = 7104 };
 
-constexpr size_t kOpWords = 5, kSpanWords = 5;
+constexpr size_t kOpWords = 7, kSpanWords = 5;
 
 }  // namespace
 
@@ -27,7 +27,7 @@ std::unique_ptr<OutgoingStage> isend_stage(Comm& comm, int to, const StageHeader
   out->parts_.push_back(comm.isend(head, sizeof(out->head_), to, kHead));
   std::vector<int64_t>& words = out->words_;
   for (const CacheOp& o : h.cache_ops)
-    words.insert(words.end(), {o.kind, o.cache, o.capacity, o.source, o.n});
+    words.insert(words.end(), {o.kind, o.cache, o.capacity, o.source, o.n, o.source_pos, o.cache_pos});
   for (const SpanHeader& s : h.spans)
     words.insert(words.end(), {s.row0, s.rows, s.pos0, s.cache, s.capacity});
   if (!words.empty())
@@ -56,7 +56,7 @@ StageHeader recv_stage_header(Comm& comm, int from) {
   if (!words.empty()) comm.recv(words.data(), words.size() * sizeof(int64_t), from, kWords);
   const int64_t* w = words.data();
   for (int64_t i = 0; i < head[2]; ++i, w += kOpWords)
-    h.cache_ops.push_back({w[0], w[1], w[2], w[3], w[4]});
+    h.cache_ops.push_back({w[0], w[1], w[2], w[3], w[4], w[5], w[6]});
   for (int64_t i = 0; i < head[3]; ++i, w += kSpanWords)
     h.spans.push_back({w[0], w[1], w[2], w[3], w[4]});
   return h;

@@ -17,12 +17,14 @@ enum class StageOp : int64_t { Forward = 1, Stop = 2, KeepAlive = 3 };
 
 // A change to the later stages' caches, applied in order before the pass it travels with.
 struct CacheOp {
-  enum Kind : int64_t { Fork = 1, Release = 2 };
-  int64_t kind = Fork;
-  int64_t cache = -1;    // the cache forked into (Fork) or dropped (Release)
-  int64_t capacity = 0;  // Fork: its capacity in tokens
-  int64_t source = -1;   // Fork: the cache whose first n tokens it copies
+  enum Kind : int64_t { Copy = 1, Release = 2 };
+  int64_t kind = Copy;
+  int64_t cache = -1;    // the cache copied into (Copy) or dropped (Release)
+  int64_t capacity = 0;  // Copy: its capacity in tokens
+  int64_t source = -1;   // Copy: the cache whose tokens [source_pos, source_pos + n) it appends
   int64_t n = 0;
+  int64_t source_pos = 0;
+  int64_t cache_pos = 0;  // Copy: where they go (the cache is cut to it first)
 };
 
 // One sequence's rows of a pass, appended to `cache` at pos0 (cache -1: the full-sequence path

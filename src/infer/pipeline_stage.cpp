@@ -12,15 +12,16 @@ int64_t StagesHead::new_cache_id() {
   return next_id_++;
 }
 
-void StagesHead::forked(int64_t dst, int64_t dst_capacity, int64_t src, int64_t n) {
+void StagesHead::copied(int64_t dst, int64_t dst_capacity, int64_t dst_pos, int64_t src,
+                        int64_t src_pos, int64_t n) {
   const std::lock_guard<std::mutex> lock(mu_);
-  pending_.push_back({CacheOp::Fork, dst, dst_capacity, src, n});
+  pending_.push_back({CacheOp::Copy, dst, dst_capacity, src, n, src_pos, dst_pos});
 }
 
 void StagesHead::released(int64_t id) noexcept {
   try {
     const std::lock_guard<std::mutex> lock(mu_);
-    pending_.push_back({CacheOp::Release, id, 0, -1, 0});
+    pending_.push_back({CacheOp::Release, id, 0, -1, 0, 0, 0});
   } catch (...) {  // out of memory: the stages keep a cache no longer needed
   }
 }
@@ -51,15 +52,20 @@ void PipelineStage::apply(const CacheOp& op) {
     return;
   }
   KvCache& dst = fit(op.cache, op.capacity);
-  if (op.n == 0) {
-    dst.truncate(0);
-    return;
-  }
+  if (op.cache_pos < 0 || op.cache_pos > dst.length || op.source_pos < 0 || op.n < 0 ||
+      op.cache_pos + op.n > dst.capacity)
+    throw CommError("pipeline: a copy of " + std::to_string(op.n) + " tokens to position " +
+                    std::to_string(op.cache_pos) + " of cache " + std::to_string(op.cache) +
+                    ", which holds " + std::to_string(dst.length) + " of " +
+                    std::to_string(dst.capacity) + " tokens here");
+  dst.truncate(op.cache_pos);
+  if (op.n == 0) return;
   const auto src = caches_.find(op.source);
-  if (src == caches_.end() || src->second.length < op.n)
-    throw CommError("pipeline: a fork of " + std::to_string(op.n) + " tokens of cache " +
-                    std::to_string(op.source) + ", which this stage does not hold");
-  dst.copy_prefix_from(src->second, op.n);
+  if (src == caches_.end() || src->second.length < op.source_pos + op.n)
+    throw CommError("pipeline: a copy of " + std::to_string(op.n) + " tokens at " +
+                    std::to_string(op.source_pos) + " of cache " + std::to_string(op.source) +
+                    ", which this stage does not hold");
+  dst.append_from(src->second, op.source_pos, op.n);
 }
 
 // The span's cache, cut back to the span's position (rank 0 may have truncated it since).

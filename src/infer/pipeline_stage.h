@@ -24,7 +24,8 @@ class StagesHead : public LaterStages {
   int64_t first_layer() const override { return first_layer_; }
   int stage_count() const override { return stage_count_; }
   int64_t new_cache_id() override;
-  void forked(int64_t dst, int64_t dst_capacity, int64_t src, int64_t n) override;
+  void copied(int64_t dst, int64_t dst_capacity, int64_t dst_pos, int64_t src, int64_t src_pos,
+              int64_t n) override;
   void released(int64_t id) noexcept override;
 
  protected:

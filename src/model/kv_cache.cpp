@@ -81,21 +81,28 @@ int64_t KvCache::allocated_bytes() const {
 }
 
 void KvCache::copy_prefix_from(const KvCache& src, int64_t n) {
-  R1_ASSERT(n <= src.length && n <= capacity && layers.size() == src.layers.size());
+  truncate(0);
+  append_from(src, 0, n);
+}
+
+void KvCache::append_from(const KvCache& src, int64_t src_pos, int64_t n) {
+  R1_ASSERT(src_pos >= 0 && n >= 0 && src_pos + n <= src.length && length + n <= capacity &&
+            layers.size() == src.layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     for (auto [dst, from] :
          {std::pair{&layers[i].k, &src.layers[i].k}, std::pair{&layers[i].v, &src.layers[i].v}}) {
       if (!from->defined() || from->numel() == 0) continue;
       const int64_t per_token = from->numel() / from->dim(0);
-      std::copy_n(from->f32(), n * per_token, dst->f32());
+      std::copy_n(from->f32() + src_pos * per_token, n * per_token,
+                  dst->f32() + length * per_token);
     }
   }
-  length = n;
-  mtp_length = std::min(n, src.mtp_length);
   if (CacheMirror* m = mirror.mirror()) {
     R1_ASSERT(src.mirror.mirror() == m);
-    m->forked(mirror.id(), capacity, src.mirror.id(), n);
+    m->copied(mirror.id(), capacity, length, src.mirror.id(), src_pos, n);
   }
+  if (mtp_length == length) mtp_length += std::clamp(src.mtp_length - src_pos, int64_t(0), n);
+  length += n;
 }
 
 void KvCache::truncate(int64_t n) {

@@ -19,13 +19,15 @@ struct LayerCache {
 };
 
 // The other layers' caches of a pipeline's caches, held by its later stages (other processes):
-// told of every fork and of every cache's end. A cache's length and capacity reach them with
+// told of every copy between caches and of every cache's end. A cache's length and capacity reach them with
 // each forward pass, so truncating and growing need no message of their own.
 class CacheMirror {
  public:
   virtual ~CacheMirror() = default;
-  // dst (capacity dst_capacity) now starts with the first n tokens of src.
-  virtual void forked(int64_t dst, int64_t dst_capacity, int64_t src, int64_t n) = 0;
+  // dst (capacity dst_capacity) is cut to dst_pos tokens, then src's tokens
+  // [src_pos, src_pos + n) are appended to it.
+  virtual void copied(int64_t dst, int64_t dst_capacity, int64_t dst_pos, int64_t src,
+                      int64_t src_pos, int64_t n) = 0;
   // The cache `id` is gone; called from destructors, so it must not fail.
   virtual void released(int64_t id) noexcept = 0;
 };
@@ -71,8 +73,12 @@ struct KvCache {
 
   // Copies the first n tokens of every layer from src (same model and at least n capacity)
   // and sets length to n: a shared prompt is computed once and then forked. The mirror, if
-  // any, forks its part too.
+  // any, copies its part too.
   void copy_prefix_from(const KvCache& src, int64_t n);
+  // Appends src's tokens [src_pos, src_pos + n) of every layer at `length` (capacity for them
+  // needed): a prefix assembled from cached blocks, a block cut from a sequence's cache. The
+  // MTP layers' positions follow where this cache's were complete and src's cover them.
+  void append_from(const KvCache& src, int64_t src_pos, int64_t n);
   // Forgets every token from position n on (n <= length): the next token is written at n.
   void truncate(int64_t n);
   // Grows the capacity to at least `tokens`, keeping what is written; never shrinks.

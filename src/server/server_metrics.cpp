@@ -53,8 +53,11 @@ std::string ServerMetrics::prometheus_text(const EngineStats& e) const {
          "Prompts that reused a cached prefix.", double(c.hits));
   metric(out, "r1_prefix_cache_hit_tokens_total", "counter",
          "Prompt tokens copied from the prefix cache instead of prefilled.", double(c.hit_tokens));
-  metric(out, "r1_prefix_cache_entries", "gauge", "KV caches kept.", double(c.entries));
-  metric(out, "r1_prefix_cache_bytes", "gauge", "Bytes the kept KV caches hold.", double(c.bytes));
+  metric(out, "r1_prefix_cache_stored_tokens_total", "counter",
+         "Tokens whose keys and values were copied into new cache blocks.",
+         double(c.stored_tokens));
+  metric(out, "r1_prefix_cache_blocks", "gauge", "Token blocks kept.", double(c.blocks));
+  metric(out, "r1_prefix_cache_bytes", "gauge", "Bytes the kept blocks hold.", double(c.bytes));
   metric(out, "r1_prefix_cache_budget_bytes", "gauge", "The prefix cache's budget (--cache-ram).",
          double(c.budget_bytes));
   return out + http->prometheus_text();

@@ -221,7 +221,9 @@ TEST_F(PipelineInMemory, AHeaderNamingAMissingCacheStateIsACommError) {
   std::vector<float> x(size_t(2 * whole_->config().hidden_size));
   StageHeader h{StageOp::Forward, 2, {}, {{0, 2, 5, 0, 16}}};  // writes at 5 of an empty cache
   EXPECT_THROW(stage.run(h, x.data()), CommError);
-  h = {StageOp::Forward, 0, {{CacheOp::Fork, 1, 16, 7, 3}}, {}};  // forks a cache never seen
+  h = {StageOp::Forward, 0, {{CacheOp::Copy, 1, 16, 7, 3, 0, 0}}, {}};  // a cache never seen
+  EXPECT_THROW(stage.run(h, x.data()), CommError);
+  h = {StageOp::Forward, 0, {{CacheOp::Copy, 1, 16, 1, 0, 0, 4}}, {}};  // past its length (0)
   EXPECT_THROW(stage.run(h, x.data()), CommError);
 }
 

@@ -1,14 +1,16 @@
 // The server's prefix cache: an agent's growing conversation and requests sharing a system
 // prompt decode exactly the tokens they decode without the cache (greedy and seeded samples)
-// while prefilling only what follows the cached prefix; least recently used caches go first
-// within the budget, a cache its successor extends is dropped, one larger than the budget is not
-// kept; the hits and bytes reach /metrics.
+// while prefilling only what follows the cached prefix; shared blocks are kept once and copied
+// back bit for bit; least recently used leaf blocks go first within the budget, a partial block
+// a longer sequence extends is replaced; the hits and bytes reach /metrics.
 #include "infer/prefix_cache.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checkpoint/model_dir.h"
@@ -19,7 +21,8 @@
 namespace r1 {
 namespace {
 
-GenerationRequest request(std::vector<int32_t> prompt, int n, float temperature, int64_t max_tokens) {
+GenerationRequest request(std::vector<int32_t> prompt, int n, float temperature,
+                          int64_t max_tokens) {
   GenerationRequest r;
   r.prompt = std::move(prompt);
   r.n = n;
@@ -61,7 +64,8 @@ class PrefixCacheTest : public ::testing::Test {
 };
 
 TEST_F(PrefixCacheTest, ConversationTurnsAndSharedPromptsDecodeAsWithoutTheCache) {
-  const std::vector<int32_t> system = {5, 17, 3, 250, 9, 100, 42, 7, 7, 311, 12, 13};
+  std::vector<int32_t> system;  // longer than a block: the conversations cross block edges
+  for (int32_t i = 0; i < PrefixCache::kBlockTokens + 6; ++i) system.push_back(3 + (i * 37) % 200);
   // An agent loop: each turn's prompt is the last one, its reply and a new message.
   std::vector<GenerationRequest> requests;
   std::vector<int32_t> prompt = system;
@@ -95,38 +99,124 @@ TEST_F(PrefixCacheTest, ConversationTurnsAndSharedPromptsDecodeAsWithoutTheCache
   EXPECT_GT(s.bytes, 0);
   EXPECT_LE(s.bytes, s.budget_bytes);
   EXPECT_EQ(uncached.prefix_cache_stats().hits, 0);
-  EXPECT_EQ(uncached.prefix_cache_stats().entries, 0);
+  EXPECT_EQ(uncached.prefix_cache_stats().blocks, 0);
 }
 
-TEST_F(PrefixCacheTest, LeastRecentlyUsedGoFirstAndExtendedCachesAreDropped) {
-  const std::vector<int32_t> a = {5, 6, 7, 8}, b = {9, 10, 11, 12}, c = {13, 14, 15, 16};
-  const std::vector<int32_t> c_longer = {13, 14, 15, 16, 17, 18};
-  const int64_t one = cache_of(a).allocated_bytes();
-  const int64_t longer_bytes = cache_of(c_longer).allocated_bytes();
-  PrefixCache pc(one + longer_bytes);  // room for 2 of a, b, c, not 3
-  pc.keep(a, cache_of(a));
-  pc.keep(b, cache_of(b));
-  KvCache dst = model_->new_cache(8);
-  EXPECT_EQ(pc.reuse({5, 6, 7, 99}, 8, dst), 3);  // a is now the most recently used
-  EXPECT_EQ(dst.length, 3);
-  pc.keep(c, cache_of(c));  // evicts b
-  EXPECT_EQ(pc.stats().entries, 2);
-  EXPECT_EQ(pc.stats().bytes, 2 * one);
-  KvCache other = model_->new_cache(8);
-  EXPECT_EQ(pc.reuse(b, 8, other), 0);
-  EXPECT_EQ(other.length, 0);
-  EXPECT_EQ(pc.reuse(c, 2, other), 2);  // at most max_tokens
-  // A cache whose tokens extend a kept one replaces it (and fits beside a).
-  pc.keep(c_longer, cache_of(c_longer));
-  EXPECT_EQ(pc.stats().entries, 2);
-  EXPECT_EQ(pc.stats().bytes, one + longer_bytes);
-  // Larger than the whole budget: not kept, nothing evicted.
-  std::vector<int32_t> huge(64, 3);
-  pc.keep(huge, cache_of(huge));
-  EXPECT_EQ(pc.stats().entries, 2);
-  EXPECT_EQ(pc.stats().hits, 2);
-  EXPECT_EQ(pc.stats().lookups, 3);
-  EXPECT_EQ(pc.stats().hit_tokens, 5);
+TEST_F(PrefixCacheTest, RequestsArrivingTogetherPrefillTheirSharedPromptOnce) {
+  std::vector<int32_t> system;
+  for (int32_t i = 0; i < 2 * PrefixCache::kBlockTokens + 3; ++i)
+    system.push_back(5 + (i * 53) % 300);
+  std::vector<GenerationRequest> requests;
+  for (int client = 0; client < 4; ++client) {
+    std::vector<int32_t> p = system;
+    p.insert(p.end(), {int32_t(40 + client), int32_t(7 * client + 1)});
+    requests.push_back(request(p, client == 1 ? 2 : 1, 0.8f, 5));
+  }
+  auto run_together = [&](BatchDecoder& d) {
+    std::map<int64_t, std::vector<int32_t>> got;
+    for (const GenerationRequest& r : requests)
+      for (int64_t id : d.add(r)) got[id];
+    while (d.size() > 0)
+      for (const DecodeEvent& e : d.step()) got[e.sequence].push_back(e.token);
+    std::vector<std::vector<int32_t>> out;
+    for (auto& [id, tokens] : got) out.push_back(tokens);
+    return out;
+  };
+  BatchDecoder uncached(*model_, nullptr, {}), cached(*model_, nullptr, {}, 64 << 20);
+  EXPECT_EQ(run_together(cached), run_together(uncached));
+  // The first prompt is prefilled alone; the other three wait for it and reuse the system prompt.
+  const PrefixCacheStats& s = cached.prefix_cache_stats();
+  EXPECT_EQ(s.lookups, 4);
+  EXPECT_EQ(s.hits, 3);
+  EXPECT_EQ(s.hit_tokens, 3 * int64_t(system.size()));
+}
+
+// dst's keys and values at positions [from, to) are bit for bit src's at the same positions.
+void expect_same_tokens(const KvCache& dst, const KvCache& src, int64_t from, int64_t to) {
+  ASSERT_EQ(dst.layers.size(), src.layers.size());
+  for (size_t l = 0; l < dst.layers.size(); ++l) {
+    for (auto [d, s] : {std::pair{&dst.layers[l].k, &src.layers[l].k},
+                        std::pair{&dst.layers[l].v, &src.layers[l].v}}) {
+      if (!s->defined() || s->numel() == 0) continue;
+      const int64_t per_token = s->numel() / s->dim(0);
+      EXPECT_TRUE(std::equal(s->f32() + from * per_token, s->f32() + to * per_token,
+                             d->f32() + from * per_token))
+          << "layer " << l << " tokens " << from << ".." << to;
+    }
+  }
+}
+
+TEST_F(PrefixCacheTest, SharedBlocksAreKeptOnceAndCopiedBackBitForBit) {
+  PrefixCache pc(
+      64 << 20, [this](int64_t n) { return model_->new_cache(n); }, 4);
+  const std::vector<int32_t> a = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+  const std::vector<int32_t> b = {5, 6, 7, 8, 9, 10, 11, 12, 99, 98, 97};
+  const KvCache cache_a = cache_of(a), cache_b = cache_of(b);
+  pc.keep(a, cache_a);  // blocks 5..8, 9..12, 13 14
+  EXPECT_EQ(pc.stats().blocks, 3);
+  pc.keep(b, cache_b);  // shares the first two blocks
+  EXPECT_EQ(pc.stats().blocks, 4);
+  EXPECT_EQ(pc.stats().stored_tokens, 13);
+
+  KvCache dst = model_->new_cache(16);
+  EXPECT_EQ(pc.reuse(b, 16, dst), 11);
+  EXPECT_EQ(dst.length, 11);
+  expect_same_tokens(dst, cache_a, 0, 8);  // the shared blocks were copied from a
+  expect_same_tokens(dst, cache_b, 8, 11);
+  KvCache part = model_->new_cache(16);
+  EXPECT_EQ(pc.reuse({5, 6, 7, 8, 9, 6}, 16, part), 5);  // a block and part of the next
+  expect_same_tokens(part, cache_a, 0, 5);
+  KvCache capped = model_->new_cache(16);
+  EXPECT_EQ(pc.reuse(a, 6, capped), 6);  // at most max_tokens
+  KvCache none = model_->new_cache(16);
+  EXPECT_EQ(pc.reuse({7, 7}, 16, none), 0);
+  EXPECT_EQ(none.length, 0);
+
+  // a one turn on: its partial block 13 14 is replaced by 13..16 and a new 17.
+  const std::vector<int32_t> a_longer = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
+  const KvCache cache_longer = cache_of(a_longer);
+  pc.keep(a_longer, cache_longer);
+  EXPECT_EQ(pc.stats().blocks, 5);
+  KvCache again = model_->new_cache(16);
+  EXPECT_EQ(pc.reuse(a_longer, 16, again), 13);
+  expect_same_tokens(again, cache_a, 0, 8);
+  expect_same_tokens(again, cache_longer, 8, 13);
+  EXPECT_EQ(pc.stats().lookups, 5);
+  EXPECT_EQ(pc.stats().hits, 4);
+  EXPECT_EQ(pc.stats().hit_tokens, 11 + 5 + 6 + 13);
+}
+
+TEST_F(PrefixCacheTest, LeastRecentlyUsedLeavesGoFirstWithinTheBudget) {
+  const int64_t block = model_->new_cache(4).allocated_bytes();
+  PrefixCache pc(
+      3 * block, [this](int64_t n) { return model_->new_cache(n); }, 4);
+  const std::vector<int32_t> x = {1, 2, 3, 4, 5, 6, 7, 8}, y = {20, 21, 22, 23, 24, 25, 26, 27};
+  pc.keep(x, cache_of(x));
+  pc.keep(y, cache_of(y));  // its second block evicts x's leaf 5..8
+  EXPECT_EQ(pc.stats().blocks, 3);
+  EXPECT_EQ(pc.stats().bytes, 3 * block);
+  KvCache dx = model_->new_cache(8);
+  EXPECT_EQ(pc.reuse(x, 8, dx), 4);  // x's first block is now the most recently used
+  pc.keep({40, 41, 42, 43}, cache_of({40, 41, 42, 43}));  // evicts y's leaf 24..27
+  KvCache dy = model_->new_cache(8);
+  EXPECT_EQ(pc.reuse(y, 8, dy), 4);
+  KvCache dx2 = model_->new_cache(8);
+  EXPECT_EQ(pc.reuse(x, 8, dx2), 4);
+  // A sequence larger than the budget: every older block goes, then as much of it as fits.
+  std::vector<int32_t> w;
+  for (int32_t i = 0; i < 16; ++i) w.push_back(60 + i);
+  pc.keep(w, cache_of(w));
+  EXPECT_EQ(pc.stats().blocks, 3);
+  EXPECT_LE(pc.stats().bytes, pc.stats().budget_bytes);
+  KvCache dw = model_->new_cache(16);
+  EXPECT_EQ(pc.reuse(w, 16, dw), 12);
+  KvCache gone = model_->new_cache(8);
+  EXPECT_EQ(pc.reuse(x, 8, gone), 0);
+
+  PrefixCache off(
+      0, [this](int64_t n) { return model_->new_cache(n); }, 4);
+  off.keep(x, cache_of(x));
+  EXPECT_EQ(off.stats().blocks, 0);
 }
 
 TEST(PrefixCacheServer, MetricsReportHitsAndBytes) {
