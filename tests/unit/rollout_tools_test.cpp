@@ -7,6 +7,7 @@
 #include "chat/tool_call_format.h"
 #include "chat/tool_call_parser.h"
 #include "core/error.h"
+#include "rl/prompt_template.h"
 
 namespace r1::rl {
 namespace {
@@ -67,6 +68,17 @@ TEST(RolloutTools, DescribedToTheModel) {
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["function"]["name"], "calculator");
   EXPECT_EQ(j[0]["function"]["parameters"]["required"][0], "expression");
+}
+
+TEST(RolloutTools, TheR1ZeroPromptOffersTheToolOnALineBeforeTheInstruction) {
+  RolloutTools tools;
+  tools.names = {"calculator"};
+  const PromptText p = prompt_text(TemplateKind::R1Zero, "What is 1 + 2?", nullptr, &tools);
+  EXPECT_EQ(p.text, tools_description(tools) + "\n" + r1_zero_prompt("What is 1 + 2?"));
+  ASSERT_EQ(p.data_ranges.size(), 1u);  // the question, and only it, is data
+  EXPECT_EQ(p.text.substr(p.data_ranges[0].first, p.data_ranges[0].second - p.data_ranges[0].first),
+            "What is 1 + 2?");
+  EXPECT_EQ(render_prompt(TemplateKind::R1Zero, "q", nullptr, nullptr), r1_zero_prompt("q"));
 }
 
 TEST(RolloutTools, CallBlockRoundTripsThroughTheParser) {
