@@ -3,8 +3,10 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chat/chat_template.h"
+#include "tokenizer/prompt_text.h"
 
 namespace r1 {
 
@@ -37,5 +39,16 @@ inline constexpr std::string_view kOutputBegin = "<｜tool▁output▁begin｜>"
 inline constexpr std::string_view kOutputEnd = "<｜tool▁output▁end｜>";
 inline constexpr std::string_view kEndOfSentence = "<｜end▁of▁sentence｜>";
 }  // namespace tool_tokens
+
+// One call block as the model writes it (the inverse of ToolCallParser): calls begin, the call
+// (R1: "function" sep NAME "\n```json\n" ARGS "\n```"; V3.1: NAME sep ARGS), call end, calls end.
+std::string tool_call_block(ToolCallFormat format, const std::string& name,
+                            const std::string& arguments);
+
+// The tools' outputs as the chat template renders the 'tool' messages that answer a call block:
+// R1 <｜tool▁outputs▁begin｜> then each <｜tool▁output▁begin｜>OUT<｜tool▁output▁end｜>, then
+// <｜tool▁outputs▁end｜>; V3.1 the outputs alone. The outputs are data: a special token spelled
+// in one is never matched as one.
+PromptText tool_outputs_text(ToolCallFormat format, const std::vector<std::string>& outputs);
 
 }  // namespace r1

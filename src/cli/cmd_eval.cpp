@@ -21,6 +21,7 @@ namespace {
 struct EvalArgs {
   std::string model, data, out;
   TaskFlags task;
+  ToolFlags tools;
   rl::EvalOptions opts;
   int64_t problems = 200;
   uint64_t problem_seed = 1;
@@ -30,6 +31,7 @@ struct EvalArgs {
 
 void run(EvalArgs& a, Comm& world) {
   apply_threads(a.threads);
+  a.opts.tools = make_tools_from_flags(a.tools);
   const std::unique_ptr<rl::Task> task = make_task_from_flags(a.task);
   a.opts.prompt_template = rl::parse_template_kind(a.task.template_name);
   const std::vector<rl::Problem> problems =
@@ -51,6 +53,12 @@ void run(EvalArgs& a, Comm& world) {
                 {"question", problems[s.problem].question},
                 {"completion", s.completion},
                 {"tokens", s.tokens}};
+      if (r.tools) {
+        j["transcript"] = s.transcript;
+        j.update({{"tool_calls", s.tools.calls},
+                  {"tool_turns", s.tools.turns},
+                  {"tool_errors", s.tools.errors}});
+      }
       j.update(rl::reward_to_json(s.score));
       lines += j.dump() + "\n";
     }
@@ -67,6 +75,9 @@ void run(EvalArgs& a, Comm& world) {
   std::printf("  maj@%-3lld             %.3f\n", static_cast<long long>(r.samples), r.maj_at_k);
   std::printf("  mean response tokens %.1f\n", r.mean_response_tokens);
   std::printf("  format error rate    %.3f\n", r.format_error_rate);
+  if (r.tools)
+    std::printf("  tool calls           %.3f of samples call, %.2f calls, %.2f errors per sample\n",
+                r.tool_call_rate, r.tool_calls_per_sample, r.tool_errors_per_sample);
   std::printf("  %lld tokens in %.1f s (%.0f tokens/s)\n",
               static_cast<long long>(r.generated_tokens), r.seconds,
               r.seconds > 0 ? double(r.generated_tokens) / r.seconds : 0.0);
@@ -93,6 +104,7 @@ void add_eval(CLI::App& app, Comm& world) {
   cmd->add_option("--out", a->out,
                   "per-sample JSONL: question, completion, answer, accuracy, format, reason");
   add_sampling_flags(cmd, a->opts.sampling);
+  add_tool_flags(cmd, a->tools);
   add_threads_flag(cmd, a->threads);
   cmd->add_flag("--json", a->json,
                 "print one JSON object: pass@1, maj@k, mean_response_tokens, format_error_rate, n");

@@ -17,6 +17,7 @@ namespace {
 struct GrpoArgs {
   rl::GrpoConfig run;
   TaskFlags task;
+  ToolFlags tools;
   std::string data, variant = "grpo", advantage, aggregation, schedule = "constant";
   std::string compute = "f32";
   int64_t problems = 2000, eval_problems = 100;
@@ -66,6 +67,7 @@ void run(GrpoArgs& a, const CLI::App& cmd, Comm& world) {
   if (a.threads > 0) set_compute_threads(a.threads);
   apply_variant(a, cmd);
   rl::GrpoConfig& r = a.run;
+  r.tools = make_tools_from_flags(a.tools);
   r.progress = !a.quiet && world.is_root();
   r.schedule.decay = parse_lr_decay(a.schedule);
   r.update.compute = parse_compute_type(a.compute);
@@ -81,6 +83,7 @@ void run(GrpoArgs& a, const CLI::App& cmd, Comm& world) {
                           : rl::load_problems(*task, a.eval_data);
     r.eval.prompt_template = r.prompt_template;
     r.eval.max_tokens = r.max_tokens;
+    r.eval.tools = r.tools;
   }
   const rl::GrpoSummary s = rl::run_grpo(world, r);
   if (!world.is_root()) return;
@@ -115,6 +118,7 @@ void add_grpo(CLI::App& app, Comm& world) {
   add_task_flags(cmd, a->task);
   add_template_flag(cmd, a->task);
   add_reward_flags(cmd, r.reward);
+  add_tool_flags(cmd, a->tools);
   cmd->add_option("--data", a->data, "problems JSONL in the task's format (default: generated)");
   cmd->add_option("--problems", a->problems,
                   "generated train-split problems when no --data (default 2000)");

@@ -50,7 +50,8 @@ LabelledPath parse_labelled(const std::string& spec, const char* flag, bool allo
 }
 
 // The correct sample of DIR/eval_samples.jsonl with the longest completion, i.e. the most
-// reasoning (else the first sample).
+// reasoning (else the first sample); its transcript (tool calls and outputs included) when it
+// was evaluated with tools.
 std::optional<rl::ReportTrace> load_trace(const std::string& stage, const std::string& dir) {
   const std::string path = dir + "/eval_samples.jsonl";
   const std::vector<Json> samples = read_metrics(path, false);
@@ -61,7 +62,9 @@ std::optional<rl::ReportTrace> load_trace(const std::string& stage, const std::s
     for (const char* key : {"question", "completion"})
       if (!s.contains(key) || !s[key].is_string())
         throw FormatError(where + ": field \"" + key + "\": expected a string");
-    rl::ReportTrace t{stage, s["question"].get<std::string>(), s["completion"].get<std::string>(),
+    const char* shown =
+        s.contains("transcript") && s["transcript"].is_string() ? "transcript" : "completion";
+    rl::ReportTrace t{stage, s["question"].get<std::string>(), s[shown].get<std::string>(),
                       s.value("accuracy", 0.0) > 0.0};
     const bool better = !trace || (t.correct && !trace->correct) ||
                         (t.correct == trace->correct && t.correct &&

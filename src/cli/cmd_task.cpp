@@ -76,8 +76,12 @@ void run_corpus(const CorpusArgs& a) {
   }
   write_text_file_atomic(a.out, lines);
   if (!a.text_out.empty()) write_text_file_atomic(a.text_out, text);
-  std::printf("wrote %zu %s documents (%.0f%% with worked solutions) to %s\n", problems.size(),
-              task->name().c_str(), a.corpus.careful_fraction * 100.0, a.out.c_str());
+  std::printf("wrote %zu %s documents (%.0f%% with worked solutions", problems.size(),
+              task->name().c_str(), a.corpus.careful_fraction * 100.0);
+  if (a.corpus.tool_prompt_fraction > 0)
+    std::printf("; %.0f%% offered the calculator, %.0f%% of those call it",
+                a.corpus.tool_prompt_fraction * 100.0, a.corpus.tool_call_fraction * 100.0);
+  std::printf(") to %s\n", a.out.c_str());
 }
 
 struct Completion {
@@ -182,6 +186,10 @@ void add_task_corpus(CLI::App& parent) {
   cmd->add_option("--worked-fraction", a->corpus.careful_fraction,
                   "share of documents with a worked solution (default 0.3)");
   cmd->add_option("--guess-spread", a->corpus.guess_spread, "a guess is the answer +- up to this (default 4)");
+  cmd->add_option("--tool-prompt-fraction", a->corpus.tool_prompt_fraction,
+                  "share of documents whose prompt offers the calculator (default 0)");
+  cmd->add_option("--tool-call-fraction", a->corpus.tool_call_fraction,
+                  "share of those that call it and answer from its output (default 0.5)");
   cmd->add_option("--out", a->out, "output JSONL (for `r1 data tokenize`)")->required();
   cmd->add_option("--text-out", a->text_out,
                   "also the documents as plain text, one per line (for `r1 tokenizer train`)");

@@ -1,4 +1,4 @@
-// Task, template and reward flags shared by the RL commands.
+// Task, template, reward and tool flags shared by the RL commands.
 #include "cli/task_flags.h"
 
 namespace r1::cli {
@@ -15,6 +15,20 @@ void add_template_flag(CLI::App* cmd, TaskFlags& f) {
 
 std::unique_ptr<rl::Task> make_task_from_flags(const TaskFlags& f) {
   return rl::make_task(f.task, rl::parse_task_options(f.knobs));
+}
+
+void add_tool_flags(CLI::App* cmd, ToolFlags& f) {
+  cmd->add_option("--tools", f.names,
+                  "tools the model may call during generation: calculator (default: none)");
+  cmd->add_option("--tool-turns", f.turns, "tool rounds per completion at most (default 4)");
+}
+
+rl::RolloutTools make_tools_from_flags(const ToolFlags& f) {
+  rl::RolloutTools tools;
+  tools.names = rl::parse_tool_names(f.names);
+  tools.max_turns = f.turns;
+  rl::validate(tools);
+  return tools;
 }
 
 void add_reward_flags(CLI::App* cmd, rl::RewardConfig& c) {

@@ -1,16 +1,18 @@
-// evaluate: this rank's problems in batches of prompts_per_batch through
-// Generator::generate_many, every sample scored with compute_reward (accuracy and format only),
-// the records of all ranks gathered, then the summary figures.
+// evaluate: this rank's problems in batches of prompts_per_batch through the batched rollouts
+// (with tools, the tool loop), every sample scored with compute_reward (accuracy and format
+// only), the records of all ranks gathered, then the summary figures.
 #include "rl/evaluate.h"
 
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 #include "core/progress.h"
 #include "rl/math_answer.h"
 #include "rl/prompt_template.h"
+#include "rl/tool_rollout.h"
 
 namespace r1::rl {
 
@@ -26,10 +28,21 @@ std::string vote_key(const std::string& answer) {
 // A record as one JSON line, to gather them from the ranks.
 std::string record_to_line(const EvalSample& s) {
   const RewardBreakdown& r = s.score;
-  return Json{{"problem", s.problem},   {"completion", s.completion}, {"tokens", s.tokens},
-              {"total", r.total},       {"accuracy", r.accuracy},     {"format", r.format},
-              {"overlong", r.overlong}, {"has_answer", r.has_answer}, {"answer", r.answer},
-              {"issue", int(r.issue)},  {"reason", r.reason}}
+  return Json{{"problem", s.problem},
+              {"completion", s.completion},
+              {"transcript", s.transcript},
+              {"tokens", s.tokens},
+              {"total", r.total},
+              {"accuracy", r.accuracy},
+              {"format", r.format},
+              {"overlong", r.overlong},
+              {"has_answer", r.has_answer},
+              {"answer", r.answer},
+              {"issue", int(r.issue)},
+              {"reason", r.reason},
+              {"tool_calls", s.tools.calls},
+              {"tool_turns", s.tools.turns},
+              {"tool_errors", s.tools.errors}}
       .dump();
 }
 
@@ -37,6 +50,7 @@ EvalSample record_from_json(const Json& j) {
   EvalSample s;
   s.problem = j.at("problem").get<size_t>();
   s.completion = j.at("completion").get<std::string>();
+  s.transcript = j.at("transcript").get<std::string>();
   s.tokens = j.at("tokens").get<int64_t>();
   RewardBreakdown& r = s.score;
   r.total = j.at("total").get<double>();
@@ -47,6 +61,8 @@ EvalSample record_from_json(const Json& j) {
   r.answer = j.at("answer").get<std::string>();
   r.issue = FormatIssue(j.at("issue").get<int>());
   r.reason = j.at("reason").get<std::string>();
+  s.tools = {j.at("tool_calls").get<int64_t>(), j.at("tool_turns").get<int64_t>(),
+             j.at("tool_errors").get<int64_t>()};
   return s;
 }
 
@@ -99,35 +115,40 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
   const size_t begin = problems.size() * size_t(comm.rank()) / size_t(comm.size()),
                end = problems.size() * size_t(comm.rank() + 1) / size_t(comm.size());
   Progress progress("eval", int64_t(end - begin), "problems", 1.0, o.progress && comm.is_root());
+  std::optional<ToolContext> tools;
+  if (o.tools.enabled())
+    tools = make_tool_context(tokenizer, o.tools,
+                              chat ? tool_call_format_for(chat->family()) : ToolCallFormat::R1);
   for (size_t first = begin; first < end; first += size_t(o.prompts_per_batch)) {
     const size_t last = std::min(end, first + size_t(o.prompts_per_batch));
-    std::vector<GenerationRequest> requests;
+    std::vector<std::vector<int32_t>> prompts;
     std::vector<bool> opens_think;
     for (size_t q = first; q < last; ++q) {
-      EncodedPrompt prompt =
-          encode_prompt(o.prompt_template, problems[q].question, tokenizer, chat);
-      GenerationRequest req;
-      req.prompt = std::move(prompt.ids);
-      req.n = int(o.samples);
-      req.sampling = o.sampling;
-      req.sampling.seed = o.sampling.seed + uint64_t(q) * uint64_t(o.samples);
-      req.max_tokens = o.max_tokens;
-      requests.push_back(std::move(req));
+      EncodedPrompt prompt = encode_prompt(o.prompt_template, problems[q].question, tokenizer, chat,
+                                           tools ? &o.tools : nullptr);
+      prompts.push_back(std::move(prompt.ids));
       opens_think.push_back(prompt.opens_think);
     }
-    GenerationStats stats;
-    const std::vector<std::vector<Completion>> done = generator.generate_many(requests, &stats);
-    r.generated_tokens += stats.generated_tokens;
-    for (size_t q = first; q < last; ++q)
-      for (const Completion& c : done[q - first]) {
-        EvalSample s;
-        s.problem = q;
-        s.completion = c.text;
-        s.tokens = int64_t(c.tokens.size());
-        s.score = compute_reward(task, problems[q], c.text, s.tokens, o.prompt_template,
-                                 opens_think[q - first], scoring);
-        r.records.push_back(std::move(s));
-      }
+    RolloutSettings rs;
+    rs.group_size = o.samples;
+    rs.max_tokens = o.max_tokens;
+    rs.sampling = o.sampling;
+    rs.sampling.seed = o.sampling.seed + uint64_t(first) * uint64_t(o.samples);
+    const RolloutBatch batch = tools ? generate_tool_rollouts(generator, *tools, prompts, rs)
+                                     : generate_rollouts(generator, prompts, rs);
+    r.generated_tokens += batch.stats.generated_tokens;
+    for (const Rollout& x : batch.rollouts) {
+      const size_t q = first + size_t(x.group);
+      EvalSample s;
+      s.problem = q;
+      s.completion = x.completion.text;
+      if (tools) s.transcript = tokenizer.decode(x.completion.tokens, false);
+      s.tokens = sampled_tokens(x);
+      s.tools = x.tools;
+      s.score = compute_reward(task, problems[q], s.completion, s.tokens, o.prompt_template,
+                               opens_think[size_t(x.group)], scoring);
+      r.records.push_back(std::move(s));
+    }
     progress.update(int64_t(last - begin));
   }
   progress.finish();
@@ -137,6 +158,7 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
   }
 
   double correct = 0, tokens = 0, format_errors = 0, majority_right = 0;
+  double with_call = 0, calls = 0, turns = 0, tool_errors = 0;
   for (int64_t q = 0; q < r.n; ++q) {
     const std::vector<EvalSample> mine(r.records.begin() + q * o.samples,
                                        r.records.begin() + (q + 1) * o.samples);
@@ -144,6 +166,10 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
       correct += s.score.accuracy;
       tokens += double(s.tokens);
       format_errors += s.score.format > 0 ? 0 : 1;
+      with_call += s.tools.calls > 0 ? 1 : 0;
+      calls += double(s.tools.calls);
+      turns += double(s.tools.turns);
+      tool_errors += double(s.tools.errors);
     }
     const int64_t m = majority_sample(mine);
     if (m >= 0) majority_right += mine[size_t(m)].score.accuracy;
@@ -153,20 +179,31 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
   r.maj_at_k = majority_right / double(r.n);
   r.mean_response_tokens = tokens / total;
   r.format_error_rate = format_errors / total;
+  r.tools = tools.has_value();
+  r.tool_call_rate = with_call / total;
+  r.tool_calls_per_sample = calls / total;
+  r.tool_turns_per_sample = turns / total;
+  r.tool_errors_per_sample = tool_errors / total;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 
 Json eval_result_to_json(const EvalResult& r) {
-  return {{"pass@1", r.pass_at_1},
-          {"maj@k", r.maj_at_k},
-          {"k", r.samples},
-          {"mean_response_tokens", r.mean_response_tokens},
-          {"format_error_rate", r.format_error_rate},
-          {"n", r.n},
-          {"samples", r.samples},
-          {"generated_tokens", r.generated_tokens},
-          {"seconds", r.seconds}};
+  Json j = {{"pass@1", r.pass_at_1},
+            {"maj@k", r.maj_at_k},
+            {"k", r.samples},
+            {"mean_response_tokens", r.mean_response_tokens},
+            {"format_error_rate", r.format_error_rate},
+            {"n", r.n},
+            {"samples", r.samples},
+            {"generated_tokens", r.generated_tokens},
+            {"seconds", r.seconds}};
+  if (r.tools)
+    j.update({{"tool_call_rate", r.tool_call_rate},
+              {"tool_calls_per_sample", r.tool_calls_per_sample},
+              {"tool_turns_per_sample", r.tool_turns_per_sample},
+              {"tool_errors_per_sample", r.tool_errors_per_sample}});
+  return j;
 }
 
 }  // namespace r1::rl

@@ -12,6 +12,8 @@
 #include "infer/generator.h"
 #include "io/json_file.h"
 #include "rl/reward.h"
+#include "rl/rollout.h"
+#include "rl/rollout_tools.h"
 #include "rl/task.h"
 
 namespace r1::rl {
@@ -22,14 +24,17 @@ struct EvalOptions {
   int64_t max_tokens = 256;  // per completion
   SamplingParams sampling;   // R1's evaluation setting by default: temperature 0.6, top-p 0.95
   int64_t prompts_per_batch = 16;  // problems decoded together (each with its k samples)
+  RolloutTools tools;              // tools the samples may call (rl/tool_rollout.h); none: off
   bool progress = true;
 };
 
 struct EvalSample {
   size_t problem = 0;  // index into the problems
-  std::string completion;
-  int64_t tokens = 0;
-  RewardBreakdown score;  // accuracy, format, extracted answer, reason
+  std::string completion;  // the model's text (tool markup and outputs left out): what is scored
+  std::string transcript;  // with tools: every token, tool calls and outputs included
+  int64_t tokens = 0;      // sampled by the model
+  RewardBreakdown score;   // accuracy, format, extracted answer, reason
+  ToolUse tools;
 };
 
 struct EvalResult {
@@ -41,6 +46,11 @@ struct EvalResult {
   double format_error_rate = 0.0;     // samples that do not follow the template
   double seconds = 0.0;
   int64_t generated_tokens = 0;
+  // With tools: the share of samples that called one, and per sample the calls, tool rounds
+  // and failed calls.
+  bool tools = false;
+  double tool_call_rate = 0.0, tool_calls_per_sample = 0.0, tool_turns_per_sample = 0.0,
+         tool_errors_per_sample = 0.0;
   std::vector<EvalSample> records;  // [n * k], problem-major
 };
 
@@ -57,7 +67,9 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
                     const ChatTemplate* chat, const Task& task,
                     const std::vector<Problem>& problems, const EvalOptions& options);
 
-// {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "samples", ...}.
+// {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "samples", ...}; with
+// tools also "tool_call_rate", "tool_calls_per_sample", "tool_turns_per_sample",
+// "tool_errors_per_sample".
 Json eval_result_to_json(const EvalResult& r);
 
 }  // namespace r1::rl

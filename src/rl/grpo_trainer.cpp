@@ -25,6 +25,7 @@
 #include "rl/grpo_checkpoint.h"
 #include "rl/prompt_template.h"
 #include "rl/rollout.h"
+#include "rl/tool_rollout.h"
 #include "train/data_parallel.h"
 #include "train/metrics.h"
 #include "train/run_output.h"
@@ -53,6 +54,7 @@ void validate_config(const GrpoConfig& g) {
   need(g.update.micro_batch >= 1, "--micro-batch must be >= 1");
   need(g.ref_update_every >= 0, "--ref-update-every must be >= 0");
   validate(g.reward);
+  validate(g.tools);
 }
 
 // The problems of a step: prompts_per_step consecutive entries of an endless sequence of
@@ -84,7 +86,8 @@ struct StepRollouts {
 // This rank's groups of the step: its share of the step's problems, sampled with the seeds one
 // process gives them.
 StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& gen,
-                              const Tokenizer& tok, const ChatTemplate* chat, int64_t step) {
+                              const Tokenizer& tok, const ChatTemplate* chat,
+                              const std::optional<ToolContext>& tools, int64_t step) {
   const std::vector<size_t> all =
       step_problems(g.problems.size(), step, g.prompts_per_step, g.seed);
   const RankShare mine = share_of(int64_t(all.size()), comm);
@@ -92,7 +95,8 @@ StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& 
   std::vector<std::vector<int32_t>> prompts;
   std::vector<bool> opens_think;
   for (size_t i : picked) {
-    EncodedPrompt prompt = encode_prompt(g.prompt_template, g.problems[i].question, tok, chat);
+    EncodedPrompt prompt = encode_prompt(g.prompt_template, g.problems[i].question, tok, chat,
+                                         tools ? &g.tools : nullptr);
     prompts.push_back(std::move(prompt.ids));
     opens_think.push_back(prompt.opens_think);
   }
@@ -104,14 +108,15 @@ StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& 
   rs.sampling.seed = g.seed * 1000003ull +
                      uint64_t(step) * uint64_t(g.prompts_per_step * g.group_size) +
                      uint64_t(mine.begin) * uint64_t(g.group_size);
-  RolloutBatch batch = generate_rollouts(gen, prompts, rs);
+  RolloutBatch batch = tools ? generate_tool_rollouts(gen, *tools, prompts, rs)
+                             : generate_rollouts(gen, prompts, rs);
   StepRollouts out;
   out.stats = batch.stats;
   for (const Rollout& r : batch.rollouts) {
     const size_t q = size_t(r.group);
     out.rewards.push_back(compute_reward(*g.task, g.problems[picked[q]], r.completion.text,
-                                         int64_t(r.completion.tokens.size()), g.prompt_template,
-                                         opens_think[q], g.reward));
+                                         sampled_tokens(r), g.prompt_template, opens_think[q],
+                                         g.reward));
   }
   out.rollouts = std::move(batch.rollouts);
   return out;
@@ -120,7 +125,21 @@ StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& 
 // The step's rollout metrics over every rank's rollouts.
 Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepRollouts& s,
                      const GroupAdvantages& adv) {
-  enum { kCount, kReward, kRewardSq, kAccuracy, kFormat, kLength, kTruncated, kZeroStd, kSums };
+  enum {
+    kCount,
+    kReward,
+    kRewardSq,
+    kAccuracy,
+    kFormat,
+    kLength,
+    kTruncated,
+    kZeroStd,
+    kWithCall,
+    kCalls,
+    kTurns,
+    kToolErrors,
+    kSums
+  };
   double sum[kSums] = {};
   double longest = 0;
   for (size_t i = 0; i < s.rewards.size(); ++i) {
@@ -130,24 +149,35 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepRollouts& s,
     sum[kRewardSq] += r.total * r.total;
     sum[kAccuracy] += r.accuracy;
     sum[kFormat] += r.format;
-    const double len = double(s.rollouts[i].completion.tokens.size());
+    const Rollout& x = s.rollouts[i];
+    const double len = double(sampled_tokens(x));
     sum[kLength] += len;
     longest = std::max(longest, len);
-    sum[kTruncated] += s.rollouts[i].completion.finish_reason == "length" ? 1 : 0;
+    sum[kTruncated] += x.completion.finish_reason == "length" ? 1 : 0;
+    sum[kWithCall] += x.tools.calls > 0 ? 1 : 0;
+    sum[kCalls] += double(x.tools.calls);
+    sum[kTurns] += double(x.tools.turns);
+    sum[kToolErrors] += double(x.tools.errors);
   }
   sum[kZeroStd] = adv.zero_std_fraction * double(s.rewards.size() / size_t(g.group_size));
   comm.all_reduce_sum(sum, kSums);
   comm.all_reduce_max(&longest, 1);
   const double N = sum[kCount], mean = sum[kReward] / N;
-  return {{"reward_mean", mean},
-          {"reward_std", std::sqrt(std::max(0.0, sum[kRewardSq] / N - mean * mean))},
-          {"accuracy", sum[kAccuracy] / N},
-          {"format_rate", sum[kFormat] / N},
-          {"response_length_mean", sum[kLength] / N},
-          {"response_length_max", int64_t(longest)},
-          {"truncated_rate", sum[kTruncated] / N},
-          {"zero_std_fraction", sum[kZeroStd] / double(g.prompts_per_step)},
-          {"groups", g.prompts_per_step}};
+  Json m = {{"reward_mean", mean},
+            {"reward_std", std::sqrt(std::max(0.0, sum[kRewardSq] / N - mean * mean))},
+            {"accuracy", sum[kAccuracy] / N},
+            {"format_rate", sum[kFormat] / N},
+            {"response_length_mean", sum[kLength] / N},
+            {"response_length_max", int64_t(longest)},
+            {"truncated_rate", sum[kTruncated] / N},
+            {"zero_std_fraction", sum[kZeroStd] / double(g.prompts_per_step)},
+            {"groups", g.prompts_per_step}};
+  if (g.tools.enabled())
+    m.update({{"tool_call_rate", sum[kWithCall] / N},
+              {"tool_calls_per_rollout", sum[kCalls] / N},
+              {"tool_turns_per_rollout", sum[kTurns] / N},
+              {"tool_errors_per_rollout", sum[kToolErrors] / N}});
+  return m;
 }
 
 // The update of one step on its scored rollouts: advantages, the kept groups, mu AdamW updates;
@@ -216,6 +246,11 @@ GrpoSummary run_grpo(Comm& comm, const GrpoConfig& g) {
       Model::from_source(model.path() + " (policy)", p.config,
                          std::make_unique<ParamSource>(layout, p.params.f32(), model.path()));
   const Generator gen(*policy, &tok, model.stop_ids());
+  std::optional<ToolContext> tools;
+  if (g.tools.enabled())
+    tools = make_tool_context(
+        tok, g.tools,
+        chat_template ? tool_call_format_for(chat_template->family()) : ToolCallFormat::R1);
   if (root && !g.resume) remove_old_checkpoint(g.out);
   std::optional<MetricsWriter> metrics;
   if (root)
@@ -244,7 +279,7 @@ GrpoSummary run_grpo(Comm& comm, const GrpoConfig& g) {
         step % g.ref_update_every == 0)
       std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
     const auto t0 = Clock::now();
-    StepRollouts s = sample_and_score(comm, g, gen, tok, chat_template, step);
+    StepRollouts s = sample_and_score(comm, g, gen, tok, chat_template, tools, step);
     double generation_s = seconds_since(t0);
     comm.all_reduce_max(&generation_s, 1);  // the step waits for the slowest rank
     Json record = {{"step", step}};
@@ -256,6 +291,7 @@ GrpoSummary run_grpo(Comm& comm, const GrpoConfig& g) {
       record.update({{"eval_pass@1", e.pass_at_1},
                      {"eval_response_length", e.mean_response_tokens},
                      {"eval_format_error_rate", e.format_error_rate}});
+      if (e.tools) record["eval_tool_call_rate"] = e.tool_call_rate;
       if (step == 0) {
         record["eval_pass@1_before"] = base_eval;
         summary.first_eval = base_eval;

@@ -14,6 +14,7 @@
 #include "rl/evaluate.h"
 #include "rl/grpo_update.h"
 #include "rl/reward.h"
+#include "rl/rollout_tools.h"
 #include "rl/task.h"
 #include "train/lr_schedule.h"
 
@@ -28,6 +29,9 @@ struct GrpoConfig {
   std::vector<Problem> problems;  // the training problems, visited in a seeded shuffle
   TemplateKind prompt_template = TemplateKind::R1Zero;
   RewardConfig reward;
+  // Tools the rollouts may call (rl/tool_rollout.h): outputs are spliced in and masked out of
+  // the loss, the reward reads only the model's final answer. None: plain text rollouts.
+  RolloutTools tools;
 
   int64_t steps = 50;
   int64_t prompts_per_step = 16;  // groups per step

@@ -24,7 +24,8 @@ struct MicroBatch {
   double scale = 1.0;  // the micro-batch's normaliser over the step's (see make_micro_batches)
 };
 
-// The step's rollouts and their completion tokens, over every rank.
+// The step's rollouts and their sampled completion tokens (tool outputs never count), over
+// every rank.
 struct StepTotals {
   int64_t sequences = 0, tokens = 0;
 };
@@ -55,7 +56,7 @@ std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState&
     int64_t tokens = 0;
     for (size_t r : rows) {
       gb.advantages.push_back(advantages[r]);
-      tokens += int64_t(rollouts[r].completion.tokens.size());
+      tokens += sampled_tokens(rollouts[r]);
     }
     m.scale = g.loss.aggregation == LossAggregation::kTokenMean
                   ? double(tokens) / double(std::max<int64_t>(1, totals.tokens))
@@ -138,7 +139,7 @@ UpdateResult grpo_update(Comm& comm, PolicyState& policy, const std::vector<Roll
                          double lr) {
   R1_ASSERT(rollouts.size() == advantages.size());
   StepTotals totals{int64_t(rollouts.size()), 0};
-  for (const Rollout& r : rollouts) totals.tokens += int64_t(r.completion.tokens.size());
+  for (const Rollout& r : rollouts) totals.tokens += sampled_tokens(r);
   comm.all_reduce_sum(&totals.sequences, 1);
   comm.all_reduce_sum(&totals.tokens, 1);
   if (totals.sequences == 0) return {};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rl/answer_format.h"
+#include "rl/rollout_tools.h"
 #include "tokenizer/prompt_text.h"
 
 namespace r1 {
@@ -32,11 +33,16 @@ std::string r1_user_message(const std::string& question);
 std::string r1_chat_prompt(const ChatTemplate& chat, const std::string& question);
 
 // The prompt for `kind`, the question marked as data (no special token is matched in it);
-// `chat` is required for TemplateKind::R1 (UsageError without one).
-PromptText prompt_text(TemplateKind kind, const std::string& question, const ChatTemplate* chat);
+// `chat` is required for TemplateKind::R1 (UsageError without one). With tools enabled the
+// prompt says what the model may call: R1-Zero puts tools_description() on a line before the
+// instruction (as the demo models' chat template places a system message); R1 passes
+// tools_json() to the chat template and, when the template renders no tools (R1's own does
+// not), adds tools_description() as a system message.
+PromptText prompt_text(TemplateKind kind, const std::string& question, const ChatTemplate* chat,
+                       const RolloutTools* tools = nullptr);
 // prompt_text(...).text
-std::string render_prompt(TemplateKind kind, const std::string& question,
-                          const ChatTemplate* chat);
+std::string render_prompt(TemplateKind kind, const std::string& question, const ChatTemplate* chat,
+                          const RolloutTools* tools = nullptr);
 
 struct EncodedPrompt {
   std::vector<int32_t> ids;
@@ -46,6 +52,7 @@ struct EncodedPrompt {
 // render_prompt, tokenized: a chat template renders the BOS itself, the plain R1-Zero text
 // gets the tokenizer's.
 EncodedPrompt encode_prompt(TemplateKind kind, const std::string& question,
-                            const Tokenizer& tokenizer, const ChatTemplate* chat);
+                            const Tokenizer& tokenizer, const ChatTemplate* chat,
+                            const RolloutTools* tools = nullptr);
 
 }  // namespace r1::rl

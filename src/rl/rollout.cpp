@@ -1,5 +1,5 @@
-// generate_rollouts: one Generator::generate_many call with per-sample seeds; pack_rollouts and
-// the length-sorted micro-batch split.
+// generate_rollouts: one Generator::generate_many call with per-sample seeds; pack_rollouts (the
+// mask on sampled tokens) and the length-sorted micro-batch split.
 #include "rl/rollout.h"
 
 #include <algorithm>
@@ -8,6 +8,12 @@
 #include "core/error.h"
 
 namespace r1::rl {
+
+int64_t sampled_tokens(const Rollout& r) {
+  if (r.sampled.empty()) return int64_t(r.completion.tokens.size());
+  R1_ASSERT(r.sampled.size() == r.completion.tokens.size());
+  return std::count(r.sampled.begin(), r.sampled.end(), uint8_t(1));
+}
 
 RolloutBatch generate_rollouts(const Generator& generator,
                                const std::vector<std::vector<int32_t>>& prompts,
@@ -21,12 +27,14 @@ RolloutBatch generate_rollouts(const Generator& generator,
     r.sampling = s.sampling;
     r.sampling.seed = s.sampling.seed + uint64_t(q) * uint64_t(s.group_size);
     r.max_tokens = s.max_tokens;
+    r.stop_tokens = s.stop_tokens;
     requests.push_back(std::move(r));
   }
   RolloutBatch out;
   std::vector<std::vector<Completion>> done = generator.generate_many(requests, &out.stats);
   for (size_t q = 0; q < prompts.size(); ++q)
-    for (Completion& c : done[q]) out.rollouts.push_back({int64_t(q), prompts[q], std::move(c)});
+    for (Completion& c : done[q])
+      out.rollouts.push_back({int64_t(q), prompts[q], std::move(c), {}, {}});
   return out;
 }
 
@@ -45,12 +53,14 @@ TrainBatch pack_rollouts(const std::vector<Rollout>& rollouts, const std::vector
   b.mask.assign(size_t(b.B * b.T), 0);              // [B, T]
   for (int64_t i = 0; i < b.B; ++i) {
     const Rollout& x = rollouts[rows[size_t(i)]];
+    R1_ASSERT(x.sampled.empty() || x.sampled.size() == x.completion.tokens.size());
     int32_t* row = b.tokens.data() + i * (b.T + 1);
     std::copy(x.prompt.begin(), x.prompt.end(), row);
     std::copy(x.completion.tokens.begin(), x.completion.tokens.end(), row + x.prompt.size());
-    // Position t predicts token t + 1: the completion's tokens are predicted from P - 1 on.
+    // Position t predicts token t + 1: completion token j is predicted at P - 1 + j.
     const int64_t P = int64_t(x.prompt.size()), C = int64_t(x.completion.tokens.size());
-    for (int64_t t = P - 1; t < P - 1 + C; ++t) b.mask[size_t(i * b.T + t)] = 1;
+    for (int64_t j = 0; j < C; ++j)
+      if (x.sampled.empty() || x.sampled[size_t(j)]) b.mask[size_t(i * b.T + P - 1 + j)] = 1;
   }
   return b;
 }

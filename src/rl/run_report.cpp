@@ -27,6 +27,9 @@ constexpr CurveSpec kCurves[] = {
     {"reward_mean", "reward mean"},
     {"kl", "KL to the reference"},
     {"clip_fraction", "clip fraction"},
+    {"tool_call_rate", "rollouts with a tool call"},
+    {"tool_calls_per_rollout", "tool calls per rollout"},
+    {"tool_errors_per_rollout", "tool errors per rollout"},
 };
 
 double number_field(const Json& j, const char* key, const std::string& where) {
@@ -49,6 +52,13 @@ std::string fixed(double v, int decimals) {
 
 std::string seconds_text(const std::optional<double>& s) {
   return s ? fixed(*s, 0) + " s" : "-";
+}
+
+// The share of held-out samples that called a tool; "-" when evaluated without tools.
+std::string tool_rate_text(const Json& eval) {
+  return eval.contains("tool_call_rate") && eval["tool_call_rate"].is_number()
+             ? percent(eval["tool_call_rate"].get<double>())
+             : "-";
 }
 
 // The SVG without its XML declaration, so that it can sit inside HTML.
@@ -87,6 +97,7 @@ Json report_summary(const std::string& task, const std::vector<ReportStage>& sta
     for (const char* key :
          {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "k"})
       row[key] = s.eval[key];
+    if (s.eval.contains("tool_call_rate")) row["tool_call_rate"] = s.eval["tool_call_rate"];
     rows.push_back(row);
   }
   Json j = {{"task", task}, {"stages", rows}};
@@ -100,17 +111,17 @@ Json report_summary(const std::string& task, const std::vector<ReportStage>& sta
 
 std::string report_table(const std::vector<ReportStage>& stages) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %9s\n", "stage", "model",
-                "params", "pass@1", "maj@k", "length", "format", "trained");
+  std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %8s %9s\n", "stage", "model",
+                "params", "pass@1", "maj@k", "length", "format", "tools", "trained");
   std::string out = line;
   for (const ReportStage& s : stages) {
-    std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %9s\n", s.name.c_str(),
+    std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %8s %9s\n", s.name.c_str(),
                   s.model_type.c_str(), si_units(double(s.parameters), "").c_str(),
                   percent(s.eval["pass@1"].get<double>()).c_str(),
                   percent(s.eval["maj@k"].get<double>()).c_str(),
                   fixed(s.eval["mean_response_tokens"].get<double>(), 1).c_str(),
                   percent(s.eval["format_error_rate"].get<double>()).c_str(),
-                  seconds_text(s.train_seconds).c_str());
+                  tool_rate_text(s.eval).c_str(), seconds_text(s.train_seconds).c_str());
     out += line;
   }
   return out;
@@ -140,16 +151,19 @@ std::string report_html(const std::string& task, const std::vector<ReportStage>&
       ".think{color:#777}\n</style></head><body>\n"
       "<h1>R1-Zero on <code>" + xml_escape(task) + "</code></h1>\n"
       "<p>Held-out problems the training never saw; pass@1 is the mean accuracy over the "
-      "samples of every problem, length the mean response in tokens.</p>\n<table>\n"
+      "samples of every problem, length the mean response in tokens, tool calls the share of "
+      "samples that called a tool (when evaluated with tools).</p>\n<table>\n"
       "<tr><th>stage</th><th>model</th><th>parameters</th><th>pass@1</th><th>maj@k</th>"
-      "<th>length</th><th>format errors</th><th>n</th><th>k</th><th>trained</th></tr>\n";
+      "<th>length</th><th>format errors</th><th>tool calls</th><th>n</th><th>k</th>"
+      "<th>trained</th></tr>\n";
   for (const ReportStage& s : stages)
     h += "<tr><td>" + xml_escape(s.name) + "</td><td>" + xml_escape(s.model_type) + "</td><td>" +
-         si_units(double(s.parameters), "") + "</td><td>" + percent(s.eval["pass@1"].get<double>()) +
-         "</td><td>" + percent(s.eval["maj@k"].get<double>()) + "</td><td>" +
+         si_units(double(s.parameters), "") + "</td><td>" +
+         percent(s.eval["pass@1"].get<double>()) + "</td><td>" +
+         percent(s.eval["maj@k"].get<double>()) + "</td><td>" +
          fixed(s.eval["mean_response_tokens"].get<double>(), 1) + "</td><td>" +
-         percent(s.eval["format_error_rate"].get<double>()) + "</td><td>" +
-         s.eval["n"].dump() + "</td><td>" + s.eval["k"].dump() + "</td><td>" +
+         percent(s.eval["format_error_rate"].get<double>()) + "</td><td>" + tool_rate_text(s.eval) +
+         "</td><td>" + s.eval["n"].dump() + "</td><td>" + s.eval["k"].dump() + "</td><td>" +
          seconds_text(s.train_seconds) + "</td></tr>\n";
   h += "</table>\n";
   if (trace) {

@@ -1,13 +1,15 @@
 // Worked solutions by rewriting: the expression's items are reduced one operation at a time
 // (the first '*' if any, else the leftmost + or -), each state written out; guesses perturb
-// the reference answer.
+// the reference answer; tool-call solutions call the calculator.
 #include "rl/worked_solution.h"
 
 #include <sstream>
 
+#include "chat/tool_call_format.h"
 #include "core/error.h"
 #include "rl/problem_rng.h"
 #include "rl/prompt_template.h"
+#include "rl/rollout_tools.h"
 #include "rl/tasks.h"
 
 namespace r1::rl {
@@ -55,11 +57,37 @@ std::optional<std::string> worked_steps(const Task& task, const Problem& problem
   return std::nullopt;
 }
 
+namespace {
+
+// The calculator called on the problem's expression, then its output, as the model writes and
+// reads them.
+std::string tool_call_solution(const Problem& p) {
+  const std::string arguments = Json{{"expression", p.data.at("expression")}}.dump();
+  const ToolResult result = calculator(arguments);
+  R1_ASSERT(!result.error);
+  return tool_call_block(ToolCallFormat::R1, "calculator", arguments) +
+         tool_outputs_text(ToolCallFormat::R1, {result.output}).text;
+}
+
+void check_fraction(double f, const char* what) {
+  if (!(f >= 0.0 && f <= 1.0))
+    throw UsageError(std::string("the ") + what + " fraction must be in [0, 1], got " +
+                     std::to_string(f));
+}
+
+}  // namespace
+
 std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
                                         const CorpusOptions& o) {
-  if (!(o.careful_fraction >= 0.0 && o.careful_fraction <= 1.0))
-    throw UsageError("the worked-solution fraction must be in [0, 1], got " +
-                     std::to_string(o.careful_fraction));
+  check_fraction(o.careful_fraction, "worked-solution");
+  check_fraction(o.tool_prompt_fraction, "tool-prompt");
+  check_fraction(o.tool_call_fraction, "tool-call");
+  const bool tool_calls = o.tool_prompt_fraction > 0 && o.tool_call_fraction > 0;
+  if (tool_calls && (problems.empty() || !problems[0].data.contains("expression")))
+    throw UsageError("task " + task.name() +
+                     " has no expressions for the calculator (tasks with them: arithmetic)");
+  RolloutTools calculator_tool;
+  calculator_tool.names = {"calculator"};
   if (o.guess_spread < 0) throw UsageError("the guess spread must be >= 0");
   std::vector<std::string> docs;
   ProblemRng rng(o.seed);
@@ -69,15 +97,24 @@ std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Prob
       throw UsageError("task " + task.name() +
                        " has no worked solutions (tasks with them: arithmetic, variables)");
     const bool careful = double(rng.uniform(0, 999999)) < o.careful_fraction * 1e6;
+    // Drawn only with a tool share, so that corpora without one stay as they were.
+    const bool offered =
+        o.tool_prompt_fraction > 0 && double(rng.uniform(0, 999999)) < o.tool_prompt_fraction * 1e6;
+    const bool calls = offered && double(rng.uniform(0, 999999)) < o.tool_call_fraction * 1e6;
     std::string completion;
-    if (careful) {
+    if (calls) {
+      completion =
+          " <think> " + tool_call_solution(p) + " </think> <answer> " + p.answer + " </answer>";
+    } else if (careful) {
       completion = " <think> " + *steps + " </think> <answer> " + p.answer + " </answer>";
     } else {
       const int64_t guess = std::stoll(p.answer) + rng.uniform(-o.guess_spread, o.guess_spread);
       completion =
           " <think> quick guess </think> <answer> " + std::to_string(guess) + " </answer>";
     }
-    docs.push_back(r1_zero_prompt(p.question) + completion);
+    docs.push_back(render_prompt(TemplateKind::R1Zero, p.question, nullptr,
+                                 offered ? &calculator_tool : nullptr) +
+                   completion);
   }
   return docs;
 }

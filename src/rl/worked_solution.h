@@ -23,13 +23,19 @@ std::optional<std::string> worked_steps(const Task& task, const Problem& problem
 struct CorpusOptions {
   double careful_fraction = 0.3;  // share of documents with a worked solution
   int64_t guess_spread = 4;       // a guess is the answer plus a uniform integer in [-s, s]
+  // Share of documents whose prompt offers the calculator (rl/rollout_tools.h), and of those the
+  // share that call it; the others are written as without the tool.
+  double tool_prompt_fraction = 0.0;
+  double tool_call_fraction = 0.5;
   uint64_t seed = 0;
 };
 
 // One document per problem: the R1-Zero prompt of its question followed by
 // " <think> STEPS </think> <answer> ANSWER </answer>" or
-// " <think> quick guess </think> <answer> GUESS </answer>". UsageError for a task without
-// worked solutions or a fraction outside [0, 1].
+// " <think> quick guess </think> <answer> GUESS </answer>", or, calling the calculator (R1's
+// tool-call format, the call's expression the problem's), " <think> CALL_BLOCK TOOL_OUTPUTS
+// </think> <answer> ANSWER </answer>". UsageError for a task without worked solutions, tool
+// calls for a task whose problems are not expressions, or a fraction outside [0, 1].
 std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
                                         const CorpusOptions& options);
 
