@@ -31,8 +31,13 @@ phase "fuzz: safetensors header, config, GGUF and chat-template parsers (${R1_FU
 # the tool-call parser's every-split equality (fuzz_tool_call_parser checks whole against chunked
 # parses under ASan; the parser's other tests run here) and the structured-output mask against a
 # brute-force pass over the 128k DeepSeek vocabulary (the same masks are computed under ASan by
-# the other TokenConstraint and StructuredOutput tests).
-asan_skip='^DistillCli\.|^CmdGrpo\.ResumedRun|PromptEncode\.(StreamingMatchesStagesOnLongTexts|WithoutDataRangesItIsEncode)/|^DataParallel\.|^Pipeline(Serve)?\.|^ToolCallParser\.EverySplitIntoTwoAndThreeChunksAgrees$|^TokenConstraint\.MaskEqualsBruteForceOnTheDeepSeekVocabulary$'
+# the other TokenConstraint and StructuredOutput tests), the forced tool-call grammar's random
+# walks over that vocabulary (ToolCallGrammar's other tests and ServeTools run the same code),
+# GGUF-from-tokenizer.json equality on the real vocabularies (TrainedVocab runs the same code on
+# the trained ones), and the chat page in headless Chromium (a browser test of the page; the
+# server it drives is sanitizer-tested by serve_openai_client, serve_openai_tools and the unit
+# server tests).
+asan_skip='^DistillCli\.|^CmdGrpo\.ResumedRun|PromptEncode\.(StreamingMatchesStagesOnLongTexts|WithoutDataRangesItIsEncode)/|^DataParallel\.|^Pipeline(Serve)?\.|^ToolCallParser\.EverySplitIntoTwoAndThreeChunksAgrees$|^TokenConstraint\.MaskEqualsBruteForceOnTheDeepSeekVocabulary$|^ToolCallGrammar\.RandomWalksOnDeepSeekVocabularyParseAsValidCalls$|^Real/RealVocab\.|^serve_chat_page$'
 phase "tests under ASan + UBSan" \
   env -C build-san ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -E "$asan_skip"
 phase "tests (Release)" env -C build ctest --output-on-failure -j"$jobs"
