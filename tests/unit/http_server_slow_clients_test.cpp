@@ -177,11 +177,15 @@ TEST_F(SlowClientsTest, IdleKeepAliveConnectionsMakeRoomForNewOnes) {
   HttpServerOptions options;
   options.max_waiting_connections = 2;
   start(options);
-  HttpTestClient first(port()), second(port());
-  for (HttpTestClient* c : {&first, &second}) {
-    c->send("GET /a HTTP/1.1\r\n\r\n");
-    EXPECT_EQ(c->read_response().status, 200);
-  }
+  // One after the other: a connection goes back to the poller after its response is written,
+  // so two answered together could be handed back in either order.
+  HttpTestClient first(port());
+  first.send("GET /a HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(first.read_response().status, 200);
+  ASSERT_TRUE(wait_for([&] { return counters().waiting == 1; }));  // first handed back
+  HttpTestClient second(port());
+  second.send("GET /a HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(second.read_response().status, 200);
   ASSERT_TRUE(wait_for([&] { return counters().waiting == 2; }));  // both handed back
   HttpTestClient third(port());
   EXPECT_TRUE(first.peer_closed(2000));  // the one idle longest went
