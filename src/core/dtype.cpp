@@ -3,6 +3,9 @@
 
 #include <cmath>
 
+#include "core/kquant_blocks.h"
+#include "core/quant_blocks.h"
+
 namespace r1 {
 
 size_t dtype_size(DType t) {
@@ -26,23 +29,52 @@ size_t dtype_size(DType t) {
     case DType::Q4_0:
     case DType::Q8_0_X8:
     case DType::Q4_0_X8:
+    case DType::Q2_K:
+    case DType::Q3_K:
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+    case DType::IQ4_XS:
       return 0;
   }
   return 0;
 }
 
+namespace {
+struct BlockFormat {
+  DType type;
+  const char* name;
+  int64_t elems;
+  size_t bytes;
+};
+constexpr BlockFormat kBlockFormats[] = {
+    {DType::Q8_0, "Q8_0", 32, sizeof(block_q8_0)},
+    {DType::Q4_0, "Q4_0", 32, sizeof(block_q4_0)},
+    {DType::Q8_0_X8, "Q8_0x8", 8 * 32, 8 * sizeof(block_q8_0)},
+    {DType::Q4_0_X8, "Q4_0x8", 8 * 32, 8 * sizeof(block_q4_0)},
+    {DType::Q2_K, "Q2_K", kQK_K, sizeof(block_q2_K)},
+    {DType::Q3_K, "Q3_K", kQK_K, sizeof(block_q3_K)},
+    {DType::Q4_K, "Q4_K", kQK_K, sizeof(block_q4_K)},
+    {DType::Q5_K, "Q5_K", kQK_K, sizeof(block_q5_K)},
+    {DType::Q6_K, "Q6_K", kQK_K, sizeof(block_q6_K)},
+    {DType::IQ4_XS, "IQ4_XS", kQK_K, sizeof(block_iq4_xs)},
+};
+
+const BlockFormat* block_format(DType t) {
+  for (const auto& f : kBlockFormats)
+    if (f.type == t) return &f;
+  return nullptr;
+}
+}  // namespace
+
 int64_t dtype_block_elems(DType t) {
-  if (t == DType::Q8_0 || t == DType::Q4_0) return 32;
-  if (t == DType::Q8_0_X8 || t == DType::Q4_0_X8) return 8 * 32;
-  return 1;
+  const BlockFormat* f = block_format(t);
+  return f ? f->elems : 1;
 }
 
 size_t dtype_block_bytes(DType t) {
-  if (t == DType::Q8_0) return 34;
-  if (t == DType::Q4_0) return 18;
-  if (t == DType::Q8_0_X8) return 8 * 34;
-  if (t == DType::Q4_0_X8) return 8 * 18;
-  return dtype_size(t);
+  const BlockFormat* f = block_format(t);
+  return f ? f->bytes : dtype_size(t);
 }
 
 namespace {
@@ -58,10 +90,7 @@ constexpr DTypeName kNames[] = {
 }  // namespace
 
 const char* dtype_name(DType t) {
-  if (t == DType::Q8_0) return "Q8_0";
-  if (t == DType::Q4_0) return "Q4_0";
-  if (t == DType::Q8_0_X8) return "Q8_0x8";
-  if (t == DType::Q4_0_X8) return "Q4_0x8";
+  if (const BlockFormat* f = block_format(t)) return f->name;
   for (const auto& n : kNames)
     if (n.type == t) return n.name;
   return "?";
