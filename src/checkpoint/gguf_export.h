@@ -8,13 +8,9 @@
 #include <string>
 
 #include "checkpoint/gguf_config.h"
+#include "checkpoint/gguf_quant_mix.h"
 
 namespace r1 {
-
-enum class GgufOutType { F32, F16, BF16, Q8_0, Q4_0 };
-
-// "f32" | "f16" | "bf16" | "q8_0" | "q4_0"; UsageError otherwise.
-GgufOutType parse_gguf_out_type(const std::string& s);
 
 struct GgufExportOptions {
   std::string model;  // checkpoint directory or GGUF file
@@ -31,10 +27,11 @@ struct GgufExportReport {
 };
 
 // Tensors are converted one row panel at a time while the file is written (fp8 block scales
-// applied, then rounded or quantised exactly as ggml does), so memory stays small. 1-D tensors,
-// norms and the MoE router are F32; Q8_0/Q4_0 fall back to F16 for rows that are not a multiple
-// of 32; with Q4_0 the output head (token_embd when tied) is Q8_0, where llama-quantize would
-// use Q6_K, which r1 does not read. MTP layers are left out (llama.cpp has none for deepseek2).
+// applied, then rounded or quantised exactly as ggml does), so memory stays small. Each tensor
+// gets the type llama-quantize would give it (gguf_tensor_type: 1-D tensors, norms and the MoE
+// router F32; the k-quant mixtures; the Q6_K output head of the quantised types; fallbacks for
+// rows that are not whole blocks), so that llama-quantize on r1's f32 GGUF writes the same tensors.
+// MTP layers are left out (llama.cpp has none for deepseek2).
 GgufExportReport export_gguf(const GgufExportOptions& o);
 
 }  // namespace r1

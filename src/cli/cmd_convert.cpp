@@ -1,5 +1,6 @@
-// `r1 convert`: a checkpoint directory (or a GGUF file) to a GGUF file that llama.cpp loads,
-// in f32, f16, bf16, q8_0 or q4_0, with the tokenizer; or either to a plain model directory in
+// `r1 convert`: a checkpoint directory (or a GGUF file) to a GGUF file that llama.cpp loads, in
+// f32, f16, bf16, q8_0, q4_0 or a k-quant mixture as llama-quantize writes it (q2_k, q3_k_m,
+// q4_k_m, q5_k_m, q6_k, iq4_xs), with the tokenizer; or either to a plain model directory in
 // f32, f16 or bf16 (an --out without .gguf; a GGUF's weights dequantised, its vocabulary written
 // as tokenizer.json).
 #include <chrono>
@@ -67,7 +68,9 @@ void add_convert(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("convert", "Write a model as GGUF (llama.cpp's format) or as a model directory in another dtype");
   cmd->add_option("--model", args->model, "checkpoint directory or .gguf file")->required();
   cmd->add_option("--out", args->out, "output .gguf file, or a directory (plain HF model: f32 | f16 | bf16)")->required();
-  cmd->add_option("--type", args->type, "f32 | f16 | bf16 | q8_0 | q4_0 (default f16)");
+  cmd->add_option("--type", args->type,
+                  "f32 | f16 | bf16 | q8_0 | q4_0 | q2_k | q3_k_m | q4_k_m | q5_k_m | q6_k | iq4_xs "
+                  "(default f16; the quantised types mix tensor types as llama-quantize does)");
   cmd->add_option("--layout", args->layout,
                   "deepseek2 MLA layout: kv_b (attn_kv_b, loads in every llama.cpp) or k_b_v_b "
                   "(attn_k_b/attn_v_b, newer llama.cpp); default kv_b");

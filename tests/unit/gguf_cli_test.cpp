@@ -52,16 +52,34 @@ TEST(GgufBadModel, WrongShape) {
       {f, "tensor 'blk.0.attn_q.weight'", "has shape [32, 64], expected [64, 64]"});
 }
 
+// Tensors of the block types r1 reads, in place (Q4_K, IQ4_XS) or copied at load (Q5_1), with a
+// shape the model does not have: one error naming the tensor and both shapes.
+TEST(GgufBadModel, BlockTypeTensorOfTheWrongShape) {
+  testing::TempDir tmp;
+  for (GgmlType type : {GgmlType::Q4_K, GgmlType::IQ4_XS, GgmlType::Q5_1}) {
+    const GgmlTypeInfo* info = ggml_type_info(uint32_t(type));
+    const std::string f = bad_gguf(tmp, info->name, [&](auto&, auto& ts) {
+      test::GgufTensorCopy& t = find(ts, "blk.0.attn_q.weight");  // [64, 64]
+      t.type = type;
+      t.shape = {64, 256};
+      t.bytes.assign(size_t(64 * 256 / info->block_size) * info->block_bytes, '\0');
+    });
+    testing::expect_error<FormatError>(
+        [&] { ModelDir::open(f).load_model(); },
+        {f, "tensor 'blk.0.attn_q.weight'", "has shape [64, 256], expected [64, 64]"});
+  }
+}
+
 TEST(GgufBadModel, UnsupportedTensorType) {
   testing::TempDir tmp;
-  const std::string f = bad_gguf(tmp, "q5_0", [](auto&, auto& ts) {
+  const std::string f = bad_gguf(tmp, "q4_1", [](auto&, auto& ts) {
     test::GgufTensorCopy& t = find(ts, "blk.0.ffn_up.weight");  // [160, 64]
-    t.type = GgmlType::Q5_0;
-    t.bytes.assign(size_t(160 * 64 / 32 * 22), '\0');
+    t.type = GgmlType::Q4_1;
+    t.bytes.assign(size_t(160 * 64 / 32 * 20), '\0');
   });
-  testing::expect_error<FormatError>(
-      [&] { ModelDir::open(f).load_model(); },
-      {f, "tensor 'blk.0.ffn_up.weight'", "ggml type Q5_0", "re-quantise", "Q8_0 or Q4_0"});
+  testing::expect_error<FormatError>([&] { ModelDir::open(f).load_model(); },
+                                     {f, "tensor 'blk.0.ffn_up.weight'", "ggml type Q4_1",
+                                      "re-quantise", "Q4_K, Q5_K, Q6_K, IQ4_XS", "Q4_K_M"});
 }
 
 TEST(GgufBadModel, UnknownArchitectureAndBadKeys) {
@@ -154,7 +172,9 @@ TEST(GgufCli, ConvertUsageErrors) {
   test::RunResult r =
       run_r1("convert --model " + dir + " --out " + tmp.file("x.gguf") + " --type q4_k");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("--type 'q4_k' is not one of f32, f16, bf16, q8_0, q4_0"), std::string::npos)
+  EXPECT_NE(r.out.find("--type 'q4_k' is not one of f32, f16, bf16, q8_0, q4_0, q2_k, q3_k_m, "
+                       "q4_k_m, q5_k_m, q6_k, iq4_xs"),
+            std::string::npos)
       << r.out;
   r = run_r1("convert --model " + dir + " --out " + tmp.file("x.gguf") + " --layout mla");
   EXPECT_EQ(r.exit_code, 2) << r.out;

@@ -208,7 +208,8 @@ TEST(GgufModel, TensorTypesAndBytesAreGgmls) {
                                               : c.out == GgufOutType::Q8_0 ? 7
                                                                            : 2);
   }
-  // Q4_0 keeps the output head at Q8_0; rows of 16 (k_b's nope) cannot be blocks: F16.
+  // Q4_0's output head is Q6_K as llama-quantize makes it, which rows of 64 cannot hold: its
+  // fallback Q8_0. Rows of 16 (k_b's nope) cannot be blocks at all: F16.
   EXPECT_EQ(
       GgufFile::open(gguf_test_file("tiny", GgufOutType::Q4_0)).find_tensor("output.weight")->type,
       GgmlType::Q8_0);
