@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/dtype.h"
+#include "core/kquant_dequant.h"
 #include "core/error.h"
 
 // ggml's reference code is built without FMA (ggml-base has no -march), so every product is
@@ -212,17 +213,6 @@ void pack_2bit(const uint8_t* L, uint8_t* qs) {
                               (L[j + l + 96] << 6));
 }
 
-// Sub-block j's 6-bit scale and min from q4_K/q5_K's 12 packed bytes (ggml's get_scale_min_k4).
-void scale_min_k4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m) {
-  if (j < 4) {
-    *sc = q[j] & 63;
-    *m = q[j + 4] & 63;
-  } else {
-    *sc = uint8_t((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
-    *m = uint8_t((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-  }
-}
-
 // q4_K / q5_K: 8 sub-blocks of 32 with asymmetric levels L in [0, nmax] (make_qkx2_quants with
 // weights av_x + |x|), their scales and mins quantised to 6 bits against the largest of each,
 // then the levels recomputed against the quantised scales. Fills d, dmin, scales and L.
@@ -260,7 +250,7 @@ void quantize_k4_superblock(const float* x, int nmax, float rmin, int nstep, uin
   *dmin = f32_to_f16(max_min / 63.f);
   for (int j = 0; j < 8; ++j) {
     uint8_t sc, m;
-    scale_min_k4(j, packed, &sc, &m);
+    kquant_scale_min(j, packed, &sc, &m);
     const float dj = f16_to_f32(*d) * float(sc);
     if (!dj) continue;  // keeps make_qkx2_quants' levels, as ggml does
     const float dm = f16_to_f32(*dmin) * float(m);
@@ -271,7 +261,7 @@ void quantize_k4_superblock(const float* x, int nmax, float rmin, int nstep, uin
 
 // ggml's best_index_int8: the index of the grid value nearest v (the upper one on a tie).
 int best_index_iq4(float v) {
-  const int8_t* g = kIq4nlGrid;
+  const int8_t* g = kIq4nlValues;
   if (v <= float(g[0])) return 0;
   if (v >= float(g[15])) return 15;
   int ml = 0, mu = 15;
@@ -292,7 +282,7 @@ void iq4_fit(const float* xb, float id, float* sumqx, float* sumq2, uint8_t* lev
   for (int j = 0; j < 32; ++j) {
     const int l = best_index_iq4(id * xb[j]);
     if (levels) levels[j] = uint8_t(l);
-    const float q = float(kIq4nlGrid[l]);
+    const float q = float(kIq4nlValues[l]);
     const float w = xb[j] * xb[j];
     *sumqx += w * q * xb[j];
     *sumq2 += w * q * q;
@@ -307,13 +297,13 @@ float iq4_block_scale(const float* xb) {
   float amax;
   const float max = signed_amax(xb, 32, &amax);
   if (amax < kGroupMaxEps) return 0.0f;
-  float d = -max / float(kIq4nlGrid[0]);
+  float d = -max / float(kIq4nlValues[0]);
   float sumqx, sumq2;
   iq4_fit(xb, 1 / d, &sumqx, &sumq2, nullptr);
   d = sumqx / sumq2;
   float best = d * sumqx;
   for (int itry = -ntry; itry <= ntry; ++itry) {
-    iq4_fit(xb, float(itry + kIq4nlGrid[0]) / max, &sumqx, &sumq2, nullptr);
+    iq4_fit(xb, float(itry + kIq4nlValues[0]) / max, &sumqx, &sumq2, nullptr);
     if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
       d = sumqx / sumq2;
       best = d * sumqx;

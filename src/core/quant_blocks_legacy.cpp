@@ -117,8 +117,8 @@ void dequantize_row_iq4_nl(const block_iq4_nl* x, float* y, int64_t k) {
   for (int64_t i = 0; i < k / kQK4_NL; ++i) {
     const float d = f16_to_f32(x[i].d);
     for (int j = 0; j < kHalf; ++j) {
-      y[i * kQK4_NL + j] = d * float(kIq4nlGrid[x[i].qs[j] & 0x0f]);
-      y[i * kQK4_NL + j + kHalf] = d * float(kIq4nlGrid[x[i].qs[j] >> 4]);
+      y[i * kQK4_NL + j] = d * float(kIq4nlValues[x[i].qs[j] & 0x0f]);
+      y[i * kQK4_NL + j + kHalf] = d * float(kIq4nlValues[x[i].qs[j] >> 4]);
     }
   }
 }
@@ -138,8 +138,8 @@ void iq4_nl_to_q8_0(const block_iq4_nl* x, block_q8_0* y, int64_t k) {
   for (int64_t i = 0; i < k / kQK4_NL; ++i) {
     y[i].d = x[i].d;
     for (int j = 0; j < kHalf; ++j) {
-      y[i].qs[j] = kIq4nlGrid[x[i].qs[j] & 0x0f];
-      y[i].qs[j + kHalf] = kIq4nlGrid[x[i].qs[j] >> 4];
+      y[i].qs[j] = kIq4nlValues[x[i].qs[j] & 0x0f];
+      y[i].qs[j + kHalf] = kIq4nlValues[x[i].qs[j] >> 4];
     }
   }
 }

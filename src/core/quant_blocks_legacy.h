@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "core/kquant_dequant.h"
 #include "core/quant_blocks.h"
 
 namespace r1 {
@@ -31,16 +32,13 @@ struct block_q5_1 {
 };
 static_assert(sizeof(block_q5_1) == 24, "q5_1 blocks are 24 bytes in GGUF");
 
-// value[j] = d * kIq4nlGrid[q[j]], q[j] a 4-bit index packed as q4_0's nibbles.
+// value[j] = d * kIq4nlValues[q[j]] (core/kquant_dequant.h), q[j] a 4-bit index packed as q4_0's
+// nibbles.
 struct block_iq4_nl {
   uint16_t d;
   uint8_t qs[kQK4_NL / 2];
 };
 static_assert(sizeof(block_iq4_nl) == 18, "iq4_nl blocks are 18 bytes in GGUF");
-
-// ggml's non-linear 4-bit grid of IQ4_NL and IQ4_XS (kvalues_iq4nl), ascending.
-inline constexpr int8_t kIq4nlGrid[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                          1,    13,   25,  38,  53,  69,  89,  113};
 
 // Rows of k values, k a multiple of 32 (asserted), as ggml's quantize_row_q5_0_ref / q5_1_ref
 // (what llama-quantize writes without an importance matrix) and dequantize_row_*.

@@ -53,9 +53,9 @@ void check_dequant(const std::string& dir, const std::string& name, const char* 
 }
 
 TEST(KQuantQuantize, BitExactWithIndependentNumpyReference) {
-  const std::string dir = R1_KQUANT_CASES_DIR;
+  const std::string dir = R1_KQUANT_QUANTIZE_CASES_DIR;
   std::ifstream list(dir + "/cases.txt");
-  ASSERT_TRUE(list.good()) << "missing " << dir << "/cases.txt (the kquant_cases fixture)";
+  ASSERT_TRUE(list.good()) << "missing " << dir << "/cases.txt (the kquant_quantize_cases fixture)";
   std::string name;
   int n = 0;
   while (std::getline(list, name)) {
