@@ -77,9 +77,16 @@ ids() { sed -n "s/^$1: *//p"; }
 
 # Logits after the ids $2 (comma-separated) from r1 and llama.cpp: max difference relative to
 # the largest |logit|, and with "top2" the two best of each, to tell near-ties from real errors.
+# A program that fails here fails the check (never a stale file from an earlier call).
 logit_diff() {
-  "$WORK/greedy" "$1" 1 "ids:$2" "$WORK/ll_logits.f32" > /dev/null
-  "$R1" logits --model "$1" --tokens "$2" --out "$WORK/r1_logits.npy" > /dev/null
+  rm -f "$WORK/ll_logits.f32" "$WORK/r1_logits.npy"
+  if ! "$WORK/greedy" "$1" 1 "ids:$2" "$WORK/ll_logits.f32" > "$WORK/err.txt" 2>&1; then
+    echo "  llama.cpp cannot compute the logits:" && sed 's/^/    /' "$WORK/err.txt" && return 1
+  fi
+  if ! "$R1" logits --model "$1" --tokens "$2" --out "$WORK/r1_logits.npy" > "$WORK/err.txt" 2>&1
+  then
+    echo "  r1 cannot compute the logits:" && sed 's/^/    /' "$WORK/err.txt" && return 1
+  fi
   /usr/bin/python3 - "$WORK/r1_logits.npy" "$WORK/ll_logits.f32" "$3" <<'EOF'
 import numpy as np, sys
 r1 = np.load(sys.argv[1])[-1]
