@@ -41,16 +41,36 @@ void fill_row(std::mt19937_64& rng, int r, float* x, int n) {
   for (int j = 0; j < n; ++j) {
     float v = nd(rng);
     switch (kind) {
-      case 0: v *= 0.02f; break;
-      case 1: v = ud(rng) * scale; break;
-      case 2: v *= (j % 97 == 0 ? 40.0f : 1.0f) * scale; break;
-      case 3: v = 0; break;
-      case 4: v = 0.37f * scale; break;
-      case 5: v *= 1e-7f; break;
-      case 6: v = std::fabs(v) * scale; break;
-      case 7: v = -std::fabs(v) * scale; break;
-      case 8: v = float(int(v * 4)) / 4 * scale; break;
-      default: v = (j / 16 % 3 == 0 ? 0 : v) * scale; break;
+      case 0:
+        v *= 0.02f;
+        break;
+      case 1:
+        v = ud(rng) * scale;
+        break;
+      case 2:
+        v *= (j % 97 == 0 ? 40.0f : 1.0f) * scale;
+        break;
+      case 3:
+        v = 0;
+        break;
+      case 4:
+        v = 0.37f * scale;
+        break;
+      case 5:
+        v *= 1e-7f;
+        break;
+      case 6:
+        v = std::fabs(v) * scale;
+        break;
+      case 7:
+        v = -std::fabs(v) * scale;
+        break;
+      case 8:
+        v = float(int(v * 4)) / 4 * scale;
+        break;
+      default:
+        v = (j / 16 % 3 == 0 ? 0 : v) * scale;
+        break;
     }
     x[j] = v;
   }

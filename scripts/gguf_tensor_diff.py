@@ -4,6 +4,7 @@ For scripts/llamacpp_interop.sh (llama-quantize's file against r1 convert's). Us
 Prints one summary line (tensor count, types with counts) and a line per difference; exits 1 if
 the two hold different tensor sets, types, shapes or bytes."""
 import collections
+import mmap
 import struct
 import sys
 
@@ -17,8 +18,9 @@ SCALARS = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 
 
 def read_tensors(path):
-    """{name: (type id, ne tuple, bytes)} of a GGUF v2/v3 file."""
-    data = open(path, "rb").read()
+    """{name: (type id, ne tuple, bytes)} of a GGUF v2/v3 file (the bytes are views of its map)."""
+    with open(path, "rb") as f:
+        data = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
     pos = 0
 
     def take(fmt):
@@ -30,7 +32,7 @@ def read_tensors(path):
     def string():
         nonlocal pos
         n = take("Q")
-        s = data[pos:pos + n].decode("utf-8", "replace")
+        s = bytes(data[pos:pos + n]).decode("utf-8", "replace")
         pos += n
         return s
 
@@ -45,7 +47,7 @@ def read_tensors(path):
         else:
             pos += SCALARS[t]
 
-    assert data[:4] == b"GGUF", path
+    assert bytes(data[:4]) == b"GGUF", path
     pos = 4
     take("I")
     n_tensors, n_kv = take("Q"), take("Q")
@@ -83,7 +85,7 @@ def main():
         if ta != tb or na != nb:
             bad.append(f"{name}: {TYPES[ta][0]} {list(na)} vs {TYPES[tb][0]} {list(nb)}")
         elif da != db:
-            first = next(i for i in range(len(da)) if da[i] != db[i])
+            first = next(i for i in range(len(da)) if da[i] != db[i]) if len(da) == len(db) else 0
             bad.append(f"{name}: {TYPES[ta][0]} bytes differ from byte {first} of {len(da)}")
     types = collections.Counter(TYPES[t][0] for t, _, _ in a.values())
     summary = ", ".join(f"{k} x{v}" for k, v in sorted(types.items()))

@@ -38,14 +38,18 @@ const OutTypeName& entry(GgufOutType t) {
   return kOutTypes[0];
 }
 
-bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const char* part) {
+  return s.find(part) != std::string::npos;
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-int64_t block_size(GgmlType t) { return ggml_type_info(uint32_t(t))->block_size; }
+int64_t block_size(GgmlType t) {
+  return ggml_type_info(uint32_t(t))->block_size;
+}
 
 // The layer of "blk.N.*" (llama.cpp's counters equal it: it visits tensors in layer order, one
 // attn_v and one ffn_down per dense layer, and parses N for MoE models).
@@ -67,8 +71,7 @@ bool is_70b(const QuantMixModel& m) {
 }
 
 // llama_tensor_get_type's choice before the row-size fallback, for a quantised tensor.
-GgmlType mixed_type(GgufOutType t, const QuantMixModel& m, const std::string& name,
-                    int64_t row) {
+GgmlType mixed_type(GgufOutType t, const QuantMixModel& m, const std::string& name, int64_t row) {
   GgmlType type = entry(t).base;
   const int64_t n_gqa = m.n_head_kv > 0 ? m.n_head / m.n_head_kv : 0;
   const int64_t layer = layer_of(name);
@@ -149,7 +152,9 @@ const char* gguf_out_type_list() {
   return "f32, f16, bf16, q8_0, q4_0, q2_k, q3_k_m, q4_k_m, q5_k_m, q6_k, iq4_xs";
 }
 
-uint32_t gguf_file_type(GgufOutType t) { return entry(t).file_type; }
+uint32_t gguf_file_type(GgufOutType t) {
+  return entry(t).file_type;
+}
 
 QuantMixModel quant_mix_model(const ModelConfig& c) {
   QuantMixModel m;

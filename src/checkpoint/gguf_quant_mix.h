@@ -27,10 +27,10 @@ uint32_t gguf_file_type(GgufOutType t);
 // What the rules read from the model, as llama.cpp has it after loading the GGUF.
 struct QuantMixModel {
   Arch arch = Arch::Qwen2;
-  int64_t n_layer = 0;    // block_count
-  int64_t n_head = 0;     // n_gqa() = n_head / n_head_kv
+  int64_t n_layer = 0;  // block_count
+  int64_t n_head = 0;   // n_gqa() = n_head / n_head_kv
   int64_t n_head_kv = 0;
-  int64_t n_expert = 0;   // expert_count (0 for dense models)
+  int64_t n_expert = 0;    // expert_count (0 for dense models)
   bool has_output = true;  // an output.weight of its own (not tied to token_embd)
 };
 QuantMixModel quant_mix_model(const ModelConfig& c);

@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "core/dtype.h"
-#include "core/kquant_dequant.h"
 #include "core/error.h"
+#include "core/kquant_dequant.h"
 
 // ggml's reference code is built without FMA (ggml-base has no -march), so every product is
 // rounded to float before it is added. -march=native would let the compiler contract them.
@@ -33,7 +33,9 @@ int nearest_int(float v) {
   return (i & 0x007fffff) - 0x00400000;
 }
 
-int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+int clamp(int v, int lo, int hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
 
 // The signed value of largest magnitude among n (the first on a tie) and its magnitude.
 float signed_amax(const float* x, int n, float* amax) {
@@ -209,8 +211,8 @@ float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, ui
 void pack_2bit(const uint8_t* L, uint8_t* qs) {
   for (int j = 0; j < kQK_K; j += 128)
     for (int l = 0; l < 32; ++l)
-      qs[j / 4 + l] = uint8_t(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
-                              (L[j + l + 96] << 6));
+      qs[j / 4 + l] =
+          uint8_t(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
 }
 
 // q4_K / q5_K: 8 sub-blocks of 32 with asymmetric levels L in [0, nmax] (make_qkx2_quants with
@@ -345,8 +347,7 @@ void quantize_row_q2_K(const float* x, block_q2_K* y, int64_t k) {
     }
     if (max_min > 0) {
       const float iscale = q4scale / max_min;
-      for (int j = 0; j < 16; ++j)
-        y[i].scales[j] |= uint8_t(nearest_int(iscale * mins[j]) << 4);
+      for (int j = 0; j < 16; ++j) y[i].scales[j] |= uint8_t(nearest_int(iscale * mins[j]) << 4);
       y[i].dmin = f32_to_f16(max_min / q4scale);
     } else {
       y[i].dmin = f32_to_f16(0.f);

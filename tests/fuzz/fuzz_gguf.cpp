@@ -20,13 +20,20 @@ r1::DType kquant_dtype(r1::GgmlType t) {
   using r1::DType;
   using r1::GgmlType;
   switch (t) {
-    case GgmlType::Q2_K: return DType::Q2_K;
-    case GgmlType::Q3_K: return DType::Q3_K;
-    case GgmlType::Q4_K: return DType::Q4_K;
-    case GgmlType::Q5_K: return DType::Q5_K;
-    case GgmlType::Q6_K: return DType::Q6_K;
-    case GgmlType::IQ4_XS: return DType::IQ4_XS;
-    default: return DType::F32;
+    case GgmlType::Q2_K:
+      return DType::Q2_K;
+    case GgmlType::Q3_K:
+      return DType::Q3_K;
+    case GgmlType::Q4_K:
+      return DType::Q4_K;
+    case GgmlType::Q5_K:
+      return DType::Q5_K;
+    case GgmlType::Q6_K:
+      return DType::Q6_K;
+    case GgmlType::IQ4_XS:
+      return DType::IQ4_XS;
+    default:
+      return DType::F32;
   }
 }
 

@@ -194,9 +194,9 @@ TEST(GgufHostile, BlockTypeTensorInfos) {
     GgmlType type;
     int64_t block;
     uint64_t bytes;
-  } types[] = {{GgmlType::Q2_K, 256, 84},   {GgmlType::Q3_K, 256, 110}, {GgmlType::Q4_K, 256, 144},
-               {GgmlType::Q5_K, 256, 176},  {GgmlType::Q6_K, 256, 210}, {GgmlType::IQ4_XS, 256, 136},
-               {GgmlType::Q5_0, 32, 22},    {GgmlType::Q5_1, 32, 24},   {GgmlType::IQ4_NL, 32, 18}};
+  } types[] = {{GgmlType::Q2_K, 256, 84},  {GgmlType::Q3_K, 256, 110}, {GgmlType::Q4_K, 256, 144},
+               {GgmlType::Q5_K, 256, 176}, {GgmlType::Q6_K, 256, 210}, {GgmlType::IQ4_XS, 256, 136},
+               {GgmlType::Q5_0, 32, 22},   {GgmlType::Q5_1, 32, 24},   {GgmlType::IQ4_NL, 32, 18}};
   for (const auto& t : types) {
     const std::string name = ggml_type_name(uint32_t(t.type));
     const uint32_t id = uint32_t(t.type);

@@ -32,9 +32,9 @@ const std::string& kquant_model() {
   "max_position_embeddings": 1024, "rms_norm_eps": 1e-06, "rope_theta": 10000.0,
   "tie_word_embeddings": true, "vocab_size": 1024, "torch_dtype": "float32"})";
     const std::string out = root + "/model";
-    const test::RunResult r = test::run_r1(
-        "init --config " + root + "/config.json --out " + out + " --dtype f32 --seed 9 " +
-        "--tokenizer " + test::gguf_test_tokenizer("qwen2"));
+    const test::RunResult r = test::run_r1("init --config " + root + "/config.json --out " + out +
+                                           " --dtype f32 --seed 9 " + "--tokenizer " +
+                                           test::gguf_test_tokenizer("qwen2"));
     EXPECT_EQ(r.exit_code, 0) << r.out;
     return out;
   }();
@@ -102,8 +102,8 @@ TEST(GgufKQuantExport, TypesFollowLlamaQuantizeAndBytesAreTheReferenceQuantisers
        G::Q3_K, G::Q6_K},
       {GgufOutType::Q6_K, 18, G::Q6_K, G::Q6_K, G::Q6_K, G::Q6_K, G::Q6_K, G::Q6_K, G::Q6_K,
        G::Q6_K, G::Q6_K},
-      {GgufOutType::IQ4_XS, 30, G::Q5_K, G::Q5_K, G::Q5_K, G::Q5_K, G::IQ4_XS, G::IQ4_XS,
-       G::IQ4_XS, G::IQ4_XS, G::Q6_K},
+      {GgufOutType::IQ4_XS, 30, G::Q5_K, G::Q5_K, G::Q5_K, G::Q5_K, G::IQ4_XS, G::IQ4_XS, G::IQ4_XS,
+       G::IQ4_XS, G::Q6_K},
   };
   const WeightStore st = WeightStore::open_dir(kquant_model());
   const auto hf = [](int l, const char* rest) {

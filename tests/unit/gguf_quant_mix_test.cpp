@@ -37,7 +37,9 @@ QuantMixModel v2_lite_8() {
   return m;
 }
 
-std::string blk(int layer, const char* rest) { return "blk." + std::to_string(layer) + "." + rest; }
+std::string blk(int layer, const char* rest) {
+  return "blk." + std::to_string(layer) + "." + rest;
+}
 
 GgmlType qwen(GgufOutType t, int layer, const char* rest, Shape shape) {
   return gguf_tensor_type(t, qwen_1_5b(), blk(layer, rest), shape);
