@@ -95,11 +95,11 @@ void with_block(DType t, F&& f) {
   }
 }
 
-// Tokens in groups of up to 4 (one unpack of the weights per group): tile(n, t0) for each.
-template <typename Tile>
+// Tokens in groups of up to Max (one unpack of the weights per group): tile(n, t0) for each.
+template <int Max, typename Tile>
 void token_groups(int64_t T, Tile&& tile) {
-  for (int64_t t0 = 0; t0 < T; t0 += 4) {
-    switch (std::min<int64_t>(4, T - t0)) {
+  for (int64_t t0 = 0; t0 < T; t0 += Max) {
+    switch (std::min<int64_t>(Max, T - t0)) {
       case 1:
         tile(std::integral_constant<int, 1>(), t0);
         break;
@@ -110,7 +110,21 @@ void token_groups(int64_t T, Tile&& tile) {
         tile(std::integral_constant<int, 3>(), t0);
         break;
       default:
-        tile(std::integral_constant<int, 4>(), t0);
+        if constexpr (Max == 4) {
+          tile(std::integral_constant<int, 4>(), t0);
+        } else {
+          static_assert(Max == 6);
+          switch (T - t0) {
+            case 4:
+              tile(std::integral_constant<int, 4>(), t0);
+              break;
+            case 5:
+              tile(std::integral_constant<int, 5>(), t0);
+              break;
+            default:
+              tile(std::integral_constant<int, 6>(), t0);
+          }
+        }
     }
   }
 }
@@ -121,14 +135,15 @@ void rows_tokens(const block_q8_K* act, int64_t T, const WeightMatrix& W, int64_
   const int64_t nb = W.cols() / kQK_K;
   const Block* blocks = W.w.as<Block>();
   for (int64_t r = r0; r < r1; ++r)
-    token_groups(T, [&](auto nt, int64_t t0) {
+    token_groups<4>(T, [&](auto nt, int64_t t0) {
       simd::row_tokens<Block, decltype(nt)::value, Vnni>(blocks + r * nb, act + t0 * nb, nb,
                                                          y + t0 * ldy + r - r0, ldy);
     });
 }
 
 #ifdef R1_KQUANT_X8
-// An X8 matrix: 8 rows per kernel call, r0 and r1 multiples of 8.
+// An X8 matrix: 8 rows per kernel call, r0 and r1 multiples of 8; up to 6 tokens per unpack
+// (AVX-512's 32 registers hold their sums; 6 was fastest for prefill in r1_linear_bench).
 template <typename Block>
 void rows8(const block_q8_K* act, int64_t T, const WeightMatrix& W, int64_t r0, int64_t r1,
            float* y, int64_t ldy) {
@@ -136,7 +151,7 @@ void rows8(const block_q8_K* act, int64_t T, const WeightMatrix& W, int64_t r0, 
   const int64_t nb = W.cols() / kQK_K;
   const uint8_t* groups = W.w.as<uint8_t>();
   for (int64_t r = r0; r < r1; r += 8)
-    token_groups(T, [&](auto nt, int64_t t0) {
+    token_groups<6>(T, [&](auto nt, int64_t t0) {
       x8::rows8_tokens<Block, decltype(nt)::value>(groups + size_t(r / 8 * nb) * 8 * sizeof(Block),
                                                    act + t0 * nb, nb, y + t0 * ldy + r - r0, ldy);
     });
