@@ -3,7 +3,8 @@
 // dots with 4 activation bytes broadcast, so every row's sums build up in its own int32 lane.
 // Per sub-block the lanes are multiplied by the 8 rows' integer scales; value offsets
 // (q3_K: 4, q6_K: 32, IQ4_XS: 128) start each sub-block's sum at -offset * bsum, mins (q2_K,
-// q4_K, q5_K) gather as sum of min * bsum, and d, dmin apply in float once per super-block.
+// q4_K, q5_K) are dotted with the bsums by vpdpbusd too, and d, dmin apply in float once per
+// super-block.
 // Integer sums are exact and the float steps per token are the same for any number of tokens.
 #pragma once
 
@@ -37,6 +38,11 @@ inline __m256i bits_to(__m256i v) {
   if constexpr (K > P) s = _mm256_srli_epi16(v, K - P);
   return _mm256_and_si256(s, _mm256_set1_epi8(char((Two ? 3 : 1) << P)));
 }
+// (v & mask) | high in one vpternlogd, high already clear of mask's bits.
+template <int Mask>
+inline __m256i merge(__m256i v, __m256i high) {
+  return _mm256_ternarylogic_epi32(v, high, _mm256_set1_epi8(char(Mask)), 0xec);
+}
 // Byte B of every int32 lane, unsigned or sign-extended.
 template <int B>
 inline __m256i byte_u(__m256i v) {
@@ -55,7 +61,8 @@ inline __m256 fp16x8(const uint8_t* p) {
 //   kMins, kOffset      min * bsum terms (weighted by dmin), or the value offset
 //   chunk<S, C>()       chunk C of sub-block S as 8 rows x 4 unsigned values
 //   act<S, C>()         the index of its first activation (4 consecutive ones)
-//   scale<S>(), min<S>() the 8 rows' integer scale (and min) of sub-block S as int32 lanes
+//   scale<S>()          the 8 rows' integer scale of sub-block S as int32 lanes
+//   mins4<K>()          (kMins) the 8 rows' mins of sub-blocks 4K..4K+3 as 4 bytes per lane
 //   d, dmin             the 8 rows' super-block scales
 
 // Offsets in the X8 block are 8x those of ggml's block.
@@ -80,9 +87,10 @@ struct Q2K {
   __m256i scale() const {
     return _mm256_and_si256(scales<S>(), _mm256_set1_epi32(0x0f));
   }
-  template <int S>
-  __m256i min() const {
-    return _mm256_srli_epi32(scales<S>(), 4);
+  template <int K>
+  __m256i mins4() const {
+    const __m256i v = load(b_ + 8 * offsetof(block_q2_K, scales) + 32 * K);
+    return low4(_mm256_srli_epi16(v, 4));
   }
   __m256 d, dmin;
 
@@ -116,9 +124,10 @@ struct Q3K {
   __m256i chunk() const {
     constexpr int h = S / 8, s = (S % 8) / 2;
     constexpr int j = 8 * h + 4 * (S % 2) + C, k = 4 * (S % 2) + C;
-    const __m256i low = bits_to<2 * s, 0, true>(load(b_ + 8 * offsetof(block_q3_K, qs) + 32 * j));
-    return _mm256_or_si256(
-        low, bits_to<4 * h + s, 2, false>(load(b_ + 8 * offsetof(block_q3_K, hmask) + 32 * k)));
+    const __m256i qs = load(b_ + 8 * offsetof(block_q3_K, qs) + 32 * j);
+    return merge<0x03>(
+        s ? _mm256_srli_epi16(qs, 2 * s) : qs,
+        bits_to<4 * h + s, 2, false>(load(b_ + 8 * offsetof(block_q3_K, hmask) + 32 * k)));
   }
   template <int S, int C>
   static constexpr int act() {
@@ -127,10 +136,6 @@ struct Q3K {
   template <int S>
   __m256i scale() const {
     return _mm256_sub_epi32(byte_u<S % 4>(s_[S / 4]), _mm256_set1_epi32(32));
-  }
-  template <int S>
-  __m256i min() const {
-    return _mm256_setzero_si256();
   }
   __m256 d, dmin;
 
@@ -166,11 +171,11 @@ struct Q45K {
   __m256i chunk() const {
     constexpr int g = S / 2, n = S % 2;
     const __m256i v = load(b_ + 8 * offsetof(Block, qs) + 32 * (8 * g + C));
-    const __m256i q = low4(n ? _mm256_srli_epi16(v, 4) : v);
+    const __m256i q = n ? _mm256_srli_epi16(v, 4) : v;
     if constexpr (Five) {
-      return _mm256_or_si256(q, bits_to<S, 4, false>(load(b_ + 8 * offsetof(Block, qh) + 32 * C)));
+      return merge<0x0f>(q, bits_to<S, 4, false>(load(b_ + 8 * offsetof(Block, qh) + 32 * C)));
     } else {
-      return q;
+      return low4(q);
     }
   }
   template <int S, int C>
@@ -181,9 +186,9 @@ struct Q45K {
   __m256i scale() const {
     return byte_u<S % 4>(sc_[S / 4]);
   }
-  template <int S>
-  __m256i min() const {
-    return byte_u<S % 4>(mn_[S / 4]);
+  template <int K>
+  __m256i mins4() const {
+    return mn_[K];
   }
   __m256 d, dmin;
 
@@ -206,9 +211,8 @@ struct Q6K {
     constexpr int h = S / 8, p = (S % 8) / 2;
     constexpr int jl = 16 * h + 8 * (p % 2) + 4 * (S % 2) + C, jh = 8 * h + 4 * (S % 2) + C;
     const __m256i v = load(b_ + 8 * offsetof(block_q6_K, ql) + 32 * jl);
-    const __m256i low = low4(p >= 2 ? _mm256_srli_epi16(v, 4) : v);
-    return _mm256_or_si256(
-        low, bits_to<2 * p, 4, true>(load(b_ + 8 * offsetof(block_q6_K, qh) + 32 * jh)));
+    return merge<0x0f>(p >= 2 ? _mm256_srli_epi16(v, 4) : v,
+                       bits_to<2 * p, 4, true>(load(b_ + 8 * offsetof(block_q6_K, qh) + 32 * jh)));
   }
   template <int S, int C>
   static constexpr int act() {
@@ -217,10 +221,6 @@ struct Q6K {
   template <int S>
   __m256i scale() const {
     return byte_s<S % 4>(load(b_ + 8 * offsetof(block_q6_K, scales) + 32 * (S / 4)));
-  }
-  template <int S>
-  __m256i min() const {
-    return _mm256_setzero_si256();
   }
   __m256 d, dmin;
 
@@ -258,10 +258,6 @@ struct IQ4XS {
     const __m256i l = _mm256_and_si256(_mm256_srli_epi32(low_, 4 * S), _mm256_set1_epi32(0x0f));
     const __m256i h = _mm256_and_si256(_mm256_srli_epi32(high_, 2 * S), _mm256_set1_epi32(3));
     return _mm256_sub_epi32(_mm256_or_si256(l, _mm256_slli_epi32(h, 4)), _mm256_set1_epi32(32));
-  }
-  template <int S>
-  __m256i min() const {
-    return _mm256_setzero_si256();
   }
   __m256 d, dmin;
 
@@ -303,30 +299,46 @@ inline __m256i bcast4(const int8_t* p) {
   return _mm256_set1_epi32(v);
 }
 
-// Per token: the bsum of every sub-block, times -offset where the type has one.
+// One token's sub-block bsums as the kernel uses them: with a value offset, -offset * bsum per
+// sub-block (int32, the start of its sum); with mins, each bsum split as 128 * hi + lo (lo in
+// [0, 128), hi in [-32, 32): 32 values of at most 127) into bytes, so that mins . bsums is two
+// vpdpbusd per 4 sub-blocks.
+struct SubBsums {
+  alignas(32) int32_t start[16];
+  alignas(16) int8_t lo[16];
+  alignas(16) int8_t hi[16];
+};
+
 template <typename U>
-inline void sub_bsums(const block_q8_K& a, int32_t* out) {
+inline void sub_bsums(const block_q8_K& a, SubBsums& out) {
   const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.bsums));
-  auto store = [&](int at, __m256i v) {
-    if constexpr (U::kOffset != 0) v = _mm256_mullo_epi32(v, _mm256_set1_epi32(-U::kOffset));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + at), v);
+  auto put = [&](int at, __m256i v) {
+    if constexpr (U::kMins) {
+      _mm_storel_epi64(
+          reinterpret_cast<__m128i*>(out.lo + at),
+          _mm256_maskz_cvtepi32_epi8(0xff, _mm256_and_si256(v, _mm256_set1_epi32(127))));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out.hi + at),
+                       _mm256_maskz_cvtepi32_epi8(0xff, _mm256_srai_epi32(v, 7)));
+    } else {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out.start + at),
+                         _mm256_mullo_epi32(v, _mm256_set1_epi32(-U::kOffset)));
+    }
   };
   if constexpr (U::kSub == 16) {
-    store(0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(bs)));
-    store(8, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(bs, 1)));
+    put(0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(bs)));
+    put(8, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(bs, 1)));
   } else {
-    store(0, _mm256_madd_epi16(bs, _mm256_set1_epi16(1)));  // lane i: bsums 2i + 2i+1
+    put(0, _mm256_madd_epi16(bs, _mm256_set1_epi16(1)));  // lane i: bsums 2i + 2i+1
   }
 }
 
-// Sub-block S for NT tokens: the 8 rows' dot products with every token, scaled into isum (and
-// the mins into msum).
+// Sub-block S for NT tokens: the 8 rows' dot products with every token, scaled into isum.
 template <typename U, int NT, int S, int... C>
-inline void sub_block(const U& u, const block_q8_K* const* a, const int32_t (*bs)[16],
-                      __m256i* isum, __m256i* msum, std::integer_sequence<int, C...>) {
+inline void sub_block(const U& u, const block_q8_K* const* a, const SubBsums* bs, __m256i* isum,
+                      std::integer_sequence<int, C...>) {
   __m256i acc[NT];
   for (int t = 0; t < NT; ++t)
-    acc[t] = U::kOffset ? _mm256_set1_epi32(bs[t][S]) : _mm256_setzero_si256();
+    acc[t] = U::kMins ? _mm256_setzero_si256() : _mm256_set1_epi32(bs[t].start[S]);
   (
       [&] {
         const __m256i w = u.template chunk<S, C>();
@@ -336,17 +348,30 @@ inline void sub_block(const U& u, const block_q8_K* const* a, const int32_t (*bs
       ...);
   const __m256i sc = u.template scale<S>();
   for (int t = 0; t < NT; ++t) isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(acc[t], sc));
-  if constexpr (U::kMins) {
-    const __m256i mn = u.template min<S>();
-    for (int t = 0; t < NT; ++t)
-      msum[t] = _mm256_add_epi32(msum[t], _mm256_mullo_epi32(mn, _mm256_set1_epi32(bs[t][S])));
-  }
 }
 
 template <typename U, int NT, int... S>
-inline void all_sub_blocks(const U& u, const block_q8_K* const* a, const int32_t (*bs)[16],
-                           __m256i* isum, __m256i* msum, std::integer_sequence<int, S...>) {
-  (sub_block<U, NT, S>(u, a, bs, isum, msum, std::make_integer_sequence<int, U::kChunks>()), ...);
+inline void all_sub_blocks(const U& u, const block_q8_K* const* a, const SubBsums* bs,
+                           __m256i* isum, std::integer_sequence<int, S...>) {
+  (sub_block<U, NT, S>(u, a, bs, isum, std::make_integer_sequence<int, U::kChunks>()), ...);
+}
+
+// msum[t] = the 8 rows' mins . token t's bsums.
+template <typename U, int NT, int... K>
+inline void mins_dot(const U& u, const SubBsums* bs, __m256i* msum,
+                     std::integer_sequence<int, K...>) {
+  __m256i hi[NT], lo[NT];
+  for (int t = 0; t < NT; ++t) hi[t] = lo[t] = _mm256_setzero_si256();
+  (
+      [&] {
+        const __m256i m = u.template mins4<K>();
+        for (int t = 0; t < NT; ++t) {
+          hi[t] = _mm256_dpbusd_epi32(hi[t], m, bcast4(bs[t].hi + 4 * K));
+          lo[t] = _mm256_dpbusd_epi32(lo[t], m, bcast4(bs[t].lo + 4 * K));
+        }
+      }(),
+      ...);
+  for (int t = 0; t < NT; ++t) msum[t] = _mm256_add_epi32(_mm256_slli_epi32(hi[t], 7), lo[t]);
 }
 
 constexpr int kPrefetchBytes = 2048;
@@ -365,14 +390,16 @@ void rows8_tokens(const uint8_t* w, const block_q8_K* a, int64_t nb, float* y, i
       _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + line, _MM_HINT_T0);
     const U u(b);
     const block_q8_K* at[NT];
-    alignas(32) int32_t bs[NT][16];
+    SubBsums bs[NT];
     __m256i isum[NT], msum[NT];
     for (int t = 0; t < NT; ++t) {
       at[t] = a + t * nb + ib;
       sub_bsums<U>(*at[t], bs[t]);
-      isum[t] = msum[t] = _mm256_setzero_si256();
+      isum[t] = _mm256_setzero_si256();
     }
-    all_sub_blocks<U, NT>(u, at, bs, isum, msum, std::make_integer_sequence<int, U::kSub>());
+    all_sub_blocks<U, NT>(u, at, bs, isum, std::make_integer_sequence<int, U::kSub>());
+    if constexpr (U::kMins)
+      mins_dot<U, NT>(u, bs, msum, std::make_integer_sequence<int, U::kSub / 4>());
     for (int t = 0; t < NT; ++t) {
       const __m256 da = _mm256_set1_ps(at[t]->d);
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(u.d, da), acc[t]);
