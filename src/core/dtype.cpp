@@ -35,6 +35,12 @@ size_t dtype_size(DType t) {
     case DType::Q5_K:
     case DType::Q6_K:
     case DType::IQ4_XS:
+    case DType::Q2_K_X8:
+    case DType::Q3_K_X8:
+    case DType::Q4_K_X8:
+    case DType::Q5_K_X8:
+    case DType::Q6_K_X8:
+    case DType::IQ4_XS_X8:
       return 0;
   }
   return 0;
@@ -58,6 +64,12 @@ constexpr BlockFormat kBlockFormats[] = {
     {DType::Q5_K, "Q5_K", kQK_K, sizeof(block_q5_K)},
     {DType::Q6_K, "Q6_K", kQK_K, sizeof(block_q6_K)},
     {DType::IQ4_XS, "IQ4_XS", kQK_K, sizeof(block_iq4_xs)},
+    {DType::Q2_K_X8, "Q2_Kx8", 8 * kQK_K, 8 * sizeof(block_q2_K)},
+    {DType::Q3_K_X8, "Q3_Kx8", 8 * kQK_K, 8 * sizeof(block_q3_K)},
+    {DType::Q4_K_X8, "Q4_Kx8", 8 * kQK_K, 8 * sizeof(block_q4_K)},
+    {DType::Q5_K_X8, "Q5_Kx8", 8 * kQK_K, 8 * sizeof(block_q5_K)},
+    {DType::Q6_K_X8, "Q6_Kx8", 8 * kQK_K, 8 * sizeof(block_q6_K)},
+    {DType::IQ4_XS_X8, "IQ4_XSx8", 8 * kQK_K, 8 * sizeof(block_iq4_xs)},
 };
 
 const BlockFormat* block_format(DType t) {

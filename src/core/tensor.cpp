@@ -3,9 +3,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 #include "core/kquant_dequant.h"
+#include "core/kquant_rows8.h"
 #include "core/quant_blocks.h"
 #include "core/quant_rows8.h"
 
@@ -30,8 +32,9 @@ Tensor Tensor::zeros(DType dtype, Shape shape) {
   Tensor t;
   t.dtype = dtype;
   t.shape = std::move(shape);
-  const bool rows8 = dtype == DType::Q8_0_X8 || dtype == DType::Q4_0_X8;
-  R1_ASSERT(rows8 ? t.shape.size() == 2 && t.shape[0] % 8 == 0 && t.shape[1] % 32 == 0
+  const bool rows8 = dtype == DType::Q8_0_X8 || dtype == DType::Q4_0_X8 || is_kquant_x8(dtype);
+  R1_ASSERT(rows8 ? t.shape.size() == 2 && t.shape[0] % 8 == 0 &&
+                        t.shape[1] % (dtype_block_elems(dtype) / 8) == 0
           : t.shape.empty() ? dtype_block_elems(dtype) == 1
                             : t.shape.back() % dtype_block_elems(dtype) == 0);
   size_t bytes = (t.nbytes() + 63) / 64 * 64;
@@ -93,6 +96,20 @@ Tensor to_f32(const Tensor& t) {
     case DType::IQ4_XS:
       dequantize_row_kquant(t.dtype, t.data, o, n);
       break;
+    case DType::Q2_K_X8:
+    case DType::Q3_K_X8:
+    case DType::Q4_K_X8:
+    case DType::Q5_K_X8:
+    case DType::Q6_K_X8:
+    case DType::IQ4_XS_X8: {
+      const DType base = kquant_base_of(t.dtype);
+      std::vector<uint8_t> row(size_t(t.dim(1) / kQK_K) * dtype_block_bytes(base));
+      for (int64_t r = 0; r < t.dim(0); ++r) {
+        extract_kquant_row8(t, r, row.data());
+        dequantize_row_kquant(base, row.data(), o + r * t.dim(1), t.dim(1));
+      }
+      break;
+    }
     default:
       throw FormatError(std::string("cannot convert tensor of dtype ") + dtype_name(t.dtype) +
                         " to F32");

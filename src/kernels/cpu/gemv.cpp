@@ -13,11 +13,14 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/kquant_dequant.h"
+#include "core/kquant_rows8.h"
 #include "core/quant_blocks.h"
 #include "core/quant_rows8.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/act_quant.h"
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/gemv_kquant.h"
 #include "kernels/cpu/simd_blocks.h"
 
 namespace r1 {
@@ -389,30 +392,41 @@ void rows_dequantised(const float* x, int64_t ldx, int64_t T, const WeightMatrix
 
 #endif
 
-// Rows [r0, r1) for T tokens; act: x quantised to blocks when W is q8_0/q4_0.
-void rows_any(const float* x, int64_t ldx, const ActBlock* act, int64_t T, const WeightMatrix& W,
-              int64_t r0, int64_t r1, float* y, int64_t ldy) {
+bool reads_blocks(DType t) {
+  return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q8_0_X8 || t == DType::Q4_0_X8;
+}
+
+// Rows [r0, r1) for T tokens; act: x as quantize_input made it for W.
+void rows_any(const float* x, int64_t ldx, const QuantizedInput& act, int64_t T,
+              const WeightMatrix& W, int64_t r0, int64_t r1, float* y, int64_t ldy) {
+  if (is_kquant(W.w.dtype) || is_kquant_x8(W.w.dtype))
+    return gemv_kquant_rows(act.kblocks.data(), T, W, r0, r1, y, ldy);
 #ifdef R1_SIMD_AVX2
-  if (W.w.dtype == DType::Q8_0) return rows_blocks<block_q8_0>(act, T, W, r0, r1, y, ldy);
-  if (W.w.dtype == DType::Q4_0) return rows_blocks<block_q4_0>(act, T, W, r0, r1, y, ldy);
+  const ActBlock* blocks = act.blocks.data();
+  if (W.w.dtype == DType::Q8_0) return rows_blocks<block_q8_0>(blocks, T, W, r0, r1, y, ldy);
+  if (W.w.dtype == DType::Q4_0) return rows_blocks<block_q4_0>(blocks, T, W, r0, r1, y, ldy);
 #ifdef R1_GEMV_ROWS8
   if (W.w.dtype == DType::Q8_0_X8)
-    return rows_blocks_x8<block_q8_0x8>(act, T, W, r0, r1, y, ldy);
+    return rows_blocks_x8<block_q8_0x8>(blocks, T, W, r0, r1, y, ldy);
   if (W.w.dtype == DType::Q4_0_X8)
-    return rows_blocks_x8<block_q4_0x8>(act, T, W, r0, r1, y, ldy);
+    return rows_blocks_x8<block_q4_0x8>(blocks, T, W, r0, r1, y, ldy);
 #endif
   rows_avx2(x, ldx, T, W, r0, r1, y, ldy);
 #else
-  (void)act;
   rows_dequantised(x, ldx, T, W, r0, r1, y, ldy);
 #endif
 }
 
 }  // namespace
 
-bool gemv_quantizes_input(const WeightMatrix& W) {
+void quantize_input(const WeightMatrix& W, const float* x, int64_t ldx, int64_t T,
+                    QuantizedInput& act) {
   const DType t = W.w.dtype;
-  return t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q8_0_X8 || t == DType::Q4_0_X8;
+#ifdef R1_SIMD_AVX2
+  if (reads_blocks(t) && act.blocks.empty()) quantize_activations(x, ldx, T, W.cols(), act.blocks);
+#endif
+  if ((is_kquant(t) || is_kquant_x8(t)) && act.kblocks.empty())
+    quantize_q8_K_rows(x, ldx, T, W.cols(), act.kblocks);
 }
 
 bool gemv_takes(const WeightMatrix& W, int64_t T) {
@@ -429,18 +443,24 @@ WeightMatrix to_decode_layout(const WeightMatrix& W) {
     out.w = interleave_rows8(W.w);
     return out;
   }
+  if (is_kquant(t) && W.rows() % kInterleavedRows == 0 &&
+      kquant_isa_built(KquantIsa::Avx512Vnni)) {
+    WeightMatrix out = W;
+    out.w = interleave_kquant_rows8(W.w);
+    return out;
+  }
 #endif
   return W;
 }
 
 void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y) {
   const int64_t in = W.cols(), out = W.rows();
-  thread_local std::vector<ActBlock> act;
-  if (gemv_quantizes_input(W)) quantize_activations(x, in, T, in, act);
-  const ActBlock* act_blocks = act.data();  // this thread's buffer, read by all workers
-  auto rows = [&](int64_t r0, int64_t r1) {
-    rows_any(x, in, act_blocks, T, W, r0, r1, y + r0, out);
-  };
+  thread_local QuantizedInput act;
+  act.blocks.clear();
+  act.kblocks.clear();
+  quantize_input(W, x, in, T, act);
+  const QuantizedInput& shared = act;  // this thread's buffers, read by all workers
+  auto rows = [&](int64_t r0, int64_t r1) { rows_any(x, in, shared, T, W, r0, r1, y + r0, out); };
   // Below ~64K weights a product takes a few microseconds: waking threads would cost more.
   if (out * in * T < (int64_t(1) << 16)) return rows(0, out);
   // Chunks of whole fp8 block rows keep each thread on its own scale rows; 16 rows otherwise.
@@ -450,16 +470,17 @@ void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y) {
 
 void gemv_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy) {
-  thread_local std::vector<ActBlock> act;  // per pool thread: called once per head per step
-  if (gemv_quantizes_input(W)) quantize_activations(x, ldx, T, W.cols(), act);
-  rows_any(x, ldx, act.data(), T, W, r0, r1, y, ldy);
-}
-
-void gemv_rows_quantized(const float* x, int64_t ldx, const ActBlock* act, int64_t T,
-                         const WeightMatrix& W, int64_t r0, int64_t r1, float* y, int64_t ldy) {
+  thread_local QuantizedInput act;  // per pool thread: called once per head per step
+  act.blocks.clear();
+  act.kblocks.clear();
+  quantize_input(W, x, ldx, T, act);
   rows_any(x, ldx, act, T, W, r0, r1, y, ldy);
 }
 
+void gemv_rows_quantized(const float* x, int64_t ldx, const QuantizedInput& act, int64_t T,
+                         const WeightMatrix& W, int64_t r0, int64_t r1, float* y, int64_t ldy) {
+  rows_any(x, ldx, act, T, W, r0, r1, y, ldy);
+}
 
 void gevm_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy) {

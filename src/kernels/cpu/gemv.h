@@ -1,11 +1,14 @@
 // Matrix-vector products for decode: y[T, out] = x[T, in] W^T for a few tokens T, reading each
 // weight once in its stored format (f32, bf16, f16, fp8 with block scales) and widening it in
 // registers, rows split over the default thread pool. Decode is bound by the bytes of weights
-// read, so no f32 copy of a quantised weight is ever made.
+// read, so no f32 copy of a quantised weight is ever made. Block formats (q8_0, q4_0, the
+// k-quants, IQ4_XS) are dotted in int8 against activations quantised to 8 bits.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
+#include "core/kquant_blocks.h"
 #include "core/weight_matrix.h"
 #include "kernels/cpu/act_quant.h"
 
@@ -23,9 +26,9 @@ constexpr int64_t kGemvWidenedMaxTokens = 16;
 bool gemv_takes(const WeightMatrix& W, int64_t T);
 
 // The layout the decode kernels read fastest: where the CPU has the interleaved kernels
-// (AVX-512 VNNI), a Q8_0/Q4_0 matrix whose rows are a multiple of 8 becomes a new owning
-// Q8_0_X8/Q4_0_X8 tensor (core/quant_rows8.h; gemm_quant and dequantize_rows read it too);
-// anything else is returned as it is.
+// (AVX-512 VNNI), a Q8_0/Q4_0 or k-quant matrix whose rows are a multiple of 8 becomes a new
+// owning Q8_0_X8/Q4_0_X8 (core/quant_rows8.h) or Q4_K_X8... (core/kquant_rows8.h) tensor, which
+// the prefill kernels and dequantize_rows read too; anything else is returned as it is.
 WeightMatrix to_decode_layout(const WeightMatrix& W);
 
 // x: [T, in], W: [out, in], y: [T, out] (overwritten).
@@ -36,11 +39,19 @@ void gemv(const float* x, int64_t T, const WeightMatrix& W, float* y);
 // gemv_rows: y[t, r - r0] = W[r, :] . x[t, :]
 void gemv_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy);
-// gemv_rows with x already quantised: act = quantize_activations(x, ldx, T, W.cols()) when
-// gemv_quantizes_input(W), else unused; several products of one input share one quantisation.
-void gemv_rows_quantized(const float* x, int64_t ldx, const ActBlock* act, int64_t T,
+// x quantised once for the integer kernels of every product that reads it (one per input x):
+// 32-value blocks for q8_0/q4_0 weights, q8_K super-blocks for the k-quants; each is filled
+// when a weight that reads it asks (quantize_input), else left empty.
+struct QuantizedInput {
+  std::vector<ActBlock> blocks;     // [T, in / 32]
+  std::vector<block_q8_K> kblocks;  // [T, in / 256]
+};
+// Fills what W's kernels read from x [T, W.cols()] (rows ldx apart), unless act holds it already.
+void quantize_input(const WeightMatrix& W, const float* x, int64_t ldx, int64_t T,
+                    QuantizedInput& act);
+// gemv_rows with x already quantised by quantize_input(W, x, ldx, T, act).
+void gemv_rows_quantized(const float* x, int64_t ldx, const QuantizedInput& act, int64_t T,
                          const WeightMatrix& W, int64_t r0, int64_t r1, float* y, int64_t ldy);
-bool gemv_quantizes_input(const WeightMatrix& W);
 // gevm_rows (x^T W): y[t, c] = sum over r in [r0, r1) of x[t, r - r0] * W[r, c]
 void gevm_rows(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
                int64_t r1, float* y, int64_t ldy);

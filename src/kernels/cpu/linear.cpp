@@ -1,7 +1,7 @@
 // Linear layers: a few tokens (decode) go through the fused GEMV kernels; more tokens go to the
-// int8 GEMM for q8_0/q4_0 weights, else to BLAS sgemm with bf16/f16/fp8 weights dequantised
-// one row panel at a time into a small f32 buffer, so a quantised model never holds a full f32
-// copy of its weights.
+// int8 GEMMs for q8_0/q4_0 and k-quant weights, else to BLAS sgemm with bf16/f16/fp8 weights
+// dequantised one row panel at a time into a small f32 buffer, so a quantised model never holds
+// a full f32 copy of its weights.
 #include "kernels/cpu/linear.h"
 
 #include <cblas.h>
@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/kquant_dequant.h"
+#include "core/kquant_rows8.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/dequant.h"
+#include "kernels/cpu/gemm_kquant.h"
 #include "kernels/cpu/gemm_quant.h"
 #include "kernels/cpu/gemv.h"
 
@@ -48,6 +51,27 @@ int64_t panel_rows(int64_t cols) {
 }
 }  // namespace
 
+void linear_dequant_sgemm(const float* x, int64_t T, const WeightMatrix& W, float* y,
+                          Threads threads) {
+  const int64_t out = W.rows(), in = W.cols();
+  // Each task dequantises its row panel into its own buffer and multiplies it serially.
+  const int64_t step = panel_rows(in);
+  const int64_t panels = (out + step - 1) / step;
+  auto panel_product = [&](int64_t p) {
+    const int64_t r0 = p * step, r1 = std::min(out, r0 + step);
+    thread_local std::vector<float> panel;
+    panel.resize(size_t((r1 - r0) * in));
+    dequantize_rows(W, r0, r1, panel.data());
+    // y[:, r0:r1] = x @ panel^T, written with leading dimension `out`.
+    gemm_f32_serial(x, in, panel.data(), in, y + r0, out, T, r1 - r0, in, true);
+  };
+  if (panels == 1 || threads == Threads::Caller) {
+    for (int64_t p = 0; p < panels; ++p) panel_product(p);
+  } else {
+    default_thread_pool().run(panels, panel_product);
+  }
+}
+
 void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y,
             Threads threads) {
   const int64_t out = W.rows(), in = W.cols();
@@ -61,6 +85,8 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
   } else if (W.w.dtype == DType::Q8_0 || W.w.dtype == DType::Q4_0 ||
              W.w.dtype == DType::Q8_0_X8 || W.w.dtype == DType::Q4_0_X8) {
     gemm_quant(x, T, W, y, pool);
+  } else if (is_kquant(W.w.dtype) || is_kquant_x8(W.w.dtype)) {
+    gemm_kquant(x, T, W, y, pool);
   } else if (W.w.dtype == DType::F32) {
     if (pool) {
       gemm_f32(x, W.w.f32(), y, T, out, in, true);
@@ -68,22 +94,7 @@ void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias,
       gemm_f32_serial(x, in, W.w.f32(), in, y, out, T, out, in, true);
     }
   } else {
-    // Each task dequantises its row panel into its own buffer and multiplies it serially.
-    const int64_t step = panel_rows(in);
-    const int64_t panels = (out + step - 1) / step;
-    auto panel_product = [&](int64_t p) {
-      const int64_t r0 = p * step, r1 = std::min(out, r0 + step);
-      thread_local std::vector<float> panel;
-      panel.resize(size_t((r1 - r0) * in));
-      dequantize_rows(W, r0, r1, panel.data());
-      // y[:, r0:r1] = x @ panel^T, written with leading dimension `out`.
-      gemm_f32_serial(x, in, panel.data(), in, y + r0, out, T, r1 - r0, in, true);
-    };
-    if (panels == 1 || !pool) {
-      for (int64_t p = 0; p < panels; ++p) panel_product(p);
-    } else {
-      default_thread_pool().run(panels, panel_product);
-    }
+    linear_dequant_sgemm(x, T, W, y, threads);
   }
   if (bias) {
     for (int64_t t = 0; t < T; ++t)

@@ -15,6 +15,12 @@ enum class Threads { Pool, Caller };
 void linear(const float* x, int64_t T, const WeightMatrix& W, const float* bias, float* y,
             Threads threads = Threads::Pool);
 
+// linear() without bias through f32: row panels of W (~1 MiB) dequantised and multiplied by
+// sgemm, the prefill path of weights without an int8 kernel and the baseline those kernels are
+// measured against (r1_linear_bench).
+void linear_dequant_sgemm(const float* x, int64_t T, const WeightMatrix& W, float* y,
+                          Threads threads = Threads::Pool);
+
 // Plain f32 GEMM: C[M, N] = A[M, K] * op(B) (+ beta C), row-major, B given as [N, K] when
 // b_transposed else [K, N]; the N columns split over the default thread pool.
 void gemm_f32(const float* A, const float* B, float* C, int64_t M, int64_t N, int64_t K,

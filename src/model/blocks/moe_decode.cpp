@@ -16,7 +16,7 @@ namespace {
 struct ExpertJob {
   const MlpWeights* mlp;
   std::vector<float> gate, up;  // [T, I]; gate then holds silu(gate) * up
-  std::vector<ActBlock> hidden_act;
+  QuantizedInput hidden_act;
   std::vector<float> out;  // [T, D]
 };
 
@@ -37,7 +37,7 @@ void rows_of_all(std::vector<ExpertJob>& jobs, int64_t T, Matrix matrix, Input i
                   r1 = std::min(l.weight.rows(), r0 + kDecodeRowsPerTask);
     const auto [x, ldx, act] = input(job);
     float* y = output(job);
-    gemv_rows_quantized(x, ldx, act, T, l.weight, r0, r1, y + r0, l.weight.rows());
+    gemv_rows_quantized(x, ldx, *act, T, l.weight, r0, r1, y + r0, l.weight.rows());
     if (l.bias_ptr())
       for (int64_t t = 0; t < T; ++t)
         for (int64_t r = r0; r < r1; ++r) y[t * l.weight.rows() + r] += l.bias_ptr()[r];
@@ -61,17 +61,17 @@ void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, i
     j.up.resize(size_t(T * I));
     j.out.resize(size_t(T * D));
   }
-  std::vector<ActBlock> x_act;  // shared by every gate and up product that reads blocks
-  const bool any_blocks = std::any_of(jobs.begin(), jobs.end(), [](const ExpertJob& j) {
-    return gemv_quantizes_input(j.mlp->gate.weight) || gemv_quantizes_input(j.mlp->up.weight);
-  });
-  if (any_blocks) quantize_activations(x, D, T, D, x_act);
+  QuantizedInput x_act;  // shared by every gate and up product that reads blocks
+  for (ExpertJob& j : jobs) {
+    quantize_input(j.mlp->gate.weight, x, D, T, x_act);
+    quantize_input(j.mlp->up.weight, x, D, T, x_act);
+  }
   struct In {
     const float* x;
     int64_t ldx;
-    const ActBlock* act;
+    const QuantizedInput* act;
   };
-  const auto from_x = [&](ExpertJob&) { return In{x, D, x_act.data()}; };
+  const auto from_x = [&](ExpertJob&) { return In{x, D, &x_act}; };
   rows_of_all(
       jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->gate; }, from_x,
       [](ExpertJob& j) { return j.gate.data(); });
@@ -81,13 +81,12 @@ void moe_experts_decode(const MoeWeights& w, const Routing& r, const float* x, i
   for (ExpertJob& j : jobs) {
     const int64_t I = j.mlp->gate.weight.rows();
     silu_mul(j.gate.data(), j.up.data(), j.gate.data(), T * I);
-    if (gemv_quantizes_input(j.mlp->down.weight))
-      quantize_activations(j.gate.data(), I, T, I, j.hidden_act);
+    quantize_input(j.mlp->down.weight, j.gate.data(), I, T, j.hidden_act);
   }
   rows_of_all(
       jobs, T, [](ExpertJob& j) -> const Linear& { return j.mlp->down; },
       [](ExpertJob& j) {
-        return In{j.gate.data(), j.mlp->gate.weight.rows(), j.hidden_act.data()};
+        return In{j.gate.data(), j.mlp->gate.weight.rows(), &j.hidden_act};
       },
       [](ExpertJob& j) { return j.out.data(); });
 
