@@ -127,23 +127,42 @@ inline void prefetch_block(const BlockX8& lo, const BlockX8& hi) {
 
 // y[t, 0:16] (the rows where `rows` has a bit) = tile rows . token t, for NT tokens
 // (a[t]: token t's nb activation blocks).
-template <int NT>
-void tile_vnni(const TileBlock* w, const TileAct* const* a, int64_t nb, float* y, int64_t ldy,
+// A tile's weights block by block: packed once for a span of many tokens, or packed on the fly
+// into a block on the stack when only one or two token groups read them.
+struct PackedTile {
+  const TileBlock* blocks;
+  const TileBlock& block(int64_t b, TileBlock&) const { return blocks[b]; }
+};
+
+template <typename BlockX8>
+struct UnpackedTile {
+  const BlockX8* lo;
+  const BlockX8* hi;
+  const TileBlock& block(int64_t b, TileBlock& scratch) const {
+    pack_block(lo[b], hi[b], scratch);
+    return scratch;
+  }
+};
+
+template <int NT, typename Tile>
+void tile_vnni(const Tile& tile, const TileAct* const* a, int64_t nb, float* y, int64_t ldy,
                __mmask16 rows) {
   __m512 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  TileBlock scratch;
   for (int64_t b = 0; b < nb; ++b) {
+    const TileBlock& w = tile.block(b, scratch);
     // Tokens inner: consecutive vpdpbusd feed different sums, hiding the instruction latency.
     __m512i sum[NT];
 #pragma GCC unroll 16
     for (int t = 0; t < NT; ++t) sum[t] = _mm512_set1_epi32(a[t][b].start);
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
-      const __m512i q = _mm512_load_si512(w[b].q[j]);
+      const __m512i q = _mm512_load_si512(w.q[j]);
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) sum[t] = dpbusd_broadcast(sum[t], q, a[t][b].qs + 4 * j);
     }
-    const __m512 wd = _mm512_load_ps(w[b].d);
+    const __m512 wd = _mm512_load_ps(w.d);
 #pragma GCC unroll 16
     for (int t = 0; t < NT; ++t)
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[t]),
@@ -152,10 +171,23 @@ void tile_vnni(const TileBlock* w, const TileAct* const* a, int64_t nb, float* y
   for (int t = 0; t < NT; ++t) _mm512_mask_storeu_ps(y + t * ldy, rows, acc[t]);
 }
 
-template <int... N>
-void tile_tokens_n(int n, const TileBlock* w, const TileAct* const* a, int64_t nb, float* y,
+template <typename Tile, int... N>
+void tile_tokens_n(int n, const Tile& tile, const TileAct* const* a, int64_t nb, float* y,
                    int64_t ldy, __mmask16 rows, std::integer_sequence<int, N...>) {
-  ((n == N + 1 ? tile_vnni<N + 1>(w, a, nb, y, ldy, rows) : void()), ...);
+  ((n == N + 1 ? tile_vnni<N + 1>(tile, a, nb, y, ldy, rows) : void()), ...);
+}
+
+// All tokens [t0, t1) against one tile.
+template <typename Tile>
+void tile_span(const Tile& tile, const TileAct* act, int64_t t0, int64_t t1, int64_t nb,
+               float* y, int64_t ldy, __mmask16 rows) {
+  for (int64_t t = t0; t < t1; t += kTileTokens) {
+    const int n = int(std::min<int64_t>(kTileTokens, t1 - t));
+    const TileAct* a[kTileTokens];
+    for (int i = 0; i < n; ++i) a[i] = act + (t + i) * nb;
+    tile_tokens_n(n, tile, a, nb, y + t * ldy, ldy, rows,
+                  std::make_integer_sequence<int, kTileTokens>{});
+  }
 }
 
 // The 8-row groups of W in the interleaved layout: the matrix's own for Q8_0_X8/Q4_0_X8; for
@@ -185,8 +217,9 @@ class Groups8 {
 };
 
 // Rows [r0, r1) of y for all T tokens (act: [T, nb] blocks), r0 a multiple of 16. Tokens go in
-// spans whose activations stay in L2 while the span's tiles pass over them; each tile is packed
-// once per span into a per-thread buffer, then read by every 16 tokens of the span.
+// spans of up to 4 MiB of activations (L3; larger spans beat L2-sized ones, which repack the
+// tiles more often); each tile is packed once per span into a per-thread buffer that every
+// token group of the span reads, or on the fly when the span is one or two groups (MoE experts).
 template <typename Block>
 void rows_range(const TileAct* act, int64_t T, const WeightMatrix& W, int64_t r0, int64_t r1,
                 float* y, int64_t ldy) {
@@ -204,19 +237,17 @@ void rows_range(const TileAct* act, int64_t T, const WeightMatrix& W, int64_t r0
       const int64_t g = r / kInterleavedRows;
       const BlockX8* lo = groups.group(g, 0);
       const BlockX8* hi = groups.group(g + 1, 1);
+      const int n_rows = int(std::min<int64_t>(kTileRows, r1 - r));
+      const __mmask16 rows = __mmask16((1u << n_rows) - 1);
+      if (t1 - t0 <= 2 * kTileTokens) {
+        tile_span(UnpackedTile<BlockX8>{lo, hi}, act, t0, t1, nb, y + r, ldy, rows);
+        continue;
+      }
       for (int64_t b = 0; b < nb; ++b) {
         if (b + kPackAhead < nb) prefetch_block(lo[b + kPackAhead], hi[b + kPackAhead]);
         pack_block(lo[b], hi[b], tile[size_t(b)]);
       }
-      const int n_rows = int(std::min<int64_t>(kTileRows, r1 - r));
-      const __mmask16 rows = __mmask16((1u << n_rows) - 1);
-      for (int64_t t = t0; t < t1; t += kTileTokens) {
-        const int n = int(std::min<int64_t>(kTileTokens, t1 - t));
-        const TileAct* a[kTileTokens];
-        for (int i = 0; i < n; ++i) a[i] = act + (t + i) * nb;
-        tile_tokens_n(n, tile.data(), a, nb, y + t * ldy + r, ldy, rows,
-                      std::make_integer_sequence<int, kTileTokens>{});
-      }
+      tile_span(PackedTile{tile.data()}, act, t0, t1, nb, y + r, ldy, rows);
     }
   }
 }
