@@ -4,7 +4,11 @@
 #      tokenizes the prompt as r1 does and decodes greedily to the same tokens as r1;
 #  (b) GGUFs that llama.cpp's llama-quantize writes (F16, BF16, Q8_0, Q4_0 from r1's f32 GGUF;
 #      transformers, which convert_hf_to_gguf.py needs, is not installed here) load in r1,
-#      which decodes them greedily to the same tokens as llama.cpp.
+#      which decodes them greedily to the same tokens as llama.cpp;
+#  (c) r1's deepseek2 GGUFs with the MTP layer (llama.cpp's nextn tensors): what llama.cpp does
+#      with them (the builds checked so far refuse them: "wrong number of tensors"), and that r1
+#      reads them, and llama-quantize's Q8_0 of them, with MTP: speculative decoding gives the
+#      file's plain greedy tokens, and the main model the same tokens as without the MTP layer.
 # Usage: scripts/llamacpp_interop.sh LLAMA_CPP_SOURCE_DIR [LLAMA_CPP_BUILD_DIR]
 # The build dir (default SOURCE/build) needs bin/llama-quantize and the static libraries
 # (cmake -B build -DBUILD_SHARED_LIBS=OFF && cmake --build build --target llama-quantize llama).
@@ -126,7 +130,8 @@ near_ties=0
 echo "== (a) GGUFs written by r1 convert, decoded by llama.cpp and by r1"
 for m in deepseek2 qwen2 qwen2-untied llama; do
   for t in f32 q8_0; do
-    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-$t.gguf" --type "$t" --quiet
+    # llama.cpp's deepseek2 has no MTP layer: (c) checks the files with it.
+    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-$t.gguf" --type "$t" --quiet --no-mtp
     compare "$WORK/$m-$t.gguf" "r1 convert $m $t" || status=1
   done
   dir_gen=$("$R1" generate --model "$WORK/$m" --tokens "$(printf '%s' "$PROMPT" |
@@ -157,6 +162,36 @@ if "$R1" generate --model "$WORK/qwen2-q4_1.gguf" --tokens 1,2,3 -n 1 > "$WORK/e
 else
   sed 's/^/  /' "$WORK/err.txt"
 fi
+echo "== (c) deepseek2 GGUFs with the MTP layer (nextn tensors)"
+gen_ids() {  # gen_ids MODEL [FLAGS...]: r1's greedy ids after the prompt
+  local model=$1
+  shift
+  "$R1" generate --model "$model" --tokens "$(printf '%s' "$PROMPT" | "$R1" tokenize \
+    --model "$model" | tr -d '[]')" -n "$N" --temperature 0 "$@" 2> /dev/null | ids generated
+}
+"$R1" convert --model "$WORK/deepseek2" --out "$WORK/mtp-f32.gguf" --type f32 --quiet 2> /dev/null
+"$R1" convert --model "$WORK/deepseek2" --out "$WORK/mtp-q8_0.gguf" --type q8_0 --quiet 2> /dev/null
+"$LLAMA_BUILD/bin/llama-quantize" "$WORK/mtp-f32.gguf" "$WORK/mtp-lq-q8_0.gguf" Q8_0 > /dev/null 2>&1
+if "$WORK/greedy" "$WORK/mtp-f32.gguf" "$N" "$PROMPT" > "$WORK/ll_mtp.txt" 2>&1; then
+  echo "llama.cpp loads the MTP file: greedy $N tokens" \
+       "$([ "$(ids generated < "$WORK/ll_mtp.txt")" = "$(gen_ids "$WORK/deepseek2-f32.gguf")" ] &&
+          echo same as r1 || echo DIFFER from r1)"
+else
+  echo "llama.cpp refuses the MTP file (r1 convert --no-mtp writes one it loads):"
+  "$LLAMA_BUILD/bin/llama-cli" -m "$WORK/mtp-f32.gguf" -n 1 -p x 2>&1 | grep -m1 "error loading" |
+    sed 's/^/  /' || true
+fi
+for f in mtp-f32 mtp-q8_0 mtp-lq-q8_0; do
+  plain=$(gen_ids "$WORK/$f.gguf")
+  spec=$(gen_ids "$WORK/$f.gguf" --speculative)
+  case $f in
+    mtp-f32) without=deepseek2-f32 ;; mtp-q8_0) without=deepseek2-q8_0 ;; *) without=deepseek2-lq-Q8_0 ;;
+  esac
+  without=$(gen_ids "$WORK/$without.gguf")
+  echo "r1 $f: speculative vs plain greedy $([ "$plain" = "$spec" ] && echo same || echo DIFFER);" \
+       "plain vs the file without MTP $([ "$plain" = "$without" ] && echo same || echo DIFFER)"
+  [ "$plain" = "$spec" ] && [ "$plain" = "$without" ] || status=1
+done
 echo "== greedy paths that split at a near-tie (quantised files only): $near_ties"
 [ "$status" = 0 ] && echo "== all interop checks passed" || echo "== some interop checks FAILED"
 exit "$status"

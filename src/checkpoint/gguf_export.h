@@ -21,6 +21,7 @@ struct GgufExportOptions {
   std::string out;    // the .gguf to write (atomically)
   GgufOutType type = GgufOutType::F16;
   MlaLayout layout = MlaLayout::KvB;  // deepseek2 only
+  bool mtp = true;                    // write a deepseek2 model's MTP layers (nextn blocks)
   bool progress = true;
 };
 
@@ -34,7 +35,11 @@ struct GgufExportReport {
 // applied, then rounded or quantised exactly as ggml does), so memory stays small. 1-D tensors,
 // norms and the MoE router are F32; Q8_0/Q4_0 fall back to F16 for rows that are not a multiple
 // of 32; with Q4_0 the output head (token_embd when tied) is Q8_0, where llama-quantize would
-// use Q6_K, which r1 does not read. MTP layers are left out (llama.cpp has none for deepseek2).
+// use Q6_K, which r1 does not read (the MTP head likewise). A deepseek2 model's MTP layers are
+// written as llama.cpp names nextn blocks (GLM-4.5, GLM-DSA): block_count counts them,
+// nextn_predict_layers says how many, and block N (N = num_hidden_layers) holds the decoder
+// block's blk.N.* tensors plus blk.N.nextn.{eh_proj, enorm, hnorm, embed_tokens,
+// shared_head_norm, shared_head_head}; with mtp = false they are left out.
 GgufExportReport export_gguf(const GgufExportOptions& o);
 
 }  // namespace r1

@@ -18,6 +18,8 @@ namespace r1 {
 // mapping, with llama.cpp's layouts undone: ne[] reversed to PyTorch order, stacked experts
 // ffn_*_exps [E, out, in] sliced into per-expert [out, in] views, and llama's q/k rows (which
 // llama.cpp permutes for its interleaved RoPE) put back in rotate-half order, the one copy made.
+// An MTP block's nextn.embed_tokens and nextn.shared_head_head, optional in llama.cpp, are read
+// from token_embd and output (token_embd when tied) where the file has none of its own.
 // Tensor types other than F32, F16, BF16, Q8_0 and Q4_0 are a FormatError naming the file, tensor
 // and type.
 class GgufTensorSource : public TensorSource {
@@ -33,6 +35,9 @@ class GgufTensorSource : public TensorSource {
 
  private:
   const GgufName* gguf_name(const std::string& name) const;
+  // The file's tensor for `ref`: its own, or where the file leaves that out, its stand-in from
+  // the main model (ref.shared) when the file has that.
+  const std::string& stored_name(const GgufName& ref) const;
   // The tensor as stored (an expert's slice of its stack), before llama's q/k rows are undone.
   Tensor stored_view(const std::string& name) const;
 
