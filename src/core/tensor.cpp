@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/kquant_dequant.h"
 #include "core/quant_blocks.h"
 #include "core/quant_rows8.h"
 
@@ -83,6 +84,14 @@ Tensor to_f32(const Tensor& t) {
     case DType::Q8_0_X8:
     case DType::Q4_0_X8:
       for (int64_t r = 0; r < t.dim(0); ++r) dequantize_row8(t, r, o + r * t.dim(1));
+      break;
+    case DType::Q2_K:
+    case DType::Q3_K:
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+    case DType::IQ4_XS:
+      dequantize_row_kquant(t.dtype, t.data, o, n);
       break;
     default:
       throw FormatError(std::string("cannot convert tensor of dtype ") + dtype_name(t.dtype) +

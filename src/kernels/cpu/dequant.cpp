@@ -13,6 +13,7 @@
 #endif
 
 #include "core/error.h"
+#include "core/kquant_dequant.h"
 #include "core/quant_blocks.h"
 #include "core/quant_rows8.h"
 
@@ -149,6 +150,17 @@ void dequantize_rows(const WeightMatrix& W, int64_t r0, int64_t r1, float* out) 
       return interleaved_rows<block_q8_0, block_q8_0x8>(W, r0, r1, out, q8_0_to_f32_row);
     case DType::Q4_0_X8:
       return interleaved_rows<block_q4_0, block_q4_0x8>(W, r0, r1, out, q4_0_to_f32_row);
+    case DType::Q2_K:
+    case DType::Q3_K:
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+    case DType::IQ4_XS: {
+      const size_t row_bytes = size_t(n / kQK_K) * dtype_block_bytes(W.w.dtype);
+      dequantize_row_kquant(W.w.dtype, W.w.as<uint8_t>() + size_t(r0) * row_bytes, out,
+                            (r1 - r0) * n);
+      return;
+    }
     default:
       R1_ASSERT_MSG(false, "WeightMatrix with a non-float dtype");
   }

@@ -1,5 +1,6 @@
-// Dequantisation of stored weight rows (bf16, f16, fp8-e4m3 with block scales, q8_0, q4_0)
-// into f32, with AVX2/F16C paths and scalar fallbacks that give identical results.
+// Dequantisation of stored weight rows (bf16, f16, fp8-e4m3 with block scales, q8_0, q4_0, the
+// k-quants and IQ4_XS) into f32, with AVX2/F16C paths and scalar fallbacks that give identical
+// results.
 #pragma once
 
 #include <cstdint>
