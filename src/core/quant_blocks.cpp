@@ -19,18 +19,13 @@
 
 namespace r1 {
 
-namespace {
-
-// C's float -> int8_t conversion as x86 performs it (cvttss2si, then the low byte): defined
-// here for every input, where C++ leaves NaN and out-of-range values undefined. Finite rows
-// never reach the out-of-range branch; it exists so that hostile rows cannot cause UB.
+// Finite rows never reach the out-of-range branch; it exists so that hostile rows cannot cause
+// undefined behaviour.
 int8_t float_to_i8_x86(float v) {
   if (!(v > -2147483648.0f && v < 2147483648.0f)) return 0;  // 0x80000000's low byte
   int32_t i = static_cast<int32_t>(v);
   return static_cast<int8_t>(static_cast<uint8_t>(static_cast<uint32_t>(i) & 0xffu));
 }
-
-}  // namespace
 
 void quantize_row_q8_0(const float* x, block_q8_0* y, int64_t k) {
   R1_ASSERT_MSG(k % kQK8_0 == 0, "q8_0 rows must hold a multiple of 32 values");

@@ -37,4 +37,9 @@ void dequantize_row_q8_0(const block_q8_0* x, float* y, int64_t k);
 void quantize_row_q4_0(const float* x, block_q4_0* y, int64_t k);
 void dequantize_row_q4_0(const block_q4_0* x, float* y, int64_t k);
 
+// C's float -> int8_t conversion as x86 performs it (cvttss2si, then the low byte), which ggml's
+// reference quantisers rely on: defined here for every input, where C++ leaves NaN and
+// out-of-range values undefined (they give 0, the low byte of x86's 0x80000000).
+int8_t float_to_i8_x86(float v);
+
 }  // namespace r1
