@@ -7,12 +7,17 @@
 
 #include "checkpoint/gguf_config.h"
 #include "core/error.h"
+#include "core/quant_blocks_legacy.h"
 
 namespace r1 {
 
 namespace {
 
-DType dtype_of(GgmlType t) {
+// The dtype a GGUF tensor type is held in: the ggml types r1 computes with as stored; Q5_0 and
+// IQ4_NL (llama-quantize's fallbacks for rows that are not whole 256-value super-blocks) as Q8_0,
+// which holds their values exactly (int8 times the block's fp16 scale); Q5_1 (d * q + m, which
+// no int8 block holds) as f32, each value as ggml dequantises it.
+DType held_dtype(GgmlType t) {
   switch (t) {
     case GgmlType::F32:
       return DType::F32;
@@ -21,14 +26,48 @@ DType dtype_of(GgmlType t) {
     case GgmlType::BF16:
       return DType::BF16;
     case GgmlType::Q8_0:
+    case GgmlType::Q5_0:
+    case GgmlType::IQ4_NL:
       return DType::Q8_0;
     case GgmlType::Q4_0:
       return DType::Q4_0;
+    case GgmlType::Q2_K:
+      return DType::Q2_K;
+    case GgmlType::Q3_K:
+      return DType::Q3_K;
+    case GgmlType::Q4_K:
+      return DType::Q4_K;
+    case GgmlType::Q5_K:
+      return DType::Q5_K;
+    case GgmlType::Q6_K:
+      return DType::Q6_K;
+    case GgmlType::IQ4_XS:
+      return DType::IQ4_XS;
+    case GgmlType::Q5_1:
+      return DType::F32;
     default:
       break;
   }
-  R1_ASSERT_MSG(false, "dtype_of: unsupported ggml type");
+  R1_ASSERT_MSG(false, "held_dtype: unsupported ggml type");
   return DType::F32;
+}
+
+// The tensor of `shape` whose `type` bytes start at `data`: a view of the mapping, or for the
+// fallback types their exact copy in held_dtype.
+Tensor held_tensor(GgmlType type, const Shape& shape, const void* data,
+                   const std::shared_ptr<void>& owner) {
+  const DType dt = held_dtype(type);
+  if (type != GgmlType::Q5_0 && type != GgmlType::IQ4_NL && type != GgmlType::Q5_1)
+    return Tensor::view(dt, shape, data, owner);
+  Tensor out = Tensor::zeros(dt, shape);
+  const int64_t n = shape_numel(shape);
+  if (type == GgmlType::Q5_0)
+    q5_0_to_q8_0(static_cast<const block_q5_0*>(data), static_cast<block_q8_0*>(out.data), n);
+  else if (type == GgmlType::IQ4_NL)
+    iq4_nl_to_q8_0(static_cast<const block_iq4_nl*>(data), static_cast<block_q8_0*>(out.data), n);
+  else
+    dequantize_row_q5_1(static_cast<const block_q5_1*>(data), out.f32(), n);
+  return out;
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -101,31 +140,40 @@ std::string GgufTensorSource::where(const std::string& name) const {
   return s + " (" + name + ")";
 }
 
-Tensor GgufTensorSource::stored_view(const std::string& name) const {
+const GgufTensorInfo& GgufTensorSource::stored_info(const std::string& name) const {
   const GgufName* ref = gguf_name(name);
   const GgufTensorInfo* info = ref ? file_.find_tensor(stored_name(*ref)) : nullptr;
   if (!info) throw FormatError(where(name) + " is missing");
   if (!ggml_type_supported(info->type))
     throw FormatError(where(name) + " has ggml type " + ggml_type_name(uint32_t(info->type)) +
                       ", which r1 does not read (it reads " + ggml_supported_type_list() +
-                      "); re-quantise the model with llama-quantize to Q8_0 or Q4_0, e.g. "
-                      "llama-quantize --pure --output-tensor-type q8_0 in.gguf out.gguf Q4_0");
-  const GgufTensor g = file_.tensor(info->name);
-  Tensor t = Tensor::view(dtype_of(g.type), g.shape, g.data, g.owner);
-  if (ref->expert >= 0) {
-    if (t.ndim() != 3 || ref->expert >= t.dim(0))
-      throw FormatError(where(name) + " is missing: the stacked tensor has shape " +
-                        shape_str(t.shape) + ", expected [experts, out, in]");
-    const size_t bytes = t.nbytes() / size_t(t.dim(0));
-    t = Tensor::view(t.dtype, {t.dim(1), t.dim(2)},
-                     static_cast<const char*>(g.data) + size_t(ref->expert) * bytes, g.owner);
-  }
-  return t;
+                      "); re-quantise the model with llama-quantize to one of these, e.g. "
+                      "llama-quantize in.gguf out.gguf Q4_K_M");
+  if (ref->expert >= 0 && (info->shape.size() != 3 || ref->expert >= info->shape[0]))
+    throw FormatError(where(name) + " is missing: the stacked tensor has shape " +
+                      shape_str(info->shape) + ", expected [experts, out, in]");
+  return *info;
+}
+
+Shape GgufTensorSource::stored_shape(const std::string& name) const {
+  const GgufTensorInfo& info = stored_info(name);
+  if (gguf_name(name)->expert < 0) return info.shape;
+  return {info.shape[1], info.shape[2]};
+}
+
+Tensor GgufTensorSource::stored_view(const std::string& name) const {
+  const GgufTensorInfo& info = stored_info(name);
+  const GgufTensor g = file_.tensor(info.name);
+  const int64_t expert = gguf_name(name)->expert;
+  if (expert < 0) return held_tensor(g.type, g.shape, g.data, g.owner);
+  // Expert e of the stack [E, out, in]: its rows are whole blocks, so a byte slice.
+  const size_t bytes = g.nbytes / size_t(g.shape[0]);
+  return held_tensor(g.type, {g.shape[1], g.shape[2]},
+                     static_cast<const char*>(g.data) + size_t(expert) * bytes, g.owner);
 }
 
 TensorInfo GgufTensorSource::info(const std::string& name) const {
-  const Tensor t = stored_view(name);
-  return {t.dtype, t.shape};
+  return {held_dtype(stored_info(name).type), stored_shape(name)};
 }
 
 Tensor GgufTensorSource::get(const std::string& name) const {

@@ -17,11 +17,12 @@ namespace r1 {
 // GGUF tensors under Hugging Face names (each spec's GGUF name from the name table). Views into the
 // mapping, with llama.cpp's layouts undone: ne[] reversed to PyTorch order, stacked experts
 // ffn_*_exps [E, out, in] sliced into per-expert [out, in] views, and llama's q/k rows (which
-// llama.cpp permutes for its interleaved RoPE) put back in rotate-half order, the one copy made.
+// llama.cpp permutes for its interleaved RoPE) put back in rotate-half order. The k-quants and
+// IQ4_XS are read in place like Q8_0 / Q4_0; llama-quantize's 32-value fallbacks are copied
+// exactly at load (Q5_0 and IQ4_NL into Q8_0 blocks, Q5_1 into f32). Other tensor types are a
+// FormatError naming the file, tensor and type.
 // An MTP block's nextn.embed_tokens and nextn.shared_head_head, optional in llama.cpp, are read
 // from token_embd and output (token_embd when tied) where the file has none of its own.
-// Tensor types other than F32, F16, BF16, Q8_0 and Q4_0 are a FormatError naming the file, tensor
-// and type.
 class GgufTensorSource : public TensorSource {
  public:
   GgufTensorSource(GgufFile file, const ModelConfig& c);
@@ -38,7 +39,10 @@ class GgufTensorSource : public TensorSource {
   // The file's tensor for `ref`: its own, or where the file leaves that out, its stand-in from
   // the main model (ref.shared) when the file has that.
   const std::string& stored_name(const GgufName& ref) const;
-  // The tensor as stored (an expert's slice of its stack), before llama's q/k rows are undone.
+  // The file's tensor behind `name`, checked: present, of a type r1 reads, holding the expert.
+  const GgufTensorInfo& stored_info(const std::string& name) const;
+  Shape stored_shape(const std::string& name) const;  // an expert's [out, in] for a stack
+  // The tensor as held (an expert's slice of its stack), before llama's q/k rows are undone.
   Tensor stored_view(const std::string& name) const;
 
   GgufFile file_;

@@ -48,7 +48,7 @@ class ParamLoadSource : public TensorSource {
   }
 
   void note(DType t) const {
-    if (t == DType::Q8_0 || t == DType::Q4_0) dequantised_.insert(dtype_name(t));
+    if (dtype_block_elems(t) > 1) dequantised_.insert(dtype_name(t));
   }
 
   // kv_b [H * (nope + v), lora]: head h's rows are k_b[h]^T ([nope, lora]) over v_b[h]

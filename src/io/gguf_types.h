@@ -68,9 +68,11 @@ struct GgmlTypeInfo {
 const GgmlTypeInfo* ggml_type_info(uint32_t id);
 // "Q6_K" for a known id, "unknown type 31" otherwise.
 std::string ggml_type_name(uint32_t id);
-// The types r1 reads and writes as tensors: F32, F16, BF16, Q8_0, Q4_0.
+// The types r1 reads and writes as tensors: F32, F16, BF16, Q8_0, Q4_0, the k-quants Q2_K..Q6_K,
+// IQ4_XS, and the 32-value types llama-quantize falls back to in k-quant files (Q5_0, Q5_1,
+// IQ4_NL).
 bool ggml_type_supported(GgmlType t);
-const char* ggml_supported_type_list();  // "F32, F16, BF16, Q8_0, Q4_0"
+const char* ggml_supported_type_list();  // "F32, F16, BF16, Q8_0, Q4_0, Q2_K, ..."
 
 // Metadata value types. ARRAY is a container: its elements all have one of the other types
 // (ggml rejects arrays of arrays, and so do we).

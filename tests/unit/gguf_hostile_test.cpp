@@ -187,6 +187,36 @@ TEST(GgufHostile, BadTensorInfos) {
   EXPECT_EQ(ok.tensors()[1].nbytes, 0u);
 }
 
+// The k-quants, IQ4_XS and llama-quantize's fallbacks: rows of whole blocks, byte sizes from
+// the block size, data inside the file; each failure names the tensor and its type.
+TEST(GgufHostile, BlockTypeTensorInfos) {
+  const struct {
+    GgmlType type;
+    int64_t block;
+    uint64_t bytes;
+  } types[] = {{GgmlType::Q2_K, 256, 84},   {GgmlType::Q3_K, 256, 110}, {GgmlType::Q4_K, 256, 144},
+               {GgmlType::Q5_K, 256, 176},  {GgmlType::Q6_K, 256, 210}, {GgmlType::IQ4_XS, 256, 136},
+               {GgmlType::Q5_0, 32, 22},    {GgmlType::Q5_1, 32, 24},   {GgmlType::IQ4_NL, 32, 18}};
+  for (const auto& t : types) {
+    const std::string name = ggml_type_name(uint32_t(t.type));
+    const uint32_t id = uint32_t(t.type);
+    auto one = [&](std::vector<int64_t> ne, size_t data) {
+      return with_tensors([&](GgufBytes& b) { b.tensor("w", ne, id, 0); }, 1, data);
+    };
+    const GgufFile ok = parse_gguf(one({t.block * 2, 3}, size_t(6 * t.bytes)));
+    EXPECT_EQ(ok.tensors()[0].nbytes, 6 * t.bytes) << name;
+    EXPECT_EQ(ok.tensor("w").nbytes, 6 * t.bytes) << name;
+    // (Needles built with append: GCC 12 -O3 warns falsely on "literal" + std::string.)
+    const std::string multiple = std::string("multiple of ").append(std::to_string(t.block));
+    const std::string ne0 = std::string("ne[0] is ").append(std::to_string(t.block + 16));
+    expect_format_error(one({t.block + 16, 3}, 4096), {"tensor 'w'", name, multiple, ne0});
+    // One byte short of the last block: truncated.
+    const std::string size = std::string("+").append(std::to_string(6 * t.bytes));
+    expect_format_error(one({t.block * 2, 3}, size_t(6 * t.bytes - 1)),
+                        {"tensor 'w'", "past the end", size});
+  }
+}
+
 TEST(GgufHostile, DataSectionPastTheEnd) {
   GgufBytes b;  // 4096-byte alignment pushes the data section past the file's end
   b.header(3, 1, 1).kv_u32(kGgufAlignmentKey, 4096).tensor("t", {0}, kF32, 0);

@@ -149,7 +149,9 @@ std::vector<TensorCase> every_tensor_type() {
       {"q4_0", GgmlType::Q4_0, {1, 1, 1, 32}, q4},
       {"empty", GgmlType::F32, {0, 4}, ""},
       {"scalar", GgmlType::F32, {}, random_bytes(4, 4)},
-      {"q6_k", GgmlType::Q6_K, {256}, random_bytes(210, 5)},
+      {"q6_k", GgmlType::Q6_K, {2, 256}, random_bytes(420, 5)},
+      {"q5_0", GgmlType::Q5_0, {64}, random_bytes(44, 6)},
+      {"q4_1", GgmlType::Q4_1, {32}, random_bytes(20, 7)},
   };
 }
 
@@ -181,8 +183,8 @@ TEST(Gguf, RoundTripsEveryTensorTypeInPlace) {
     EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % 32, 0u) << c.name;  // mmap is page aligned
     EXPECT_TRUE(t.owner);
   }
-  expect_error<FormatError>([&] { f.tensor("q6_k"); },
-                            {path, "tensor 'q6_k'", "Q6_K", "F32, F16, BF16, Q8_0, Q4_0"});
+  expect_error<FormatError>([&] { f.tensor("q4_1"); },
+                            {path, "tensor 'q4_1'", "Q4_1", "F32, F16, BF16, Q8_0, Q4_0, Q2_K"});
   expect_error<FormatError>([&] { f.tensor("nope"); }, {path, "missing tensor 'nope'"});
 }
 
@@ -341,7 +343,10 @@ TEST(Gguf, TypeTablesFollowGgml) {
   EXPECT_EQ(ggml_type_info(uint32_t(GgmlType::Q4_K))->block_size, 256);
   EXPECT_EQ(ggml_type_info(uint32_t(GgmlType::Q4_K))->block_bytes, 144u);
   EXPECT_TRUE(ggml_type_supported(GgmlType::BF16));
+  EXPECT_TRUE(ggml_type_supported(GgmlType::Q4_K));
+  EXPECT_TRUE(ggml_type_supported(GgmlType::IQ4_NL));
   EXPECT_FALSE(ggml_type_supported(GgmlType::Q4_1));
+  EXPECT_FALSE(ggml_type_supported(GgmlType::IQ2_XXS));
   EXPECT_STREQ(gguf_type_name(GgufType::STRING), "str");
 }
 
