@@ -54,14 +54,14 @@ TEST(GgufBadModel, WrongShape) {
 
 TEST(GgufBadModel, UnsupportedTensorType) {
   testing::TempDir tmp;
-  const std::string f = bad_gguf(tmp, "q5_0", [](auto&, auto& ts) {
+  const std::string f = bad_gguf(tmp, "q4_1", [](auto&, auto& ts) {
     test::GgufTensorCopy& t = find(ts, "blk.0.ffn_up.weight");  // [160, 64]
-    t.type = GgmlType::Q5_0;
-    t.bytes.assign(size_t(160 * 64 / 32 * 22), '\0');
+    t.type = GgmlType::Q4_1;
+    t.bytes.assign(size_t(160 * 64 / 32 * 20), '\0');
   });
   testing::expect_error<FormatError>(
       [&] { ModelDir::open(f).load_model(); },
-      {f, "tensor 'blk.0.ffn_up.weight'", "ggml type Q5_0", "re-quantise", "Q8_0 or Q4_0"});
+      {f, "tensor 'blk.0.ffn_up.weight'", "ggml type Q4_1", "re-quantise", "Q4_K_M"});
 }
 
 TEST(GgufBadModel, UnknownArchitectureAndBadKeys) {
