@@ -15,6 +15,10 @@
 #      are not: Q5_0/Q5_1/IQ4_NL/Q8_0 fallbacks), and with BIG=1 the R1-Distill-Qwen-1.5B shape
 #      (the Qwen3 tokenizer's vocabulary) and a 4-layer V2-Lite-shaped MoE (DeepSeek-V3 tokenizer).
 #      IK_QUANTIZE=path/to/ik_llama.cpp's llama-quantize also diffs that one's files.
+#  (e) r1's deepseek2 GGUFs with the MTP layer (llama.cpp's nextn tensors): what llama.cpp does
+#      with them (the builds checked so far refuse them: "wrong number of tensors"), and that r1
+#      reads them, and llama-quantize's Q8_0 of them, with MTP: speculative decoding gives the
+#      file's plain greedy tokens, and the main model the same tokens as without the MTP layer.
 # Usage: scripts/llamacpp_interop.sh LLAMA_CPP_SOURCE_DIR [LLAMA_CPP_BUILD_DIR]
 # The build dir (default SOURCE/build) needs bin/llama-quantize and the static libraries
 # (cmake -B build -DBUILD_SHARED_LIBS=OFF && cmake --build build --target llama-quantize llama);
@@ -144,7 +148,8 @@ near_ties=0
 echo "== (a) GGUFs written by r1 convert, decoded by llama.cpp and by r1"
 for m in deepseek2 qwen2 qwen2-untied llama; do
   for t in f32 q8_0; do
-    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-$t.gguf" --type "$t" --quiet
+    # llama.cpp's deepseek2 has no MTP layer: (c) checks the files with it.
+    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-$t.gguf" --type "$t" --quiet --no-mtp
     compare "$WORK/$m-$t.gguf" "r1 convert $m $t" || status=1
   done
   dir_gen=$("$R1" generate --model "$WORK/$m" --tokens "$(printf '%s' "$PROMPT" |
@@ -235,11 +240,11 @@ fi
 echo "== (d) k-quant files: llama-quantize and r1 convert write the same tensors; both decode alike"
 for m in $KQ_MODELS; do
   [ -f "$WORK/$m-f32.gguf" ] ||
-    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-f32.gguf" --type f32 --quiet
+    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-f32.gguf" --type f32 --quiet --no-mtp
   for T in Q4_K_M Q5_K_M Q6_K Q3_K_M Q2_K IQ4_XS Q4_0; do
     t=$(echo "$T" | tr 'A-Z' 'a-z')
     "$LLAMA_BUILD/bin/llama-quantize" "$WORK/$m-f32.gguf" "$WORK/$m-lq-$t.gguf" "$T" > /dev/null 2>&1
-    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-r1-$t.gguf" --type "$t" --quiet
+    "$R1" convert --model "$WORK/$m" --out "$WORK/$m-r1-$t.gguf" --type "$t" --quiet --no-mtp
     echo "$m $T: llama-quantize (from r1's f32 GGUF) vs r1 convert (from the model directory):"
     /usr/bin/python3 scripts/gguf_tensor_diff.py "$WORK/$m-lq-$t.gguf" "$WORK/$m-r1-$t.gguf" ||
       status=1
@@ -256,15 +261,45 @@ for m in $KQ_MODELS; do
   done
 done
 # From an f16 GGUF too: llama-quantize widens F16 rows to f32 as r1 does before quantising.
-"$R1" convert --model "$WORK/kq-qwen2" --out "$WORK/kq-qwen2-f16.gguf" --type f16 --quiet
+"$R1" convert --model "$WORK/kq-qwen2" --out "$WORK/kq-qwen2-f16.gguf" --type f16 --quiet --no-mtp
 "$LLAMA_BUILD/bin/llama-quantize" "$WORK/kq-qwen2-f16.gguf" "$WORK/kq-qwen2-f16-lq.gguf" Q4_K_M \
   > /dev/null 2>&1
 "$R1" convert --model "$WORK/kq-qwen2-f16.gguf" --out "$WORK/kq-qwen2-f16-r1.gguf" \
-  --type q4_k_m --quiet
+  --type q4_k_m --quiet --no-mtp
 echo "kq-qwen2 Q4_K_M from its f16 GGUF: llama-quantize vs r1 convert:"
 /usr/bin/python3 scripts/gguf_tensor_diff.py "$WORK/kq-qwen2-f16-lq.gguf" \
   "$WORK/kq-qwen2-f16-r1.gguf" || status=1
 
+echo "== (e) deepseek2 GGUFs with the MTP layer (nextn tensors)"
+gen_ids() {  # gen_ids MODEL [FLAGS...]: r1's greedy ids after the prompt
+  local model=$1
+  shift
+  "$R1" generate --model "$model" --tokens "$(printf '%s' "$PROMPT" | "$R1" tokenize \
+    --model "$model" | tr -d '[]')" -n "$N" --temperature 0 "$@" 2> /dev/null | ids generated
+}
+"$R1" convert --model "$WORK/deepseek2" --out "$WORK/mtp-f32.gguf" --type f32 --quiet 2> /dev/null
+"$R1" convert --model "$WORK/deepseek2" --out "$WORK/mtp-q8_0.gguf" --type q8_0 --quiet 2> /dev/null
+"$LLAMA_BUILD/bin/llama-quantize" "$WORK/mtp-f32.gguf" "$WORK/mtp-lq-q8_0.gguf" Q8_0 > /dev/null 2>&1
+if "$WORK/greedy" "$WORK/mtp-f32.gguf" "$N" "$PROMPT" > "$WORK/ll_mtp.txt" 2>&1; then
+  echo "llama.cpp loads the MTP file: greedy $N tokens" \
+       "$([ "$(ids generated < "$WORK/ll_mtp.txt")" = "$(gen_ids "$WORK/deepseek2-f32.gguf")" ] &&
+          echo same as r1 || echo DIFFER from r1)"
+else
+  echo "llama.cpp refuses the MTP file (r1 convert --no-mtp writes one it loads):"
+  "$LLAMA_BUILD/bin/llama-cli" -m "$WORK/mtp-f32.gguf" -n 1 -p x 2>&1 | grep -m1 "error loading" |
+    sed 's/^/  /' || true
+fi
+for f in mtp-f32 mtp-q8_0 mtp-lq-q8_0; do
+  plain=$(gen_ids "$WORK/$f.gguf")
+  spec=$(gen_ids "$WORK/$f.gguf" --speculative)
+  case $f in
+    mtp-f32) without=deepseek2-f32 ;; mtp-q8_0) without=deepseek2-q8_0 ;; *) without=deepseek2-lq-Q8_0 ;;
+  esac
+  without=$(gen_ids "$WORK/$without.gguf")
+  echo "r1 $f: speculative vs plain greedy $([ "$plain" = "$spec" ] && echo same || echo DIFFER);" \
+       "plain vs the file without MTP $([ "$plain" = "$without" ] && echo same || echo DIFFER)"
+  [ "$plain" = "$spec" ] && [ "$plain" = "$without" ] || status=1
+done
 echo "== greedy paths that split at a near-tie (quantised files only): $near_ties"
 [ "$status" = 0 ] && echo "== all interop checks passed" || echo "== some interop checks FAILED"
 exit "$status"

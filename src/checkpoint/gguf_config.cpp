@@ -58,6 +58,37 @@ bool has_tensor(const GgufFile& f, const std::string& name) {
   return f.find_tensor(name) != nullptr;
 }
 
+// The file's keys and tensors must agree on which blocks are MTP layers: a nextn tensor in a
+// block before `first` (the decoder layers) is an error naming it.
+void check_no_early_nextn(const GgufFile& f, const ArchKeys& k, int64_t first, int64_t blocks) {
+  static const std::string nextn = ".nextn.";
+  for (const GgufTensorInfo& t : f.tensors()) {
+    if (t.name.rfind("blk.", 0) != 0) continue;
+    const size_t dot = t.name.find('.', 4);
+    if (dot == std::string::npos || t.name.compare(dot, nextn.size(), nextn) != 0) continue;
+    const std::string block = t.name.substr(4, dot - 4);
+    const bool numbered = !block.empty() && block.size() <= 9 &&
+                          block.find_first_not_of("0123456789") == std::string::npos;
+    if (!numbered || std::stoll(block) < first)
+      k.fail("nextn_predict_layers",
+             "leaves MTP tensor " + quote_untrusted(t.name) +
+                 " in a decoder layer (the MTP blocks are the last nextn_predict_layers of "
+                 "block_count " +
+                 std::to_string(blocks) + ")");
+  }
+}
+
+// Whether any tensor of blocks [first, end) ("blk.N.*", nextn or not) is in the file: an MTP
+// block with some tensors is loaded and checked tensor by tensor, one with none is left out.
+bool has_mtp_tensors(const GgufFile& f, int64_t first, int64_t end) {
+  for (int64_t b = first; b < end; ++b) {
+    const std::string prefix = "blk." + std::to_string(b) + ".";
+    for (const GgufTensorInfo& t : f.tensors())
+      if (t.name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 void read_rope_scaling(const GgufFile& f, const ArchKeys& k, bool deepseek, Json& j) {
   const std::string type = f.find_string(k.key("rope.scaling.type")).value_or("none");
   if (type == "none") return;
@@ -168,18 +199,25 @@ ModelConfig gguf_model_config(const GgufFile& f) {
   const int64_t mtp = k.opt_count("nextn_predict_layers", 0).value_or(0);
   const int64_t blocks = k.count("block_count", 1);
   if (mtp >= blocks) k.fail("nextn_predict_layers", "leaves no decoder layers");
-  if (mtp > 0)
-    log_note(f.path() + ": loading without its " + std::to_string(mtp) + " MTP layer(s)");
+  const bool deepseek = arch == "deepseek2";
+  check_no_early_nextn(f, k, blocks - mtp, blocks);
+  const bool with_mtp = mtp > 0 && deepseek && has_mtp_tensors(f, blocks - mtp, blocks);
+  if (mtp > 0 && !with_mtp)
+    log_note(f.path() + ": " + k.key("nextn_predict_layers") + " is " + std::to_string(mtp) +
+             (deepseek ? " but the file has no tensors of the MTP block(s) " +
+                             std::to_string(blocks - mtp) + ".." + std::to_string(blocks - 1)
+                       : std::string(" (r1 has MTP for deepseek2 only)")) +
+             "; loading without MTP");
   Json j = {{"vocab_size", vocab},
             {"hidden_size", k.count("embedding_length", 1)},
             {"num_hidden_layers", blocks - mtp},
+            {"num_nextn_predict_layers", with_mtp ? mtp : 0},
             {"num_attention_heads", k.count("attention.head_count", 1)},
             {"max_position_embeddings", k.opt_count("context_length", 1).value_or(4096)},
             {"rms_norm_eps", k.real("attention.layer_norm_rms_epsilon", 1e-6)},
             {"rope_theta", k.real("rope.freq_base", 10000.0)},
             {"tie_word_embeddings", !has_tensor(f, "output.weight")},
             {"hidden_act", "silu"}};
-  const bool deepseek = arch == "deepseek2";
   const std::optional<int64_t> ff = k.opt_count("feed_forward_length", 1);
   if (deepseek) {
     read_deepseek(f, k, j);
@@ -267,7 +305,10 @@ void add_gguf_model_metadata(const ModelConfig& c, MlaLayout layout, GgufMetadat
   check_exportable(c);
   const std::string a = gguf_arch_name(c.arch);
   md.set("general.architecture", GgufValue(a));
-  put_u32(md, a + ".block_count", c.num_hidden_layers);
+  // llama.cpp counts the MTP (nextn) blocks in block_count, after the decoder layers.
+  const int64_t mtp = c.is_deepseek() ? c.num_nextn_predict_layers : 0;
+  put_u32(md, a + ".block_count", c.num_hidden_layers + mtp);
+  if (mtp > 0) put_u32(md, a + ".nextn_predict_layers", mtp);
   put_u32(md, a + ".context_length", c.max_position_embeddings);
   put_u32(md, a + ".embedding_length", c.hidden_size);
   put_u32(md, a + ".feed_forward_length", c.intermediate_size);

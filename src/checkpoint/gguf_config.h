@@ -14,14 +14,17 @@ enum class MlaLayout { KvB, KbVb };
 
 // The config a GGUF's metadata describes, completed from its tensors where the metadata is
 // silent (vocabulary size, tied output, biases). Validated as config.json is; FormatError
-// naming the file and the key (or ConfigError for inconsistent values). MTP layers that a file
-// may count in block_count (nextn_predict_layers) are left out: llama.cpp has no MTP for them.
+// naming the file and the key (or ConfigError for inconsistent values). The last
+// nextn_predict_layers of block_count are MTP layers (llama.cpp's nextn blocks): a deepseek2
+// file's become num_nextn_predict_layers when the file has tensors of them, otherwise (and for
+// other architectures) they are left out with a note.
 ModelConfig gguf_model_config(const GgufFile& f);
 
 // The GGUF layout of an MLA file's kv_b_proj (KvB for other architectures).
 MlaLayout gguf_mla_layout(const GgufFile& f);
 
-// Appends general.architecture and the architecture's keys for `c` as llama.cpp reads them.
+// Appends general.architecture and the architecture's keys for `c` as llama.cpp reads them
+// (a deepseek2 config's MTP layers counted in block_count and named by nextn_predict_layers).
 // ConfigError for a config llama.cpp cannot express (moe_layer_freq > 1, YaRN with mscale !=
 // mscale_all_dim or non-default beta, rope scaling on qwen2). Llama-3 rope scaling is not a key:
 // the caller writes the rope_freqs tensor (gguf_rope_freq_factors).

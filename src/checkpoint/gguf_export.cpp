@@ -108,7 +108,8 @@ int64_t permuted_source(int64_t g, int64_t head_dim) {
   return h * head_dim + (rem % 2) * (head_dim / 2) + rem / 2;
 }
 
-// Every tensor of the name table (MTP layers aside) with its GGUF name, type and rows.
+// Every tensor of the name table with its GGUF name, type and rows (the MTP layers' only when
+// the config keeps them).
 class Planner {
  public:
   Planner(const ModelConfig& c, GgufOutType t, MlaLayout layout)
@@ -122,10 +123,10 @@ class Planner {
                         }});
     }
     ModelWeights w = loaded;  // shallow copy, shaped already: the visit's slots point into it
+    if (c_.num_nextn_predict_layers == 0) w.mtp.clear();  // MTP layers left out
     visit_weights(c_, w, [&](const WeightSpec& s, const WeightSlot& slot) {
-      if (s.mtp) return;
-      if (slot.split_layer >= 0)
-        return mla_up(s, slot.split_layer, w.layers[size_t(slot.split_layer)].mla);
+      if (!s.gguf.shared.empty() && same_as_main(w, s.gguf.shared, slot)) return;
+      if (slot.split_layer >= 0) return mla_up(s, slot.split_layer, block(w, slot.split_layer).mla);
       if (s.gguf.expert >= 0) return expert(s, *slot.matrix);
       const bool llama_qk =
           c_.arch == Arch::Llama && (s.gguf.name.find(".attn_q.") != std::string::npos ||
@@ -147,7 +148,40 @@ class Planner {
   }
 
   GgmlType type_for(const std::string& name, const Shape& shape) const {
-    return gguf_tensor_type(type_, quant_mix_model(c_), name, shape);
+    // An MTP stand-in is typed as the main tensor it may share bytes with (same_as_main).
+    std::string typed_as = name;
+    if (ends_with(name, ".nextn.shared_head_head.weight")) typed_as = "output.weight";
+    if (ends_with(name, ".nextn.embed_tokens.weight")) typed_as = "token_embd.weight";
+    return gguf_tensor_type(type_, quant_mix_model(c_), typed_as, shape);
+  }
+
+  // Whether an MTP tensor with a stand-in (nextn.embed_tokens, nextn.shared_head_head) holds the
+  // same bytes as that main-model tensor: then the file leaves it out and readers, llama.cpp's
+  // and r1's, take the main one (as DeepSeek-V3 shares them). Written the same way either way:
+  // type_for gives both the same type.
+  static bool same_as_main(const ModelWeights& w, const std::string& main, const WeightSlot& slot) {
+    const WeightMatrix a = slot.matrix ? *slot.matrix : plain_matrix(*slot.tensor);
+    const WeightMatrix b = main == "token_embd.weight" ? plain_matrix(w.embed) : w.lm_head;
+    return same_bytes(a.w, b.w) && same_bytes(a.scale_inv, b.scale_inv) &&
+           a.block_rows == b.block_rows && a.block_cols == b.block_cols;
+  }
+
+  static WeightMatrix plain_matrix(const Tensor& t) {
+    WeightMatrix m;
+    m.w = t;
+    return m;
+  }
+
+  static bool same_bytes(const Tensor& a, const Tensor& b) {
+    if (!a.defined() || !b.defined()) return a.defined() == b.defined();
+    return a.dtype == b.dtype && a.shape == b.shape &&
+           (a.data == b.data || std::memcmp(a.data, b.data, a.nbytes()) == 0);
+  }
+
+  // Decoder layer `layer`, or past the main layers the MTP layer's block.
+  static const BlockWeights& block(const ModelWeights& w, int64_t layer) {
+    const size_t n = w.layers.size(), i = size_t(layer);
+    return i < n ? w.layers[i] : w.mtp[i - n].block;
   }
 
   // Llama's q/k weight with rows permuted per head.
@@ -261,9 +295,17 @@ void write_rows(const Planned& t, const GgufWriter::Sink& sink, Progress& progre
 GgufExportReport export_gguf(const GgufExportOptions& o) {
   const ModelDir source = ModelDir::open(o.model);
   const std::unique_ptr<Model> model = source.load_model();
-  const ModelConfig& c = model->config();
-  if (c.num_nextn_predict_layers > 0)
-    log_note(o.model + ": the MTP layer is not written (llama.cpp's deepseek2 has none)");
+  ModelConfig c = model->config();
+  if (!c.is_deepseek()) c.num_nextn_predict_layers = 0;
+  if (c.num_nextn_predict_layers > 0 && !o.mtp) {
+    log_note(o.model + ": the MTP layer is left out (--no-mtp)");
+    c.num_nextn_predict_layers = 0;
+  } else if (c.num_nextn_predict_layers > 0) {
+    log_note(o.out +
+             " holds the MTP layer as llama.cpp's nextn tensors (for --speculative); "
+             "llama.cpp's deepseek2 loader refuses them (\"wrong number of tensors\"): "
+             "--no-mtp writes a file without");
+  }
   const bool from_gguf = source.is_gguf();
   const std::vector<float> rope_factors =
       from_gguf ? source.rope_freq_factors() : gguf_rope_freq_factors(c);

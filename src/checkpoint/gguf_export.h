@@ -17,6 +17,7 @@ struct GgufExportOptions {
   std::string out;    // the .gguf to write (atomically)
   GgufOutType type = GgufOutType::F16;
   MlaLayout layout = MlaLayout::KvB;  // deepseek2 only
+  bool mtp = true;                    // write a deepseek2 model's MTP layers (nextn blocks)
   bool progress = true;
 };
 
@@ -31,7 +32,11 @@ struct GgufExportReport {
 // gets the type llama-quantize would give it (gguf_tensor_type: 1-D tensors, norms and the MoE
 // router F32; the k-quant mixtures; the Q6_K output head of the quantised types; fallbacks for
 // rows that are not whole blocks), so that llama-quantize on r1's f32 GGUF writes the same tensors.
-// MTP layers are left out (llama.cpp has none for deepseek2).
+// A deepseek2 model's MTP layers are written as llama.cpp names nextn blocks (GLM-4.5, GLM-DSA):
+// block_count counts them, nextn_predict_layers says how many, and block N (N =
+// num_hidden_layers) holds the decoder block's blk.N.* tensors plus blk.N.nextn.{eh_proj, enorm,
+// hnorm, embed_tokens, shared_head_norm, shared_head_head}, typed as the main model's layers and
+// (the last two) as token_embd/output; with mtp = false they are left out.
 GgufExportReport export_gguf(const GgufExportOptions& o);
 
 }  // namespace r1

@@ -118,10 +118,16 @@ const GgufName* GgufTensorSource::gguf_name(const std::string& name) const {
   return it == by_name_.end() ? nullptr : &it->second;
 }
 
+const std::string& GgufTensorSource::stored_name(const GgufName& ref) const {
+  if (!ref.shared.empty() && !file_.find_tensor(ref.name) && file_.find_tensor(ref.shared))
+    return ref.shared;
+  return ref.name;
+}
+
 bool GgufTensorSource::has(const std::string& name) const {
   const GgufName* ref = gguf_name(name);
   if (!ref) return false;
-  const GgufTensorInfo* info = file_.find_tensor(ref->name);
+  const GgufTensorInfo* info = file_.find_tensor(stored_name(*ref));
   if (!info) return false;
   return ref->expert < 0 || (info->shape.size() == 3 && ref->expert < info->shape[0]);
 }
@@ -129,14 +135,14 @@ bool GgufTensorSource::has(const std::string& name) const {
 std::string GgufTensorSource::where(const std::string& name) const {
   const GgufName* ref = gguf_name(name);
   if (!ref) return file_.path() + ": tensor '" + name + "' (no GGUF name)";
-  std::string s = file_.path() + ": tensor '" + ref->name + "'";
+  std::string s = file_.path() + ": tensor '" + stored_name(*ref) + "'";
   if (ref->expert >= 0) s += " expert " + std::to_string(ref->expert);
   return s + " (" + name + ")";
 }
 
 const GgufTensorInfo& GgufTensorSource::stored_info(const std::string& name) const {
   const GgufName* ref = gguf_name(name);
-  const GgufTensorInfo* info = ref ? file_.find_tensor(ref->name) : nullptr;
+  const GgufTensorInfo* info = ref ? file_.find_tensor(stored_name(*ref)) : nullptr;
   if (!info) throw FormatError(where(name) + " is missing");
   if (!ggml_type_supported(info->type))
     throw FormatError(where(name) + " has ggml type " + ggml_type_name(uint32_t(info->type)) +

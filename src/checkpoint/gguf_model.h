@@ -21,6 +21,8 @@ namespace r1 {
 // IQ4_XS are read in place like Q8_0 / Q4_0; llama-quantize's 32-value fallbacks are copied
 // exactly at load (Q5_0 and IQ4_NL into Q8_0 blocks, Q5_1 into f32). Other tensor types are a
 // FormatError naming the file, tensor and type.
+// An MTP block's nextn.embed_tokens and nextn.shared_head_head, optional in llama.cpp, are read
+// from token_embd and output (token_embd when tied) where the file has none of its own.
 class GgufTensorSource : public TensorSource {
  public:
   GgufTensorSource(GgufFile file, const ModelConfig& c);
@@ -34,6 +36,9 @@ class GgufTensorSource : public TensorSource {
 
  private:
   const GgufName* gguf_name(const std::string& name) const;
+  // The file's tensor for `ref`: its own, or where the file leaves that out, its stand-in from
+  // the main model (ref.shared) when the file has that.
+  const std::string& stored_name(const GgufName& ref) const;
   // The file's tensor behind `name`, checked: present, of a type r1 reads, holding the expert.
   const GgufTensorInfo& stored_info(const std::string& name) const;
   Shape stored_shape(const std::string& name) const;  // an expert's [out, in] for a stack

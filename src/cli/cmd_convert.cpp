@@ -18,7 +18,7 @@ namespace {
 
 struct ConvertArgs {
   std::string model, out, type = "f16", layout = "kv_b";
-  bool quiet = false, overwrite = false;
+  bool quiet = false, overwrite = false, no_mtp = false;
 };
 
 bool ends_with_gguf(const std::string& path) {
@@ -40,6 +40,7 @@ void run_export_dir(const ConvertArgs& a) {
 void run_convert(const ConvertArgs& a) {
   if (!a.overwrite) refuse_existing_output("--out", a.out, kOverwriteRemedy);
   if (!ends_with_gguf(a.out)) {
+    if (a.no_mtp) throw UsageError("--no-mtp applies to a .gguf --out only");
     if (a.overwrite) remove_replaced_model_dir(a.out);
     return run_export_dir(a);
   }
@@ -50,6 +51,7 @@ void run_convert(const ConvertArgs& a) {
   if (a.layout != "kv_b" && a.layout != "k_b_v_b")
     throw UsageError("--layout '" + a.layout + "' is not one of kv_b, k_b_v_b");
   o.layout = a.layout == "kv_b" ? MlaLayout::KvB : MlaLayout::KbVb;
+  o.mtp = !a.no_mtp;
   o.progress = !a.quiet;
   const auto t0 = std::chrono::steady_clock::now();
   const GgufExportReport r = export_gguf(o);
@@ -74,6 +76,9 @@ void add_convert(CLI::App& app) {
   cmd->add_option("--layout", args->layout,
                   "deepseek2 MLA layout: kv_b (attn_kv_b, loads in every llama.cpp) or k_b_v_b "
                   "(attn_k_b/attn_v_b, newer llama.cpp); default kv_b");
+  cmd->add_flag("--no-mtp", args->no_mtp,
+                "GGUF: leave a DeepSeek model's MTP layer out (the llama.cpp builds that know no "
+                "deepseek2 nextn blocks refuse files with it; r1's --speculative needs it)");
   cmd->add_flag("--quiet", args->quiet, "no progress bar");
   cmd->add_flag("--overwrite", args->overwrite,
                 "replace what --out holds (refused without it when it is not empty)");

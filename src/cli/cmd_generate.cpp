@@ -1,6 +1,5 @@
 // `r1 generate`: completes a text prompt (or prompt token ids) with the model, streaming the
 // text of a single sample; several samples of one prompt are decoded together in one batch.
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -54,18 +53,18 @@ void run_speculative(const GenerateArgs& a, const Model& model, const Tokenizer*
   if (a.samples != 1 || a.sampling.temperature != 0.0f || !a.stop.empty())
     throw UsageError("--speculative decodes one greedy sample: use --temperature 0, no --samples "
                      "or --stop");
-  std::optional<StreamingDecoder> decoder;
-  if (tok) decoder.emplace(*tok, true);
+  std::optional<StreamingDecoder> decoder;  // text for a --prompt, ids for --tokens (as plain)
+  if (tok && !a.prompt.empty()) decoder.emplace(*tok, true);
   SpeculativeStats st;
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto tokens = generate_speculative(model, req.prompt, req.max_tokens, stop_ids, &st,
-                                           [&](int32_t id) {
-                                             if (!decoder) return;
-                                             const std::string s = decoder->push(id);
-                                             std::fwrite(s.data(), 1, s.size(), stdout);
-                                             std::fflush(stdout);
-                                           });
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto tokens = generate_speculative(
+      model, req.prompt, req.max_tokens, stop_ids, &st,
+      [&](int32_t id) {
+        if (!decoder) return;
+        const std::string s = decoder->push(id);
+        std::fwrite(s.data(), 1, s.size(), stdout);
+        std::fflush(stdout);
+      },
+      tok);
   if (decoder) {
     std::printf("%s\n", decoder->flush().c_str());
   } else {
@@ -73,12 +72,12 @@ void run_speculative(const GenerateArgs& a, const Model& model, const Tokenizer*
     for (int32_t id : tokens) std::printf(" %d", id);
     std::printf("\n");
   }
-  std::fflush(stdout);
-  std::fprintf(stderr,
-               "speculative: %zu tokens in %.3f s (%.1f tokens/s, prefill included); MTP drafts "
-               "accepted %lld/%lld (%.1f%%), %lld main passes after the prompt\n",
-               tokens.size(), s, double(tokens.size()) / s, (long long)st.accepted,
-               (long long)st.drafted, st.drafted ? 100.0 * double(st.accepted) / double(st.drafted) : 0.0,
+  print_stats({int64_t(req.prompt.size()), int64_t(tokens.size()), st.prefill_seconds,
+               st.decode_seconds});
+  std::fprintf(stderr, "speculative: MTP drafts accepted %lld/%lld (%.1f%%), %lld main passes after "
+                       "the prompt\n",
+               (long long)st.accepted, (long long)st.drafted,
+               st.drafted ? 100.0 * double(st.accepted) / double(st.drafted) : 0.0,
                (long long)st.main_passes);
 }
 

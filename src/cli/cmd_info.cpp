@@ -57,6 +57,7 @@ void print_report(const ModelConfig& c, const SizeReport& r, const std::string& 
               {"params_total", r.params_total},
               {"params_active_per_token", r.params_active},
               {"params_mtp", r.params_mtp},
+              {"params_matmul_per_token", r.params_matmul},
               {"weight_bytes", r.weight_bytes},
               {"bytes_read_per_token", r.bytes_per_token},
               {"kv_cache_bytes_per_token", r.kv_bytes_per_token},

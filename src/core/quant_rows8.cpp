@@ -14,19 +14,26 @@ namespace r1 {
 
 namespace {
 
+// The first n (<= 8) rows of `rows` into one group; lanes past n are zero.
+template <typename Block, typename BlockX8>
+void interleave_group(const Block* rows, int64_t n, int64_t nb, BlockX8* group) {
+  constexpr int chunks = sizeof(Block::qs) / 4;
+  for (int64_t b = 0; b < nb; ++b) {
+    BlockX8& o = group[b];
+    o = BlockX8{};
+    for (int i = 0; i < n; ++i) {
+      const Block& s = rows[i * nb + b];
+      o.d[i] = s.d;
+      for (int j = 0; j < chunks; ++j)
+        std::memcpy(o.qs + (j * kInterleavedRows + i) * 4, s.qs + 4 * j, 4);
+    }
+  }
+}
+
 template <typename Block, typename BlockX8>
 void interleave(const Block* rows, int64_t out, int64_t nb, BlockX8* x8) {
-  constexpr int chunks = sizeof(Block::qs) / 4;
   for (int64_t g = 0; g < out / kInterleavedRows; ++g)
-    for (int64_t b = 0; b < nb; ++b) {
-      BlockX8& o = x8[g * nb + b];
-      for (int i = 0; i < kInterleavedRows; ++i) {
-        const Block& s = rows[(g * kInterleavedRows + i) * nb + b];
-        o.d[i] = s.d;
-        for (int j = 0; j < chunks; ++j)
-          std::memcpy(o.qs + (j * kInterleavedRows + i) * 4, s.qs + 4 * j, 4);
-      }
-    }
+    interleave_group(rows + g * kInterleavedRows * nb, kInterleavedRows, nb, x8 + g * nb);
 }
 
 template <typename Block, typename BlockX8>
@@ -87,6 +94,14 @@ Tensor interleave_rows8(const Tensor& t) {
   Tensor r = Tensor::zeros(DType::Q4_0_X8, t.shape);
   interleave(t.as<block_q4_0>(), out, nb, r.as<block_q4_0x8>());
   return r;
+}
+
+void interleave_group8(const block_q8_0* rows, int64_t n, int64_t nb, block_q8_0x8* group) {
+  interleave_group(rows, n, nb, group);
+}
+
+void interleave_group8(const block_q4_0* rows, int64_t n, int64_t nb, block_q4_0x8* group) {
+  interleave_group(rows, n, nb, group);
 }
 
 void extract_row8(const block_q8_0x8* group, int lane, int64_t nb, block_q8_0* out) {

@@ -29,6 +29,11 @@ static_assert(sizeof(block_q4_0x8) == 8 * sizeof(block_q4_0));
 // same shape; group g's blocks are consecutive: x8[g * nb + b], nb = in / 32.
 Tensor interleave_rows8(const Tensor& t);
 
+// One group from n <= 8 consecutive rows (rows[i * nb + b] = row i's block b); the lanes of
+// missing rows get zero blocks (scale 0).
+void interleave_group8(const block_q8_0* rows, int64_t n, int64_t nb, block_q8_0x8* group);
+void interleave_group8(const block_q4_0* rows, int64_t n, int64_t nb, block_q4_0x8* group);
+
 // Row r's nb blocks in ggml's layout, out of its group's first block `group` (lane = r % 8).
 void extract_row8(const block_q8_0x8* group, int lane, int64_t nb, block_q8_0* out);
 void extract_row8(const block_q4_0x8* group, int lane, int64_t nb, block_q4_0* out);

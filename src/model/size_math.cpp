@@ -22,15 +22,22 @@ SizeReport size_report(const ModelConfig& c,
     switch (s.role) {
       case WeightRole::Expert:
         r.params_active += int64_t(double(n) * expert_fraction);
+        r.params_matmul += int64_t(double(n) * expert_fraction);
         r.bytes_per_token += int64_t(double(bytes) * expert_fraction);
         break;
       case WeightRole::Embedding:
         r.params_active += n;
+        if (c.tie_word_embeddings) r.params_matmul += n;
         // One row is gathered; a tied head reads the whole table again.
         r.bytes_per_token += bytes / s.shape[0] + (c.tie_word_embeddings ? bytes : 0);
         break;
+      case WeightRole::Vector:
+        r.params_active += n;
+        r.bytes_per_token += bytes;
+        break;
       default:
         r.params_active += n;
+        r.params_matmul += n;
         r.bytes_per_token += bytes;
     }
   }

@@ -14,6 +14,8 @@ struct SizeReport {
   int64_t params_total = 0;     // main model (embedding and head included, MTP excluded)
   int64_t params_active = 0;    // per token: everything but the E-K unused routed experts
   int64_t params_mtp = 0;       // the MTP layers
+  int64_t params_matmul = 0;    // per token, multiplied by a matrix (2 ops each): the active
+                                // projections, router and head, not the embedding lookup
   int64_t weight_bytes = 0;     // main model as stored
   int64_t bytes_per_token = 0;  // weights read to decode one token (one embedding row, K experts)
   int64_t kv_bytes_per_token = 0;

@@ -34,12 +34,18 @@ struct SpecList {
   const Visit& visit;
   bool mtp;
   void vec(std::string name, std::string gguf, Shape shape, Tensor& t,
-           WeightRole role = WeightRole::Vector) {
-    visit({std::move(name), std::move(shape), role, mtp, {std::move(gguf)}}, {&t, nullptr});
+           WeightRole role = WeightRole::Vector, std::string shared = {}) {
+    visit({std::move(name), std::move(shape), role, mtp, {std::move(gguf), -1, std::move(shared)}},
+          {&t, nullptr});
   }
   void mat(std::string name, std::string gguf, Shape shape, WeightMatrix& m, WeightRole role,
-           int64_t expert = -1) {
-    visit({std::move(name), std::move(shape), role, mtp, {std::move(gguf), expert}}, {nullptr, &m});
+           int64_t expert = -1, std::string shared = {}) {
+    visit({std::move(name),
+           std::move(shape),
+           role,
+           mtp,
+           {std::move(gguf), expert, std::move(shared)}},
+          {nullptr, &m});
   }
   // Gate, up and down under "{p}{gate,up,down}_proj" and "{g}ffn_{gate,up,down}{suffix}".
   void mlp(const std::string& p, const std::string& g, const std::string& suffix, int64_t D,
@@ -132,11 +138,12 @@ void block_specs(const ModelConfig& c, int64_t layer, BlockWeights& b, SpecList&
           m.shared, WeightRole::Linear, false);
 }
 
+// GGUF: llama.cpp's nextn block (GLM-4.5, GLM-DSA), the decoder block's tensors under blk.N.
 void mtp_specs(const ModelConfig& c, int64_t layer, MtpWeights& m, SpecList& s) {
   const std::string p = layer_prefix(layer), g = gguf_prefix(layer) + "nextn.";
   const int64_t D = c.hidden_size, V = c.vocab_size;
   s.vec(p + "embed_tokens.weight", g + "embed_tokens.weight", {V, D}, m.embed,
-        WeightRole::Embedding);
+        WeightRole::Embedding, "token_embd.weight");
   s.vec(p + "enorm.weight", g + "enorm.weight", {D}, m.enorm);
   s.vec(p + "hnorm.weight", g + "hnorm.weight", {D}, m.hnorm);
   s.mat(p + "eh_proj.weight", g + "eh_proj.weight", {D, 2 * D}, m.eh_proj.weight,
@@ -144,7 +151,7 @@ void mtp_specs(const ModelConfig& c, int64_t layer, MtpWeights& m, SpecList& s) 
   block_specs(c, layer, m.block, s);
   s.vec(p + "shared_head.norm.weight", g + "shared_head_norm.weight", {D}, m.head_norm);
   s.mat(p + "shared_head.head.weight", g + "shared_head_head.weight", {V, D}, m.head,
-        WeightRole::Head);
+        WeightRole::Head, -1, c.tie_word_embeddings ? "token_embd.weight" : "output.weight");
 }
 
 }  // namespace

@@ -29,6 +29,10 @@ enum class WeightRole {
 struct GgufName {
   std::string name;  // "blk.3.attn_kv_a_mqa.weight"
   int64_t expert = -1;
+  // The main model's tensor that stands in when a file leaves this one out, as llama.cpp reads
+  // an MTP block's optional nextn.embed_tokens (token_embd) and nextn.shared_head_head (output);
+  // empty for every other tensor.
+  std::string shared = {};
 };
 
 struct WeightSpec {

@@ -23,7 +23,8 @@ Tensor as_f32(const Tensor& t) {
 
 bool is_readable(DType t) {
   return t == DType::F32 || t == DType::BF16 || t == DType::F16 || t == DType::F8_E4M3 ||
-         t == DType::Q8_0 || t == DType::Q4_0;
+         t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q2_K || t == DType::Q3_K ||
+         t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K || t == DType::IQ4_XS;
 }
 
 class Loader {
@@ -62,7 +63,7 @@ class Loader {
     Tensor t = source_.get_shaped(spec.name, spec.shape);
     if (!is_readable(t.dtype))
       fail(spec.name, std::string("has dtype ") + dtype_name(t.dtype) +
-                          ", expected F32, BF16, F16, F8_E4M3, Q8_0 or Q4_0");
+                          ", expected F32, BF16, F16, F8_E4M3, Q8_0, Q4_0, Q2_K..Q6_K or IQ4_XS");
     const bool projection = spec.role == WeightRole::Linear || spec.role == WeightRole::Expert ||
                             spec.role == WeightRole::Head || spec.role == WeightRole::MtpLinear;
     if (t.dtype == DType::F8_E4M3 && !projection)

@@ -1,8 +1,11 @@
-// The GGUF tests' shared checkpoints: trained with the r1 binary, exported with the library.
+// The GGUF tests' shared checkpoints (trained with the r1 binary, exported with the library) and
+// the closeness measure of quantised logits.
 #include "gguf_fixture.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <tuple>
@@ -65,6 +68,25 @@ const std::string& gguf_test_file(const std::string& preset, GgufOutType type, M
   o.progress = false;
   export_gguf(o);
   return files.emplace(key, o.out).first->second;
+}
+
+Closeness closeness(const Tensor& ref, const Tensor& got) {
+  const int64_t T = ref.dim(0), V = ref.dim(1);
+  Closeness c;
+  c.rel = max_relative_error(got, ref);
+  for (int64_t t = 0; t < T; ++t) {
+    const float* a = ref.f32() + t * V;
+    const float* b = got.f32() + t * V;
+    c.agree += double(std::max_element(a, a + V) - a == std::max_element(b, b + V) - b) / double(T);
+    const double ma = *std::max_element(a, a + V), mb = *std::max_element(b, b + V);
+    double za = 0, zb = 0;
+    for (int64_t v = 0; v < V; ++v) za += std::exp(a[v] - ma), zb += std::exp(b[v] - mb);
+    for (int64_t v = 0; v < V; ++v) {
+      const double pa = std::exp(a[v] - ma) / za;
+      c.kl += pa * ((a[v] - ma - std::log(za)) - (b[v] - mb - std::log(zb))) / double(T);
+    }
+  }
+  return c;
 }
 
 void rewrite_gguf(const std::string& src, const std::string& dst,

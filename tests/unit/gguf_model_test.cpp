@@ -19,6 +19,8 @@
 namespace r1 {
 namespace {
 
+using test::closeness;
+using test::Closeness;
 using test::gguf_test_file;
 using test::gguf_test_model;
 
@@ -70,8 +72,7 @@ TEST_P(GgufF32, ConfigRoundTrips) {
   ModelConfig want = st->config();
   const ModelConfig got =
       gguf_model_config(GgufFile::open(gguf_test_file(c.preset, GgufOutType::F32, c.layout)));
-  // GGUF stores reals as f32, has no MTP layers, and carries llama3 scaling as rope_freqs.
-  want.num_nextn_predict_layers = 0;
+  // GGUF stores reals as f32 and carries llama3 scaling as rope_freqs.
   want.rms_norm_eps = double(float(want.rms_norm_eps));
   want.rope.theta = double(float(want.rope.theta));
   want.routed_scaling_factor = double(float(want.routed_scaling_factor));
@@ -92,30 +93,6 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"tiny-v2", MlaLayout::KvB}, Case{"tiny-v2", MlaLayout::KbVb},
                       Case{"tiny-qwen2", MlaLayout::KvB}, Case{"tiny-llama", MlaLayout::KvB}),
     case_name);
-
-struct Closeness {
-  double agree = 0, kl = 0, rel = 0;
-};
-
-// Top-1 agreement, mean KL(p_ref || p) and max relative logit error over the rows.
-Closeness closeness(const Tensor& ref, const Tensor& got) {
-  const int64_t T = ref.dim(0), V = ref.dim(1);
-  Closeness c;
-  c.rel = test::max_relative_error(got, ref);
-  for (int64_t t = 0; t < T; ++t) {
-    const float* a = ref.f32() + t * V;
-    const float* b = got.f32() + t * V;
-    c.agree += double(std::max_element(a, a + V) - a == std::max_element(b, b + V) - b) / double(T);
-    const double ma = *std::max_element(a, a + V), mb = *std::max_element(b, b + V);
-    double za = 0, zb = 0;
-    for (int64_t v = 0; v < V; ++v) za += std::exp(a[v] - ma), zb += std::exp(b[v] - mb);
-    for (int64_t v = 0; v < V; ++v) {
-      const double pa = std::exp(a[v] - ma) / za;
-      c.kl += pa * ((a[v] - ma - std::log(za)) - (b[v] - mb - std::log(zb))) / double(T);
-    }
-  }
-  return c;
-}
 
 // Bounds for tiny random models, whose nearly flat logits make top-1 fragile: the measured values
 // are printed (worst over the presets: f16 KL 2e-9, bf16 1.3e-7, q8_0 7.6e-6, q4_0 2.9e-4; top-1

@@ -81,9 +81,9 @@ void check_q8_K(const std::string& dir, const std::string& name) {
 }
 
 TEST(KquantDequant, BitExactWithIndependentNumpyReference) {
-  const std::string dir = R1_KQUANT_CASES_DIR;
+  const std::string dir = R1_KQUANT_DEQUANT_CASES_DIR;
   std::ifstream list(dir + "/cases.txt");
-  ASSERT_TRUE(list.good()) << "missing " << dir << "/cases.txt (the kquant_cases fixture)";
+  ASSERT_TRUE(list.good()) << "missing " << dir << "/cases.txt (the kquant_dequant_cases fixture)";
   std::string line;
   int dequant = 0, q8k = 0;
   while (std::getline(list, line)) {

@@ -56,8 +56,9 @@ TEST_P(ModelDirAlike, DirectoryAndGgufGiveTheSameModel) {
   EXPECT_EQ(a.num_attention_heads, b.num_attention_heads);
   EXPECT_EQ(a.kv_lora_rank, b.kv_lora_rank);
   EXPECT_EQ(a.n_routed_experts, b.n_routed_experts);
-  // Every tensor of the GGUF's layout (no MTP layers: llama.cpp has none), split kv_b joined
-  // back, is the same f32 bits from both.
+  EXPECT_EQ(a.num_nextn_predict_layers, b.num_nextn_predict_layers);
+  // Every tensor of the layout (the MTP layers' included), split kv_b joined back, is the same
+  // f32 bits from both.
   const ParamLayout layout(b);
   const Tensor pa = params_of(dir, layout), pb = params_of(gguf, layout);
   for (const ParamEntry& e : layout.entries())

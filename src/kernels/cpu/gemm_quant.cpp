@@ -1,16 +1,17 @@
 // Tiled int8 GEMM for q8_0/q4_0 weights.
-// With AVX-512 VNNI the activations of 8 tokens share a vector: lane i holds token i's 4
-// consecutive values (offset to unsigned, a + 128), and vpdpbusd against 4 weight bytes
-// broadcast from memory adds 4 products to each token's sum, so one instruction does 32
-// multiply-adds and a weight block is read once per 16 tokens. The offset is removed by
-// starting each block's sums at -128 * sum(w). A tile is 4 weight rows x 16 tokens.
+// With AVX-512 VNNI a tile is 16 weight rows x 8 tokens: the rows' block values sit in 8 zmm
+// registers (one int32 lane per row, 4 values each, as unsigned bytes), and every token's
+// 4 activation bytes are broadcast from memory into vpdpbusd, so one instruction does 64
+// multiply-adds and the weights are loaded once per 8 tokens; a token's 16 results are one
+// contiguous store. The rows come from the 8-row interleaved decode layout (quant_rows8.h).
 // With plain AVX2 a tile is 4 rows x 4 tokens of block dot products (maddubs sign trick).
-// Tokens are processed in groups whose activations fit in L2 while the rows sweep past.
+// Tokens are processed in spans whose activations fit in L2 while the rows sweep past.
 #include "kernels/cpu/gemm_quant.h"
 
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/dtype.h"
@@ -21,14 +22,237 @@
 #include "kernels/cpu/act_quant.h"
 #include "kernels/cpu/simd_blocks.h"
 
-#if defined(R1_SIMD_AVX2) && defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#if defined(R1_SIMD_AVX2) && defined(__AVX512F__) && defined(__AVX512BW__) && \
+    defined(__AVX512VNNI__)
 #define R1_GEMM_VNNI 1
 #include <cstring>
+// gcc 12 warns inside its own AVX-512 headers (the _mm512_undefined_* pass-through operand of
+// inserti64x4, cvtph_ps, cvtepi32_ps) at -O3; the operand is never read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #endif
 
 namespace r1 {
 
 namespace {
+
+#ifdef R1_GEMM_VNNI
+
+// A tile is 16 rows: two groups of the 8-row interleaved layout side by side in a zmm, lane r
+// holding row r. The weights become unsigned bytes w + 128, so vpdpbusd can take each token's
+// signed activations as a 4-byte broadcast straight from memory; each block's sums start at
+// -128 * (sum of the token's 32 activations) to take the offset back out.
+constexpr int kTileRows = 16;
+constexpr int kTileTokens = 8;
+
+// One token's block of 32 activations as the tiles read them.
+struct TileAct {
+  float d;
+  int32_t start;  // -128 * sum(qs)
+  int8_t qs[32];
+};
+
+// The activations as this path's kernels read them.
+using Activations = TileAct;
+void quantize(const float* x, int64_t T, int64_t in, std::vector<TileAct>& out) {
+  thread_local std::vector<ActBlock> blocks;
+  quantize_activations(x, in, T, in, blocks);
+  out.resize(blocks.size());
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    out[i].d = blocks[i].d;
+    out[i].start = -128 * blocks[i].sum;
+    std::memcpy(out[i].qs, blocks[i].qs, 32);
+  }
+}
+
+// One block of a 16-row tile: q[j] holds values 4j..4j+3 of every row (lane r = row r) as
+// w + 128, then the 16 scales.
+struct alignas(64) TileBlock {
+  uint8_t q[8][64];
+  float d[16];
+};
+
+inline __m512i join(const uint8_t* lo, const uint8_t* hi) {
+  return _mm512_inserti64x4(
+      _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(lo))),
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(hi)), 1);
+}
+
+inline void store_scales(const uint16_t* lo, const uint16_t* hi, TileBlock& t) {
+  const __m128i l = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lo));
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(hi));
+  _mm512_store_ps(t.d, _mm512_cvtph_ps(_mm256_set_m128i(h, l)));
+}
+
+inline void pack_block(const block_q8_0x8& lo, const block_q8_0x8& hi, TileBlock& t) {
+  const __m512i offset = _mm512_set1_epi8(char(0x80));
+  for (int j = 0; j < 8; ++j)
+    _mm512_store_si512(t.q[j], _mm512_xor_si512(join(lo.qs + 32 * j, hi.qs + 32 * j), offset));
+  store_scales(lo.d, hi.d, t);
+}
+
+// q4_0x8 chunk j packs values 4j..4j+3 (low nibbles) and 16+4j.. (high nibbles) of each row;
+// nibble + 120 = w + 128.
+inline void pack_block(const block_q4_0x8& lo, const block_q4_0x8& hi, TileBlock& t) {
+  const __m512i low4 = _mm512_set1_epi8(0x0f), offset = _mm512_set1_epi8(120);
+  for (int j = 0; j < 4; ++j) {
+    const __m512i v = join(lo.qs + 32 * j, hi.qs + 32 * j);
+    _mm512_store_si512(t.q[j], _mm512_add_epi8(_mm512_and_si512(v, low4), offset));
+    _mm512_store_si512(t.q[j + 4],
+                       _mm512_add_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), low4), offset));
+  }
+  store_scales(lo.d, hi.d, t);
+}
+
+// sum + (unsigned bytes of w) . (the 4 signed bytes at `four`, in every lane), the 4 bytes as an
+// embedded broadcast memory operand: gcc 12 would emit a separate vpbroadcastd for each.
+inline __m512i dpbusd_broadcast(__m512i sum, __m512i w, const int8_t* four) {
+  asm("vpdpbusd %[four]%{1to16%}, %[w], %[sum]"
+      : [sum] "+v"(sum)
+      : [w] "v"(w), [four] "m"(*reinterpret_cast<const int32_t*>(four)));
+  return sum;
+}
+
+// Packing streams the weights from memory once: blocks this far ahead are asked for early.
+constexpr int64_t kPackAhead = 4;
+
+template <typename BlockX8>
+inline void prefetch_block(const BlockX8& lo, const BlockX8& hi) {
+  for (size_t off = 0; off < sizeof(BlockX8); off += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(&lo) + off, _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(&hi) + off, _MM_HINT_T0);
+  }
+}
+
+// y[t, 0:16] (the rows where `rows` has a bit) = tile rows . token t, for NT tokens
+// (a[t]: token t's nb activation blocks).
+// A tile's weights block by block: packed once for a span of many tokens, or packed on the fly
+// into a block on the stack when only one or two token groups read them.
+struct PackedTile {
+  const TileBlock* blocks;
+  const TileBlock& block(int64_t b, TileBlock&) const { return blocks[b]; }
+};
+
+template <typename BlockX8>
+struct UnpackedTile {
+  const BlockX8* lo;
+  const BlockX8* hi;
+  const TileBlock& block(int64_t b, TileBlock& scratch) const {
+    pack_block(lo[b], hi[b], scratch);
+    return scratch;
+  }
+};
+
+template <int NT, typename Tile>
+void tile_vnni(const Tile& tile, const TileAct* const* a, int64_t nb, float* y, int64_t ldy,
+               __mmask16 rows) {
+  __m512 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  TileBlock scratch;
+  for (int64_t b = 0; b < nb; ++b) {
+    const TileBlock& w = tile.block(b, scratch);
+    // Tokens inner: consecutive vpdpbusd feed different sums, hiding the instruction latency.
+    __m512i sum[NT];
+#pragma GCC unroll 16
+    for (int t = 0; t < NT; ++t) sum[t] = _mm512_set1_epi32(a[t][b].start);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      const __m512i q = _mm512_load_si512(w.q[j]);
+#pragma GCC unroll 16
+      for (int t = 0; t < NT; ++t) sum[t] = dpbusd_broadcast(sum[t], q, a[t][b].qs + 4 * j);
+    }
+    const __m512 wd = _mm512_load_ps(w.d);
+#pragma GCC unroll 16
+    for (int t = 0; t < NT; ++t)
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[t]),
+                               _mm512_mul_ps(wd, _mm512_set1_ps(a[t][b].d)), acc[t]);
+  }
+  for (int t = 0; t < NT; ++t) _mm512_mask_storeu_ps(y + t * ldy, rows, acc[t]);
+}
+
+template <typename Tile, int... N>
+void tile_tokens_n(int n, const Tile& tile, const TileAct* const* a, int64_t nb, float* y,
+                   int64_t ldy, __mmask16 rows, std::integer_sequence<int, N...>) {
+  ((n == N + 1 ? tile_vnni<N + 1>(tile, a, nb, y, ldy, rows) : void()), ...);
+}
+
+// All tokens [t0, t1) against one tile.
+template <typename Tile>
+void tile_span(const Tile& tile, const TileAct* act, int64_t t0, int64_t t1, int64_t nb,
+               float* y, int64_t ldy, __mmask16 rows) {
+  for (int64_t t = t0; t < t1; t += kTileTokens) {
+    const int n = int(std::min<int64_t>(kTileTokens, t1 - t));
+    const TileAct* a[kTileTokens];
+    for (int i = 0; i < n; ++i) a[i] = act + (t + i) * nb;
+    tile_tokens_n(n, tile, a, nb, y + t * ldy, ldy, rows,
+                  std::make_integer_sequence<int, kTileTokens>{});
+  }
+}
+
+// The 8-row groups of W in the interleaved layout: the matrix's own for Q8_0_X8/Q4_0_X8; for
+// plain rows, each group interleaved into a per-thread buffer when asked for (rows past the end
+// are zero blocks with scale 0).
+template <typename Block, typename BlockX8>
+class Groups8 {
+ public:
+  explicit Groups8(const WeightMatrix& W)
+      : W_(W), nb_(W.cols() / 32), interleaved_(W.w.dtype == DType::Q8_0_X8 ||
+                                                 W.w.dtype == DType::Q4_0_X8) {}
+
+  const BlockX8* group(int64_t g, int slot) {
+    if (interleaved_ && g < W_.rows() / kInterleavedRows) return W_.w.as<BlockX8>() + g * nb_;
+    std::vector<BlockX8>& buf = buffers_[slot];
+    buf.assign(size_t(nb_), BlockX8{});
+    const int64_t r0 = g * kInterleavedRows, n = std::clamp<int64_t>(W_.rows() - r0, 0, 8);
+    if (n > 0) interleave_group8(W_.w.as<Block>() + r0 * nb_, n, nb_, buf.data());
+    return buf.data();
+  }
+
+ private:
+  const WeightMatrix& W_;
+  int64_t nb_;
+  bool interleaved_;
+  std::vector<BlockX8> buffers_[2];  // a tile's two groups
+};
+
+// Rows [r0, r1) of y for all T tokens (act: [T, nb] blocks), r0 a multiple of 16. Tokens go in
+// spans of up to 4 MiB of activations (L3; larger spans beat L2-sized ones, which repack the
+// tiles more often); each tile is packed once per span into a per-thread buffer that every
+// token group of the span reads, or on the fly when the span is one or two groups (MoE experts).
+template <typename Block>
+void rows_range(const TileAct* act, int64_t T, const WeightMatrix& W, int64_t r0, int64_t r1,
+                float* y, int64_t ldy) {
+  using BlockX8 = std::conditional_t<std::is_same_v<Block, block_q4_0>, block_q4_0x8,
+                                     block_q8_0x8>;
+  const int64_t nb = W.cols() / 32;
+  Groups8<Block, BlockX8> groups(W);
+  thread_local std::vector<TileBlock> tile;
+  tile.resize(size_t(nb));
+  const int64_t span = std::max<int64_t>(
+      kTileTokens, 4096 * 1024 / int64_t(sizeof(TileAct) * nb) / kTileTokens * kTileTokens);
+  for (int64_t t0 = 0; t0 < T; t0 += span) {
+    const int64_t t1 = std::min(T, t0 + span);
+    for (int64_t r = r0; r < r1; r += kTileRows) {
+      const int64_t g = r / kInterleavedRows;
+      const BlockX8* lo = groups.group(g, 0);
+      const BlockX8* hi = groups.group(g + 1, 1);
+      const int n_rows = int(std::min<int64_t>(kTileRows, r1 - r));
+      const __mmask16 rows = __mmask16((1u << n_rows) - 1);
+      if (t1 - t0 <= 2 * kTileTokens) {
+        tile_span(UnpackedTile<BlockX8>{lo, hi}, act, t0, t1, nb, y + r, ldy, rows);
+        continue;
+      }
+      for (int64_t b = 0; b < nb; ++b) {
+        if (b + kPackAhead < nb) prefetch_block(lo[b + kPackAhead], hi[b + kPackAhead]);
+        pack_block(lo[b], hi[b], tile[size_t(b)]);
+      }
+      tile_span(PackedTile{tile.data()}, act, t0, t1, nb, y + r, ldy, rows);
+    }
+  }
+}
+
+#else  // plain AVX2 or scalar: tiles of 4 rows x 4 tokens over ActBlocks
 
 constexpr int kTileRows = 4;
 
@@ -65,174 +289,8 @@ class TileRows {
   std::vector<Block> scratch_;
 };
 
-#ifdef R1_GEMM_VNNI
 
-constexpr int kGroupTokens = 8;  // tokens per activation vector (int32 lanes of a ymm)
-
-// One block of 32 values of 8 tokens: q[g][i] holds values 4g..4g+3 of token i, plus 128.
-struct ActGroup {
-  float d[kGroupTokens];
-  uint8_t q[8][kGroupTokens][4];
-};
-
-// One token's block of 32 values: d into a.d[i], values + 128 into lane i of a.q (rounded to
-// nearest even, as quantize_activations does).
-inline void quantize_lane(const float* x, ActGroup& a, int i) {
-  __m256 v[4], amax = _mm256_setzero_ps();
-  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
-  for (int k = 0; k < 4; ++k) {
-    v[k] = _mm256_loadu_ps(x + 8 * k);
-    amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign_bit, v[k]));
-  }
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  const float d = _mm_cvtss_f32(m) / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
-  a.d[i] = d;
-  const __m256 scale = _mm256_set1_ps(id);
-  __m256i q[4];
-  for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], scale));
-  // int32 -> int8 (saturation never triggers: |q| <= 127), restoring element order.
-  const __m256i q16a = _mm256_packs_epi32(q[0], q[1]), q16b = _mm256_packs_epi32(q[2], q[3]);
-  __m256i q8 = _mm256_packs_epi16(q16a, q16b);
-  q8 = _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-  alignas(32) uint8_t bytes[32];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(bytes),
-                     _mm256_xor_si256(q8, _mm256_set1_epi8(char(0x80))));
-  for (int g = 0; g < 8; ++g) std::memcpy(a.q[g][i], bytes + 4 * g, 4);
-}
-
-// x: [T, in] -> [ceil(T / 8), in / 32] groups; padding tokens are zeros (d = 0).
-void quantize_groups(const float* x, int64_t T, int64_t in, std::vector<ActGroup>& out) {
-  const int64_t nb = in / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
-  out.resize(size_t(groups * nb));
-  for (int64_t g = 0; g < groups; ++g)
-    for (int64_t b = 0; b < nb; ++b) {
-      ActGroup& a = out[size_t(g * nb + b)];
-      for (int i = 0; i < kGroupTokens; ++i) {
-        const int64_t t = g * kGroupTokens + i;
-        if (t < T) {
-          quantize_lane(x + t * in + b * 32, a, i);
-        } else {
-          a.d[i] = 0.0f;
-          for (int k = 0; k < 8; ++k) std::memset(a.q[k][i], 0x80, 4);
-        }
-      }
-    }
-}
-
-// -128 * (sum of the 32 signed bytes of w).
-inline int32_t offset_start(__m256i w) {
-  const __m256i u = _mm256_xor_si256(w, _mm256_set1_epi8(char(0x80)));  // w + 128
-  const __m256i sad = _mm256_sad_epu8(u, _mm256_setzero_si256());       // 4 sums of 8 bytes
-  const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
-  const int64_t sum = _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2))) - 32 * 128;
-  return int32_t(-128 * sum);
-}
-
-// Weight bytes 4g..4g+3 of a block in every lane: q8_0 straight from memory (folded into
-// vpdpbusd's broadcast operand), q4_0 from its unpacked register.
-template <typename Block>
-inline __m256i broadcast4(const Block& b, __m256i values, int g) {
-  if constexpr (std::is_same_v<Block, block_q4_0>) {
-    return _mm256_permutevar8x32_epi32(values, _mm256_set1_epi32(g));
-  } else {
-    int32_t v;
-    std::memcpy(&v, b.qs + 4 * g, 4);
-    return _mm256_set1_epi32(v);
-  }
-}
-
-// y[token, row] for R rows (w[r] + b) and C groups of 8 tokens (a[c] + b); only the first
-// `valid` tokens of the last group are stored. starts[b * kTileRows + r]: offset_start of
-// row r's block b.
-template <typename Block, int R, int C>
-void tile_vnni(const Block* const* w, const int32_t* starts, const ActGroup* const* a, int64_t nb,
-               float* y, int64_t ldy, int valid) {
-  __m256 acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    __m256i wv[R], sum[R][C];
-    for (int r = 0; r < R; ++r) {
-      if constexpr (std::is_same_v<Block, block_q4_0>) wv[r] = simd::q4_0_values(w[r][b]);
-      const __m256i start = _mm256_set1_epi32(starts[b * kTileRows + r]);
-      for (int c = 0; c < C; ++c) sum[r][c] = start;
-    }
-    for (int g = 0; g < 8; ++g)
-      for (int c = 0; c < C; ++c) {
-        const __m256i av = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[c][b].q[g]));
-        for (int r = 0; r < R; ++r)
-          sum[r][c] = _mm256_dpbusd_epi32(sum[r][c], av, broadcast4(w[r][b], wv[r], g));
-      }
-    for (int c = 0; c < C; ++c) {
-      const __m256 ad = _mm256_loadu_ps(a[c][b].d);
-      for (int r = 0; r < R; ++r)
-        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[r][c]),
-                                    _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[r][b].d)), ad),
-                                    acc[r][c]);
-    }
-  }
-  for (int c = 0; c < C; ++c) {
-    const int n = c == C - 1 ? valid : kGroupTokens;
-    for (int r = 0; r < R; ++r) {
-      alignas(32) float lanes[kGroupTokens];
-      _mm256_store_ps(lanes, acc[r][c]);
-      for (int i = 0; i < n; ++i) y[(c * kGroupTokens + i) * ldy + r] = lanes[i];
-    }
-  }
-}
-
-template <typename Block, int R>
-void tile_groups(const Block* const* w, const int32_t* starts, const ActGroup* const* a, int C,
-                 int64_t nb, float* y, int64_t ldy, int valid) {
-  if (C == 2) return tile_vnni<Block, R, 2>(w, starts, a, nb, y, ldy, valid);
-  tile_vnni<Block, R, 1>(w, starts, a, nb, y, ldy, valid);
-}
-
-// The activations as this path's kernels read them.
-using Activations = ActGroup;
-void quantize(const float* x, int64_t T, int64_t in, std::vector<ActGroup>& out) {
-  quantize_groups(x, T, in, out);
-}
-
-// Rows [r0, r1) of y for all T tokens (act: [ceil(T / 8), nb] groups).
-template <typename Block>
-void rows_range(const ActGroup* act, int64_t T, const WeightMatrix& W, int64_t r0,
-                     int64_t r1, float* y, int64_t ldy) {
-  const int64_t nb = W.cols() / 32, groups = (T + kGroupTokens - 1) / kGroupTokens;
-  TileRows<Block> tile_rows(W);
-  const int64_t span = std::max<int64_t>(2, 256 * 1024 / int64_t(sizeof(ActGroup) * nb) / 2 * 2);
-  thread_local std::vector<int32_t> starts;  // [nb, kTileRows]
-  starts.resize(size_t(nb * kTileRows));
-  for (int64_t g0 = 0; g0 < groups; g0 += span) {
-    const int64_t g1 = std::min(groups, g0 + span);
-    for (int64_t r = r0; r < r1; r += kTileRows) {
-      const int rows = int(std::min<int64_t>(kTileRows, r1 - r));
-      const Block* w[kTileRows];
-      for (int i = 0; i < kTileRows; ++i) w[i] = tile_rows.row(std::min(r + i, r1 - 1));
-      for (int64_t b = 0; b < nb; ++b)  // once per row group, shared by all token groups
-        for (int i = 0; i < kTileRows; ++i)
-          starts[size_t(b * kTileRows + i)] = offset_start(simd::block_values(w[i][b]));
-      for (int64_t g = g0; g < g1; g += 2) {
-        const int C = int(std::min<int64_t>(2, g1 - g));
-        const ActGroup* a[2] = {act + g * nb, act + std::min(g + 1, g1 - 1) * nb};
-        const int valid = int(std::min<int64_t>(kGroupTokens, T - (g + C - 1) * kGroupTokens));
-        float* yt = y + g * kGroupTokens * ldy + r;
-        if (rows == kTileRows) {
-          tile_groups<Block, kTileRows>(w, starts.data(), a, C, nb, yt, ldy, valid);
-        } else {
-          for (int i = 0; i < rows; ++i)
-            tile_groups<Block, 1>(w + i, starts.data() + i, a, C, nb, yt + i, ldy, valid);
-        }
-      }
-    }
-  }
-}
-
-#else  // plain AVX2 or scalar: tiles of 4 rows x 4 tokens over ActBlocks
-
-constexpr int kTileTokens = 4;
+constexpr int kTileTokens = 8;
 
 #ifdef R1_SIMD_AVX2
 
@@ -360,7 +418,7 @@ void gemm_quant(const float* x, int64_t T, const WeightMatrix& W, float* y, bool
     }
   };
   if (!use_pool || out * in * T < (int64_t(1) << 16)) return rows(0, out);
-  default_thread_pool().parallel_for(out, kTileRows, rows);
+  default_thread_pool().parallel_for(out, kTileRows, rows);  // ranges start at tile boundaries
 }
 
 }  // namespace r1

@@ -329,6 +329,26 @@ void rows_blocks(const ActBlock* act, int64_t T, const WeightMatrix& W, int64_t 
 
 #endif
 
+#endif
+
+// Any format dequantize_rows reads, one row at a time: the fallback for formats without a fused
+// kernel (and every format without AVX2).
+void rows_dequantised(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
+                      int64_t r1, float* y, int64_t ldy) {
+  const int64_t in = W.cols();
+  std::vector<float> row(static_cast<size_t>(in));
+  for (int64_t r = r0; r < r1; ++r) {
+    dequantize_rows(W, r, r + 1, row.data());
+    for (int64_t t = 0; t < T; ++t) {
+      float s = 0.0f;
+      for (int64_t i = 0; i < in; ++i) s += row[size_t(i)] * x[t * ldx + i];
+      y[t * ldy + r - r0] = s;
+    }
+  }
+}
+
+#ifdef R1_SIMD_AVX2
+
 // Rows [r0, r1) of y = x W^T for one weight format, all T tokens per row: token t's row of x
 // starts at x + t * ldx, its output for row r at y[t * ldy + r - r0].
 void rows_avx2(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
@@ -370,23 +390,7 @@ void rows_avx2(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, in
       return;
     }
     default:
-      R1_ASSERT_MSG(false, "gemv: unsupported weight dtype");
-  }
-}
-
-#else
-
-void rows_dequantised(const float* x, int64_t ldx, int64_t T, const WeightMatrix& W, int64_t r0,
-                      int64_t r1, float* y, int64_t ldy) {
-  const int64_t in = W.cols();
-  std::vector<float> row(static_cast<size_t>(in));
-  for (int64_t r = r0; r < r1; ++r) {
-    dequantize_rows(W, r, r + 1, row.data());
-    for (int64_t t = 0; t < T; ++t) {
-      float s = 0.0f;
-      for (int64_t i = 0; i < in; ++i) s += row[size_t(i)] * x[t * ldx + i];
-      y[t * ldy + r - r0] = s;
-    }
+      return rows_dequantised(x, ldx, T, W, r0, r1, y, ldy);
   }
 }
 
