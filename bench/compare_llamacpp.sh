@@ -47,7 +47,7 @@ out, p, n, t, peers, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4],
 bw = float(re.search(r"([0-9.]+) GB/s", open(f"{out}/membw.txt").read()).group(1)) * 1e9
 peak = float(re.search(r"([0-9.]+) GOP/s", open(f"{out}/int8.txt").read()).group(1)) * 1e9
 print(f"\n{t} threads, read bandwidth {bw / 1e9:.1f} GB/s, int8 peak {peak / 1e9:.0f} GOP/s\n")
-head = "| model | test | r1 t/s |" + "".join(f" {x} t/s | r1 / {x} |" for x in peers) + " r1 share of roof |"
+head = "| model | test | r1 t/s |" + "".join(f" {x} t/s | r1 / {x} |" for x in peers) + " share of the roof (r1; peers) |"
 print(head)
 print("|---|---|---:|" + "---:|---:|" * len(peers) + "---:|")
 for f in files:
@@ -63,11 +63,21 @@ for f in files:
             bench = json.load(open(f"{out}/{name}.{x}.json"))
             m = next(b for b in bench if b["n_prompt"] == n_p and b["n_gen"] == n_g)
             row += f" {m['avg_ts']:.2f} ± {m['stddev_ts']:.2f} | {ours / m['avg_ts']:.2f}x |"
+        # The same work per token for every program: weight bytes read (decode), 2 ops per
+        # matrix weight (prefill).
+        def share(tps):
+            if n_g:
+                return 100 * tps * info["bytes_read_per_token"] / bw
+            return 100 * tps * 2 * info["params_matmul_per_token"] / peak
         if n_g:
             rate = ours * info["bytes_read_per_token"]
-            row += f" {rate / 1e9:.1f} GB/s ({100 * rate / bw:.0f}% of bandwidth) |"
+            row += f" {rate / 1e9:.1f} GB/s ({share(ours):.0f}% of bandwidth"
         else:
             ops = ours * 2 * info["params_matmul_per_token"]
-            row += f" {ops / 1e9:.0f} GOP/s ({100 * ops / peak:.0f}% of int8 peak) |"
-        print(row)
+            row += f" {ops / 1e9:.0f} GOP/s ({share(ours):.0f}% of int8 peak"
+        for x in peers:
+            bench = json.load(open(f"{out}/{name}.{x}.json"))
+            m = next(b for b in bench if b["n_prompt"] == n_p and b["n_gen"] == n_g)
+            row += f"; {x} {share(m['avg_ts']):.0f}%"
+        print(row + ") |")
 PY

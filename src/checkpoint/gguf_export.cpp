@@ -150,8 +150,8 @@ class Planner {
   GgmlType type_for(const std::string& name, const Shape& shape) const {
     // An MTP stand-in is typed as the main tensor it may share bytes with (same_as_main).
     std::string typed_as = name;
-    if (ends_with(name, ".nextn.shared_head_head.weight")) typed_as = "output.weight";
-    if (ends_with(name, ".nextn.embed_tokens.weight")) typed_as = "token_embd.weight";
+    if (name.ends_with(".nextn.shared_head_head.weight")) typed_as = "output.weight";
+    if (name.ends_with(".nextn.embed_tokens.weight")) typed_as = "token_embd.weight";
     return gguf_tensor_type(type_, quant_mix_model(c_), typed_as, shape);
   }
 

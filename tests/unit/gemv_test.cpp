@@ -9,8 +9,6 @@
 #include <tuple>
 #include <vector>
 
-#include "core/kquant_blocks.h"
-#include "core/kquant_quantize.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/linear.h"
 #include "test_util.h"
@@ -133,53 +131,6 @@ TEST(Gemv, LinearUsesItForDecodeAndAddsBias) {
   linear(x.data(), 1, W, bias.data(), y.data());
   gemv_reference(x.data(), 1, W, want.data());
   for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], want[i] + bias[i], 1e-4 * (1 + i));
-}
-
-}  // namespace
-}  // namespace r1
-
-namespace r1 {
-namespace {
-
-// A [out, in] matrix of one k-quant / IQ4_XS format, each row quantised by the reference.
-template <typename Block>
-WeightMatrix kquant_matrix(DType dtype, int64_t out, int64_t in, std::mt19937& rng,
-                           void (*quantize_row)(const float*, Block*, int64_t)) {
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> row(static_cast<size_t>(in));
-  WeightMatrix m;
-  m.w = Tensor::zeros(dtype, {out, in});
-  for (int64_t r = 0; r < out; ++r) {
-    for (float& v : row) v = normal(rng);
-    quantize_row(row.data(), m.w.as<Block>() + r * (in / kQK_K), in);
-  }
-  return m;
-}
-
-// Formats without a fused kernel go through the dequantised rows in decode and the dequantised
-// panels in prefill: the same products as the reference, never an abort.
-TEST(GemvFallback, KQuantsMatchTheReferenceInDecodeAndPrefill) {
-  std::mt19937 rng(21);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  const int64_t out = 19, in = 512;
-  const std::vector<WeightMatrix> mats = {
-      kquant_matrix(DType::Q2_K, out, in, rng, quantize_row_q2_K),
-      kquant_matrix(DType::Q3_K, out, in, rng, quantize_row_q3_K),
-      kquant_matrix(DType::Q4_K, out, in, rng, quantize_row_q4_K),
-      kquant_matrix(DType::Q5_K, out, in, rng, quantize_row_q5_K),
-      kquant_matrix(DType::Q6_K, out, in, rng, quantize_row_q6_K),
-      kquant_matrix(DType::IQ4_XS, out, in, rng, quantize_row_iq4_xs)};
-  for (const WeightMatrix& W : mats)
-    for (int64_t T : {1, 3, 9}) {
-      std::vector<float> x(static_cast<size_t>(T * in)), y(static_cast<size_t>(T * out)),
-          want(y.size());
-      for (float& v : x) v = normal(rng);
-      linear(x.data(), T, W, nullptr, y.data());
-      gemv_reference(x.data(), T, W, want.data());
-      for (size_t i = 0; i < y.size(); ++i)
-        ASSERT_NEAR(y[i], want[i], 1e-4 * (1 + std::fabs(want[i])))
-            << dtype_name(W.w.dtype) << " T " << T << " i " << i;
-    }
 }
 
 }  // namespace
