@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/kquant_blocks.h"
+#include "core/kquant_dequant.h"
 
 namespace r1 {
 
@@ -136,6 +137,22 @@ void extract_kquant_row8(const Tensor& t, int64_t r, void* blocks) {
   for (int64_t b = 0; b < nb; ++b)
     x8_to_block(*l, src + size_t((r / 8) * nb + b) * 8 * l->block, int(r % 8),
                 static_cast<uint8_t*>(blocks) + size_t(b) * l->block);
+}
+
+void dequantize_kquant_rows(const Tensor& t, int64_t r0, int64_t r1, float* out) {
+  const int64_t n = t.dim(1);
+  if (!is_kquant_x8(t.dtype)) {
+    const size_t row_bytes = size_t(n / kQK_K) * dtype_block_bytes(t.dtype);
+    return dequantize_row_kquant(t.dtype, t.as<uint8_t>() + size_t(r0) * row_bytes, out,
+                                 (r1 - r0) * n);
+  }
+  const DType base = kquant_base_of(t.dtype);
+  thread_local std::vector<uint8_t> row;
+  row.resize(size_t(n / kQK_K) * dtype_block_bytes(base));
+  for (int64_t r = r0; r < r1; ++r) {
+    extract_kquant_row8(t, r, row.data());
+    dequantize_row_kquant(base, row.data(), out + (r - r0) * n, n);
+  }
 }
 
 }  // namespace r1

@@ -23,4 +23,8 @@ Tensor interleave_kquant_rows8(const Tensor& t);
 // Row r of an X8 tensor [out, in] as in / 256 blocks of its base type, in ggml's layout.
 void extract_kquant_row8(const Tensor& t, int64_t r, void* blocks);
 
+// Rows [r0, r1) of a k-quant tensor or its X8 layout [out, in] -> out [r1 - r0, in], ggml's
+// dequantisation.
+void dequantize_kquant_rows(const Tensor& t, int64_t r0, int64_t r1, float* out);
+
 }  // namespace r1

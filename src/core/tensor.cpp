@@ -94,22 +94,14 @@ Tensor to_f32(const Tensor& t) {
     case DType::Q5_K:
     case DType::Q6_K:
     case DType::IQ4_XS:
-      dequantize_row_kquant(t.dtype, t.data, o, n);
-      break;
     case DType::Q2_K_X8:
     case DType::Q3_K_X8:
     case DType::Q4_K_X8:
     case DType::Q5_K_X8:
     case DType::Q6_K_X8:
-    case DType::IQ4_XS_X8: {
-      const DType base = kquant_base_of(t.dtype);
-      std::vector<uint8_t> row(size_t(t.dim(1) / kQK_K) * dtype_block_bytes(base));
-      for (int64_t r = 0; r < t.dim(0); ++r) {
-        extract_kquant_row8(t, r, row.data());
-        dequantize_row_kquant(base, row.data(), o + r * t.dim(1), t.dim(1));
-      }
+    case DType::IQ4_XS_X8:
+      dequantize_kquant_rows(t, 0, t.dim(0), o);
       break;
-    }
     default:
       throw FormatError(std::string("cannot convert tensor of dtype ") + dtype_name(t.dtype) +
                         " to F32");

@@ -156,27 +156,14 @@ void dequantize_rows(const WeightMatrix& W, int64_t r0, int64_t r1, float* out) 
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:
-    case DType::IQ4_XS: {
-      const size_t row_bytes = size_t(n / kQK_K) * dtype_block_bytes(W.w.dtype);
-      dequantize_row_kquant(W.w.dtype, W.w.as<uint8_t>() + size_t(r0) * row_bytes, out,
-                            (r1 - r0) * n);
-      return;
-    }
+    case DType::IQ4_XS:
     case DType::Q2_K_X8:
     case DType::Q3_K_X8:
     case DType::Q4_K_X8:
     case DType::Q5_K_X8:
     case DType::Q6_K_X8:
-    case DType::IQ4_XS_X8: {
-      const DType base = kquant_base_of(W.w.dtype);
-      thread_local std::vector<uint8_t> row;
-      row.resize(size_t(n / kQK_K) * dtype_block_bytes(base));
-      for (int64_t r = r0; r < r1; ++r) {
-        extract_kquant_row8(W.w, r, row.data());
-        dequantize_row_kquant(base, row.data(), out + (r - r0) * n, n);
-      }
-      return;
-    }
+    case DType::IQ4_XS_X8:
+      return dequantize_kquant_rows(W.w, r0, r1, out);
     default:
       R1_ASSERT_MSG(false, "WeightMatrix with a non-float dtype");
   }
