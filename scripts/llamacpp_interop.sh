@@ -13,7 +13,9 @@
 #      llama.cpp. Models: the tiny ones above (rows of 64: every tensor takes a fallback type),
 #      a qwen2 and a deepseek2 whose rows are 256-value super-blocks (the deepseek2's expert rows
 #      are not: Q5_0/Q5_1/IQ4_NL/Q8_0 fallbacks), and with BIG=1 the R1-Distill-Qwen-1.5B shape
-#      (the Qwen3 tokenizer's vocabulary) and a 4-layer V2-Lite-shaped MoE (DeepSeek-V3 tokenizer).
+#      (the Qwen3 tokenizer's vocabulary) and a 4-layer V2-Lite-shaped MoE with a q_lora path (the
+#      llama.cpp of Feb 2025 reads a deepseek2 without one only at V2-Lite's 27 layers; DeepSeek-V3
+#      tokenizer). ONLY="MODEL..." runs (d) for those models alone.
 #      IK_QUANTIZE=path/to/ik_llama.cpp's llama-quantize also diffs that one's files.
 #  (e) r1's deepseek2 GGUFs with the MTP layer (llama.cpp's nextn tensors): what llama.cpp does
 #      with them (the builds checked so far refuse them: "wrong number of tensors"), and that r1
@@ -137,7 +139,7 @@ compare() {
   echo "  after the prompt and the $i common tokens:"
   [ "$ll_prompt" = "$r1_prompt" ] || return 1
   # A greedy path may split at a near-tie: quantised files round differently in the two
-  # (llama.cpp quantises activations to 8 bits in every product, r1 only when decoding).
+  # (both round activations to 8 bits for quantised weights, the float sums in other orders).
   logit_diff "$gguf" "$(echo "$ll_prompt$common" | tr -s ' ' ',')" top2 || return 1
   case "$(basename "$gguf")" in *f32*) return 1 ;; esac
   near_ties=$((near_ties + 1))
@@ -224,7 +226,7 @@ qwen = dict(architectures=["Qwen2ForCausalLM"], model_type="qwen2", attention_bi
 json.dump(qwen, open(os.path.join(work, "big-qwen2.json"), "w"), indent=2)
 ds = json.load(open(os.path.join(work, "ds_config.json")))
 ds.update(hidden_size=1024, intermediate_size=10944, moe_intermediate_size=1408,
-          num_hidden_layers=4, num_attention_heads=8, num_key_value_heads=8, q_lora_rank=None,
+          num_hidden_layers=4, num_attention_heads=8, num_key_value_heads=8, q_lora_rank=512,
           kv_lora_rank=512, qk_nope_head_dim=128, qk_rope_head_dim=64, v_head_dim=128,
           n_routed_experts=16, n_shared_experts=2, num_experts_per_tok=4, first_k_dense_replace=1,
           num_nextn_predict_layers=0, vocab_size=n_ids("deepseek_v3"))
@@ -235,6 +237,9 @@ EOF
       --tokenizer "$WORK/tok-$m" > /dev/null
   done
   KQ_MODELS="big-qwen2 big-deepseek2 $KQ_MODELS"
+fi
+if [ -n "${ONLY:-}" ]; then  # ONLY="big-deepseek2 kq-qwen2": section (d) for these models only
+  KQ_MODELS="$ONLY"
 fi
 
 echo "== (d) k-quant files: llama-quantize and r1 convert write the same tensors; both decode alike"

@@ -28,7 +28,7 @@ class HttpTestClient {
   void close();
 
  private:
-  bool fill(int timeout_ms = 5000);  // reads more bytes into buffer_; false on EOF/timeout
+  bool fill(int timeout_ms = 30000);  // reads more bytes into buffer_; false on EOF/timeout
 
   int fd_ = -1;
   std::string buffer_;
