@@ -223,11 +223,10 @@ TrainStepResult model_train_step(const ModelConfig& c, const ModelWeights& param
   }
 
   Tensor dx = Tensor::zeros(DType::F32, {N, D});  // [N, D] gradient of the current hidden state
-  const HeadLossResult main =
-      head_loss_train(c, {params.final_norm, params.lm_head}, hidden[size_t(L)].f32(),
-                      rows.targets.data(), mask, N, opt.loss_tokens, 1.0,
-                      {grads.final_norm, grads.lm_head}, dx.f32(), opt.objective, opt.temperature,
-                      opt.compute);
+  const HeadLossResult main = head_loss_train(
+      c, {params.final_norm, params.lm_head}, hidden[size_t(L)].f32(), rows.targets.data(), mask, N,
+      opt.loss_tokens, 1.0, {grads.final_norm, grads.lm_head}, dx.f32(), opt.objective,
+      opt.temperature, opt.compute);
   result.loss = main.loss;
   result.tokens = main.tokens;
   if (opt.mtp_lambda != 0.0 && !params.mtp.empty())

@@ -35,7 +35,8 @@ StepSample sample_step(Comm& comm, const StepSamplingOptions& opt, const RoundSa
       if (opt.dynamic) eligible = adv.keep;
     }
     std::vector<int64_t> eligible_by_rank(size_t(comm.size()), 0);
-    eligible_by_rank[size_t(comm.rank())] = std::count(eligible.begin(), eligible.end(), uint8_t(1));
+    eligible_by_rank[size_t(comm.rank())] =
+        std::count(eligible.begin(), eligible.end(), uint8_t(1));
     comm.all_reduce_sum(eligible_by_rank.data(), int64_t(eligible_by_rank.size()));
     int64_t room = opt.groups - out.groups_kept;  // left for this rank's groups of the round
     for (int k = 0; k < comm.rank(); ++k) room -= eligible_by_rank[size_t(k)];

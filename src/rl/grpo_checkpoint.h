@@ -22,12 +22,12 @@ namespace r1::rl {
 Json grpo_run_settings(const GrpoConfig& g);
 
 struct GrpoStart {
-  PolicyState policy;     // params, zeroed grads, ref (beta > 0), AdamW moments and step
-  int64_t step = 0;       // the next step to run
+  PolicyState policy;  // params, zeroed grads, ref (beta > 0), AdamW moments and step
+  int64_t step = 0;    // the next step to run
   // Problems drawn so far from the problem order (rl/problem_order.h): the next step's first.
   // Dynamic sampling draws a varying number per step, so it is saved with the checkpoint.
   int64_t problems_drawn = 0;
-  LrSchedule schedule;    // a resumed run keeps the schedule it was started with
+  LrSchedule schedule;  // a resumed run keeps the schedule it was started with
   // The model the run reads its tokenizer, template and stop ids from and writes its tokenizer
   // files from: g.model, or the checkpoint in g.out on resume.
   std::shared_ptr<const ModelDir> model;

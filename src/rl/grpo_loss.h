@@ -70,18 +70,19 @@ struct GrpoStats {
 };
 
 // Per counted token (sequence s, position t), in double:
-//   ratio = exp(logp - logp_old) (token importance), or GSPO's sequence ratio
-//           s_s = exp(sum_t' m (logp - logp_old) / max(n_s, 1)) for every token of s, A = advantages[s]
+//   ratio = exp(logp - logp_old) (token importance), or for every token of s GSPO's sequence
+//           ratio s_s = exp(sum over s's counted tokens of (logp - logp_old) / max(n_s, 1))
+//   A = advantages[s]
 //   surrogate = min(ratio A, clip(ratio, 1 - eps_low, 1 + eps_high) A)
 //   k3 = exp(ref - logp) - (ref - logp) - 1 (Schulman's unbiased KL estimator, DeepSeekMath)
 //   loss_t = -surrogate + beta k3
 // and the step loss is sum w_s loss_t with w_s from the aggregation over all S sequences of
 // the step: 1 / (S max(n_s, 1)) (n_s: the sequence's counted tokens), 1 / max(N, 1) (N: all
 // counted tokens), or 1 / (S L). Normalisers are the whole step's, so that the parts of
-// micro-batches add up to the step's loss and gradient. GSPO's gradient is that of the
-// sequence objective: d s_s / d logp_t = s_s / n_s, written as the token-level gradient with
-// s_s a stop-gradient factor (ratio A per token, the 1 / n_s coming from the weights' token
-// count for seq-mean-token-mean; any aggregation of the per-token values differentiates alike).
+// micro-batches add up to the step's loss and gradient. GSPO: s_s depends on all n_s counted
+// tokens of s (d s_s / d logp_t = s_s / n_s), and the n_s equal per-token terms of s sum that
+// back to the token-level form used here, d ratio / d logp_t = s_s with s_s a stop-gradient
+// factor (GSPO-token), exactly the sequence objective's gradient under every aggregation.
 class GrpoObjective {
  public:
   // UsageError naming the field for sizes that disagree with S and T, non-finite advantages,

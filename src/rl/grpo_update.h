@@ -47,9 +47,9 @@ struct UpdateResult {
 // mu updates at learning rate lr. advantages: [rollouts.size()], one per rollout. The rollout
 // policy is the current parameters (logp_old comes from them before the first update; with
 // mu == 1 no extra forward is needed; GSPO's sequence ratios take one more forward per
-// micro-batch in each inner update after the first). Across ranks each passes its rollouts: the objective is
-// normalised over all ranks' rollouts, the gradients, loss, statistics and expert loads are
-// summed over the ranks, and every rank takes the same update.
+// micro-batch in each inner update after the first). Across ranks each passes its rollouts: the
+// objective is normalised over all ranks' rollouts, the gradients, loss, statistics and expert
+// loads are summed over the ranks, and every rank takes the same update.
 UpdateResult grpo_update(Comm& comm, PolicyState& policy, const std::vector<Rollout>& rollouts,
                          const std::vector<double>& advantages, const UpdateSettings& settings,
                          double lr);
