@@ -176,7 +176,9 @@ TEST(CmdGrpo, DynamicSamplingRefillsAndResumesBitIdentically) {
     EXPECT_LE(rounds, 3);
     EXPECT_EQ(m.at("groups_sampled").get<int64_t>(), 2 * rounds);
     EXPECT_LE(kept, 2);
-    if (rounds < 3) EXPECT_EQ(kept, 2) << "a step stops early only with a full batch";
+    if (rounds < 3) {
+      EXPECT_EQ(kept, 2) << "a step stops early only with a full batch";
+    }
     EXPECT_EQ(m.at("sequences_trained").get<int64_t>(), 4 * kept);
     refills += rounds - 1;
   }
