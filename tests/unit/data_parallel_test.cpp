@@ -250,9 +250,9 @@ TEST_F(DataParallel, GrpoDynamicSamplingOnRanksKeepsTheOneProcessGroups) {
     const std::vector<Json> got = metrics(out);
     ASSERT_EQ(got.size(), 3u);
     for (size_t i = 0; i < 3; ++i) {
-      for (const char* key : {"sampling_rounds", "groups_sampled", "groups_kept",
-                              "sequences_trained", "generated_tokens", "reward_mean",
-                              "zero_std_fraction"})
+      for (const char* key :
+           {"sampling_rounds", "groups_sampled", "groups_kept", "sequences_trained",
+            "generated_tokens", "reward_mean", "zero_std_fraction"})
         EXPECT_EQ(got[i].at(key), want[i].at(key)) << out << " step " << i << " " << key;
       for (const char* key : {"loss", "grad_norm", "ratio_mean"}) {
         const double x = want[i].at(key).get<double>(), y = got[i].at(key).get<double>();
