@@ -1,6 +1,7 @@
 // `r1 grpo`: reinforcement learning with rule-based rewards (rl/grpo_trainer.h) on a task's
 // problems, from a JSONL file or generated from the task's train split. --variant picks the
-// defaults of GRPO, Dr. GRPO, DAPO or RLOO; any flag given explicitly overrides them.
+// defaults of GRPO, Dr. GRPO, DAPO or RLOO; any flag given explicitly overrides them;
+// --importance sequence is GSPO's sequence ratio with its epsilons.
 #include <cstdio>
 #include <string>
 
@@ -19,6 +20,7 @@ struct GrpoArgs {
   TaskFlags task;
   ToolFlags tools;
   std::string data, variant = "grpo", advantage, aggregation, schedule = "constant";
+  std::string importance = "token";
   std::string compute = "f32";
   int64_t problems = 2000, eval_problems = 100;
   std::string eval_data;
@@ -54,6 +56,12 @@ void apply_variant(GrpoArgs& a, const CLI::App& cmd) {
   r.advantage.mode = rl::advantage_mode_from_name(given("--advantage") ? a.advantage : advantage);
   r.update.loss.aggregation =
       rl::loss_aggregation_from_name(given("--loss-agg") ? a.aggregation : aggregation);
+  r.update.loss.importance = rl::importance_level_from_name(a.importance);
+  if (r.update.loss.importance == rl::ImportanceLevel::kSequence) {
+    // GSPO's clip range (Zheng et al. 2025, sec. 5.1): sequence ratios stay much closer to 1.
+    if (!given("--epsilon")) r.update.loss.eps_low = 3e-4;
+    eps_high = 4e-4;
+  }
   if (!given("--epsilon-high"))
     r.update.loss.eps_high = given("--epsilon") ? r.update.loss.eps_low : eps_high;
   if (!given("--beta")) r.update.loss.beta = beta;
@@ -135,12 +143,23 @@ void add_grpo(CLI::App& app, Comm& world) {
   cmd->add_option("--length-norm", r.update.loss.length_norm,
                   "L of seq-mean-token-sum-norm (default --max-tokens)");
   cmd->add_option("--epsilon", r.update.loss.eps_low,
-                  "clip range: ratio >= 1 - epsilon (default 0.2)");
+                  "clip range: ratio >= 1 - epsilon (default 0.2; sequence importance 3e-4)");
   cmd->add_option("--epsilon-high", r.update.loss.eps_high,
-                  "ratio <= 1 + epsilon-high (default epsilon; dapo 0.28)");
+                  "ratio <= 1 + epsilon-high (default epsilon; dapo 0.28; sequence importance "
+                  "4e-4)");
+  cmd->add_option("--importance", a->importance,
+                  "token | sequence: the importance ratio per token (PPO, GRPO) or GSPO's per "
+                  "sequence, exp of the mean token log-ratio (default token)");
+  cmd->add_option("--temperature", r.update.temperature,
+                  "rollout sampling temperature; the old, current and reference log-probabilities "
+                  "are all of logits / temperature (default 1)");
   cmd->add_option("--beta", r.update.loss.beta, "k3 KL weight (grpo 0.001, others 0)");
   cmd->add_flag("--dynamic-sampling,!--no-dynamic-sampling", a->dynamic_sampling,
-                "drop groups whose rewards are all equal (dapo: on)");
+                "DAPO: train only on groups whose rewards differ, sampling fresh groups until "
+                "--prompts of them (dapo: on)");
+  cmd->add_option("--max-sampling-rounds", r.max_sampling_rounds,
+                  "dynamic sampling: rounds of --prompts groups a step samples at most, then it "
+                  "trains on the groups it has (default 3)");
   cmd->add_option("--mu", r.update.mu, "optimizer updates per rollout batch (default 1)");
   cmd->add_option("--ref-update-every", r.ref_update_every,
                   "refresh the KL reference every N steps (0: never)");

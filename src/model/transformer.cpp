@@ -223,10 +223,10 @@ TrainStepResult model_train_step(const ModelConfig& c, const ModelWeights& param
   }
 
   Tensor dx = Tensor::zeros(DType::F32, {N, D});  // [N, D] gradient of the current hidden state
-  const HeadLossResult main =
-      head_loss_train(c, {params.final_norm, params.lm_head}, hidden[size_t(L)].f32(),
-                      rows.targets.data(), mask, N, opt.loss_tokens, 1.0,
-                      {grads.final_norm, grads.lm_head}, dx.f32(), opt.objective, opt.compute);
+  const HeadLossResult main = head_loss_train(
+      c, {params.final_norm, params.lm_head}, hidden[size_t(L)].f32(), rows.targets.data(), mask, N,
+      opt.loss_tokens, 1.0, {grads.final_norm, grads.lm_head}, dx.f32(), opt.objective,
+      opt.temperature, opt.compute);
   result.loss = main.loss;
   result.tokens = main.tokens;
   if (opt.mtp_lambda != 0.0 && !params.mtp.empty())
@@ -253,7 +253,8 @@ TrainStepResult model_train_step(const ModelConfig& c, const ModelWeights& param
 }
 
 std::vector<float> model_token_logprobs(const ModelConfig& c, const ModelWeights& params,
-                                        const TrainBatch& batch, ComputeType compute) {
+                                        const TrainBatch& batch, ComputeType compute,
+                                        float temperature) {
   const BatchRows rows = check_and_split(c, batch, {});
   const int64_t N = batch.B * batch.T, D = c.hidden_size;
   const RopeFreqs rope = model_rope(c);
@@ -265,7 +266,7 @@ std::vector<float> model_token_logprobs(const ModelConfig& c, const ModelWeights
   }
   std::vector<float> logp(static_cast<size_t>(N));  // [B, T]
   head_token_logprobs(c, {params.final_norm, params.lm_head}, x.f32(), rows.targets.data(), N,
-                      logp.data(), compute);
+                      logp.data(), temperature, compute);
   return logp;
 }
 

@@ -79,6 +79,9 @@ struct TrainLossOptions {
   // tokens[b][t + 1]; masked rows get no gradient (see TokenObjective). MTP and balance
   // losses are unchanged.
   TokenObjective objective = nullptr;
+  // The objective's logp are of log_softmax(logits / temperature) (> 0): the distribution RL
+  // sampled its rollouts from at that temperature. Only with an objective.
+  float temperature = 1.0f;
   // The dense matmuls' operands (linear layers, experts, heads; forward, dx and dW) in bf16 with
   // f32 accumulation; attention, norms, losses, the router and all stored tensors stay f32.
   ComputeType compute = ComputeType::F32;
@@ -103,10 +106,12 @@ TrainStepResult model_train_step(const ModelConfig& c, const ModelWeights& param
                                  const TrainLossOptions& opt);
 
 // Forward only, each layer's tape dropped once its output exists: logp [B, T] with logp[b][t] =
-// log_softmax(logits)[tokens[b][t + 1]] at every position (the mask is not read). The numbers
-// are those the objective of model_train_step sees for the same parameters, batch and compute
-// type, bit for bit, so an old-policy ratio starts at exactly 1. FormatError as model_train_step.
+// log_softmax(logits / temperature)[tokens[b][t + 1]] at every position (the mask is not read).
+// The numbers are those the objective of model_train_step sees for the same parameters, batch,
+// compute type and temperature, bit for bit, so an old-policy ratio starts at exactly 1.
+// FormatError as model_train_step.
 std::vector<float> model_token_logprobs(const ModelConfig& c, const ModelWeights& params,
-                                        const TrainBatch& batch, ComputeType compute);
+                                        const TrainBatch& batch, ComputeType compute,
+                                        float temperature = 1.0f);
 
 }  // namespace r1

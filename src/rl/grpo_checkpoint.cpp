@@ -31,11 +31,11 @@ std::string problems_fingerprint(const std::vector<Problem>& problems) {
   return std::to_string(problems.size()) + " problems, fnv1a " + std::to_string(h);
 }
 
-TrainerState trainer_state(const GrpoConfig& g, const LrSchedule& schedule, int64_t step) {
+TrainerState trainer_state(const GrpoConfig& g, const GrpoStart& run, int64_t step) {
   TrainerState s;
   s.step = step;
   s.data = {g.prompts_per_step * g.group_size, g.max_tokens, 1, BatchOrder::Random, g.seed};
-  s.schedule = schedule;
+  s.schedule = run.schedule;
   s.adamw = g.update.adamw;
   s.clip = g.update.clip;
   s.compute = g.update.compute;
@@ -45,6 +45,7 @@ TrainerState trainer_state(const GrpoConfig& g, const LrSchedule& schedule, int6
              {"beta", g.update.loss.beta},
              {"eps_low", g.update.loss.eps_low},
              {"eps_high", g.update.loss.eps_high},
+             {"problems_drawn", run.problems_drawn},
              {"settings", grpo_run_settings(g)}};
   return s;
 }
@@ -54,11 +55,16 @@ void check_same_settings(const GrpoConfig& g, const TrainerState& saved, const s
   if (!settings || saved.flags.value("command", "") != "grpo")
     throw UsageError("--resume: " + path + " was not saved by a resumable `r1 grpo` run");
   const Json now = grpo_run_settings(g);
+  auto differs = [&](const std::string& flag) {
+    throw UsageError(flag + " differs from the run being resumed (" + path + ": " +
+                     (settings->contains(flag) ? (*settings)[flag].dump() : "default") + ", now " +
+                     (now.contains(flag) ? now[flag].dump() : "default") +
+                     "); give the flags the run was started with");
+  };
   for (const auto& [flag, value] : now.items())
-    if (!settings->contains(flag) || (*settings)[flag] != value)
-      throw UsageError(flag + " differs from the run being resumed (" + path + ": " +
-                       (settings->contains(flag) ? (*settings)[flag].dump() : "absent") +
-                       ", now " + value.dump() + "); give the flags the run was started with");
+    if (!settings->contains(flag) || (*settings)[flag] != value) differs(flag);
+  for (const auto& [flag, value] : settings->items())
+    if (!now.contains(flag)) differs(flag);
 }
 
 GrpoStart resume_grpo(const GrpoConfig& g) {
@@ -78,6 +84,8 @@ GrpoStart resume_grpo(const GrpoConfig& g) {
     s.policy.ref = std::move(ck.reference);
   }
   s.step = ck.state.step;
+  // Runs saved before dynamic sampling refilled drew --prompts problems every step.
+  s.problems_drawn = ck.state.flags.value("problems_drawn", s.step * g.prompts_per_step);
   s.schedule = ck.state.schedule;
   s.model = std::make_shared<const ModelDir>(ModelDir::open(ck.dir));
   return s;
@@ -134,6 +142,9 @@ Json grpo_run_settings(const GrpoConfig& g) {
             {"reward", {g.reward.accuracy_weight, g.reward.format_weight, g.reward.max_tokens,
                         g.reward.cache_tokens, g.reward.overlong_weight}},
             {"--eval-every", g.eval_every}};
+  if (g.dynamic_sampling) j["--max-sampling-rounds"] = g.max_sampling_rounds;
+  if (u.temperature != 1.0f) j["--temperature"] = u.temperature;
+  if (u.loss.importance != ImportanceLevel::kToken) j["--importance"] = int(u.loss.importance);
   if (g.eval_every > 0) {
     j["eval problems"] = problems_fingerprint(g.eval_problems);
     j["eval sampling"] = {g.eval.samples, g.eval.max_tokens, g.eval.prompts_per_batch,
@@ -152,7 +163,7 @@ GrpoStart start_grpo(const GrpoConfig& g) {
 void save_grpo_checkpoint(const GrpoConfig& g, const GrpoStart& run, int64_t next_step) {
   const PolicyState& p = run.policy;
   const ParamLayout layout(p.config);
-  const TrainerState state = trainer_state(g, run.schedule, next_step);
+  const TrainerState state = trainer_state(g, run, next_step);
   save_checkpoint(g.out, {&p.config, &layout, p.params.f32(), &p.adamw, &state, run.model->path(),
                           p.ref.data ? p.ref.f32() : nullptr});
 }

@@ -16,13 +16,18 @@ namespace r1::rl {
 
 // The settings that fix a run's trajectory, keyed by the flag that sets them ("--prompts": 16,
 // ...), with fingerprints of the training and held-out problems ("problems", "eval problems").
-// --steps is not among them: a resumed run may be extended.
+// --steps is not among them: a resumed run may be extended. Settings added after runs were
+// first saved (--temperature, --importance) appear only when not at their default, so that
+// those runs still resume.
 Json grpo_run_settings(const GrpoConfig& g);
 
 struct GrpoStart {
-  PolicyState policy;     // params, zeroed grads, ref (beta > 0), AdamW moments and step
-  int64_t step = 0;       // the next step to run
-  LrSchedule schedule;    // a resumed run keeps the schedule it was started with
+  PolicyState policy;  // params, zeroed grads, ref (beta > 0), AdamW moments and step
+  int64_t step = 0;    // the next step to run
+  // Problems drawn so far from the problem order (rl/problem_order.h): the next step's first.
+  // Dynamic sampling draws a varying number per step, so it is saved with the checkpoint.
+  int64_t problems_drawn = 0;
+  LrSchedule schedule;  // a resumed run keeps the schedule it was started with
   // The model the run reads its tokenizer, template and stop ids from and writes its tokenizer
   // files from: g.model, or the checkpoint in g.out on resume.
   std::shared_ptr<const ModelDir> model;

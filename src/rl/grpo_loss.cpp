@@ -19,6 +19,12 @@ LossAggregation loss_aggregation_from_name(const std::string& name) {
                    "seq-mean-token-sum-norm");
 }
 
+ImportanceLevel importance_level_from_name(const std::string& name) {
+  if (name == "token") return ImportanceLevel::kToken;
+  if (name == "sequence") return ImportanceLevel::kSequence;
+  throw UsageError("--importance '" + name + "' is unknown; expected token or sequence");
+}
+
 namespace {
 
 void check_size(const char* field, size_t got, int64_t want) {
@@ -81,6 +87,22 @@ GrpoObjective::GrpoObjective(GrpoBatch batch, const GrpoLossOptions& opt)
     : batch_(std::move(batch)), opt_(opt) {
   check(batch_, opt_);
   weight_ = sequence_weights(batch_, opt_);
+  sequence_ratio_.assign(size_t(batch_.S), 1.0);
+}
+
+void GrpoObjective::set_sequence_ratios(const float* logp) {
+  if (opt_.importance != ImportanceLevel::kSequence || batch_.logp_old.empty()) return;
+  for (int64_t s = 0; s < batch_.S; ++s) {
+    double sum = 0.0;
+    int64_t counted = 0;
+    for (int64_t t = 0; t < batch_.T; ++t) {
+      const size_t row = size_t(s * batch_.T + t);
+      if (!batch_.mask[row]) continue;
+      sum += double(logp[row]) - double(batch_.logp_old[row]);
+      ++counted;
+    }
+    sequence_ratio_[size_t(s)] = std::exp(sum / double(std::max<int64_t>(counted, 1)));
+  }
 }
 
 double GrpoObjective::rows(int64_t row0, int64_t n, const float* logp, float* dlogp,
@@ -88,6 +110,7 @@ double GrpoObjective::rows(int64_t row0, int64_t n, const float* logp, float* dl
   R1_ASSERT(row0 >= 0 && n >= 0 && row0 + n <= batch_.S * batch_.T);
   const double low = 1.0 - opt_.eps_low, high = 1.0 + opt_.eps_high;
   const bool has_ref = !batch_.logp_ref.empty(), on_policy = batch_.logp_old.empty();
+  const bool per_sequence = opt_.importance == ImportanceLevel::kSequence;
   double loss = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     const int64_t row = row0 + i, s = row / batch_.T;
@@ -97,7 +120,8 @@ double GrpoObjective::rows(int64_t row0, int64_t n, const float* logp, float* dl
     }
     const double lp = logp[i], A = batch_.advantages[size_t(s)];
     const double old = on_policy ? lp : double(batch_.logp_old[size_t(row)]);
-    const double ratio = std::exp(lp - old);
+    // d ratio / d logp = ratio either way: GSPO's s_s enters as a stop-gradient factor.
+    const double ratio = per_sequence ? sequence_ratio_[size_t(s)] : std::exp(lp - old);
     const double surrogate = std::min(ratio * A, std::clamp(ratio, low, high) * A);
     // The clipped branch is the smaller one exactly in these cases; its gradient is zero.
     const bool clipped_low = A < 0.0 && ratio < low;

@@ -1,6 +1,7 @@
-// The GRPO objective and its variants (Dr. GRPO, DAPO) on per-token log-probabilities: clipped
-// importance ratio to the rollout policy, k3 KL to a frozen reference, and the aggregation
-// over tokens and sequences; plus the TokenObjective that model_train_step optimises.
+// The GRPO objective and its variants (Dr. GRPO, DAPO, GSPO) on per-token log-probabilities:
+// clipped importance ratio to the rollout policy (per token, or GSPO's per sequence), k3 KL to a
+// frozen reference, and the aggregation over tokens and sequences; plus the TokenObjective that
+// model_train_step optimises.
 #pragma once
 
 #include <cstdint>
@@ -21,12 +22,21 @@ enum class LossAggregation {
 // "seq-mean-token-mean", "token-mean" or "seq-mean-token-sum-norm"; UsageError otherwise.
 LossAggregation loss_aggregation_from_name(const std::string& name);
 
+enum class ImportanceLevel {
+  kToken,     // PPO / GRPO: ratio_t = exp(logp_t - logp_old_t), clipped per token
+  kSequence,  // GSPO: s = exp(mean over the sequence's tokens of logp - logp_old), per sequence
+};
+
+// "token" or "sequence"; UsageError naming --importance, the value and the choices otherwise.
+ImportanceLevel importance_level_from_name(const std::string& name);
+
 struct GrpoLossOptions {
   double eps_low = 0.2;   // the ratio is clipped below at 1 - eps_low
   double eps_high = 0.2;  // ... and above at 1 + eps_high (GRPO: equal; DAPO: 0.28)
   double beta = 0.0;      // weight of the k3 KL to the reference policy
   LossAggregation aggregation = LossAggregation::kSeqMeanTokenMean;
   int64_t length_norm = 0;  // L of kSeqMeanTokenSumNorm (e.g. the maximum response length)
+  ImportanceLevel importance = ImportanceLevel::kToken;
 };
 
 // Everything of one optimizer step except the current log-probabilities: S sequences of T
@@ -45,7 +55,7 @@ struct GrpoBatch {
 struct GrpoStats {
   int64_t tokens = 0;
   double kl_sum = 0.0;     // k3 estimates (0 without logp_ref)
-  double ratio_sum = 0.0;  // exp(logp - logp_old)
+  double ratio_sum = 0.0;  // exp(logp - logp_old), or the token's sequence ratio (GSPO)
   double ratio_min = std::numeric_limits<double>::infinity();
   double ratio_max = -std::numeric_limits<double>::infinity();
   // Tokens whose gradient the clip zeroes: A < 0 and ratio < 1 - eps_low (low), A > 0 and
@@ -60,14 +70,19 @@ struct GrpoStats {
 };
 
 // Per counted token (sequence s, position t), in double:
-//   ratio = exp(logp - logp_old), A = advantages[s]
+//   ratio = exp(logp - logp_old) (token importance), or for every token of s GSPO's sequence
+//           ratio s_s = exp(sum over s's counted tokens of (logp - logp_old) / max(n_s, 1))
+//   A = advantages[s]
 //   surrogate = min(ratio A, clip(ratio, 1 - eps_low, 1 + eps_high) A)
 //   k3 = exp(ref - logp) - (ref - logp) - 1 (Schulman's unbiased KL estimator, DeepSeekMath)
 //   loss_t = -surrogate + beta k3
 // and the step loss is sum w_s loss_t with w_s from the aggregation over all S sequences of
 // the step: 1 / (S max(n_s, 1)) (n_s: the sequence's counted tokens), 1 / max(N, 1) (N: all
 // counted tokens), or 1 / (S L). Normalisers are the whole step's, so that the parts of
-// micro-batches add up to the step's loss and gradient.
+// micro-batches add up to the step's loss and gradient. GSPO: s_s depends on all n_s counted
+// tokens of s (d s_s / d logp_t = s_s / n_s), and the n_s equal per-token terms of s sum that
+// back to the token-level form used here, d ratio / d logp_t = s_s with s_s a stop-gradient
+// factor (GSPO-token), exactly the sequence objective's gradient under every aggregation.
 class GrpoObjective {
  public:
   // UsageError naming the field for sizes that disagree with S and T, non-finite advantages,
@@ -76,6 +91,12 @@ class GrpoObjective {
   GrpoObjective(GrpoBatch batch, const GrpoLossOptions& opt);
 
   const GrpoBatch& batch() const { return batch_; }
+
+  // Sequence importance (GSPO): a sequence's ratio needs all of its tokens before any token's
+  // gradient, so it is taken here from the current log-probabilities logp [S, T] (every row);
+  // rows() uses these ratios until the next call. Before any call, and without logp_old, every
+  // sequence ratio is 1 (the current policy is the rollout policy). Token importance: no effect.
+  void set_sequence_ratios(const float* logp);
 
   // Rows [row0, row0 + n) of the flattened [S, T] tokens given their logp [n]: returns their
   // part of the step loss, writes dloss/dlogp [n] (unless null; zero on uncounted rows) and
@@ -93,7 +114,8 @@ class GrpoObjective {
  private:
   GrpoBatch batch_;
   GrpoLossOptions opt_;
-  std::vector<double> weight_;  // [S] w_s of the aggregation
+  std::vector<double> weight_;          // [S] w_s of the aggregation
+  std::vector<double> sequence_ratio_;  // [S] GSPO's s_s
 };
 
 }  // namespace r1::rl

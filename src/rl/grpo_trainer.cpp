@@ -1,5 +1,6 @@
 // run_grpo: per step, sample this rank's rollouts from the live policy (a Model over the
-// parameter buffer), score them, compute group advantages, then mu times: forward/backward of
+// parameter buffer), score them, compute group advantages (dynamic sampling: round after round
+// until the batch is full), then mu times: forward/backward of
 // every micro-batch with the GRPO objective, all-reduce, clip, AdamW, expert-bias rule; log
 // (the rollout metrics summed over the ranks) and save.
 #include "rl/grpo_trainer.h"
@@ -9,9 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
 #include <optional>
-#include <random>
+#include <sstream>
 
 #include "chat/chat_template.h"
 #include "checkpoint/model_dir.h"
@@ -22,7 +22,9 @@
 #include "model/param_layout.h"
 #include "model/param_source.h"
 #include "model/tensor_source.h"
+#include "rl/dynamic_sampling.h"
 #include "rl/grpo_checkpoint.h"
+#include "rl/problem_order.h"
 #include "rl/prompt_template.h"
 #include "rl/rollout.h"
 #include "rl/tool_rollout.h"
@@ -53,43 +55,24 @@ void validate_config(const GrpoConfig& g) {
   need(g.update.mu >= 1, "--mu must be >= 1");
   need(g.update.micro_batch >= 1, "--micro-batch must be >= 1");
   need(g.ref_update_every >= 0, "--ref-update-every must be >= 0");
+  need(g.max_sampling_rounds >= 1, "--max-sampling-rounds " +
+                                       std::to_string(g.max_sampling_rounds) +
+                                       ": expected at least 1 round of groups per step");
+  std::ostringstream temperature;
+  temperature << g.update.temperature;
+  need(std::isfinite(g.update.temperature) && g.update.temperature > 0.0f,
+       "--temperature " + temperature.str() +
+           ": expected a positive sampling temperature (1: the policy's own distribution)");
   validate(g.reward);
   validate(g.tools);
 }
 
-// The problems of a step: prompts_per_step consecutive entries of an endless sequence of
-// seeded shuffles of the problem list (one fresh shuffle per pass over it).
-std::vector<size_t> step_problems(size_t n, int64_t step, int64_t per_step, uint64_t seed) {
-  std::vector<size_t> out;
-  std::vector<size_t> order;
-  int64_t epoch = -1;
-  for (int64_t i = 0; i < per_step; ++i) {
-    const int64_t g = step * per_step + i;
-    if (g / int64_t(n) != epoch) {
-      epoch = g / int64_t(n);
-      order.resize(n);
-      std::iota(order.begin(), order.end(), size_t(0));
-      std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + uint64_t(epoch));
-      for (size_t k = n; k > 1; --k) std::swap(order[k - 1], order[size_t(rng() % k)]);
-    }
-    out.push_back(order[size_t(g % int64_t(n))]);
-  }
-  return out;
-}
-
-struct StepRollouts {
-  std::vector<Rollout> rollouts;         // [P * G], group-major
-  std::vector<RewardBreakdown> rewards;  // [P * G]
-  GenerationStats stats;
-};
-
-// This rank's groups of the step: its share of the step's problems, sampled with the seeds one
-// process gives them.
-StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& gen,
-                              const Tokenizer& tok, const ChatTemplate* chat,
-                              const std::optional<ToolContext>& tools, int64_t step) {
-  const std::vector<size_t> all =
-      step_problems(g.problems.size(), step, g.prompts_per_step, g.seed);
+// This rank's groups of a round: its share of the prompts_per_step problems at position `first`
+// of the problem order, sampled with the seeds one process gives them.
+RoundRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& gen,
+                               const Tokenizer& tok, const ChatTemplate* chat,
+                               const std::optional<ToolContext>& tools, int64_t first) {
+  const std::vector<size_t> all = problems_at(g.problems.size(), first, g.prompts_per_step, g.seed);
   const RankShare mine = share_of(int64_t(all.size()), comm);
   const std::vector<size_t> picked(all.begin() + mine.begin, all.begin() + mine.end);
   std::vector<std::vector<int32_t>> prompts;
@@ -103,14 +86,14 @@ StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& 
   RolloutSettings rs;
   rs.group_size = g.group_size;
   rs.max_tokens = g.max_tokens;
-  rs.sampling.temperature = 1.0f;
+  rs.sampling.temperature = g.update.temperature;
   rs.sampling.top_p = 1.0f;
-  rs.sampling.seed = g.seed * 1000003ull +
-                     uint64_t(step) * uint64_t(g.prompts_per_step * g.group_size) +
+  // Every problem position has its own G streams (without refills: step * P + i, as before).
+  rs.sampling.seed = g.seed * 1000003ull + uint64_t(first) * uint64_t(g.group_size) +
                      uint64_t(mine.begin) * uint64_t(g.group_size);
   RolloutBatch batch = tools ? generate_tool_rollouts(gen, *tools, prompts, rs)
                              : generate_rollouts(gen, prompts, rs);
-  StepRollouts out;
+  RoundRollouts out;
   out.stats = batch.stats;
   for (const Rollout& r : batch.rollouts) {
     const size_t q = size_t(r.group);
@@ -122,9 +105,8 @@ StepRollouts sample_and_score(Comm& comm, const GrpoConfig& g, const Generator& 
   return out;
 }
 
-// The step's rollout metrics over every rank's rollouts.
-Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepRollouts& s,
-                     const GroupAdvantages& adv) {
+// The step's rollout metrics over every rank's rollouts of every round.
+Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepSample& s) {
   enum {
     kCount,
     kReward,
@@ -159,7 +141,7 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepRollouts& s,
     sum[kTurns] += double(x.tools.turns);
     sum[kToolErrors] += double(x.tools.errors);
   }
-  sum[kZeroStd] = adv.zero_std_fraction * double(s.rewards.size() / size_t(g.group_size));
+  sum[kZeroStd] = double(s.zero_std_groups);
   comm.all_reduce_sum(sum, kSums);
   comm.all_reduce_max(&longest, 1);
   const double N = sum[kCount], mean = sum[kReward] / N;
@@ -170,8 +152,10 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepRollouts& s,
             {"response_length_mean", sum[kLength] / N},
             {"response_length_max", int64_t(longest)},
             {"truncated_rate", sum[kTruncated] / N},
-            {"zero_std_fraction", sum[kZeroStd] / double(g.prompts_per_step)},
-            {"groups", g.prompts_per_step}};
+            {"zero_std_fraction", sum[kZeroStd] / double(s.rounds * g.prompts_per_step)},
+            {"groups_sampled", s.rounds * g.prompts_per_step},
+            {"groups_kept", s.groups_kept},
+            {"sampling_rounds", s.rounds}};
   if (g.tools.enabled())
     m.update({{"tool_call_rate", sum[kWithCall] / N},
               {"tool_calls_per_rollout", sum[kCalls] / N},
@@ -180,21 +164,18 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepRollouts& s,
   return m;
 }
 
-// The update of one step on its scored rollouts: advantages, the kept groups, mu AdamW updates;
-// the step's metrics added to `record`.
-void train_on_rollouts(Comm& comm, const GrpoConfig& g, PolicyState& p, StepRollouts& s, double lr,
+// The update of one step on its scored rollouts: the batch's groups, mu AdamW updates; the
+// step's metrics added to `record`.
+void train_on_rollouts(Comm& comm, const GrpoConfig& g, PolicyState& p, StepSample& s, double lr,
                        double generation_s, Json& record) {
   const auto t1 = Clock::now();
-  std::vector<double> rewards;
-  for (const RewardBreakdown& r : s.rewards) rewards.push_back(r.total);
-  const GroupAdvantages adv = group_advantages(rewards, g.group_size, g.advantage);
-  record.update(rollout_metrics(comm, g, s, adv));
+  record.update(rollout_metrics(comm, g, s));
   std::vector<Rollout> kept;
   std::vector<double> kept_advantages;
   for (size_t i = 0; i < s.rollouts.size(); ++i)
-    if (!g.dynamic_sampling || adv.keep[i / size_t(g.group_size)]) {
+    if (s.trained[i / size_t(g.group_size)]) {
       kept.push_back(std::move(s.rollouts[i]));
-      kept_advantages.push_back(adv.advantages[i]);
+      kept_advantages.push_back(s.advantages[i]);
     }
   const UpdateResult u = grpo_update(comm, p, kept, kept_advantages, g.update, lr);
   const double training_s = seconds_since(t1);
@@ -263,6 +244,13 @@ GrpoSummary run_grpo(Comm& comm, const GrpoConfig& g) {
                  (long long)groups.end - 1, (long long)g.prompts_per_step);
   }
 
+  StepSamplingOptions sampling;
+  sampling.groups = g.prompts_per_step;
+  sampling.group_size = g.group_size;
+  sampling.dynamic = g.dynamic_sampling;
+  sampling.max_rounds = g.max_sampling_rounds;
+  sampling.advantage = g.advantage;
+
   GrpoSummary summary;
   summary.first_step = run.step;
   EvalOptions quiet_eval = g.eval;
@@ -279,7 +267,12 @@ GrpoSummary run_grpo(Comm& comm, const GrpoConfig& g) {
         step % g.ref_update_every == 0)
       std::copy_n(p.params.f32(), layout.total(), p.ref.f32());
     const auto t0 = Clock::now();
-    StepRollouts s = sample_and_score(comm, g, gen, tok, chat_template, tools, step);
+    const int64_t first_problem = run.problems_drawn;
+    StepSample s = sample_step(comm, sampling, [&](int64_t round) {
+      return sample_and_score(comm, g, gen, tok, chat_template, tools,
+                              first_problem + round * g.prompts_per_step);
+    });
+    run.problems_drawn += s.rounds * g.prompts_per_step;
     double generation_s = seconds_since(t0);
     comm.all_reduce_max(&generation_s, 1);  // the step waits for the slowest rank
     Json record = {{"step", step}};

@@ -36,11 +36,16 @@ struct GrpoConfig {
   int64_t steps = 50;
   int64_t prompts_per_step = 16;  // groups per step
   int64_t group_size = 8;         // G
-  int64_t max_tokens = 128;       // per completion; sampled at temperature 1 with no top-p/k,
-                                  // so the sampling policy is the one the ratio is taken to
+  int64_t max_tokens = 128;       // per completion; sampled at update.temperature with no
+                                  // top-p/k, so the sampling policy is the one the ratio is
+                                  // taken to (log-probabilities of logits / temperature)
 
   AdvantageOptions advantage;
-  bool dynamic_sampling = false;  // DAPO: drop groups whose rewards are all equal
+  // DAPO: the step's batch takes only groups whose rewards are not all equal, sampling rounds of
+  // prompts_per_step fresh groups until it holds prompts_per_step of them or max_sampling_rounds
+  // rounds are done (rl/dynamic_sampling.h).
+  bool dynamic_sampling = false;
+  int64_t max_sampling_rounds = 3;
   int64_t ref_update_every = 0;   // refresh the KL reference every N steps (0: never)
 
   // Held-out evaluation during training (the accuracy-vs-step curve of R1-Zero): before step 0,
@@ -48,7 +53,7 @@ struct GrpoConfig {
   int64_t eval_every = 0;
   std::vector<Problem> eval_problems;
   EvalOptions eval;
-  UpdateSettings update;  // objective, mu, micro-batches, AdamW, clipping
+  UpdateSettings update;  // objective, importance level, temperature, mu, micro-batches, AdamW
   LrSchedule schedule;
 
   uint64_t seed = 0;

@@ -48,10 +48,11 @@ std::vector<MicroBatch> make_micro_batches(const UpdateSettings& g, PolicyState&
     gb.T = m.batch.T;
     gb.mask = m.batch.mask;
     // One update per rollout batch: the parameters are still the sampling policy's.
-    if (g.mu > 1) gb.logp_old = model_token_logprobs(p.config, params, m.batch, g.compute);
+    if (g.mu > 1)
+      gb.logp_old = model_token_logprobs(p.config, params, m.batch, g.compute, g.temperature);
     if (g.loss.beta > 0) {
       const ModelWeights ref = weights_view(p.config, layout, p.ref.f32(), "reference policy");
-      gb.logp_ref = model_token_logprobs(p.config, ref, m.batch, g.compute);
+      gb.logp_ref = model_token_logprobs(p.config, ref, m.batch, g.compute, g.temperature);
     }
     int64_t tokens = 0;
     for (size_t r : rows) {
@@ -95,9 +96,17 @@ UpdateResult run_updates(Comm& comm, const UpdateSettings& g, PolicyState& p,
     u.loss = 0.0;
     u.expert_load.clear();
     for (MicroBatch& m : micro) {
+      if (g.loss.importance == ImportanceLevel::kSequence && it > 0) {
+        // GSPO: the sequence ratios under the parameters of this inner update (the first one's
+        // parameters are the rollout policy's: ratio 1).
+        const std::vector<float> now =
+            model_token_logprobs(p.config, params, m.batch, g.compute, g.temperature);
+        m.objective->set_sequence_ratios(now.data());
+      }
       const TokenObjective part = m.objective->for_micro_batch(0, &u.stats);
       TrainLossOptions opts;
       opts.compute = g.compute;
+      opts.temperature = g.temperature;
       const double scale = m.scale;
       opts.objective = [&part, scale](int64_t row0, int64_t n, const float* logp, float* dlogp) {
         const double value = part(row0, n, logp, dlogp);

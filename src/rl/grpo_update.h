@@ -32,6 +32,9 @@ struct UpdateSettings {
   double clip = 1.0;                       // max gradient norm (0: off)
   double bias_update_gamma = 0.0;          // DeepSeek-V3 expert-bias update after each update
   ComputeType compute = ComputeType::F32;  // the dense matmuls' operands (--compute)
+  // The rollouts were sampled at this temperature: old-policy, current and reference
+  // log-probabilities are all of log_softmax(logits / temperature) (--temperature).
+  float temperature = 1.0f;
 };
 
 struct UpdateResult {
@@ -43,9 +46,10 @@ struct UpdateResult {
 
 // mu updates at learning rate lr. advantages: [rollouts.size()], one per rollout. The rollout
 // policy is the current parameters (logp_old comes from them before the first update; with
-// mu == 1 no extra forward is needed). Across ranks each passes its rollouts: the objective is
-// normalised over all ranks' rollouts, the gradients, loss, statistics and expert loads are
-// summed over the ranks, and every rank takes the same update.
+// mu == 1 no extra forward is needed; GSPO's sequence ratios take one more forward per
+// micro-batch in each inner update after the first). Across ranks each passes its rollouts: the
+// objective is normalised over all ranks' rollouts, the gradients, loss, statistics and expert
+// loads are summed over the ranks, and every rank takes the same update.
 UpdateResult grpo_update(Comm& comm, PolicyState& policy, const std::vector<Rollout>& rollouts,
                          const std::vector<double>& advantages, const UpdateSettings& settings,
                          double lr);

@@ -11,7 +11,10 @@ A group whose rewards are all equal has zero std (its advantages are 0); DAPO's 
 sampling drops such groups.
 
 Per response token (sequence i, position t), with logp the current policy's log-probability:
-  ratio = exp(logp - logp_old)
+  ratio = exp(logp - logp_old)                                              (importance "token")
+  ratio = s_i = exp(sum_t m (logp - logp_old) / max(n_i, 1)) for every t    (importance "sequence":
+          GSPO, Zheng et al. 2025, eq. 7: the length-normalised sequence ratio, differentiated
+          through all of the sequence's tokens by autograd)
   surrogate = min(ratio A_i, clamp(ratio, 1 - eps_low, 1 + eps_high) A_i)   (PPO; DAPO decouples)
   k3 = exp(ref - logp) - (ref - logp) - 1                                   (Schulman; DeepSeekMath eq. 4)
   loss_t = -surrogate + beta k3
@@ -41,14 +44,27 @@ def advantages(rewards, G, mode, eps=ADV_EPS):
     return a.reshape(-1), ~all_equal, float(all_equal.double().mean())
 
 
-def target_logprobs(logits, targets):
-    """logits [..., V], targets [...] -> log_softmax(logits)[target] [...]."""
-    return torch.log_softmax(logits, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+def target_logprobs(logits, targets, temperature=1.0):
+    """logits [..., V], targets [...] -> log_softmax(logits / temperature)[target] [...]: the
+    distribution sampled from at that temperature (verl and TRL divide the logits alike)."""
+    return torch.log_softmax(logits / temperature, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
 
-def per_token_loss(logp, logp_old, logp_ref, adv, eps_low, eps_high, beta):
-    """logp, logp_old, logp_ref [S, T], adv [S] -> loss_t [S, T] and the ratio [S, T]."""
-    ratio = torch.exp(logp - logp_old)
+def sequence_ratio(logp, logp_old, mask):
+    """GSPO: logp, logp_old, mask [S, T] -> s [S] = exp(mean over the counted tokens of logp - logp_old)."""
+    m = mask.to(logp.dtype)
+    return torch.exp(((logp - logp_old) * m).sum(dim=1) / m.sum(dim=1).clamp(min=1))
+
+
+def per_token_loss(logp, logp_old, logp_ref, adv, eps_low, eps_high, beta, mask=None, importance="token"):
+    """logp, logp_old, logp_ref [S, T], adv [S] -> loss_t [S, T] and the ratio [S, T] (mask [S, T]
+    is read for the sequence ratio)."""
+    if importance == "sequence":
+        ratio = sequence_ratio(logp, logp_old, mask).unsqueeze(1).expand_as(logp)
+    elif importance == "token":
+        ratio = torch.exp(logp - logp_old)
+    else:
+        raise ValueError(f"importance {importance}")
     A = adv.unsqueeze(1)
     surrogate = torch.min(ratio * A, torch.clamp(ratio, 1 - eps_low, 1 + eps_high) * A)
     d = logp_ref - logp
@@ -70,12 +86,12 @@ def aggregate(loss_t, mask, aggregation, length_norm=0):
 
 
 def grpo_loss(logp, logp_old, logp_ref, adv, mask, opt):
-    """-> (loss, stats) for opt {eps_low, eps_high, beta, aggregation, length_norm}. Stats are
+    """-> (loss, stats) for opt {eps_low, eps_high, beta, aggregation, length_norm, importance}. Stats are
     over the counted tokens: kl_mean (k3), ratio mean/min/max, clip fractions where the clipped
     branch zeroes the gradient (low: A < 0 and ratio < 1 - eps_low; high: A > 0 and
     ratio > 1 + eps_high)."""
     loss_t, ratio, k3 = per_token_loss(logp, logp_old, logp_ref, adv, opt["eps_low"], opt["eps_high"],
-                                       opt["beta"])
+                                       opt["beta"], mask, opt.get("importance", "token"))
     loss = aggregate(loss_t, mask, opt["aggregation"], opt.get("length_norm", 0))
     keep = mask.bool()
     A = adv.unsqueeze(1).expand_as(ratio)

@@ -35,15 +35,20 @@ import train_losses
 
 F64 = torch.float64
 MIN_CLIP_MARGIN = 2e-3  # |ratio - bound| / bound, so that f32 and f64 agree on every clip
-CLIP_BOUNDS = (0.8, 1.2, 1.28)  # 1 -/+ the eps values of the variants below
+CLIP_BOUNDS = (0.8, 1.2, 1.28)  # 1 -/+ the eps values of the token-ratio variants below
+# GSPO's sequence ratios average f32 log-probabilities: |s - bound| / bound at least this
+MIN_SEQUENCE_CLIP_MARGIN = 1e-5
 
-# (name, advantage mode, eps_low, eps_high, beta, aggregation, length_norm, dynamic sampling)
+# (name, advantage mode, eps_low, eps_high, beta, aggregation, length_norm, dynamic sampling,
+#  importance); gspo has the GSPO paper's epsilons
 VARIANTS = [
-    ("grpo", "grpo", 0.2, 0.2, 0.04, "seq-mean-token-mean", 0, False),
-    ("grpo_beta0", "grpo", 0.2, 0.2, 0.0, "seq-mean-token-mean", 0, False),
-    ("dr_grpo", "dr_grpo", 0.2, 0.2, 0.0, "seq-mean-token-sum-norm", 6, False),
-    ("dapo", "grpo", 0.2, 0.28, 0.0, "token-mean", 0, True),
-    ("rloo", "rloo", 0.2, 0.2, 0.04, "seq-mean-token-mean", 0, False),
+    ("grpo", "grpo", 0.2, 0.2, 0.04, "seq-mean-token-mean", 0, False, "token"),
+    ("grpo_beta0", "grpo", 0.2, 0.2, 0.0, "seq-mean-token-mean", 0, False, "token"),
+    ("dr_grpo", "dr_grpo", 0.2, 0.2, 0.0, "seq-mean-token-sum-norm", 6, False, "token"),
+    ("dapo", "grpo", 0.2, 0.28, 0.0, "token-mean", 0, True, "token"),
+    ("rloo", "rloo", 0.2, 0.2, 0.04, "seq-mean-token-mean", 0, False, "token"),
+    ("gspo", "grpo", 3e-4, 4e-4, 0.0, "seq-mean-token-mean", 0, False, "sequence"),
+    ("gspo_kl_token_mean", "grpo", 3e-4, 4e-4, 0.04, "token-mean", 0, False, "sequence"),
 ]
 
 
@@ -93,13 +98,23 @@ def logit_inputs(gen, groups=3, G=4, T=6, V=37):
                 logp_old=near_policy(gen, logp, 0.3), logp_ref=noisy(gen, logp, 0.3), rewards=rewards)
 
 
-def logit_variant(inp, name, adv_mode, eps_low, eps_high, beta, aggregation, length_norm, dynamic):
+def check_sequence_clip_margin(inp, name, eps_low, eps_high):
+    """Raises unless every sequence ratio is MIN_SEQUENCE_CLIP_MARGIN away from the clip bounds."""
+    s = grpo_losses.sequence_ratio(inp["logp"], inp["logp_old"], inp["mask"])
+    for b in (1 - eps_low, 1 + eps_high):
+        if (((s - b).abs() / b) < MIN_SEQUENCE_CLIP_MARGIN).any():
+            raise RuntimeError(f"{name}: a sequence ratio is within {MIN_SEQUENCE_CLIP_MARGIN} of the bound {b}")
+
+
+def logit_variant(inp, name, adv_mode, eps_low, eps_high, beta, aggregation, length_norm, dynamic, importance):
     adv, keep, zero_std = grpo_losses.advantages(inp["rewards"], inp["G"], adv_mode)
     seqs = keep.repeat_interleave(inp["G"]) if dynamic else torch.ones(inp["S"], dtype=torch.bool)
     logits = inp["logits"].clone().requires_grad_(True)
     logp = grpo_losses.target_logprobs(logits, inp["targets"])
+    if importance == "sequence":
+        check_sequence_clip_margin(inp, name, eps_low, eps_high)
     opt = {"eps_low": eps_low, "eps_high": eps_high, "beta": beta, "aggregation": aggregation,
-           "length_norm": length_norm}
+           "length_norm": length_norm, "importance": importance}
     loss, stats = grpo_losses.grpo_loss(logp[seqs], inp["logp_old"][seqs], inp["logp_ref"][seqs], adv[seqs],
                                         inp["mask"][seqs], opt)
     (dlogits,) = torch.autograd.grad(loss, logits)
@@ -140,20 +155,25 @@ MODEL_GRPO = {"eps_low": 0.2, "eps_high": 0.28, "beta": 0.04, "aggregation": "se
 
 
 def model_cases():
-    """(name, config, options): V3 with MoE, MTP and the balance loss on; dense Qwen2 without."""
-    return [("model_v3", make_train_cases.preset_tiny_v3(), {"mtp_lambda": 0.3, "aux_alpha": 0.1}),
-            ("model_qwen2", make_train_cases.preset_dense("qwen2"), {"mtp_lambda": 0.0, "aux_alpha": 0.0})]
+    """(name, config, options): V3 with MoE, MTP and the balance loss on; dense Qwen2 without, also
+    with rollouts sampled at temperature 0.7."""
+    return [("model_v3", make_train_cases.preset_tiny_v3(), {"mtp_lambda": 0.3, "aux_alpha": 0.1, "temperature": 1.0}),
+            ("model_qwen2", make_train_cases.preset_dense("qwen2"),
+             {"mtp_lambda": 0.0, "aux_alpha": 0.0, "temperature": 1.0}),
+            ("model_qwen2_t07", make_train_cases.preset_dense("qwen2"),
+             {"mtp_lambda": 0.0, "aux_alpha": 0.0, "temperature": 0.7})]
 
 
 def model_step(config, W, tokens, logp_old, logp_ref, options):
-    """-> dict(total, loss, mtp_loss, aux_loss, logp [B, T]) with the GRPO objective as the main loss."""
+    """-> dict(total, loss, mtp_loss, aux_loss, logp [B, T]) with the GRPO objective as the main loss, of
+    log_softmax(logits / options["temperature"]) (rollouts sampled at that temperature)."""
     mtp = bool(config.get("num_nextn_predict_layers")) and options["mtp_lambda"] != 0.0
     logps, routes, mtp_sum, mtp_counted = [], [], 0.0, 0
     for seq, seq_mask in zip(tokens, MODEL_MASK):
         with train_losses.recorded_routing() as records:
             logits, hidden = model.forward(config, W, seq[:-1])
         routes.append(records)
-        logps.append(grpo_losses.target_logprobs(logits, torch.as_tensor(seq[1:])))
+        logps.append(grpo_losses.target_logprobs(logits, torch.as_tensor(seq[1:]), options["temperature"]))
         if mtp:
             s, n = train_losses.summed_cross_entropy(model.mtp_forward(config, W, seq[:-1], hidden), seq[2:],
                                                      seq_mask[1:])
@@ -180,7 +200,8 @@ def build_model_case(out_dir, name, config, options):
         model.ROUTING_MARGINS.clear()
         with torch.no_grad():
             logp = torch.stack([grpo_losses.target_logprobs(model.forward(config, W, s[:-1])[0],
-                                                            torch.as_tensor(s[1:])) for s in tokens])
+                                                            torch.as_tensor(s[1:]), options["temperature"])
+                                for s in tokens])
         if min(model.ROUTING_MARGINS, default=np.inf) >= make_train_cases.MIN_ROUTING_MARGIN:
             break
     else:

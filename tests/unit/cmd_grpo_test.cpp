@@ -146,6 +146,56 @@ TEST(CmdGrpo, AnExistingRunIsReplacedOnlyWhenAsked) {
       << r.out;
 }
 
+// DAPO's dynamic sampling with refills, GSPO's sequence ratio and rollouts at temperature 0.8:
+// each step logs the groups it sampled and kept; a run stopped after step 2 and resumed equals
+// an uninterrupted one bit for bit (the problem position a refilling step leaves is saved), and a
+// resume without the temperature it was started with is refused.
+TEST(CmdGrpo, DynamicSamplingRefillsAndResumesBitIdentically) {
+  const std::string dir = tiny_model_with_tokenizer();
+  auto grpo = [&](const std::string& out, const std::string& extra) {
+    return test::run_r1("grpo --model " + dir + "/model --out " + dir + "/" + out +
+                        " --task arithmetic --knob digits=1 --problems 9 --steps 4 --prompts 2 "
+                        "--group 4 --max-tokens 32 --lr 1e-2 --mu 2 --variant dapo "
+                        "--max-sampling-rounds 3 --importance sequence --quiet -t 2 " + extra);
+  };
+  auto r = grpo("straight", "--temperature 0.8");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = grpo("paused", "--temperature 0.8 --stop-at 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = grpo("paused", "--temperature 0.8 --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* file : {"model.safetensors", "optimizer.safetensors"})
+    EXPECT_EQ(read_bytes(dir + "/straight/" + file), read_bytes(dir + "/paused/" + file)) << file;
+  const std::vector<Json> straight = metrics_without_timing(dir + "/straight.metrics.jsonl");
+  ASSERT_EQ(straight.size(), 4u);
+  EXPECT_EQ(straight, metrics_without_timing(dir + "/paused.metrics.jsonl"));
+  // 32 tokens: a completion that stops early escapes the overlong penalty, so some groups'
+  // rewards differ.
+  int64_t refills = 0, trained = 0;
+  for (const Json& m : straight) {
+    const int64_t rounds = m.at("sampling_rounds"), kept = m.at("groups_kept");
+    EXPECT_GE(rounds, 1);
+    EXPECT_LE(rounds, 3);
+    EXPECT_EQ(m.at("groups_sampled").get<int64_t>(), 2 * rounds);
+    EXPECT_LE(kept, 2);
+    if (rounds < 3) {
+      EXPECT_EQ(kept, 2) << "a step stops early only with a full batch";
+    }
+    EXPECT_EQ(m.at("sequences_trained").get<int64_t>(), 4 * kept);
+    refills += rounds - 1;
+    trained += kept;
+  }
+  EXPECT_GT(refills, 0) << "the case should make some step sample more than one round";
+  EXPECT_GT(trained, 0) << "the case should train on some groups";
+
+  r = grpo("paused", "--temperature 0.8 --stop-at 2 --overwrite");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = grpo("paused", "--resume");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--temperature differs from the run being resumed"), std::string::npos)
+      << r.out;
+}
+
 TEST(CmdEval, SummaryEqualsThePerSampleRecords) {
   const std::string dir = tiny_model_with_tokenizer();
   const auto r = test::run_r1("eval --model " + dir + "/model --task countdown --problems 4 "
@@ -198,6 +248,20 @@ TEST(CmdGrpo, BadFlagsAreOneClearError) {
   r = test::run_r1(base + "--group 1");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--group must be >= 2"), std::string::npos) << r.out;
+  r = test::run_r1(base + "--temperature 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--temperature 0: expected a positive sampling temperature"),
+            std::string::npos)
+      << r.out;
+  r = test::run_r1(base + "--importance group");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--importance 'group' is unknown; expected token or sequence"),
+            std::string::npos)
+      << r.out;
+  r = test::run_r1(base + "--dynamic-sampling --max-sampling-rounds 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--max-sampling-rounds 0: expected at least 1 round"), std::string::npos)
+      << r.out;
   r = test::run_r1(base + "--metrics " + dir + "/x/m.jsonl");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("is inside the checkpoint directory " + dir + "/x"), std::string::npos)

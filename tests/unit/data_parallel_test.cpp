@@ -220,6 +220,49 @@ TEST_F(DataParallel, GrpoOnTwoAndThreeRanksTakesTheOneProcessSteps) {
   }
 }
 
+// DAPO's refilling dynamic sampling with GSPO's ratio at temperature 0.9: each round's groups
+// are spread over the ranks, and the batch takes the same groups (in rank order within a round)
+// as one process, so the same rounds, kept groups and update.
+TEST_F(DataParallel, GrpoDynamicSamplingOnRanksKeepsTheOneProcessGroups) {
+  const std::string model = test::gguf_test_model("tiny");
+  auto grpo = [&](int ranks, const std::string& out) {
+    const std::string args =
+        "grpo --model " + model + " --out " + dir_ + "/" + out +
+        " --task arithmetic --knob digits=1 --problems 20 --steps 3 --prompts 4 --group 4 "
+        "--max-tokens 32 --lr 1e-3 --mu 2 --seed 3 --variant dapo --max-sampling-rounds 3 "
+        "--importance sequence --temperature 0.9 --quiet -t 1";
+    const test::RunResult r = ranks == 1 ? test::run_r1(args) : test::run_r1_ranks(ranks, args);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+  };
+  grpo(1, "one");
+  const std::vector<Json> want = metrics("one");
+  ASSERT_EQ(want.size(), 3u);
+  int64_t refills = 0, trained = 0;
+  for (const Json& m : want) {
+    refills += m.at("sampling_rounds").get<int64_t>() - 1;
+    trained += m.at("groups_kept").get<int64_t>();
+  }
+  EXPECT_GT(refills, 0) << "the case should make some step sample more than one round";
+  EXPECT_GT(trained, 0) << "the case should train on some groups";
+  for (int ranks : {2, 3}) {
+    const std::string out = "dapo" + std::to_string(ranks);
+    grpo(ranks, out);
+    const std::vector<Json> got = metrics(out);
+    ASSERT_EQ(got.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      for (const char* key :
+           {"sampling_rounds", "groups_sampled", "groups_kept", "sequences_trained",
+            "generated_tokens", "reward_mean", "zero_std_fraction"})
+        EXPECT_EQ(got[i].at(key), want[i].at(key)) << out << " step " << i << " " << key;
+      for (const char* key : {"loss", "grad_norm", "ratio_mean"}) {
+        const double x = want[i].at(key).get<double>(), y = got[i].at(key).get<double>();
+        EXPECT_NEAR(y, x, 1e-6 * std::fabs(x) + 1e-9) << out << " step " << i << " " << key;
+      }
+    }
+    EXPECT_LT(test::max_relative_error(params(out), params("one")), 1e-4) << out;
+  }
+}
+
 TEST_F(DataParallel, EvalOnTwoRanksGivesTheOneProcessRecords) {
   const std::string args = "eval --model " + test::gguf_test_model("tiny") +
                            " --task arithmetic --knob digits=1 --problems 7 --samples 3 "

@@ -1,7 +1,7 @@
 // GrpoObjective against float64 PyTorch autograd on fixed logits (tests/reference/
-// make_grpo_cases.py): GRPO with and without KL, Dr. GRPO, DAPO with dynamic sampling, RLOO;
-// loss, d loss / d logits through target_logprobs and the statistics. Also micro-batch
-// splitting and bad options.
+// make_grpo_cases.py): GRPO with and without KL, Dr. GRPO, DAPO with dynamic sampling, RLOO,
+// GSPO's sequence ratio (with and without KL); loss, d loss / d logits through target_logprobs
+// and the statistics. Also micro-batch splitting, GSPO's ratio and bad options.
 #include "rl/grpo_loss.h"
 
 #include <gtest/gtest.h>
@@ -82,11 +82,12 @@ TEST(GrpoLoss, EveryVariantMatchesPyTorch) {
     const GroupAdvantages adv = group_advantages(rewards, lc.G, ao);
     std::vector<int64_t> rows;
     const std::vector<uint8_t> none;
-    const GrpoObjective objective(
+    GrpoObjective objective(
         lc.batch(adv.advantages, v.at("dynamic_sampling").get<bool>() ? adv.keep : none, rows),
         test::grpo_options_of(v));
     std::vector<float> logp, dlogp(rows.size());
     for (int64_t r : rows) logp.push_back(lc.logp[size_t(r)]);
+    objective.set_sequence_ratios(logp.data());  // GSPO; the token variants ignore it
     GrpoStats stats;
     const double loss = objective.loss(logp.data(), dlogp.data(), &stats);
 
@@ -178,6 +179,47 @@ TEST(GrpoLoss, AtTheRolloutPolicyTheGradientIsMinusWeightedAdvantage) {
   std::vector<float> dlogp_on(6);
   EXPECT_EQ(GrpoObjective(on_policy, o).loss(b.logp_old.data(), dlogp_on.data(), nullptr), loss);
   EXPECT_EQ(dlogp_on, dlogp);
+}
+
+// GSPO: every token of a sequence carries the sequence's ratio exp(mean(logp - logp_old)), clips
+// with it, and its gradient is -w s A; without set_sequence_ratios the ratio is the rollout
+// policy's 1.
+TEST(GrpoLoss, SequenceImportanceUsesTheSequencesMeanLogRatio) {
+  GrpoBatch b;
+  b.S = 2;
+  b.T = 3;
+  b.logp_old = {-1.0f, -2.0f, -0.5f, -3.0f, -0.25f, -1.5f};
+  b.advantages = {1.0, -1.0};
+  b.mask = {1, 1, 0, 0, 1, 1};
+  GrpoLossOptions o;
+  o.importance = ImportanceLevel::kSequence;
+  o.eps_low = o.eps_high = 0.1;
+  GrpoObjective objective(b, o);
+  // Sequence 0: log-ratios +0.1 and 0.0 (mean 0.05: ratio 1.051 < 1.1, unclipped with A > 0);
+  // sequence 1: -0.3 and -0.1 (mean -0.2: ratio 0.819 < 0.9 with A < 0, clipped).
+  const std::vector<float> logp = {-0.9f, -2.0f, -7.0f, -9.0f, -0.55f, -1.6f};
+  std::vector<float> before(6);
+  GrpoStats at_rollout;
+  objective.loss(logp.data(), before.data(), &at_rollout);
+  EXPECT_EQ(at_rollout.ratio_min, 1.0);
+  EXPECT_EQ(at_rollout.ratio_max, 1.0);
+
+  objective.set_sequence_ratios(logp.data());
+  std::vector<float> dlogp(6);
+  GrpoStats stats;
+  const double loss = objective.loss(logp.data(), dlogp.data(), &stats);
+  const double s0 = std::exp((double(-0.9f) + 1.0 + 0.0) / 2.0);
+  const double s1 = std::exp((double(-0.55f) + 0.25 + double(-1.6f) + 1.5) / 2.0);
+  EXPECT_NEAR(loss, 0.5 * (-std::min(s0, 1.1)) + 0.5 * 0.9, 1e-12);
+  EXPECT_FLOAT_EQ(dlogp[0], float(-0.25 * s0));  // w = 1 / (S n_s) = 1 / 4
+  EXPECT_FLOAT_EQ(dlogp[1], float(-0.25 * s0));
+  EXPECT_EQ(dlogp[2], 0.0f);
+  EXPECT_EQ(dlogp[4], 0.0f);  // clipped sequence: no gradient
+  EXPECT_EQ(dlogp[5], 0.0f);
+  EXPECT_EQ(stats.clipped_low, 2);  // both of its tokens
+  EXPECT_NEAR(stats.ratio_min, s1, 1e-12);
+  EXPECT_NEAR(stats.ratio_max, s0, 1e-12);
+  EXPECT_THROW(importance_level_from_name("group"), UsageError);
 }
 
 TEST(GrpoLoss, RejectsInconsistentBatchesAndOptions) {

@@ -1,6 +1,7 @@
 // A whole training step with the GRPO objective against float64 PyTorch autograd of the
 // reference model (tests/reference/make_grpo_cases.py): tiny DeepSeek-V3 (MoE, MTP and balance
-// loss on) and Qwen2; model_token_logprobs against log_softmax; micro-batches adding up.
+// loss on) and Qwen2, also with rollouts sampled at temperature 0.7 (log-probabilities of
+// logits / T); model_token_logprobs against log_softmax; micro-batches adding up.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -39,13 +40,15 @@ struct GrpoModelCase {
   Tensor params;
   Json j;
   TrainBatch batch;
+  float temperature;  // the rollouts' sampling temperature
 
   explicit GrpoModelCase(const std::string& name)
       : dir(std::string(R1_GRPO_CASES_DIR) + "/" + name),
         config(load_model_config(dir)),
         layout(config),
         params(make_param_buffer(layout)),
-        j(read_json_file(dir + "/batch.json")) {
+        j(read_json_file(dir + "/batch.json")),
+        temperature(j.at("options").at("temperature").get<float>()) {
     ModelDir::open_weights(dir).load_params(layout, params.f32());
     batch.B = j.at("B");
     batch.T = j.at("T");
@@ -78,7 +81,7 @@ class GrpoModel : public ::testing::TestWithParam<const char*> {};
 TEST_P(GrpoModel, TokenLogprobsMatchPyTorch) {
   GrpoModelCase mc(GetParam());
   const std::vector<float> got = model_token_logprobs(mc.config, mc.view(mc.params), mc.batch,
-                                                      ComputeType::F32);
+                                                      ComputeType::F32, mc.temperature);
   const std::vector<float> want = flat(mc.j.at("expected").at("logp"));
   ASSERT_EQ(got.size(), want.size());
   double worst = 0.0;
@@ -99,6 +102,7 @@ TEST_P(GrpoModel, StepMatchesPyTorch) {
   TrainLossOptions opt;
   opt.mtp_lambda = mc.j.at("options").at("mtp_lambda");
   opt.aux_alpha = mc.j.at("options").at("aux_alpha");
+  opt.temperature = mc.temperature;
   opt.objective = objective.for_micro_batch(0, &stats);
   Tensor grads = make_param_buffer(mc.layout);
   const TrainStepResult r =
@@ -133,15 +137,16 @@ TEST_P(GrpoModel, StepMatchesPyTorch) {
 }
 
 // The objective inside the step sees exactly model_token_logprobs' numbers in the same compute
-// type, so that the first inner update of a rollout batch starts at ratio 1.
+// type and temperature, so that the first inner update of a rollout batch starts at ratio 1.
 TEST_P(GrpoModel, ObjectiveSeesTokenLogprobsBitForBit) {
   GrpoModelCase mc(GetParam());
   for (ComputeType compute : {ComputeType::F32, ComputeType::BF16}) {
     const std::vector<float> logp =
-        model_token_logprobs(mc.config, mc.view(mc.params), mc.batch, compute);
+        model_token_logprobs(mc.config, mc.view(mc.params), mc.batch, compute, mc.temperature);
     std::vector<float> seen(logp.size(), NAN);
     TrainLossOptions opt;
     opt.compute = compute;
+    opt.temperature = mc.temperature;
     opt.objective = [&](int64_t row0, int64_t n, const float* lp, float* dlogp) {
       std::copy_n(lp, n, seen.begin() + row0);
       std::fill_n(dlogp, n, 0.0f);
@@ -153,7 +158,7 @@ TEST_P(GrpoModel, ObjectiveSeesTokenLogprobsBitForBit) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Tiny, GrpoModel, ::testing::Values("model_v3", "model_qwen2"));
+INSTANTIATE_TEST_SUITE_P(Tiny, GrpoModel, ::testing::Values("model_v3", "model_qwen2", "model_qwen2_t07"));
 
 // Two micro-batches of two sequences, each with its callback of the step's objective, add up
 // to the whole batch's gradient (MTP and balance losses off: they are per-batch means).

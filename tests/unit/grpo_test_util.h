@@ -32,6 +32,7 @@ inline rl::GrpoLossOptions grpo_options_of(const Json& v) {
   o.beta = v.at("beta");
   o.aggregation = rl::loss_aggregation_from_name(v.at("aggregation"));
   o.length_norm = v.at("length_norm");
+  o.importance = rl::importance_level_from_name(v.value("importance", "token"));
   return o;
 }
 

@@ -109,5 +109,40 @@ TEST(GrpoUpdate, SeveralInnerUpdatesClipAndReportTheRatio) {
   EXPECT_NE(u.stats.ratio_max, 1.0);
 }
 
+// Rollouts sampled at temperature 0.7: the old-policy log-probabilities (a separate forward,
+// mu > 1) and the ones the objective sees are of the same tempered distribution, so with the
+// weights unchanged (lr 0) every ratio is exactly 1; and the tempered update differs from T = 1.
+TEST(GrpoUpdate, TemperedLogprobsGiveRatioOneAtTheRolloutPolicy) {
+  PolicyState tempered = tiny_policy("tiny-qwen2"), plain = tiny_policy("tiny-qwen2");
+  const std::vector<Rollout> rs = two_rollouts();
+  UpdateSettings s;
+  s.mu = 2;
+  s.clip = 0.0;
+  s.temperature = 0.7f;
+  const UpdateResult u = grpo_update(world, tempered, rs, {1.0, -1.0, 0.5}, s, 0.0);
+  EXPECT_EQ(u.stats.tokens, 2 * 10);
+  EXPECT_EQ(u.stats.ratio_min, 1.0);
+  EXPECT_EQ(u.stats.ratio_max, 1.0);
+  s.temperature = 1.0f;
+  const UpdateResult v = grpo_update(world, plain, rs, {1.0, -1.0, 0.5}, s, 0.0);
+  EXPECT_NE(u.grad_norm, v.grad_norm);
+}
+
+// GSPO with several inner updates: later updates take the sequence ratios of the moved policy
+// (not the rollout policy's 1), so they clip.
+TEST(GrpoUpdate, SequenceImportanceRatiosFollowTheInnerUpdates) {
+  PolicyState p = tiny_policy("tiny-qwen2");
+  const std::vector<Rollout> rs = two_rollouts();
+  UpdateSettings s;
+  s.mu = 4;
+  s.loss.importance = ImportanceLevel::kSequence;
+  s.loss.eps_low = 3e-4;
+  s.loss.eps_high = 4e-4;
+  const UpdateResult u = grpo_update(world, p, rs, {2.0, -2.0, 1.0}, s, 1e-2);
+  EXPECT_EQ(u.stats.tokens, 4 * 10);
+  EXPECT_GT(u.stats.clip_fraction(), 0.0);
+  EXPECT_NE(u.stats.ratio_max, 1.0);
+}
+
 }  // namespace
 }  // namespace r1::rl

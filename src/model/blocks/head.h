@@ -28,15 +28,20 @@ struct HeadLossResult {
 // With an objective (non-empty) it replaces the cross-entropy and normaliser does not apply:
 // the loss is the sum of its returns and dlogits = weight * dlogp * (onehot - softmax); every
 // target must then be in [0, V), as the objective sees all rows. When no row counts, nothing
-// is computed (the objective is not called).
+// is computed (the objective is not called). The objective's logp are those of
+// log_softmax(logits / temperature), the distribution a sampler at that temperature draws from
+// (temperature > 0; 1 for the model's own distribution).
 HeadLossResult head_loss_train(const ModelConfig& c, const HeadWeights& w, const float* x,
                                const int32_t* targets, const uint8_t* mask, int64_t N,
                                int64_t normaliser, double weight, const HeadWeights& grads,
-                               float* dx, const TokenObjective& objective, ComputeType compute);
+                               float* dx, const TokenObjective& objective, float temperature,
+                               ComputeType compute);
 
-// Forward only: logp [N] = log_softmax(head(rmsnorm(x)))[targets] for every row, x [N, D],
-// targets [N] in [0, V); the logits exist a chunk at a time.
+// Forward only: logp [N] = log_softmax(head(rmsnorm(x)) / temperature)[targets] for every row,
+// x [N, D], targets [N] in [0, V); the logits exist a chunk at a time. The same numbers, bit for
+// bit, as the objective of head_loss_train sees.
 void head_token_logprobs(const ModelConfig& c, const HeadWeights& w, const float* x,
-                         const int32_t* targets, int64_t N, float* logp, ComputeType compute);
+                         const int32_t* targets, int64_t N, float* logp, float temperature,
+                         ComputeType compute);
 
 }  // namespace r1
