@@ -52,24 +52,6 @@ DType held_dtype(GgmlType t) {
   return DType::F32;
 }
 
-// The tensor of `shape` whose `type` bytes start at `data`: a view of the mapping, or for the
-// fallback types their exact copy in held_dtype.
-Tensor held_tensor(GgmlType type, const Shape& shape, const void* data,
-                   const std::shared_ptr<void>& owner) {
-  const DType dt = held_dtype(type);
-  if (type != GgmlType::Q5_0 && type != GgmlType::IQ4_NL && type != GgmlType::Q5_1)
-    return Tensor::view(dt, shape, data, owner);
-  Tensor out = Tensor::zeros(dt, shape);
-  const int64_t n = shape_numel(shape);
-  if (type == GgmlType::Q5_0)
-    q5_0_to_q8_0(static_cast<const block_q5_0*>(data), static_cast<block_q8_0*>(out.data), n);
-  else if (type == GgmlType::IQ4_NL)
-    iq4_nl_to_q8_0(static_cast<const block_iq4_nl*>(data), static_cast<block_q8_0*>(out.data), n);
-  else
-    dequantize_row_q5_1(static_cast<const block_q5_1*>(data), out.f32(), n);
-  return out;
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -97,6 +79,22 @@ Tensor unpermute_rows(const Tensor& t, int64_t n_head, const std::string& where)
 }
 
 }  // namespace
+
+Tensor held_tensor(GgmlType type, const Shape& shape, const void* data,
+                   const std::shared_ptr<void>& owner) {
+  const DType dt = held_dtype(type);
+  if (type != GgmlType::Q5_0 && type != GgmlType::IQ4_NL && type != GgmlType::Q5_1)
+    return Tensor::view(dt, shape, data, owner);
+  Tensor out = Tensor::zeros(dt, shape);
+  const int64_t n = shape_numel(shape);
+  if (type == GgmlType::Q5_0)
+    q5_0_to_q8_0(static_cast<const block_q5_0*>(data), static_cast<block_q8_0*>(out.data), n);
+  else if (type == GgmlType::IQ4_NL)
+    iq4_nl_to_q8_0(static_cast<const block_iq4_nl*>(data), static_cast<block_q8_0*>(out.data), n);
+  else
+    dequantize_row_q5_1(static_cast<const block_q5_1*>(data), out.f32(), n);
+  return out;
+}
 
 GgufTensorSource::GgufTensorSource(GgufFile file, const ModelConfig& c)
     : file_(std::move(file)),

@@ -63,4 +63,10 @@ struct GgufModel {
 // Opens and validates the file's header and metadata (tensors are validated by load_weights).
 GgufModel open_gguf_model(const std::string& path);
 
+// The tensor of `shape` whose bytes of ggml type `type` (one r1 reads) start at `data`: a view of
+// them in the dtype r1 computes with, or for llama-quantize's fallbacks Q5_0/IQ4_NL (as Q8_0) and
+// Q5_1 (as f32) their exact copy.
+Tensor held_tensor(GgmlType type, const Shape& shape, const void* data,
+                   const std::shared_ptr<void>& owner);
+
 }  // namespace r1
