@@ -29,6 +29,14 @@ struct EvalArgs {
   bool json = false, quiet = false;
 };
 
+// "0.412" for a metric, "-" when no sample had it.
+std::string share_or_dash(const Json& m, const std::string& name) {
+  if (!m.contains(name)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", m[name].get<double>());
+  return buf;
+}
+
 void run(EvalArgs& a, Comm& world) {
   apply_threads(a.threads);
   a.opts.tools = make_tools_from_flags(a.tools);
@@ -78,6 +86,18 @@ void run(EvalArgs& a, Comm& world) {
   if (r.tools)
     std::printf("  tool calls           %.3f of samples call, %.2f calls, %.2f errors per sample\n",
                 r.tool_call_rate, r.tool_calls_per_sample, r.tool_errors_per_sample);
+  if (!r.self_checks.is_null()) {
+    const Json& m = r.self_checks;
+    std::printf("  self-checks          %.2f attempts per sample; %.3f of samples check, %.3f of "
+                "failed checks retried, %.3f of checks false\n",
+                m["attempts_per_rollout"].get<double>(), m["check_rate"].get<double>(),
+                m["retry_rate"].get<double>(), m["false_check_rate"].get<double>());
+    std::printf("  pass@1 by attempts   1: %s  2: %s  3+: %s  with a retry: %s\n",
+                share_or_dash(m, "accuracy_1_attempt").c_str(),
+                share_or_dash(m, "accuracy_2_attempts").c_str(),
+                share_or_dash(m, "accuracy_3plus_attempts").c_str(),
+                share_or_dash(m, "accuracy_with_retry").c_str());
+  }
   std::printf("  %lld tokens in %.1f s (%.0f tokens/s)\n",
               static_cast<long long>(r.generated_tokens), r.seconds,
               r.seconds > 0 ? double(r.generated_tokens) / r.seconds : 0.0);

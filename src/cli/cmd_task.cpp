@@ -13,6 +13,7 @@
 #include "cli/task_flags.h"
 #include "core/error.h"
 #include "io/json_file.h"
+#include "rl/self_check.h"
 #include "rl/task_json.h"
 #include "rl/worked_solution.h"
 
@@ -70,12 +71,23 @@ void run_corpus(const CorpusArgs& a) {
   const std::vector<rl::Problem> problems =
       rl::generate_problems(*task, a.n, a.corpus.seed, rl::Split::Train);
   std::string lines, text;
+  rl::SelfCheckTally tally;
   for (const std::string& doc : rl::r1_zero_corpus(*task, problems, a.corpus)) {
     lines += Json{{"text", doc}}.dump() + "\n";
     text += doc + "\n";
+    tally.add(rl::count_self_checks(doc.substr(doc.rfind("Assistant:") + 10)), false);
   }
   write_text_file_atomic(a.out, lines);
   if (!a.text_out.empty()) write_text_file_atomic(a.text_out, text);
+  if (task->name() == "countdown") {
+    const Json m = tally.metrics();
+    std::printf("wrote %zu countdown search traces (%.1f%% checked, %.1f%% with a retry, %.2f "
+                "attempts each) to %s\n",
+                problems.size(), m["check_rate"].get<double>() * 100.0,
+                m["retry_rollout_rate"].get<double>() * 100.0,
+                m["attempts_per_rollout"].get<double>(), a.out.c_str());
+    return;
+  }
   std::printf("wrote %zu %s documents (%.0f%% with worked solutions", problems.size(),
               task->name().c_str(), a.corpus.careful_fraction * 100.0);
   if (a.corpus.tool_prompt_fraction > 0)
@@ -186,6 +198,13 @@ void add_task_corpus(CLI::App& parent) {
   cmd->add_option("--worked-fraction", a->corpus.careful_fraction,
                   "share of documents with a worked solution (default 0.3)");
   cmd->add_option("--guess-spread", a->corpus.guess_spread, "a guess is the answer +- up to this (default 4)");
+  cmd->add_option("--check-fraction", a->corpus.search.check_fraction,
+                  "countdown: share of documents whose attempts are checked (default 0.2)");
+  cmd->add_option("--retry-fraction", a->corpus.search.retry_fraction,
+                  "countdown: share of failed checks followed by another attempt (default 0.15)");
+  cmd->add_option("--solved-fraction", a->corpus.search.solved_fraction,
+                  "countdown: share of attempts that are a solution, the rest near misses "
+                  "(default 0.4)");
   cmd->add_option("--tool-prompt-fraction", a->corpus.tool_prompt_fraction,
                   "share of documents whose prompt offers the calculator (default 0)");
   cmd->add_option("--tool-call-fraction", a->corpus.tool_call_fraction,

@@ -50,8 +50,11 @@ std::optional<Node> combine(const Node& a, const Node& b, char op) {
   return Node{v->num(), std::move(text), prec};
 }
 
+}  // namespace
+
 // Folds the numbers into one random expression tree; nullopt if a step was not allowed.
-std::optional<Node> random_expression(const std::vector<int64_t>& nums, ProblemRng& rng) {
+std::optional<CountdownExpression> random_countdown_expression(const std::vector<int64_t>& nums,
+                                                               ProblemRng& rng) {
   std::vector<Node> nodes;
   for (int64_t n : nums) nodes.push_back({n, std::to_string(n), 3});
   static constexpr char kOps[] = {'+', '-', '*', '/'};
@@ -65,8 +68,10 @@ std::optional<Node> random_expression(const std::vector<int64_t>& nums, ProblemR
     nodes[std::min(i, j)] = std::move(*c);
     nodes.erase(nodes.begin() + std::ptrdiff_t(std::max(i, j)));
   }
-  return nodes[0];
+  return CountdownExpression{nodes[0].value, nodes[0].text};
 }
+
+namespace {
 
 // Why the numbers an answer used differ from the given ones ("" if they are the same multiset).
 std::string number_mismatch(const std::vector<int64_t>& given, const std::vector<int64_t>& used) {
@@ -93,6 +98,7 @@ class CountdownTask : public Task {
   }
 
   std::string name() const override { return "countdown"; }
+  bool counts_self_checks() const override { return true; }
 
   Problem generate(uint64_t seed) const override {
     ProblemRng rng(seed);
@@ -100,7 +106,7 @@ class CountdownTask : public Task {
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       std::vector<int64_t> nums;
       for (int64_t i = 0; i < count; ++i) nums.push_back(rng.uniform(1, knob("max_number")));
-      const std::optional<Node> solution = random_expression(nums, rng);
+      const std::optional<CountdownExpression> solution = random_countdown_expression(nums, rng);
       if (solution && solution->value >= 1 && solution->value <= knob("max_target"))
         return make_problem(nums, solution->value, solution->text);
     }

@@ -159,6 +159,7 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
 
   double correct = 0, tokens = 0, format_errors = 0, majority_right = 0;
   double with_call = 0, calls = 0, turns = 0, tool_errors = 0;
+  SelfCheckTally self_checks;
   for (int64_t q = 0; q < r.n; ++q) {
     const std::vector<EvalSample> mine(r.records.begin() + q * o.samples,
                                        r.records.begin() + (q + 1) * o.samples);
@@ -170,6 +171,8 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
       calls += double(s.tools.calls);
       turns += double(s.tools.turns);
       tool_errors += double(s.tools.errors);
+      if (task.counts_self_checks())
+        self_checks.add(count_self_checks(s.completion), s.score.accuracy > 0);
     }
     const int64_t m = majority_sample(mine);
     if (m >= 0) majority_right += mine[size_t(m)].score.accuracy;
@@ -184,6 +187,7 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
   r.tool_calls_per_sample = calls / total;
   r.tool_turns_per_sample = turns / total;
   r.tool_errors_per_sample = tool_errors / total;
+  if (task.counts_self_checks()) r.self_checks = self_checks.metrics();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -203,6 +207,7 @@ Json eval_result_to_json(const EvalResult& r) {
               {"tool_calls_per_sample", r.tool_calls_per_sample},
               {"tool_turns_per_sample", r.tool_turns_per_sample},
               {"tool_errors_per_sample", r.tool_errors_per_sample}});
+  if (!r.self_checks.is_null()) j.update(r.self_checks);
   return j;
 }
 

@@ -14,6 +14,7 @@
 #include "rl/reward.h"
 #include "rl/rollout.h"
 #include "rl/rollout_tools.h"
+#include "rl/self_check.h"
 #include "rl/task.h"
 
 namespace r1::rl {
@@ -51,6 +52,9 @@ struct EvalResult {
   bool tools = false;
   double tool_call_rate = 0.0, tool_calls_per_sample = 0.0, tool_turns_per_sample = 0.0,
          tool_errors_per_sample = 0.0;
+  // For tasks that count them (rl/self_check.h): attempts, checks, retries and accuracy by
+  // attempts, as SelfCheckTally::metrics(); null otherwise.
+  Json self_checks;
   std::vector<EvalSample> records;  // [n * k], problem-major
 };
 
@@ -69,7 +73,7 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
 
 // {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "samples", ...}; with
 // tools also "tool_call_rate", "tool_calls_per_sample", "tool_turns_per_sample",
-// "tool_errors_per_sample".
+// "tool_errors_per_sample"; with self-checks their metrics.
 Json eval_result_to_json(const EvalResult& r);
 
 }  // namespace r1::rl

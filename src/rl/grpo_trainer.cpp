@@ -29,6 +29,7 @@
 #include "rl/rollout.h"
 #include "rl/tool_rollout.h"
 #include "train/data_parallel.h"
+#include "rl/self_check.h"
 #include "train/metrics.h"
 #include "train/run_output.h"
 
@@ -124,8 +125,11 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepSample& s) {
   };
   double sum[kSums] = {};
   double longest = 0;
+  SelfCheckTally self_checks;
   for (size_t i = 0; i < s.rewards.size(); ++i) {
     const RewardBreakdown& r = s.rewards[i];
+    if (g.task->counts_self_checks())
+      self_checks.add(count_self_checks(s.rollouts[i].completion.text), r.accuracy > 0);
     sum[kCount] += 1;
     sum[kReward] += r.total;
     sum[kRewardSq] += r.total * r.total;
@@ -144,6 +148,7 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepSample& s) {
   sum[kZeroStd] = double(s.zero_std_groups);
   comm.all_reduce_sum(sum, kSums);
   comm.all_reduce_max(&longest, 1);
+  if (g.task->counts_self_checks()) comm.all_reduce_sum(self_checks.sums(), self_checks.size());
   const double N = sum[kCount], mean = sum[kReward] / N;
   Json m = {{"reward_mean", mean},
             {"reward_std", std::sqrt(std::max(0.0, sum[kRewardSq] / N - mean * mean))},
@@ -161,6 +166,7 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepSample& s) {
               {"tool_calls_per_rollout", sum[kCalls] / N},
               {"tool_turns_per_rollout", sum[kTurns] / N},
               {"tool_errors_per_rollout", sum[kToolErrors] / N}});
+  if (g.task->counts_self_checks()) m.update(self_checks.metrics());
   return m;
 }
 

@@ -30,6 +30,15 @@ constexpr CurveSpec kCurves[] = {
     {"tool_call_rate", "rollouts with a tool call"},
     {"tool_calls_per_rollout", "tool calls per rollout"},
     {"tool_errors_per_rollout", "tool errors per rollout"},
+    {"attempts_per_rollout", "attempts per rollout"},
+    {"check_rate", "rollouts that check an attempt"},
+    {"retry_rate", "failed checks followed by a retry"},
+    {"accuracy_with_retry", "accuracy of rollouts with a retry"},
+    {"accuracy_1_attempt", "accuracy with one attempt"},
+    {"accuracy_2_attempts", "accuracy with two attempts"},
+    {"accuracy_3plus_attempts", "accuracy with three or more attempts"},
+    {"false_check_rate", "checks with an untrue verdict"},
+    {"groups_kept", "groups kept (dynamic sampling)"},
 };
 
 double number_field(const Json& j, const char* key, const std::string& where) {

@@ -53,6 +53,9 @@ class Task {
   // What makes two problems the same (Countdown: the sorted numbers and the target); decides
   // de-duplication and the train/eval split.
   virtual std::string key(const Problem& problem) const { return problem.question; }
+  // Whether completions are written in the attempt/check notation of rl/self_check.h, so that
+  // training and evaluation report attempts, checks and retries (Countdown).
+  virtual bool counts_self_checks() const { return false; }
 
   // The value of a knob (defaults filled in by make_task).
   int64_t knob(const std::string& name) const;

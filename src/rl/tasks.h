@@ -2,7 +2,9 @@
 // lists them for make_task.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,16 @@ namespace r1::rl {
 // Countdown (TinyZero): reach `target` with an expression using each of `nums` exactly once.
 std::vector<KnobSpec> countdown_knobs();
 std::unique_ptr<Task> make_countdown_task(const TaskOptions& options);
+// A random way to combine all of `nums` with + - * / (each step a non-negative integer, only
+// the parentheses precedence needs): how problems are made and how corpus attempts are drawn.
+// nullopt when a drawn step was not allowed (draw again).
+struct CountdownExpression {
+  int64_t value = 0;
+  std::string text;
+};
+class ProblemRng;
+std::optional<CountdownExpression> random_countdown_expression(const std::vector<int64_t>& nums,
+                                                               ProblemRng& rng);
 
 // Multi-digit integer arithmetic with + - * and the usual precedence.
 std::vector<KnobSpec> arithmetic_knobs();

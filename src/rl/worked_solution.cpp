@@ -91,11 +91,19 @@ std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Prob
   if (o.guess_spread < 0) throw UsageError("the guess spread must be >= 0");
   std::vector<std::string> docs;
   ProblemRng rng(o.seed);
+  check_fraction(o.search.check_fraction, "check");
+  check_fraction(o.search.retry_fraction, "retry");
+  check_fraction(o.search.solved_fraction, "solved");
   for (const Problem& p : problems) {
+    if (task.name() == "countdown" && !tool_calls) {
+      docs.push_back(render_prompt(TemplateKind::R1Zero, p.question, nullptr, nullptr) +
+                     countdown_search_trace(p, o.search, rng));
+      continue;
+    }
     const std::optional<std::string> steps = worked_steps(task, p);
     if (!steps)
       throw UsageError("task " + task.name() +
-                       " has no worked solutions (tasks with them: arithmetic, variables)");
+                       " has no worked solutions (tasks with them: arithmetic, variables; countdown writes search traces)");
     const bool careful = double(rng.uniform(0, 999999)) < o.careful_fraction * 1e6;
     // Drawn only with a tool share, so that corpora without one stay as they were.
     const bool offered =

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "rl/search_trace.h"
 #include "rl/task.h"
 
 namespace r1::rl {
@@ -27,6 +28,7 @@ struct CorpusOptions {
   // share that call it; the others are written as without the tool.
   double tool_prompt_fraction = 0.0;
   double tool_call_fraction = 0.5;
+  SearchTraceOptions search;  // countdown: its documents are search traces instead
   uint64_t seed = 0;
 };
 
@@ -34,7 +36,8 @@ struct CorpusOptions {
 // " <think> STEPS </think> <answer> ANSWER </answer>" or
 // " <think> quick guess </think> <answer> GUESS </answer>", or, calling the calculator (R1's
 // tool-call format, the call's expression the problem's), " <think> CALL_BLOCK TOOL_OUTPUTS
-// </think> <answer> ANSWER </answer>". UsageError for a task without worked solutions, tool
+// </think> <answer> ANSWER </answer>"; for countdown a search trace (rl/search_trace.h), its
+// worked-solution and guess settings unused. UsageError for a task without worked solutions, tool
 // calls for a task whose problems are not expressions, or a fraction outside [0, 1].
 std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
                                         const CorpusOptions& options);

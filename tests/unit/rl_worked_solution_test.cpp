@@ -76,7 +76,7 @@ TEST_P(WorkedSolutionCorpus, MixesVerifiedWorkedSolutionsAndGuesses) {
   o.careful_fraction = 1.5;
   EXPECT_THROW(r1_zero_corpus(*task, problems, o), UsageError);
   o.careful_fraction = 0.5;
-  EXPECT_THROW(r1_zero_corpus(*make_task("countdown"), {make_task("countdown")->generate(1)}, o),
+  EXPECT_THROW(r1_zero_corpus(*make_task("linear"), {make_task("linear")->generate(1)}, o),
                UsageError);
 }
 

@@ -1,0 +1,60 @@
+// Self-verification in a completion's reasoning, the behaviour R1-Zero's "aha moment" is about:
+// how often a rollout proposes an answer, checks it against the goal, and tries again after a
+// failed check. Counted on the Countdown corpus's notation (rl/search_trace.h), which a model
+// trained on it keeps: clauses end at '.', an attempt is a clause that opens with an expression
+// ("95 - 43 + 21"), its check evaluates it and compares, "... = 52 + 21 = 73 != 80" (failed) or
+// "... = 80 == 80" (passed), and a retry is an attempt after a failed check.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "io/json_file.h"
+
+namespace r1::rl {
+
+struct SelfChecks {
+  int64_t attempts = 0;
+  int64_t checks = 0;         // attempts compared with a value by == or !=
+  int64_t failed_checks = 0;  // checks with the verdict !=
+  int64_t retries = 0;        // attempts that follow a failed check
+  int64_t false_checks = 0;   // checks whose verdict is untrue of the attempt's exact value
+};
+
+// The counts of one completion; its reasoning is the text before "<answer>" (all of it when
+// there is none), think tags ignored.
+SelfChecks count_self_checks(std::string_view completion);
+
+// Sums over rollouts, kept as one array so that ranks can all-reduce them.
+class SelfCheckTally {
+ public:
+  void add(const SelfChecks& c, bool correct);
+  double* sums() { return sums_.data(); }
+  static constexpr int size() { return kSums; }
+  // Means and rates: "attempts_per_rollout", "check_rate" (rollouts with a check),
+  // "retry_rate" (failed checks followed by a retry), "retry_rollout_rate",
+  // "false_check_rate" (of checks), "accuracy_with_retry", "accuracy_1_attempt",
+  // "accuracy_2_attempts", "accuracy_3plus_attempts" (an accuracy only where its rollouts exist)
+  // and "rollouts_N_attempts" counts for N in 0, 1, 2, 3plus.
+  Json metrics() const;
+
+ private:
+  enum {
+    kRollouts,
+    kAttempts,
+    kWithCheck,
+    kChecks,
+    kFailedChecks,
+    kRetries,
+    kWithRetry,
+    kCorrectWithRetry,
+    kFalseChecks,
+    kByAttempts,  // [4]: 0, 1, 2, 3+ attempts
+    kCorrectByAttempts = kByAttempts + 4,
+    kSums = kCorrectByAttempts + 4
+  };
+  std::array<double, kSums> sums_{};
+};
+
+}  // namespace r1::rl

@@ -1,0 +1,111 @@
+// Evaluation steps are exact and one operation each; the Countdown corpus writes checked,
+// retried and unchecked documents in the asked shares, every check true and every answer the
+// last attempt, as the self-check counter and the task's own reward read them.
+#include "rl/search_trace.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "rl/expression.h"
+#include "rl/prompt_template.h"
+#include "rl/reward.h"
+#include "rl/self_check.h"
+#include "rl/worked_solution.h"
+
+namespace r1::rl {
+namespace {
+
+TEST(SearchTrace, EvaluationStepsInnermostFirstProductsBeforeSums) {
+  EXPECT_EQ(*evaluation_steps("(95 - 43) * 2 + 21"),
+            "(95 - 43) * 2 + 21 = 52 * 2 + 21 = 104 + 21 = 125");
+  EXPECT_EQ(*evaluation_steps("100 - (3 * (20 - 8))"),
+            "100 - (3 * (20 - 8)) = 100 - (3 * 12) = 100 - 36 = 64");
+  EXPECT_EQ(*evaluation_steps("7 * 3 / 21"), "7 * 3 / 21 = 21 / 21 = 1");
+  EXPECT_EQ(*evaluation_steps("10 - 4 - 3"), "10 - 4 - 3 = 6 - 3 = 3");
+  EXPECT_FALSE(evaluation_steps("7 / 2 + 1"));  // not an integer step
+  EXPECT_FALSE(evaluation_steps("2 - 5 + 9"));  // a negative step
+  EXPECT_FALSE(evaluation_steps("7 +"));
+  EXPECT_FALSE(evaluation_steps("(5) + 4"));
+}
+
+TEST(SearchTrace, EveryStepOfEverySolutionHasTheTargetsValue) {
+  for (const int64_t numbers : {3, 4, 6}) {
+    const auto task = make_task("countdown", {{"min_numbers", numbers}, {"max_numbers", numbers}});
+    for (const Problem& p : generate_problems(*task, 300, 11, Split::Train)) {
+      const std::optional<std::string> steps = evaluation_steps(p.answer);
+      ASSERT_TRUE(steps) << p.answer;
+      const Rational target(p.data["target"].get<int64_t>());
+      size_t begin = 0;
+      for (size_t end = 0; end != std::string::npos; begin = end + 3) {
+        end = steps->find(" = ", begin);
+        EXPECT_EQ(*evaluate_expression(steps->substr(begin, end - begin)).value, target) << *steps;
+      }
+    }
+  }
+}
+
+struct CorpusStats {
+  int64_t checked = 0, retried = 0, attempts = 0;
+};
+
+CorpusStats check_corpus(const Task& task, const std::vector<Problem>& problems,
+                         const CorpusOptions& o) {
+  const std::vector<std::string> docs = r1_zero_corpus(task, problems, o);
+  EXPECT_EQ(docs.size(), problems.size());
+  CorpusStats s;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const std::string prompt = r1_zero_prompt(problems[i].question);
+    EXPECT_EQ(docs[i].compare(0, prompt.size(), prompt), 0);
+    const std::string completion = docs[i].substr(prompt.size());
+    const RewardBreakdown r =
+        compute_reward(task, problems[i], completion, 10, TemplateKind::R1Zero, false, {});
+    EXPECT_EQ(r.format, 1.0) << completion;
+    const SelfChecks c = count_self_checks(completion);
+    EXPECT_GE(c.attempts, 1);
+    EXPECT_LE(c.attempts, o.search.max_attempts);
+    EXPECT_EQ(c.false_checks, 0) << completion;
+    EXPECT_EQ(c.retries, c.checks > 0 ? c.attempts - 1 : 0) << completion;
+    if (c.checks > 0) {  // the last verdict is the answer's
+      EXPECT_EQ(c.checks, c.attempts);
+      EXPECT_EQ(r.accuracy == 1.0, c.failed_checks < c.checks) << completion;
+      EXPECT_LE(c.checks - c.failed_checks, 1);
+    }
+    const std::string answer = completion.substr(completion.find("<answer> ") + 9);
+    const std::string last_attempt = completion.substr(0, completion.find(" </think>"));
+    EXPECT_NE(last_attempt.find(answer.substr(0, answer.find(" </answer>"))), std::string::npos);
+    s.checked += c.checks > 0;
+    s.retried += c.retries > 0;
+    s.attempts += c.attempts;
+  }
+  EXPECT_EQ(r1_zero_corpus(task, problems, o), docs);  // seeded
+  return s;
+}
+
+TEST(SearchTrace, CorpusWritesTheAskedSharesOfChecksAndRetries) {
+  const auto task = make_task("countdown");
+  const std::vector<Problem> problems = generate_problems(*task, 3000, 5, Split::Train);
+  CorpusOptions o;
+  o.seed = 3;
+  o.search.check_fraction = 0.2;
+  o.search.retry_fraction = 0.5;
+  o.search.solved_fraction = 0.4;
+  const CorpusStats s = check_corpus(*task, problems, o);
+  EXPECT_NEAR(double(s.checked) / 3000, 0.2, 0.025);
+  // A checked document retries when its first attempt fails (0.6) and the retry is drawn (0.5).
+  EXPECT_NEAR(double(s.retried) / double(s.checked), 0.3, 0.06);
+
+  o.search.check_fraction = 0.0;
+  const CorpusStats unchecked = check_corpus(*task, problems, o);
+  EXPECT_EQ(unchecked.checked, 0);
+  EXPECT_EQ(unchecked.attempts, 3000);
+
+  o.search = {1.0, 1.0, 0.0, 3};  // every document checks and fails three times
+  const CorpusStats failing = check_corpus(*task, problems, o);
+  EXPECT_EQ(failing.checked, 3000);
+  EXPECT_GE(failing.attempts, 3 * 3000 - 30);  // a problem with no miss in reach retries less
+  o.search.retry_fraction = 1.5;
+  EXPECT_THROW(r1_zero_corpus(*task, problems, o), UsageError);
+}
+
+}  // namespace
+}  // namespace r1::rl

@@ -1,0 +1,86 @@
+// Attempts, checks and retries are counted clause by clause in the reasoning only; a verdict
+// untrue of the attempt's exact value is a false check; the tally's rates and accuracy splits
+// follow from their definitions.
+#include "rl/self_check.h"
+
+#include <gtest/gtest.h>
+
+namespace r1::rl {
+namespace {
+
+TEST(SelfCheck, AnUncheckedAttempt) {
+  const SelfChecks c = count_self_checks(" <think> 95 - 21 + 6 </think> <answer> 80 </answer>");
+  EXPECT_EQ(c.attempts, 1);
+  EXPECT_EQ(c.checks, 0);
+  EXPECT_EQ(c.retries, 0);
+}
+
+TEST(SelfCheck, AFailedCheckThenARetryThatPasses) {
+  const SelfChecks c = count_self_checks(
+      " <think> 95 - 43 + 21 = 52 + 21 = 73 != 80 . try again . 95 - 21 + 6 = 74 + 6 = 80 == 80 ."
+      " </think> <answer> 95 - 21 + 6 </answer>");
+  EXPECT_EQ(c.attempts, 2);
+  EXPECT_EQ(c.checks, 2);
+  EXPECT_EQ(c.failed_checks, 1);
+  EXPECT_EQ(c.retries, 1);
+  EXPECT_EQ(c.false_checks, 0);
+}
+
+TEST(SelfCheck, OneRetryPerFailedCheckAndUncheckedAttemptsAreNotRetries) {
+  const SelfChecks c = count_self_checks(
+      "<think> 1 + 2 = 3 != 4 . 2 + 1 . 1 * 2 . 1 + 2 + 1 = 4 == 4 </think>");
+  EXPECT_EQ(c.attempts, 4);
+  EXPECT_EQ(c.checks, 2);
+  EXPECT_EQ(c.failed_checks, 1);
+  EXPECT_EQ(c.retries, 1);
+}
+
+TEST(SelfCheck, AVerdictUntrueOfTheExactValueIsAFalseCheck) {
+  // 5 + 5 is 10, so "!= 10" is false; 7 / 2 is 7/2, so "== 3" is false; "6 == 6" is true even
+  // though the chain's middle step is wrong (the verdict is about the attempt).
+  const SelfChecks c =
+      count_self_checks("5 + 5 = 10 != 10 . 7 / 2 = 3 == 3 . 2 * 3 = 5 = 6 == 6 . 1 + 1 == x .");
+  EXPECT_EQ(c.checks, 4);
+  EXPECT_EQ(c.false_checks, 3);
+  EXPECT_EQ(c.failed_checks, 1);
+}
+
+TEST(SelfCheck, OnlyTheReasoningCountsAndOtherNotationsHaveNoAttempts) {
+  EXPECT_EQ(count_self_checks("<think> </think> <answer> 1 + 2 = 3 != 4 </answer>").attempts, 0);
+  EXPECT_EQ(count_self_checks("<think> a = 7 , b = 2 , 7 - 2 = 5 </think>").attempts, 0);
+  EXPECT_EQ(count_self_checks("<think> 7 + 6 - 5 , 13 - 5 , 8 </think>").attempts, 0);
+  EXPECT_EQ(count_self_checks("<think> quick guess </think> <answer> 12 </answer>").attempts, 0);
+  EXPECT_EQ(count_self_checks("").attempts, 0);
+  EXPECT_EQ(count_self_checks("12 . 3 . (").attempts, 0);  // lone numbers are not attempts
+  EXPECT_EQ(count_self_checks("<think>1+2==3</think>").checks, 1);
+}
+
+TEST(SelfCheck, TallyRatesAndAccuracyByAttempts) {
+  SelfCheckTally t;
+  t.add({1, 0, 0, 0, 0}, true);   // one unchecked attempt, right
+  t.add({1, 1, 1, 0, 0}, false);  // failed check, gave up
+  t.add({2, 2, 1, 1, 0}, true);   // retried and right
+  t.add({3, 3, 2, 2, 1}, false);  // retried twice, one false check, wrong
+  t.add({0, 0, 0, 0, 0}, false);
+  const Json m = t.metrics();
+  EXPECT_DOUBLE_EQ(m["attempts_per_rollout"].get<double>(), 7.0 / 5);
+  EXPECT_DOUBLE_EQ(m["check_rate"].get<double>(), 3.0 / 5);
+  EXPECT_DOUBLE_EQ(m["retry_rate"].get<double>(), 3.0 / 4);
+  EXPECT_DOUBLE_EQ(m["retry_rollout_rate"].get<double>(), 2.0 / 5);
+  EXPECT_DOUBLE_EQ(m["false_check_rate"].get<double>(), 1.0 / 6);
+  EXPECT_DOUBLE_EQ(m["accuracy_with_retry"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(m["accuracy_1_attempt"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(m["accuracy_2_attempts"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(m["accuracy_3plus_attempts"].get<double>(), 0.0);
+  EXPECT_EQ(m["rollouts_0_attempts"].get<int64_t>(), 1);
+  EXPECT_EQ(m["rollouts_1_attempts"].get<int64_t>(), 2);
+  EXPECT_EQ(m["rollouts_3plus_attempts"].get<int64_t>(), 1);
+  SelfCheckTally empty;
+  const Json e = empty.metrics();
+  EXPECT_DOUBLE_EQ(e["retry_rate"].get<double>(), 0.0);
+  EXPECT_FALSE(e.contains("accuracy_with_retry"));
+  EXPECT_FALSE(e.contains("accuracy_1_attempt"));
+}
+
+}  // namespace
+}  // namespace r1::rl
