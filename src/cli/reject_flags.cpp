@@ -27,8 +27,13 @@ void add_reject_flags(CLI::App* cmd, RejectArgs& a) {
                   "generated train-split problems when no --data (default 200)");
   cmd->add_option("--problem-seed", a.problem_seed, "seed of the generated problems (default 0)");
   cmd->add_option("--samples,-k", a.sampling.samples, "samples per problem k (default 4)");
-  cmd->add_option("--max-per-problem", a.max_per_problem,
+  cmd->add_option("--max-per-problem", a.filter.max_per_problem,
                   "keep at most this many distinct verified samples per problem (default 0: all)");
+  cmd->add_flag("--readable", a.filter.readable,
+                "R1's cold-start rule: keep only reasoning all in the task's notation with every "
+                "attempt checked (countdown)");
+  cmd->add_option("--min-attempts", a.filter.min_attempts,
+                  "with --readable: keep only samples with at least this many attempts (default 1)");
   cmd->add_option("--max-tokens,-n", a.sampling.max_tokens, "tokens per completion (default 256)");
   cmd->add_option("--batch-prompts", a.sampling.prompts_per_batch,
                   "problems decoded together (default 16)");
@@ -37,10 +42,15 @@ void add_reject_flags(CLI::App* cmd, RejectArgs& a) {
 
 RejectionRun run_rejection(Comm& comm, const RejectArgs& a, const std::string& model,
                            const std::string& out, bool progress) {
-  if (a.max_per_problem < 0)
+  if (a.filter.max_per_problem < 0)
     throw UsageError("--max-per-problem must be >= 0 (0: no cap), got " +
-                     std::to_string(a.max_per_problem));
+                     std::to_string(a.filter.max_per_problem));
   const std::unique_ptr<rl::Task> task = make_task_from_flags(a.task);
+  if (a.filter.readable && !task->counts_self_checks())
+    throw UsageError("--readable: task " + task->name() +
+                     " has no reasoning notation to read (tasks with one: countdown)");
+  if (a.filter.min_attempts != 0 && !a.filter.readable)
+    throw UsageError("--min-attempts works with --readable");
   rl::EvalOptions opts = a.sampling;
   opts.prompt_template = rl::parse_template_kind(a.task.template_name);
   opts.progress = progress;
@@ -56,7 +66,7 @@ RejectionRun run_rejection(Comm& comm, const RejectArgs& a, const std::string& m
   const rl::EvalResult eval = rl::evaluate(comm, gen, tok, chat, *task, problems, opts);
 
   RejectionRun run;
-  run.result = rl::reject_samples(eval, problems, opts.prompt_template, chat, a.max_per_problem);
+  run.result = rl::reject_samples(eval, problems, opts.prompt_template, chat, a.filter);
   run.task = task->name();
   run.samples = eval.samples;
   run.generated_tokens = eval.generated_tokens;

@@ -19,11 +19,12 @@ struct RejectArgs {
   std::string data;  // problems JSONL; "" = generated from the task's train split
   int64_t problems = 200;
   uint64_t problem_seed = 0;
-  int64_t max_per_problem = 0;  // 0: every distinct verified sample
+  rl::SampleFilter filter;  // --max-per-problem, --readable, --min-attempts
   rl::EvalOptions sampling;     // k, max tokens, sampling parameters, prompts per batch
 };
 
 // --task --knob --template --data --problems --problem-seed --samples/-k --max-per-problem
+// --readable --min-attempts
 // --max-tokens/-n --batch-prompts and the sampling flags (with --seed).
 void add_reject_flags(CLI::App* cmd, RejectArgs& a);
 

@@ -39,6 +39,9 @@ void add_reward_flags(CLI::App* cmd, rl::RewardConfig& c) {
   cmd->add_option("--overlong-cache", c.cache_tokens,
                   "DAPO L_cache: the penalty falls from 0 at L_max - L_cache to -1 at L_max");
   cmd->add_option("--overlong-weight", c.overlong_weight, "weight of the overlong penalty (default 1)");
+  cmd->add_option("--consistency-weight", c.consistency_weight,
+                  "R1's language-consistency reward: weight of the share of the reasoning in the "
+                  "task's notation (countdown; default 0)");
 }
 
 }  // namespace r1::cli

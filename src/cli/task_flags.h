@@ -36,7 +36,8 @@ void add_tool_flags(CLI::App* cmd, ToolFlags& f);
 // The tools the flags name (UsageError for an unknown tool or turns < 1).
 rl::RolloutTools make_tools_from_flags(const ToolFlags& f);
 
-// --accuracy-weight --format-weight --overlong-max --overlong-cache --overlong-weight.
+// --accuracy-weight --format-weight --overlong-max --overlong-cache --overlong-weight
+// --consistency-weight.
 void add_reward_flags(CLI::App* cmd, rl::RewardConfig& c);
 
 }  // namespace r1::cli

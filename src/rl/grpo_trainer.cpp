@@ -65,6 +65,9 @@ void validate_config(const GrpoConfig& g) {
        "--temperature " + temperature.str() +
            ": expected a positive sampling temperature (1: the policy's own distribution)");
   validate(g.reward);
+  need(g.reward.consistency_weight == 0 || g.task->counts_self_checks(),
+       "--consistency-weight: task " + g.task->name() +
+           " has no reasoning notation to be consistent with (tasks with one: countdown)");
   validate(g.tools);
 }
 

@@ -1,15 +1,28 @@
 // Rejection sampling: the filter over scored samples and the SFT records of the kept ones.
 #include "rl/rejection.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/error.h"
 #include "rl/prompt_template.h"
+#include "rl/self_check.h"
 
 namespace r1::rl {
 
-std::vector<size_t> accepted_samples(const EvalResult& eval, int64_t max_per_problem) {
-  R1_ASSERT(max_per_problem >= 0);
+namespace {
+
+bool readable(const std::string& completion, int64_t min_attempts) {
+  const SelfChecks c = count_self_checks(completion);
+  return c.consistency == 1.0 && c.attempts >= std::max<int64_t>(1, min_attempts) &&
+         c.checks == c.attempts;
+}
+
+}  // namespace
+
+std::vector<size_t> accepted_samples(const EvalResult& eval, const SampleFilter& filter) {
+  R1_ASSERT(filter.max_per_problem >= 0);
+  const int64_t max_per_problem = filter.max_per_problem;
   std::vector<size_t> kept;
   std::set<std::string> texts;  // distinct completions of the current problem
   size_t problem = 0;
@@ -23,6 +36,7 @@ std::vector<size_t> accepted_samples(const EvalResult& eval, int64_t max_per_pro
     }
     const bool verified = s.score.accuracy > 0 && s.score.format > 0;
     if (!verified || (max_per_problem > 0 && kept_here >= max_per_problem)) continue;
+    if (filter.readable && !readable(s.completion, filter.min_attempts)) continue;
     if (!texts.insert(s.completion).second) continue;
     kept.push_back(i);
     ++kept_here;
@@ -46,14 +60,14 @@ OrderedJson sft_record(TemplateKind kind, const std::string& question,
 
 RejectionResult reject_samples(const EvalResult& eval, const std::vector<Problem>& problems,
                                TemplateKind kind, const ChatTemplate* chat,
-                               int64_t max_per_problem) {
+                               const SampleFilter& filter) {
   R1_ASSERT(int64_t(problems.size()) == eval.n);
   RejectionResult r;
   r.problems = eval.n;
   r.sampled = int64_t(eval.records.size());
   r.pass_at_1 = eval.pass_at_1;
   std::set<size_t> problems_kept;
-  for (size_t i : accepted_samples(eval, max_per_problem)) {
+  for (size_t i : accepted_samples(eval, filter)) {
     const EvalSample& s = eval.records[i];
     const std::string& question = problems[s.problem].question;
     const bool opens_think =

@@ -14,10 +14,18 @@
 
 namespace r1::rl {
 
+struct SampleFilter {
+  int64_t max_per_problem = 0;  // 0: no cap
+  // R1's cold-start rule (tasks that count self-checks, rl/self_check.h): reasoning all in the
+  // task's notation with every attempt checked, and at least min_attempts attempts.
+  bool readable = false;
+  int64_t min_attempts = 0;
+};
+
 // Indices into eval.records of the samples to keep, problem-major: accuracy 1 and format 1,
-// the first sample of each distinct completion text of a problem, at most max_per_problem of
-// them per problem (0: no cap).
-std::vector<size_t> accepted_samples(const EvalResult& eval, int64_t max_per_problem);
+// readable when asked, the first sample of each distinct completion text of a problem, at most
+// max_per_problem of them per problem.
+std::vector<size_t> accepted_samples(const EvalResult& eval, const SampleFilter& filter);
 
 // The SFT record that teaches `completion` as the answer to `question`:
 //   R1Zero: {"prompt": r1_zero_prompt(question), "completion": completion}
@@ -45,7 +53,7 @@ struct RejectionResult {
 // generation prompt opens the thinking).
 RejectionResult reject_samples(const EvalResult& eval, const std::vector<Problem>& problems,
                                TemplateKind kind, const ChatTemplate* chat,
-                               int64_t max_per_problem);
+                               const SampleFilter& filter);
 
 // {"problems", "problems_kept", "sampled", "kept", "pass@1"} for `--json`.
 Json rejection_result_to_json(const RejectionResult& r);

@@ -1,15 +1,19 @@
-// Reward = weighted sum of verifier accuracy, template format and DAPO's overlong shaping.
+// Reward = weighted sum of verifier accuracy, template format, DAPO's overlong shaping and
+// R1's language consistency.
 #include "rl/reward.h"
 
 #include "core/error.h"
+#include "rl/self_check.h"
 
 namespace r1::rl {
 
 void validate(const RewardConfig& c) {
-  if (c.accuracy_weight < 0 || c.format_weight < 0 || c.overlong_weight < 0)
+  if (c.accuracy_weight < 0 || c.format_weight < 0 || c.overlong_weight < 0 ||
+      c.consistency_weight < 0)
     throw UsageError("reward weights must be >= 0 (accuracy " + std::to_string(c.accuracy_weight) +
                      ", format " + std::to_string(c.format_weight) + ", overlong " +
-                     std::to_string(c.overlong_weight) + ")");
+                     std::to_string(c.overlong_weight) + ", consistency " +
+                     std::to_string(c.consistency_weight) + ")");
   if (c.max_tokens < 0 || c.cache_tokens < 0 || c.cache_tokens > c.max_tokens)
     throw UsageError("overlong shaping: expected 0 <= cache tokens (" +
                      std::to_string(c.cache_tokens) + ") <= max tokens (" +
@@ -41,8 +45,12 @@ RewardBreakdown compute_reward(const Task& task, const Problem& problem,
     if (!check.correct) r.reason = r.reason.empty() ? check.reason : r.reason + "; " + check.reason;
   }
   r.overlong = overlong_penalty(completion_tokens, config.max_tokens, config.cache_tokens);
+  if (config.consistency_weight > 0 && !task.counts_self_checks())
+    throw UsageError("the consistency reward needs a task with a reasoning notation (countdown); "
+                     "task " + task.name() + " has none");
+  if (task.counts_self_checks()) r.consistency = count_self_checks(completion).consistency;
   r.total = config.accuracy_weight * r.accuracy + config.format_weight * r.format +
-            config.overlong_weight * r.overlong;
+            config.overlong_weight * r.overlong + config.consistency_weight * r.consistency;
   return r;
 }
 
@@ -51,6 +59,7 @@ Json reward_to_json(const RewardBreakdown& r) {
           {"accuracy", r.accuracy},
           {"format", r.format},
           {"overlong", r.overlong},
+          {"consistency", r.consistency},
           {"answer", r.has_answer ? Json(r.answer) : Json(nullptr)},
           {"issue", format_issue_name(r.issue)},
           {"reason", r.reason}};

@@ -20,15 +20,19 @@ struct RewardConfig {
   int64_t max_tokens = 0;
   int64_t cache_tokens = 0;
   double overlong_weight = 1.0;
+  // R1's language-consistency reward: this weight times the share of the reasoning written in
+  // the task's notation (rl/self_check.h; tasks that count self-checks only).
+  double consistency_weight = 0.0;
 };
 // UsageError naming the field when weights are negative or the lengths inconsistent.
 void validate(const RewardConfig& config);
 
 struct RewardBreakdown {
-  double total = 0;     // accuracy_weight * accuracy + format_weight * format + overlong_weight * overlong
+  double total = 0;  // the weighted sum of accuracy, format, overlong and consistency
   double accuracy = 0;  // 1 if the verifier accepts the answer, else 0
   double format = 0;    // 1 if the completion follows the template exactly, else 0
   double overlong = 0;  // in [-1, 0]
+  double consistency = 0;  // in [0, 1]; tasks that count self-checks, else 0
   bool has_answer = false;
   std::string answer;  // the extracted final answer ("" when none)
   FormatIssue issue = FormatIssue::None;
@@ -40,12 +44,13 @@ double overlong_penalty(int64_t tokens, int64_t max_tokens, int64_t cache_tokens
 
 // Accuracy is scored only for an unambiguous answer: never when the answer is missing, empty,
 // repeated or only in the thinking (the hacking guards), even though the format weight may be 0.
+// UsageError for a consistency weight on a task without self-checks.
 RewardBreakdown compute_reward(const Task& task, const Problem& problem,
                                const std::string& completion, int64_t completion_tokens,
                                TemplateKind kind, bool prompt_opens_think,
                                const RewardConfig& config);
 
-// {"total", "accuracy", "format", "overlong", "answer", "issue", "reason"} for logs and `r1 task check`.
+// {"total", "accuracy", "format", "overlong", "consistency", "answer", "issue", "reason"} for logs and `r1 task check`.
 Json reward_to_json(const RewardBreakdown& r);
 
 }  // namespace r1::rl

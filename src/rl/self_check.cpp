@@ -56,11 +56,30 @@ Clause read_clause(std::string_view clause) {
   return c;
 }
 
+bool notation_word(std::string_view word) {
+  if (word == "try" || word == "again") return true;
+  return word.find_first_not_of("0123456789+-*/()=!.") == std::string_view::npos;
+}
+
+double notation_share(std::string_view reasoning) {
+  int64_t words = 0, in_notation = 0;
+  for (size_t at = 0; at < reasoning.size();) {
+    const size_t begin = reasoning.find_first_not_of(" \t\n\r", at);
+    if (begin == std::string_view::npos) break;
+    const size_t end = std::min(reasoning.find_first_of(" \t\n\r", begin), reasoning.size());
+    ++words;
+    in_notation += notation_word(reasoning.substr(begin, end - begin)) ? 1 : 0;
+    at = end;
+  }
+  return words > 0 ? double(in_notation) / double(words) : 0.0;
+}
+
 }  // namespace
 
 SelfChecks count_self_checks(std::string_view completion) {
   const std::string text = reasoning_text(completion);
   SelfChecks s;
+  s.consistency = notation_share(text);
   bool after_failed_check = false;
   size_t begin = 0;
   while (begin <= text.size()) {
@@ -93,6 +112,8 @@ void SelfCheckTally::add(const SelfChecks& c, bool correct) {
   sums_[kWithRetry] += c.retries > 0 ? 1 : 0;
   sums_[kCorrectWithRetry] += c.retries > 0 ? right : 0;
   sums_[kFalseChecks] += double(c.false_checks);
+  sums_[kConsistency] += c.consistency;
+  sums_[kReadable] += c.consistency == 1.0 && c.attempts > 0 ? 1 : 0;
   const size_t bucket = size_t(std::min<int64_t>(c.attempts, 3));
   sums_[kByAttempts + bucket] += 1;
   sums_[kCorrectByAttempts + bucket] += right;
@@ -105,7 +126,9 @@ Json SelfCheckTally::metrics() const {
             {"check_rate", ratio(sums_[kWithCheck], n)},
             {"retry_rate", ratio(sums_[kRetries], sums_[kFailedChecks])},
             {"retry_rollout_rate", ratio(sums_[kWithRetry], n)},
-            {"false_check_rate", ratio(sums_[kFalseChecks], sums_[kChecks])}};
+            {"false_check_rate", ratio(sums_[kFalseChecks], sums_[kChecks])},
+            {"consistency_mean", ratio(sums_[kConsistency], n)},
+            {"readable_rate", ratio(sums_[kReadable], n)}};
   if (sums_[kWithRetry] > 0)
     m["accuracy_with_retry"] = sums_[kCorrectWithRetry] / sums_[kWithRetry];
   static const char* const kBucket[] = {"0", "1", "2", "3plus"};

@@ -20,6 +20,9 @@ struct SelfChecks {
   int64_t failed_checks = 0;  // checks with the verdict !=
   int64_t retries = 0;        // attempts that follow a failed check
   int64_t false_checks = 0;   // checks whose verdict is untrue of the attempt's exact value
+  // R1's language consistency in this notation: the share of the reasoning's words that are
+  // numbers, operators, parentheses, = == != . or "try again" (0 for empty reasoning).
+  double consistency = 0.0;
 };
 
 // The counts of one completion; its reasoning is the text before "<answer>" (all of it when
@@ -34,7 +37,8 @@ class SelfCheckTally {
   static constexpr int size() { return kSums; }
   // Means and rates: "attempts_per_rollout", "check_rate" (rollouts with a check),
   // "retry_rate" (failed checks followed by a retry), "retry_rollout_rate",
-  // "false_check_rate" (of checks), "accuracy_with_retry", "accuracy_1_attempt",
+  // "false_check_rate" (of checks), "consistency_mean", "readable_rate" (rollouts whose reasoning
+// is all notation and attempts something), "accuracy_with_retry", "accuracy_1_attempt",
   // "accuracy_2_attempts", "accuracy_3plus_attempts" (an accuracy only where its rollouts exist)
   // and "rollouts_N_attempts" counts for N in 0, 1, 2, 3plus.
   Json metrics() const;
@@ -50,6 +54,8 @@ class SelfCheckTally {
     kWithRetry,
     kCorrectWithRetry,
     kFalseChecks,
+    kConsistency,
+    kReadable,
     kByAttempts,  // [4]: 0, 1, 2, 3+ attempts
     kCorrectByAttempts = kByAttempts + 4,
     kSums = kCorrectByAttempts + 4

@@ -36,18 +36,33 @@ EvalResult scored_samples() {
 TEST(Rejection, KeepsVerifiedWellFormedDistinctSamplesUpToTheCap) {
   const EvalResult eval = scored_samples();
   // Problem 0: "a" (the repeat at 2 dropped), "b"; problem 1: "a" (distinct per problem).
-  EXPECT_EQ(accepted_samples(eval, 0), (std::vector<size_t>{0, 3, 5}));
-  EXPECT_EQ(accepted_samples(eval, 1), (std::vector<size_t>{0, 5}));
-  EXPECT_EQ(accepted_samples(eval, 2), (std::vector<size_t>{0, 3, 5}));
+  EXPECT_EQ(accepted_samples(eval, {0}), (std::vector<size_t>{0, 3, 5}));
+  EXPECT_EQ(accepted_samples(eval, {1}), (std::vector<size_t>{0, 5}));
+  EXPECT_EQ(accepted_samples(eval, {2}), (std::vector<size_t>{0, 3, 5}));
   EvalResult none = eval;
   for (EvalSample& s : none.records) s.score.format = 0;
-  EXPECT_TRUE(accepted_samples(none, 0).empty());
+  EXPECT_TRUE(accepted_samples(none, {}).empty());
+}
+
+TEST(Rejection, ReadableKeepsReasoningAllInNotationWithEveryAttemptChecked) {
+  EvalResult eval;
+  eval.n = 1;
+  eval.samples = 5;
+  eval.records = {
+      sample(0, " <think> 1 + 2 = 3 != 4 . try again . 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
+      sample(0, " <think> 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
+      sample(0, " <think> hmm 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
+      sample(0, " <think> 1 + 2 . 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
+      sample(0, " <think> 2 * 2 </think> <answer> 2 * 2 </answer>", 1, 1)};
+  EXPECT_EQ(accepted_samples(eval, {0, true, 0}), (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(accepted_samples(eval, {0, true, 2}), (std::vector<size_t>{0}));
+  EXPECT_EQ(accepted_samples(eval, {0, false, 0}).size(), 5u);
 }
 
 TEST(Rejection, R1ZeroRecordsArePromptCompletionPairsWithCounts) {
   const std::vector<Problem> problems = {{"p0", "1+1", "2", {}}, {"p1", "2+3", "5", {}}};
   const RejectionResult r =
-      reject_samples(scored_samples(), problems, TemplateKind::R1Zero, nullptr, 0);
+      reject_samples(scored_samples(), problems, TemplateKind::R1Zero, nullptr, {});
   EXPECT_EQ(r.problems, 2);
   EXPECT_EQ(r.problems_kept, 2);
   EXPECT_EQ(r.sampled, 8);
@@ -62,7 +77,7 @@ TEST(Rejection, R1ZeroRecordsArePromptCompletionPairsWithCounts) {
 
   EvalResult one_problem = scored_samples();
   for (size_t i = 4; i < 8; ++i) one_problem.records[i].score.accuracy = 0;
-  EXPECT_EQ(reject_samples(one_problem, problems, TemplateKind::R1Zero, nullptr, 0).problems_kept,
+  EXPECT_EQ(reject_samples(one_problem, problems, TemplateKind::R1Zero, nullptr, {}).problems_kept,
             1);
 }
 
@@ -90,7 +105,7 @@ TEST(Rejection, R1RecordRendersAsTheGenerationPromptAndTheWholeCompletion) {
   EXPECT_EQ(ex.mask, mask);
 
   const std::vector<Problem> problems = {{"p0", question, "4", {}}, {"p1", "x", "1", {}}};
-  const RejectionResult r = reject_samples(scored_samples(), problems, TemplateKind::R1, &tmpl, 1);
+  const RejectionResult r = reject_samples(scored_samples(), problems, TemplateKind::R1, &tmpl, {1});
   ASSERT_EQ(r.records.size(), 2u);
   EXPECT_EQ(r.records[0]["messages"][1]["content"], "<think>\na");
 }

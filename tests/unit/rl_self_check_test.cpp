@@ -1,9 +1,12 @@
 // Attempts, checks and retries are counted clause by clause in the reasoning only; a verdict
-// untrue of the attempt's exact value is a false check; the tally's rates and accuracy splits
-// follow from their definitions.
+// untrue of the attempt's exact value is a false check; consistency is the notation's share of
+// the words; the tally's rates and accuracy splits follow from their definitions.
 #include "rl/self_check.h"
 
 #include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "rl/reward.h"
 
 namespace r1::rl {
 namespace {
@@ -55,13 +58,40 @@ TEST(SelfCheck, OnlyTheReasoningCountsAndOtherNotationsHaveNoAttempts) {
   EXPECT_EQ(count_self_checks("<think>1+2==3</think>").checks, 1);
 }
 
+TEST(SelfCheck, ConsistencyIsTheShareOfReasoningWordsInTheNotation) {
+  EXPECT_DOUBLE_EQ(count_self_checks(" <think> 1 + 2 = 3 != 4 . try again . (2 * 2) = 4 == 4 . "
+                                     "</think> <answer> so 2 * 2 </answer>")
+                       .consistency,
+                   1.0);
+  EXPECT_DOUBLE_EQ(count_self_checks("<think> hmm 2 * 2 = 4 </think>").consistency, 5.0 / 6);
+  EXPECT_DOUBLE_EQ(count_self_checks("<think> </think> <answer> 4 </answer>").consistency, 0.0);
+}
+
+TEST(SelfCheck, ConsistencyRewardOnlyForTasksWithTheNotation) {
+  const auto countdown = make_task("countdown");
+  const Problem p = countdown->from_json({{"nums", {2, 2, 1}}, {"target", 5}}, "test");
+  RewardConfig config;
+  config.consistency_weight = 0.5;
+  const RewardBreakdown r = compute_reward(
+      *countdown, p, " <think> well 2 * 2 + 1 = 4 + 1 = 5 == 5 . </think> <answer> 2 * 2 + 1 </answer>",
+      20, TemplateKind::R1Zero, false, config);
+  EXPECT_DOUBLE_EQ(r.consistency, 14.0 / 15);
+  EXPECT_DOUBLE_EQ(r.total, 1.0 + 0.1 + 0.5 * 14.0 / 15);
+  const auto linear = make_task("linear");
+  EXPECT_THROW(compute_reward(*linear, linear->generate(1), "<think> </think> <answer> 1 </answer>",
+                              5, TemplateKind::R1Zero, false, config),
+               UsageError);
+  config.consistency_weight = -1;
+  EXPECT_THROW(validate(config), UsageError);
+}
+
 TEST(SelfCheck, TallyRatesAndAccuracyByAttempts) {
   SelfCheckTally t;
-  t.add({1, 0, 0, 0, 0}, true);   // one unchecked attempt, right
-  t.add({1, 1, 1, 0, 0}, false);  // failed check, gave up
-  t.add({2, 2, 1, 1, 0}, true);   // retried and right
-  t.add({3, 3, 2, 2, 1}, false);  // retried twice, one false check, wrong
-  t.add({0, 0, 0, 0, 0}, false);
+  t.add({1, 0, 0, 0, 0, 1.0}, true);   // one unchecked attempt, right
+  t.add({1, 1, 1, 0, 0, 0.5}, false);  // failed check, gave up
+  t.add({2, 2, 1, 1, 0, 1.0}, true);   // retried and right
+  t.add({3, 3, 2, 2, 1, 1.0}, false);  // retried twice, one false check, wrong
+  t.add({0, 0, 0, 0, 0, 1.0}, false);  // no attempt: never readable
   const Json m = t.metrics();
   EXPECT_DOUBLE_EQ(m["attempts_per_rollout"].get<double>(), 7.0 / 5);
   EXPECT_DOUBLE_EQ(m["check_rate"].get<double>(), 3.0 / 5);
@@ -69,6 +99,8 @@ TEST(SelfCheck, TallyRatesAndAccuracyByAttempts) {
   EXPECT_DOUBLE_EQ(m["retry_rollout_rate"].get<double>(), 2.0 / 5);
   EXPECT_DOUBLE_EQ(m["false_check_rate"].get<double>(), 1.0 / 6);
   EXPECT_DOUBLE_EQ(m["accuracy_with_retry"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(m["consistency_mean"].get<double>(), 4.5 / 5);
+  EXPECT_DOUBLE_EQ(m["readable_rate"].get<double>(), 3.0 / 5);
   EXPECT_DOUBLE_EQ(m["accuracy_1_attempt"].get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(m["accuracy_2_attempts"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(m["accuracy_3plus_attempts"].get<double>(), 0.0);
