@@ -31,7 +31,7 @@ struct GenerateArgs {
 struct CorpusArgs {
   TaskFlags task;
   rl::CorpusOptions corpus;
-  std::string out, text_out;
+  std::string out, text_out, format = "text";
   int64_t n = 0;
 };
 
@@ -70,12 +70,20 @@ void run_corpus(const CorpusArgs& a) {
   // Train-split problems only: a model pretrained on the corpus never saw an eval problem.
   const std::vector<rl::Problem> problems =
       rl::generate_problems(*task, a.n, a.corpus.seed, rl::Split::Train);
+  if (a.format != "text" && a.format != "prompt-completion")
+    throw UsageError("--format: expected text or prompt-completion, got '" + a.format + "'");
   std::string lines, text;
   rl::SelfCheckTally tally;
   for (const std::string& doc : rl::r1_zero_corpus(*task, problems, a.corpus)) {
-    lines += Json{{"text", doc}}.dump() + "\n";
+    // The R1-Zero prompt ends at "Assistant:"; what follows is the completion.
+    const size_t split = doc.rfind("Assistant:") + 10;
+    lines += (a.format == "text" ? Json{{"text", doc}}
+                                 : Json{{"prompt", doc.substr(0, split)},
+                                        {"completion", doc.substr(split)}})
+                 .dump() +
+             "\n";
     text += doc + "\n";
-    tally.add(rl::count_self_checks(doc.substr(doc.rfind("Assistant:") + 10)), false);
+    tally.add(rl::count_self_checks(doc.substr(split)), false);
   }
   write_text_file_atomic(a.out, lines);
   if (!a.text_out.empty()) write_text_file_atomic(a.text_out, text);
@@ -210,6 +218,9 @@ void add_task_corpus(CLI::App& parent) {
   cmd->add_option("--tool-call-fraction", a->corpus.tool_call_fraction,
                   "share of those that call it and answer from its output (default 0.5)");
   cmd->add_option("--out", a->out, "output JSONL (for `r1 data tokenize`)")->required();
+  cmd->add_option("--format", a->format,
+                  "text: {\"text\"} documents for pretraining | prompt-completion: {\"prompt\", "
+                  "\"completion\"} records for `r1 sft` (default text)");
   cmd->add_option("--text-out", a->text_out,
                   "also the documents as plain text, one per line (for `r1 tokenizer train`)");
   cmd->callback([a] { run_corpus(*a); });

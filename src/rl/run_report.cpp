@@ -1,8 +1,11 @@
 // Summary, table and HTML page of an RL pipeline run.
 #include "rl/run_report.h"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 #include "checkpoint/config_json.h"
 #include "core/error.h"
@@ -63,17 +66,80 @@ std::string seconds_text(const std::optional<double>& s) {
   return s ? fixed(*s, 0) + " s" : "-";
 }
 
-// The share of held-out samples that called a tool; "-" when evaluated without tools.
-std::string tool_rate_text(const Json& eval) {
-  return eval.contains("tool_call_rate") && eval["tool_call_rate"].is_number()
-             ? percent(eval["tool_call_rate"].get<double>())
+// A share in an evaluation as a percentage; "-" when the evaluation does not have it.
+std::string share_text(const Json& eval, const char* key) {
+  return eval.is_object() && eval.contains(key) && eval[key].is_number()
+             ? percent(eval[key].get<double>())
              : "-";
+}
+
+bool any_stage_has(const std::vector<ReportStage>& stages, const Json ReportStage::*eval,
+                   const char* key) {
+  for (const ReportStage& s : stages)
+    if ((s.*eval).is_object() && (s.*eval).contains(key)) return true;
+  return false;
+}
+
+struct Column {
+  std::string header;
+  std::function<std::string(const ReportStage&)> cell;
+};
+
+// The table's columns: those every stage has, then tool calls, OOD pass@1 and the self-check
+// shares where some stage has them.
+std::vector<Column> table_columns(const std::vector<ReportStage>& stages) {
+  std::vector<Column> cols = {
+      {"stage", [](const ReportStage& s) { return s.name; }},
+      {"model", [](const ReportStage& s) { return s.model_type; }},
+      {"params", [](const ReportStage& s) { return si_units(double(s.parameters), ""); }},
+      {"pass@1", [](const ReportStage& s) { return share_text(s.eval, "pass@1"); }},
+      {"maj@k", [](const ReportStage& s) { return share_text(s.eval, "maj@k"); }},
+      {"length",
+       [](const ReportStage& s) { return fixed(s.eval["mean_response_tokens"].get<double>(), 1); }},
+      {"format err", [](const ReportStage& s) { return share_text(s.eval, "format_error_rate"); }}};
+  if (any_stage_has(stages, &ReportStage::eval, "tool_call_rate"))
+    cols.push_back({"tools", [](const ReportStage& s) { return share_text(s.eval, "tool_call_rate"); }});
+  if (any_stage_has(stages, &ReportStage::eval_ood, "pass@1"))
+    cols.push_back({"OOD pass@1", [](const ReportStage& s) { return share_text(s.eval_ood, "pass@1"); }});
+  if (any_stage_has(stages, &ReportStage::eval, "check_rate")) {
+    cols.push_back({"checks", [](const ReportStage& s) { return share_text(s.eval, "check_rate"); }});
+    cols.push_back(
+        {"retries", [](const ReportStage& s) { return share_text(s.eval, "retry_rollout_rate"); }});
+    cols.push_back(
+        {"readable", [](const ReportStage& s) { return share_text(s.eval, "readable_rate"); }});
+  }
+  cols.push_back({"n x k", [](const ReportStage& s) {
+                    return s.eval["n"].dump() + " x " + s.eval["k"].dump();
+                  }});
+  cols.push_back({"trained", [](const ReportStage& s) { return seconds_text(s.train_seconds); }});
+  return cols;
 }
 
 // The SVG without its XML declaration, so that it can sit inside HTML.
 std::string inline_svg(const std::string& svg) {
   const size_t start = svg.find("<svg");
   return start == std::string::npos ? svg : svg.substr(start);
+}
+
+// One panel per metric that two or more runs have, a line per run.
+std::string side_by_side(const std::vector<ReportCurves>& curves) {
+  std::vector<PlotPanel> panels;
+  for (const CurveSpec& c : kCurves) {
+    PlotPanel p{c.label, {}};
+    for (const ReportCurves& rc : curves) {
+      const std::vector<std::string> names = report_curve_names(rc.records);
+      if (std::find(names.begin(), names.end(), c.field) == names.end()) continue;
+      p.lines.push_back(metrics_series(rc.records, {c.field})[0]);
+      p.lines.back().name = rc.name;
+    }
+    if (p.lines.size() >= 2) panels.push_back(std::move(p));
+  }
+  if (panels.empty()) return "";
+  PlotOptions o;
+  o.title = "the runs side by side";
+  o.smoothing = 0.6;
+  o.panel_height = 220;
+  return "<h2>Side by side</h2>\n" + inline_svg(render_svg(panels, o)) + "\n";
 }
 
 }  // namespace
@@ -91,6 +157,11 @@ ReportStage load_report_stage(const std::string& name, const std::string& dir,
   s.eval = read_json_file(eval_path);
   for (const char* key : {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "k"})
     number_field(s.eval, key, eval_path);
+  const std::string ood_path = (std::filesystem::path(dir) / "eval_ood.json").string();
+  if (std::filesystem::exists(ood_path)) {
+    s.eval_ood = read_json_file(ood_path);
+    number_field(s.eval_ood, "pass@1", ood_path);
+  }
   return s;
 }
 
@@ -106,7 +177,10 @@ Json report_summary(const std::string& task, const std::vector<ReportStage>& sta
     for (const char* key :
          {"pass@1", "maj@k", "mean_response_tokens", "format_error_rate", "n", "k"})
       row[key] = s.eval[key];
-    if (s.eval.contains("tool_call_rate")) row["tool_call_rate"] = s.eval["tool_call_rate"];
+    for (const char* key : {"tool_call_rate", "attempts_per_rollout", "check_rate", "retry_rate",
+                            "retry_rollout_rate", "readable_rate", "accuracy_with_retry"})
+      if (s.eval.contains(key)) row[key] = s.eval[key];
+    if (s.eval_ood.is_object()) row["ood_pass@1"] = s.eval_ood["pass@1"];
     rows.push_back(row);
   }
   Json j = {{"task", task}, {"stages", rows}};
@@ -119,19 +193,17 @@ Json report_summary(const std::string& task, const std::vector<ReportStage>& sta
 }
 
 std::string report_table(const std::vector<ReportStage>& stages) {
-  char line[256];
-  std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %8s %9s\n", "stage", "model",
-                "params", "pass@1", "maj@k", "length", "format", "tools", "trained");
-  std::string out = line;
-  for (const ReportStage& s : stages) {
-    std::snprintf(line, sizeof line, "%-28s %-12s %8s %8s %8s %9s %8s %8s %9s\n", s.name.c_str(),
-                  s.model_type.c_str(), si_units(double(s.parameters), "").c_str(),
-                  percent(s.eval["pass@1"].get<double>()).c_str(),
-                  percent(s.eval["maj@k"].get<double>()).c_str(),
-                  fixed(s.eval["mean_response_tokens"].get<double>(), 1).c_str(),
-                  percent(s.eval["format_error_rate"].get<double>()).c_str(),
-                  tool_rate_text(s.eval).c_str(), seconds_text(s.train_seconds).c_str());
-    out += line;
+  const std::vector<Column> cols = table_columns(stages);
+  std::string out;
+  for (int row = -1; row < int(stages.size()); ++row) {
+    for (size_t c = 0; c < cols.size(); ++c) {
+      const std::string cell = row < 0 ? cols[c].header : cols[c].cell(stages[size_t(row)]);
+      const int width = c == 0 ? 28 : c == 1 ? 12 : 10;
+      char buf[256];
+      std::snprintf(buf, sizeof buf, c < 2 ? "%-*s" : " %*s", width, cell.c_str());
+      out += buf;
+    }
+    out += "\n";
   }
   return out;
 }
@@ -161,19 +233,19 @@ std::string report_html(const std::string& task, const std::vector<ReportStage>&
       "<h1>R1-Zero on <code>" + xml_escape(task) + "</code></h1>\n"
       "<p>Held-out problems the training never saw; pass@1 is the mean accuracy over the "
       "samples of every problem, length the mean response in tokens, tool calls the share of "
-      "samples that called a tool (when evaluated with tools).</p>\n<table>\n"
-      "<tr><th>stage</th><th>model</th><th>parameters</th><th>pass@1</th><th>maj@k</th>"
-      "<th>length</th><th>format errors</th><th>tool calls</th><th>n</th><th>k</th>"
-      "<th>trained</th></tr>\n";
-  for (const ReportStage& s : stages)
-    h += "<tr><td>" + xml_escape(s.name) + "</td><td>" + xml_escape(s.model_type) + "</td><td>" +
-         si_units(double(s.parameters), "") + "</td><td>" +
-         percent(s.eval["pass@1"].get<double>()) + "</td><td>" +
-         percent(s.eval["maj@k"].get<double>()) + "</td><td>" +
-         fixed(s.eval["mean_response_tokens"].get<double>(), 1) + "</td><td>" +
-         percent(s.eval["format_error_rate"].get<double>()) + "</td><td>" + tool_rate_text(s.eval) +
-         "</td><td>" + s.eval["n"].dump() + "</td><td>" + s.eval["k"].dump() + "</td><td>" +
-         seconds_text(s.train_seconds) + "</td></tr>\n";
+      "samples that called a tool (when evaluated with tools), OOD pass@1 the same on "
+      "problems harder than any trained on (DIR/eval_ood.json), checks / retries / readable the "
+      "shares of samples that check an attempt, retry after a failed check, and reason only in "
+      "the task's notation (tasks that count self-checks).</p>\n<table>\n";
+  const std::vector<Column> cols = table_columns(stages);
+  h += "<tr>";
+  for (const Column& c : cols) h += "<th>" + xml_escape(c.header) + "</th>";
+  h += "</tr>\n";
+  for (const ReportStage& s : stages) {
+    h += "<tr>";
+    for (const Column& c : cols) h += "<td>" + xml_escape(c.cell(s)) + "</td>";
+    h += "</tr>\n";
+  }
   h += "</table>\n";
   if (trace) {
     h += "<h2>A reasoning trace (" + xml_escape(trace->stage) + ", " +
@@ -190,6 +262,7 @@ std::string report_html(const std::string& task, const std::vector<ReportStage>&
     }
     h += "</pre>\n";
   }
+  if (curves.size() >= 2) h += side_by_side(curves);
   for (const ReportCurves& rc : curves) {
     const std::vector<std::string> names = report_curve_names(rc.records);
     if (names.empty()) continue;

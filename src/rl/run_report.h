@@ -17,6 +17,7 @@ struct ReportStage {
   std::string model_type;       // config.json's model_type
   int64_t parameters = 0;       // total, embeddings included, MTP excluded
   Json eval;                    // `r1 eval --json`: pass@1, maj@k, mean_response_tokens, ...
+  Json eval_ood;                // the same on out-of-distribution problems; null when not run
   std::optional<double> train_seconds;  // the stage's training time, when it trained
 };
 
@@ -30,13 +31,14 @@ struct ReportTrace {
   bool correct = false;
 };
 
-// The stage from its directory: DIR/config.json and DIR/eval.json (FormatError / IoError
-// naming the file).
+// The stage from its directory: DIR/config.json, DIR/eval.json and, when present,
+// DIR/eval_ood.json (FormatError / IoError naming the file).
 ReportStage load_report_stage(const std::string& name, const std::string& dir,
                               std::optional<double> train_seconds);
 
 // {"task", "stages": [{"name", "model", "model_type", "parameters", "pass@1", "maj@k",
-//  "mean_response_tokens", "format_error_rate", "n", "k", "train_seconds"}], "trace"}.
+//  "mean_response_tokens", "format_error_rate", "n", "k", "train_seconds", and where evaluated
+//  "tool_call_rate", "ood_pass@1", the self-check rates}], "trace"}.
 Json report_summary(const std::string& task, const std::vector<ReportStage>& stages,
                     const std::optional<ReportTrace>& trace);
 

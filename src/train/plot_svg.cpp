@@ -122,14 +122,22 @@ bool is_noisy(const std::vector<double>& y) {
   return y.size() > 2 && turns * 10 > int64_t(y.size());
 }
 
-std::string panel(const PlotSeries& s, const PlotOptions& o, double top) {
+constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
+
+std::string panel(const PlotPanel& p, const PlotOptions& o, double top) {
   Box b{80, top + 30, double(o.width) - 110, double(o.panel_height) - 80, 0, 1, 0, 1};
-  const auto [xmin, xmax] = std::minmax_element(s.x.begin(), s.x.end());
+  std::vector<double> xs, ys;
+  for (const PlotSeries& s : p.lines) {
+    R1_ASSERT(!s.x.empty() && s.x.size() == s.y.size());
+    xs.insert(xs.end(), s.x.begin(), s.x.end());
+    ys.insert(ys.end(), s.y.begin(), s.y.end());
+  }
+  const auto [xmin, xmax] = std::minmax_element(xs.begin(), xs.end());
   b.x0 = *xmin;
   b.x1 = *xmax > *xmin ? *xmax : *xmin + 1;
-  std::tie(b.y0, b.y1) = padded_range(s.y);
+  std::tie(b.y0, b.y1) = padded_range(ys);
   std::string svg = "<text x=\"" + num(b.left) + "\" y=\"" + num(top + 20) +
-                    "\" font-size=\"15\" font-weight=\"bold\">" + xml_escape(s.name) + "</text>\n";
+                    "\" font-size=\"15\" font-weight=\"bold\">" + xml_escape(p.title) + "</text>\n";
   for (double t : nice_ticks(b.y0, b.y1, 5)) {
     const std::string y = num(b.py(t));
     svg += "<line x1=\"" + num(b.left) + "\" x2=\"" + num(b.left + b.width) + "\" y1=\"" + y +
@@ -147,12 +155,22 @@ std::string panel(const PlotSeries& s, const PlotOptions& o, double top) {
          "\" height=\"" + num(b.height) + "\" fill=\"none\" stroke=\"#333\"/>\n";
   svg += "<text x=\"" + num(b.left + b.width / 2) + "\" y=\"" + num(b.top + b.height + 34) +
          "\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(o.x_label) + "</text>\n";
-  const bool smooth = o.smoothing > 0 && is_noisy(s.y);
-  svg += polyline(b, s.x, s.y,
-                  smooth ? "stroke=\"#1f77b4\" stroke-opacity=\"0.3\" stroke-width=\"1\""
-                         : "stroke=\"#1f77b4\" stroke-width=\"1.8\"");
-  if (smooth)
-    svg += polyline(b, s.x, ema_smooth(s.y, o.smoothing), "stroke=\"#1f77b4\" stroke-width=\"2\"");
+  const size_t colours = sizeof kColours / sizeof kColours[0];
+  for (size_t i = 0; i < p.lines.size(); ++i) {
+    const PlotSeries& s = p.lines[i];
+    const std::string stroke = std::string("stroke=\"") + kColours[i % colours] + "\" ";
+    const bool smooth = o.smoothing > 0 && is_noisy(s.y);
+    svg += polyline(b, s.x, s.y,
+                    (stroke + (smooth ? "stroke-opacity=\"0.3\" stroke-width=\"1\""
+                                      : "stroke-width=\"1.8\""))
+                        .c_str());
+    if (smooth)
+      svg += polyline(b, s.x, ema_smooth(s.y, o.smoothing), (stroke + "stroke-width=\"2\"").c_str());
+    if (p.lines.size() > 1)
+      svg += "<text x=\"" + num(b.left + b.width - 6) + "\" y=\"" + num(b.top + 14.0 * double(i + 1)) +
+             "\" text-anchor=\"end\" font-size=\"12\" fill=\"" + kColours[i % colours] + "\">" +
+             xml_escape(s.name) + "</text>\n";
+  }
   return svg;
 }
 
@@ -176,8 +194,14 @@ std::string xml_escape(const std::string& s) {
 }
 
 std::string render_svg(const std::vector<PlotSeries>& series, const PlotOptions& o) {
+  std::vector<PlotPanel> panels;
+  for (const PlotSeries& s : series) panels.push_back({s.name, {s}});
+  return render_svg(panels, o);
+}
+
+std::string render_svg(const std::vector<PlotPanel>& panels, const PlotOptions& o) {
   const double title_h = o.title.empty() ? 0 : 30;
-  const double height = title_h + double(o.panel_height) * double(series.size());
+  const double height = title_h + double(o.panel_height) * double(panels.size());
   std::string svg =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
       "width=\"" +
@@ -186,10 +210,8 @@ std::string render_svg(const std::vector<PlotSeries>& series, const PlotOptions&
   if (!o.title.empty())
     svg += "<text x=\"" + num(o.width / 2.0) +
            "\" y=\"22\" text-anchor=\"middle\" font-size=\"17\">" + xml_escape(o.title) + "</text>\n";
-  for (size_t i = 0; i < series.size(); ++i) {
-    R1_ASSERT(!series[i].x.empty() && series[i].x.size() == series[i].y.size());
-    svg += panel(series[i], o, title_h + double(i) * o.panel_height);
-  }
+  for (size_t i = 0; i < panels.size(); ++i)
+    svg += panel(panels[i], o, title_h + double(i) * o.panel_height);
   return svg + "</svg>\n";
 }
 

@@ -1,6 +1,7 @@
-// Line plots of training metrics as a standalone SVG: one panel per series (loss, lr, ...)
-// against step, with axes, ticks, labels, and for a noisy series the raw values faint under an
-// EMA-smoothed line. Used by `r1 plot` and the RL report.
+// Line plots of training metrics as a standalone SVG: one panel per series (loss, lr, ...) or
+// per metric with a line per run, against step, with axes, ticks, labels, a legend, and for a
+// noisy series the raw values faint under an EMA-smoothed line. Used by `r1 plot` and the RL
+// report.
 #pragma once
 
 #include <string>
@@ -42,5 +43,13 @@ std::string xml_escape(const std::string& text);
 
 // The SVG document (panels stacked vertically, one per series).
 std::string render_svg(const std::vector<PlotSeries>& series, const PlotOptions& opts);
+
+// A panel with several lines on shared axes (runs compared), each in its own colour and named
+// by its series' name in a legend.
+struct PlotPanel {
+  std::string title;
+  std::vector<PlotSeries> lines;
+};
+std::string render_svg(const std::vector<PlotPanel>& panels, const PlotOptions& opts);
 
 }  // namespace r1

@@ -68,6 +68,19 @@ TEST(PlotSvg, RendersPanelsWithAxesAndBothLines) {
   EXPECT_EQ(count(render_svg({loss}, o), "<polyline"), 1u);
 }
 
+TEST(PlotSvg, APanelComparesRunsOnSharedAxesWithALegend) {
+  PlotSeries a{"R1-Zero", {0, 1, 2}, {0.1, 0.2, 0.3}}, b{"R1 <final>", {0, 1, 2, 3}, {0.5, 0.6, 0.7, 0.9}};
+  const std::string svg = render_svg(std::vector<PlotPanel>{{"accuracy", {a, b}}}, PlotOptions{});
+  EXPECT_EQ(count(svg, "<polyline"), 2u);  // smooth series: one raw line each
+  EXPECT_NE(svg.find(">R1-Zero</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">R1 &lt;final&gt;</text>"), std::string::npos);
+  EXPECT_NE(svg.find("stroke=\"#1f77b4\""), std::string::npos);
+  EXPECT_NE(svg.find("stroke=\"#d62728\""), std::string::npos);
+  EXPECT_NE(svg.find(">3</text>"), std::string::npos);    // the x axis spans both runs
+  EXPECT_NE(svg.find(">0.2</text>"), std::string::npos);  // the y axis both ranges
+  EXPECT_NE(svg.find(">0.8</text>"), std::string::npos);
+}
+
 TEST(PlotCli, WritesAnSvgAndRejectsUnknownSeries) {
   const std::string dir = test::make_temp_dir("plot_cli");
   std::string lines;

@@ -43,10 +43,20 @@ std::string pipeline_dir() {
 
 TEST(CmdReport, WritesTheTableSummaryAndHtmlWithCurves) {
   const std::string dir = pipeline_dir();
+  // The RL stage also evaluated out of distribution and with self-check rates (as countdown's).
+  Json rl_eval = read_json_file(dir + "/rl/eval.json");
+  rl_eval["check_rate"] = 0.25;
+  rl_eval["retry_rollout_rate"] = 0.125;
+  rl_eval["readable_rate"] = 0.5;
+  write(dir + "/rl/eval.json", rl_eval.dump());
+  write(dir + "/rl/eval_ood.json", Json{{"pass@1", 0.375}}.dump());
   const auto r = test::run_r1("report --task variables --stage base=" + dir +
                               "/base --stage 'RL (GRPO)=" + dir + "/rl@12.5' --curves 'GRPO=" +
-                              dir + "/rl.metrics.jsonl' --trace-from base --out " + dir + "/out");
+                              dir + "/rl.metrics.jsonl' --curves 'GRPO again=" + dir +
+                              "/rl.metrics.jsonl' --trace-from base --out " + dir + "/out");
   ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* part : {"OOD pass@1", "checks", "retries", "readable", "37.5%", "12.5%"})
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   EXPECT_NE(r.out.find("RL (GRPO)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("A reasoning trace (base"), std::string::npos) << r.out;
 
@@ -60,6 +70,9 @@ TEST(CmdReport, WritesTheTableSummaryAndHtmlWithCurves) {
   EXPECT_EQ(s["stages"][0]["pass@1"], base_eval["pass@1"]);
   EXPECT_EQ(s["stages"][0]["mean_response_tokens"], base_eval["mean_response_tokens"]);
   EXPECT_TRUE(s["stages"][0]["train_seconds"].is_null());
+  EXPECT_FALSE(s["stages"][0].contains("ood_pass@1"));
+  EXPECT_EQ(s["stages"][1]["ood_pass@1"], 0.375);
+  EXPECT_EQ(s["stages"][1]["retry_rollout_rate"], 0.125);
   EXPECT_EQ(s["stages"][1]["train_seconds"], 12.5);
   EXPECT_EQ(s["trace"]["stage"], "base");
   EXPECT_NE(s["trace"]["question"].get<std::string>().find("Let a = "), std::string::npos);
@@ -68,7 +81,8 @@ TEST(CmdReport, WritesTheTableSummaryAndHtmlWithCurves) {
   EXPECT_EQ(html.find("<?xml"), std::string::npos);  // the SVG is inline, without its prolog
   for (const char* part : {"<svg", "accuracy (training rollouts)", "pass@1 (held-out problems)",
                            "mean response length", "reward mean", "KL to the reference",
-                           "clip fraction", "RL (GRPO)", "Let a = "})
+                           "clip fraction", "RL (GRPO)", "Let a = ", "Side by side",
+                           "GRPO again", "OOD pass@1"})
     EXPECT_NE(html.find(part), std::string::npos) << part;
 }
 
