@@ -215,6 +215,27 @@ TEST(CmdEval, SummaryEqualsThePerSampleRecords) {
   EXPECT_DOUBLE_EQ(j["mean_response_tokens"].get<double>(), tokens / 12);
   EXPECT_DOUBLE_EQ(j["format_error_rate"].get<double>(), format_errors / 12);
   EXPECT_TRUE(j.contains("maj@k"));
+  double consistency = 0;  // countdown counts self-checks: their summary is the samples' too
+  for (const Json& s : samples) consistency += s["consistency"].get<double>();
+  EXPECT_DOUBLE_EQ(j["consistency_mean"].get<double>(), consistency / 12);
+  for (const char* key : {"attempts_per_rollout", "check_rate", "retry_rate", "readable_rate"})
+    EXPECT_TRUE(j.contains(key)) << key;
+}
+
+// TinyZero's Countdown lines (its parquet rows as JSONL: nums and target beside its own fields).
+TEST(CmdEval, ReadsTinyZeroCountdownLines) {
+  const std::string dir = tiny_model_with_tokenizer();
+  std::ofstream(dir + "/tinyzero.jsonl")
+      << R"({"target": 98, "nums": [44, 19, 35], "data_source": "countdown", "ability": "math"})"
+      << "\n"
+      << R"({"target": 64, "nums": [63, 95, 96], "reward_model": {"style": "rule"}})" << "\n";
+  const auto r = test::run_r1("eval --model " + dir + "/model --task countdown --data " + dir +
+                              "/tinyzero.jsonl -n 4 --json --out " + dir + "/s.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(Json::parse(r.out)["n"], 2);
+  const std::vector<Json> samples = read_jsonl(dir + "/s.jsonl");
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_NE(samples[1]["question"].get<std::string>().find("[63, 95, 96]"), std::string::npos);
 }
 
 // --compute bf16 runs the updates in bf16, is recorded in the checkpoint and must match on resume.

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The "aha moment" on Countdown and DeepSeek-R1's pipeline against R1-Zero (issue 21), on 2
+# cores. From the tiny DeepSeek-V3 MoE pretrained here on Countdown search traces
+# (demo/base/countdown, reproduced by scripts/countdown_base.sh; its corpus checks an attempt in
+# 20% of the documents and retries after a failed check in under 2%):
+#   R1-Zero: GRPO on the base with the verifier's reward alone;
+#   R1:      a cold-start SFT of the base on a few hundred readable verified traces of the R1-Zero
+#            model (r1 reject --readable), GRPO with a language-consistency reward, rejection
+#            sampling of that model mixed with the pretraining corpus into an SFT of the base, and
+#            a second GRPO; its stages together cost what the R1-Zero run costs (the script prints
+#            both totals).
+# Every model is evaluated on held-out problems (the eval split, 3-4 numbers) and out of
+# distribution (5 numbers, more than any training problem). Writes OUT/base, OUT/rl (R1-Zero),
+# OUT/r1/<stage>, OUT/summary.json and OUT/report.html (pass@1, attempts, checks, retries,
+# response length over the steps, both runs side by side).
+#   bash scripts/countdown.sh [OUT_DIR]          (default runs/countdown)
+#   NP=2 bash scripts/countdown.sh               (every stage data parallel on mpirun -np 2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh r1
+out="${1:-runs/countdown}"
+np="${NP:-1}"
+r1=(./build/r1)
+threads=()
+if [ "$np" -gt 1 ]; then  # each rank gets its share of the cores
+  r1=(mpirun --oversubscribe --allow-run-as-root -np "$np" ./build/r1)
+  threads=(-t $(( $(nproc) / np > 0 ? $(nproc) / np : 1 )))
+fi
+task=countdown
+max_tokens=192
+rm -rf "$out"  # a rerun starts over (the training commands never replace a run unasked)
+mkdir -p "$out/r1"
+
+declare -A seconds
+timed() {  # name command...: runs it, records its wall time
+  local name=$1 t
+  shift
+  t=$(date +%s)
+  "$@"
+  seconds[$name]=$(( $(date +%s) - t ))
+  echo "   $name: ${seconds[$name]} s"
+}
+
+# Held-out problems: 200 of the eval split x 4 samples at R1's evaluation sampling (temperature
+# 0.6, top-p 0.95); out of distribution: 200 problems with 5 numbers.
+evaluate() {  # model_dir
+  "${r1[@]}" eval --model "$1" --task $task --problems 200 --samples 4 --max-tokens $max_tokens \
+    --quiet --json "${threads[@]}" --out "$1/eval_samples.jsonl" > "$1/eval.json"
+  "${r1[@]}" eval --model "$1" --task $task --knob min_numbers=5 --knob max_numbers=5 \
+    --problems 200 --samples 4 --max-tokens $max_tokens --quiet --json "${threads[@]}" > "$1/eval_ood.json"
+  echo "   $1: pass@1 $(sed 's/.*"pass@1":\([0-9.]*\).*/\1/' "$1/eval.json") held out," \
+    "$(sed 's/.*"pass@1":\([0-9.]*\).*/\1/' "$1/eval_ood.json") out of distribution"
+}
+
+# GRPO as DAPO runs it on Countdown: rollouts at temperature 1, groups whose rewards are all
+# equal refilled (dynamic sampling), the clip-higher bound; held-out pass@1 every 10 steps.
+grpo() {  # model_dir out_dir steps extra-flags...
+  local model=$1 dir=$2 steps=$3
+  shift 3
+  "${r1[@]}" grpo --model "$model" --out "$dir" --task $task --problems 20000 --steps "$steps" \
+    --prompts 16 --group 8 --max-tokens $max_tokens --lr 5e-4 --beta 0.001 --epsilon-high 0.28 \
+    --dynamic-sampling --eval-every 10 --eval-problems 100 --quiet "${threads[@]}" "$@"
+}
+
+echo "== 1/7 base: the pretrained tiny DeepSeek-V3 MoE"
+cp -r demo/base/countdown "$out/base"
+evaluate "$out/base"
+
+echo "== 2/7 R1-Zero: GRPO on the base, rewards from the verifier only"
+timed r1_zero grpo "$out/base" "$out/rl" 120
+evaluate "$out/rl"
+
+echo "== 3/7 R1 cold start: readable verified traces of the R1-Zero model, SFT of the base"
+timed cold_start_data "${r1[@]}" reject --model "$out/rl" --task $task --problems 400 --samples 4 \
+  --max-per-problem 1 --readable --min-attempts 2 --max-tokens $max_tokens --problem-seed 11 \
+  --quiet "${threads[@]}" --out "$out/r1/cold_start.jsonl"
+echo "   $(wc -l < "$out/r1/cold_start.jsonl") cold-start traces"
+timed cold_start_sft "${r1[@]}" sft --model "$out/base" --data "$out/r1/cold_start.jsonl" \
+  --out "$out/r1/cold_start" --steps 60 --batch 8 --seq-len 384 --lr 5e-4 --warmup 5 --quiet "${threads[@]}"
+evaluate "$out/r1/cold_start"
+
+echo "== 4/7 R1 reasoning RL: GRPO with the language-consistency reward"
+timed r1_rl1 grpo "$out/r1/cold_start" "$out/r1/rl1" 50 --consistency-weight 0.1
+evaluate "$out/r1/rl1"
+
+echo "== 5/7 R1 rejection sampling + SFT: the RL model's verified traces mixed with the corpus"
+timed reject "${r1[@]}" reject --model "$out/r1/rl1" --task $task --problems 1000 --samples 2 \
+  --max-per-problem 1 --max-tokens $max_tokens --problem-seed 12 --quiet "${threads[@]}" \
+  --out "$out/r1/rejected.jsonl"
+kept=$(wc -l < "$out/r1/rejected.jsonl")
+./build/r1 task corpus --task $task --n "$kept" --seed 13 --format prompt-completion \
+  --out "$out/r1/corpus_mix.jsonl" > /dev/null
+cat "$out/r1/rejected.jsonl" "$out/r1/corpus_mix.jsonl" > "$out/r1/sft_data.jsonl"
+echo "   $kept verified traces + $kept corpus documents"
+timed sft "${r1[@]}" sft --model "$out/base" --data "$out/r1/sft_data.jsonl" --out "$out/r1/sft" \
+  --steps 150 --batch 8 --seq-len 384 --lr 5e-4 --warmup 10 --quiet "${threads[@]}"
+evaluate "$out/r1/sft"
+
+echo "== 6/7 R1 all-scenario RL: a second GRPO"
+timed r1_rl2 grpo "$out/r1/sft" "$out/r1/final" 40 --consistency-weight 0.1
+evaluate "$out/r1/final"
+
+r1_total=$(( seconds[cold_start_sft] + seconds[r1_rl1] + seconds[reject] + seconds[sft] + seconds[r1_rl2] ))
+echo "== 7/7 report (R1-Zero ${seconds[r1_zero]} s; R1 ${r1_total} s after its cold-start data)"
+./build/r1 report --task $task --out "$out" --trace-from "R1-Zero (GRPO)" \
+  --stage "base (V3 MoE)=$out/base" \
+  --stage "R1-Zero (GRPO)=$out/rl@${seconds[r1_zero]}" \
+  --stage "R1 cold start (SFT)=$out/r1/cold_start@${seconds[cold_start_sft]}" \
+  --stage "R1 reasoning RL=$out/r1/rl1@${seconds[r1_rl1]}" \
+  --stage "R1 rejection SFT=$out/r1/sft@$(( seconds[reject] + seconds[sft] ))" \
+  --stage "R1 (final GRPO)=$out/r1/final@${seconds[r1_rl2]}" \
+  --curves "R1-Zero=$out/rl.metrics.jsonl" \
+  --curves "R1 reasoning RL=$out/r1/rl1.metrics.jsonl" \
+  --curves "R1 final RL=$out/r1/final.metrics.jsonl"
