@@ -52,14 +52,14 @@ evaluate() {  # model_dir
     "$(sed 's/.*"pass@1":\([0-9.]*\).*/\1/' "$1/eval_ood.json") out of distribution"
 }
 
-# GRPO as DAPO runs it on Countdown: rollouts at temperature 1, groups whose rewards are all
-# equal refilled (dynamic sampling), the clip-higher bound; held-out pass@1 every 10 steps.
+# GRPO as DAPO runs it (--variant dapo): token-mean loss, the clip-higher bound 0.28, groups whose
+# rewards are all equal replaced by fresh ones (dynamic sampling), no KL term; rollouts at
+# temperature 1; held-out pass@1 every 10 steps.
 grpo() {  # model_dir out_dir steps extra-flags...
   local model=$1 dir=$2 steps=$3
   shift 3
   "${r1[@]}" grpo --model "$model" --out "$dir" --task $task --problems 20000 --steps "$steps" \
-    --prompts 16 --group 8 --max-tokens $max_tokens --lr 5e-4 --beta 0.001 --epsilon-high 0.28 \
-    --dynamic-sampling --eval-every 10 --eval-problems 100 --quiet "${threads[@]}" "$@"
+    --prompts 16 --group 8 --max-tokens $max_tokens --lr 5e-4 --variant dapo --eval-every 10 --eval-problems 100 --quiet "${threads[@]}" "$@"
 }
 
 echo "== 1/7 base: the pretrained tiny DeepSeek-V3 MoE"
