@@ -63,6 +63,11 @@ grpo() {  # model_dir out_dir steps extra-flags...
 }
 
 echo "== 1/7 base: the pretrained tiny DeepSeek-V3 MoE"
+if [ ! -f demo/base/countdown/config.json ]; then
+  echo "countdown.sh: no base model in demo/base/countdown; make it with" \
+    "bash scripts/countdown_base.sh (about an hour on 2 cores)" >&2
+  exit 1
+fi
 cp -r demo/base/countdown "$out/base"
 evaluate "$out/base"
 
@@ -71,10 +76,16 @@ timed r1_zero grpo "$out/base" "$out/rl" 120
 evaluate "$out/rl"
 
 echo "== 3/7 R1 cold start: readable verified traces of the R1-Zero model, SFT of the base"
-timed cold_start_data "${r1[@]}" reject --model "$out/rl" --task $task --problems 400 --samples 4 \
-  --max-per-problem 1 --readable --min-attempts 2 --max-tokens $max_tokens --problem-seed 11 \
+timed cold_start_data "${r1[@]}" reject --model "$out/rl" --task $task --problems 400 --samples 8 \
+  --max-per-problem 1 --readable --max-tokens $max_tokens --problem-seed 11 \
   --quiet "${threads[@]}" --out "$out/r1/cold_start.jsonl"
-echo "   $(wc -l < "$out/r1/cold_start.jsonl") cold-start traces"
+cold=$(wc -l < "$out/r1/cold_start.jsonl")
+echo "   $cold cold-start traces"
+if [ "$cold" -lt 8 ]; then
+  echo "countdown.sh: the R1-Zero model wrote $cold readable verified traces (every attempt" \
+    "checked) in 3,200 samples; too few for a cold start" >&2
+  exit 1
+fi
 timed cold_start_sft "${r1[@]}" sft --model "$out/base" --data "$out/r1/cold_start.jsonl" \
   --out "$out/r1/cold_start" --steps 60 --batch 8 --seq-len 384 --lr 5e-4 --warmup 5 --quiet "${threads[@]}"
 evaluate "$out/r1/cold_start"
