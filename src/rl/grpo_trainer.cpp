@@ -27,9 +27,9 @@
 #include "rl/problem_order.h"
 #include "rl/prompt_template.h"
 #include "rl/rollout.h"
+#include "rl/self_check.h"
 #include "rl/tool_rollout.h"
 #include "train/data_parallel.h"
-#include "rl/self_check.h"
 #include "train/metrics.h"
 #include "train/run_output.h"
 
