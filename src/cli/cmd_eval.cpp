@@ -88,10 +88,11 @@ void run(EvalArgs& a, Comm& world) {
                 r.tool_call_rate, r.tool_calls_per_sample, r.tool_errors_per_sample);
   if (!r.self_checks.is_null()) {
     const Json& m = r.self_checks;
-    std::printf("  self-checks          %.2f attempts per sample; %.3f of samples check, %.3f of "
-                "failed checks retried, %.3f of checks false\n",
-                m["attempts_per_rollout"].get<double>(), m["check_rate"].get<double>(),
-                m["retry_rate"].get<double>(), m["false_check_rate"].get<double>());
+    std::printf(
+        "  self-checks          %.2f attempts per sample; %.3f of samples check, %.3f of "
+        "failed checks retried, %.3f of checks false\n",
+        m["attempts_per_rollout"].get<double>(), m["check_rate"].get<double>(),
+        m["retry_rate"].get<double>(), m["false_check_rate"].get<double>());
     std::printf("  pass@1 by attempts   1: %s  2: %s  3+: %s  with a retry: %s\n",
                 share_or_dash(m, "accuracy_1_attempt").c_str(),
                 share_or_dash(m, "accuracy_2_attempts").c_str(),

@@ -32,8 +32,9 @@ void add_reject_flags(CLI::App* cmd, RejectArgs& a) {
   cmd->add_flag("--readable", a.filter.readable,
                 "R1's cold-start rule: keep only reasoning all in the task's notation with every "
                 "attempt checked (countdown)");
-  cmd->add_option("--min-attempts", a.filter.min_attempts,
-                  "with --readable: keep only samples with at least this many attempts (default 1)");
+  cmd->add_option(
+      "--min-attempts", a.filter.min_attempts,
+      "with --readable: keep only samples with at least this many attempts (default 1)");
   cmd->add_option("--max-tokens,-n", a.sampling.max_tokens, "tokens per completion (default 256)");
   cmd->add_option("--batch-prompts", a.sampling.prompts_per_batch,
                   "problems decoded together (default 16)");

@@ -46,8 +46,10 @@ RewardBreakdown compute_reward(const Task& task, const Problem& problem,
   }
   r.overlong = overlong_penalty(completion_tokens, config.max_tokens, config.cache_tokens);
   if (config.consistency_weight > 0 && !task.counts_self_checks())
-    throw UsageError("the consistency reward needs a task with a reasoning notation (countdown); "
-                     "task " + task.name() + " has none");
+    throw UsageError(
+        "the consistency reward needs a task with a reasoning notation (countdown); "
+        "task " +
+        task.name() + " has none");
   if (task.counts_self_checks()) r.consistency = count_self_checks(completion).consistency;
   r.total = config.accuracy_weight * r.accuracy + config.format_weight * r.format +
             config.overlong_weight * r.overlong + config.consistency_weight * r.consistency;

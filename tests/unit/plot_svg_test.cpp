@@ -69,7 +69,8 @@ TEST(PlotSvg, RendersPanelsWithAxesAndBothLines) {
 }
 
 TEST(PlotSvg, APanelComparesRunsOnSharedAxesWithALegend) {
-  PlotSeries a{"R1-Zero", {0, 1, 2}, {0.1, 0.2, 0.3}}, b{"R1 <final>", {0, 1, 2, 3}, {0.5, 0.6, 0.7, 0.9}};
+  PlotSeries a{"R1-Zero", {0, 1, 2}, {0.1, 0.2, 0.3}},
+      b{"R1 <final>", {0, 1, 2, 3}, {0.5, 0.6, 0.7, 0.9}};
   const std::string svg = render_svg(std::vector<PlotPanel>{{"accuracy", {a, b}}}, PlotOptions{});
   EXPECT_EQ(count(svg, "<polyline"), 2u);  // smooth series: one raw line each
   EXPECT_NE(svg.find(">R1-Zero</text>"), std::string::npos);

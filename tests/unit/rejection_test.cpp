@@ -49,7 +49,10 @@ TEST(Rejection, ReadableKeepsReasoningAllInNotationWithEveryAttemptChecked) {
   eval.n = 1;
   eval.samples = 5;
   eval.records = {
-      sample(0, " <think> 1 + 2 = 3 != 4 . try again . 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
+      sample(0,
+             " <think> 1 + 2 = 3 != 4 . try again . 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 "
+             "</answer>",
+             1, 1),
       sample(0, " <think> 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
       sample(0, " <think> hmm 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
       sample(0, " <think> 1 + 2 . 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
@@ -105,7 +108,8 @@ TEST(Rejection, R1RecordRendersAsTheGenerationPromptAndTheWholeCompletion) {
   EXPECT_EQ(ex.mask, mask);
 
   const std::vector<Problem> problems = {{"p0", question, "4", {}}, {"p1", "x", "1", {}}};
-  const RejectionResult r = reject_samples(scored_samples(), problems, TemplateKind::R1, &tmpl, {1});
+  const RejectionResult r =
+      reject_samples(scored_samples(), problems, TemplateKind::R1, &tmpl, {1});
   ASSERT_EQ(r.records.size(), 2u);
   EXPECT_EQ(r.records[0]["messages"][1]["content"], "<think>\na");
 }

@@ -1,14 +1,13 @@
 // Evaluation steps are exact and one operation each; the Countdown corpus writes checked,
 // retried and unchecked documents in the asked shares, every check true and every answer the
 // last attempt, as the self-check counter and the task's own reward read them.
-#include "rl/search_trace.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "rl/expression.h"
 #include "rl/prompt_template.h"
 #include "rl/reward.h"
+#include "rl/search_trace.h"
 #include "rl/self_check.h"
 #include "rl/worked_solution.h"
 

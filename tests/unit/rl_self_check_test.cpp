@@ -1,12 +1,11 @@
 // Attempts, checks and retries are counted clause by clause in the reasoning only; a verdict
 // untrue of the attempt's exact value is a false check; consistency is the notation's share of
 // the words; the tally's rates and accuracy splits follow from their definitions.
-#include "rl/self_check.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "rl/reward.h"
+#include "rl/self_check.h"
 
 namespace r1::rl {
 namespace {
@@ -30,8 +29,8 @@ TEST(SelfCheck, AFailedCheckThenARetryThatPasses) {
 }
 
 TEST(SelfCheck, OneRetryPerFailedCheckAndUncheckedAttemptsAreNotRetries) {
-  const SelfChecks c = count_self_checks(
-      "<think> 1 + 2 = 3 != 4 . 2 + 1 . 1 * 2 . 1 + 2 + 1 = 4 == 4 </think>");
+  const SelfChecks c =
+      count_self_checks("<think> 1 + 2 = 3 != 4 . 2 + 1 . 1 * 2 . 1 + 2 + 1 = 4 == 4 </think>");
   EXPECT_EQ(c.attempts, 4);
   EXPECT_EQ(c.checks, 2);
   EXPECT_EQ(c.failed_checks, 1);
@@ -73,8 +72,9 @@ TEST(SelfCheck, ConsistencyRewardOnlyForTasksWithTheNotation) {
   RewardConfig config;
   config.consistency_weight = 0.5;
   const RewardBreakdown r = compute_reward(
-      *countdown, p, " <think> well 2 * 2 + 1 = 4 + 1 = 5 == 5 . </think> <answer> 2 * 2 + 1 </answer>",
-      20, TemplateKind::R1Zero, false, config);
+      *countdown, p,
+      " <think> well 2 * 2 + 1 = 4 + 1 = 5 == 5 . </think> <answer> 2 * 2 + 1 </answer>", 20,
+      TemplateKind::R1Zero, false, config);
   EXPECT_DOUBLE_EQ(r.consistency, 14.0 / 15);
   EXPECT_DOUBLE_EQ(r.total, 1.0 + 0.1 + 0.5 * 14.0 / 15);
   const auto linear = make_task("linear");
