@@ -74,20 +74,17 @@ void run_corpus(const CorpusArgs& a) {
     throw UsageError("--format: expected text or prompt-completion, got '" + a.format + "'");
   std::string lines, text;
   rl::SelfCheckTally tally;
-  for (const std::string& doc : rl::r1_zero_corpus(*task, problems, a.corpus)) {
-    // The R1-Zero prompt ends at "Assistant:"; what follows is the completion.
-    const size_t split = doc.rfind("Assistant:") + 10;
-    lines += (a.format == "text" ? Json{{"text", doc}}
-                                 : Json{{"prompt", doc.substr(0, split)},
-                                        {"completion", doc.substr(split)}})
+  for (const rl::CorpusDocument& doc : rl::r1_zero_corpus(*task, problems, a.corpus)) {
+    lines += (a.format == "text" ? Json{{"text", doc.text()}}
+                                 : Json{{"prompt", doc.prompt}, {"completion", doc.completion}})
                  .dump() +
              "\n";
-    text += doc + "\n";
-    tally.add(rl::count_self_checks(doc.substr(split)), false);
+    text += doc.text() + "\n";
+    if (task->counts_self_checks()) tally.add(rl::count_self_checks(doc.completion), false);
   }
   write_text_file_atomic(a.out, lines);
   if (!a.text_out.empty()) write_text_file_atomic(a.text_out, text);
-  if (task->name() == "countdown") {
+  if (task->counts_self_checks()) {
     const Json m = tally.metrics();
     std::printf("wrote %zu countdown search traces (%.1f%% checked, %.1f%% with a retry, %.2f "
                 "attempts each) to %s\n",

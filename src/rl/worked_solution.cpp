@@ -77,7 +77,7 @@ void check_fraction(double f, const char* what) {
 
 }  // namespace
 
-std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
+std::vector<CorpusDocument> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
                                         const CorpusOptions& o) {
   check_fraction(o.careful_fraction, "worked-solution");
   check_fraction(o.tool_prompt_fraction, "tool-prompt");
@@ -89,15 +89,15 @@ std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Prob
   RolloutTools calculator_tool;
   calculator_tool.names = {"calculator"};
   if (o.guess_spread < 0) throw UsageError("the guess spread must be >= 0");
-  std::vector<std::string> docs;
+  std::vector<CorpusDocument> docs;
   ProblemRng rng(o.seed);
   check_fraction(o.search.check_fraction, "check");
   check_fraction(o.search.retry_fraction, "retry");
   check_fraction(o.search.solved_fraction, "solved");
   for (const Problem& p : problems) {
-    if (task.name() == "countdown" && !tool_calls) {
-      docs.push_back(render_prompt(TemplateKind::R1Zero, p.question, nullptr, nullptr) +
-                     countdown_search_trace(p, o.search, rng));
+    if (task.name() == "countdown") {
+      docs.push_back({render_prompt(TemplateKind::R1Zero, p.question, nullptr, nullptr),
+                      countdown_search_trace(p, o.search, rng)});
       continue;
     }
     const std::optional<std::string> steps = worked_steps(task, p);
@@ -120,9 +120,9 @@ std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Prob
       completion =
           " <think> quick guess </think> <answer> " + std::to_string(guess) + " </answer>";
     }
-    docs.push_back(render_prompt(TemplateKind::R1Zero, p.question, nullptr,
-                                 offered ? &calculator_tool : nullptr) +
-                   completion);
+    docs.push_back({render_prompt(TemplateKind::R1Zero, p.question, nullptr,
+                                  offered ? &calculator_tool : nullptr),
+                    std::move(completion)});
   }
   return docs;
 }

@@ -39,7 +39,13 @@ struct CorpusOptions {
 // </think> <answer> ANSWER </answer>"; for countdown a search trace (rl/search_trace.h), its
 // worked-solution and guess settings unused. UsageError for a task without worked solutions, tool
 // calls for a task whose problems are not expressions, or a fraction outside [0, 1].
-std::vector<std::string> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
+struct CorpusDocument {
+  std::string prompt;      // the rendered R1-Zero prompt, ending at "Assistant:"
+  std::string completion;  // what the model learns to write after it
+  std::string text() const { return prompt + completion; }
+  bool operator==(const CorpusDocument&) const = default;
+};
+std::vector<CorpusDocument> r1_zero_corpus(const Task& task, const std::vector<Problem>& problems,
                                         const CorpusOptions& options);
 
 }  // namespace r1::rl

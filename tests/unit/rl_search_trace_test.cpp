@@ -49,13 +49,13 @@ struct CorpusStats {
 
 CorpusStats check_corpus(const Task& task, const std::vector<Problem>& problems,
                          const CorpusOptions& o) {
-  const std::vector<std::string> docs = r1_zero_corpus(task, problems, o);
+  const std::vector<CorpusDocument> docs = r1_zero_corpus(task, problems, o);
   EXPECT_EQ(docs.size(), problems.size());
   CorpusStats s;
   for (size_t i = 0; i < docs.size(); ++i) {
     const std::string prompt = r1_zero_prompt(problems[i].question);
-    EXPECT_EQ(docs[i].compare(0, prompt.size(), prompt), 0);
-    const std::string completion = docs[i].substr(prompt.size());
+    EXPECT_EQ(docs[i].text().compare(0, prompt.size(), prompt), 0);
+    const std::string completion = docs[i].text().substr(prompt.size());
     const RewardBreakdown r =
         compute_reward(task, problems[i], completion, 10, TemplateKind::R1Zero, false, {});
     EXPECT_EQ(r.format, 1.0) << completion;

@@ -56,13 +56,13 @@ TEST_P(WorkedSolutionCorpus, MixesVerifiedWorkedSolutionsAndGuesses) {
   CorpusOptions o;
   o.careful_fraction = 0.3;
   o.seed = 9;
-  const std::vector<std::string> docs = r1_zero_corpus(*task, problems, o);
+  const std::vector<CorpusDocument> docs = r1_zero_corpus(*task, problems, o);
   ASSERT_EQ(docs.size(), problems.size());
   int64_t worked = 0;
   for (size_t i = 0; i < docs.size(); ++i) {
     const std::string prompt = r1_zero_prompt(problems[i].question);
-    ASSERT_EQ(docs[i].compare(0, prompt.size(), prompt), 0);
-    const std::string completion = docs[i].substr(prompt.size());
+    ASSERT_EQ(docs[i].text().compare(0, prompt.size(), prompt), 0);
+    const std::string completion = docs[i].text().substr(prompt.size());
     const RewardBreakdown r =
         compute_reward(*task, problems[i], completion, 10, TemplateKind::R1Zero, false, {});
     EXPECT_EQ(r.format, 1.0) << completion;
