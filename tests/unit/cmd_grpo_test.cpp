@@ -287,6 +287,20 @@ TEST(CmdGrpo, BadFlagsAreOneClearError) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("is inside the checkpoint directory " + dir + "/x"), std::string::npos)
       << r.out;
+  r = test::run_r1(base + "--consistency-weight 0.1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--consistency-weight: task arithmetic has no reasoning notation"),
+            std::string::npos)
+      << r.out;
+  const std::string reject = "reject --model " + dir + "/model --out " + dir + "/r.jsonl ";
+  r = test::run_r1(reject + "--task arithmetic --readable");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--readable: task arithmetic has no reasoning notation to read"),
+            std::string::npos)
+      << r.out;
+  r = test::run_r1(reject + "--task countdown --min-attempts 2");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--min-attempts works with --readable"), std::string::npos) << r.out;
   r = test::run_r1("eval --model " + dir + "/model --task nope");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("nope"), std::string::npos) << r.out;

@@ -141,6 +141,10 @@ TEST(CmdTask, ErrorsAreOneLineWithExitCodes) {
                "unknown split 'test' (known: train, eval)");
   expect_error("task generate --task math --n 0 --out " + dir.file("x.jsonl"), 2,
                "--n: expected a count in [1, 10000000], got 0");
+  expect_error("task corpus --task countdown --n 5 --format csv --out " + dir.file("x.jsonl"), 2,
+               "--format: expected text or prompt-completion, got 'csv'");
+  expect_error("task corpus --task countdown --n 5 --check-fraction 1.5 --out " + dir.file("x.jsonl"),
+               2, "the check fraction must be in [0, 1], got 1.500000");
   EXPECT_FALSE(std::filesystem::exists(dir.file("x.jsonl")));
   testing::write_bytes(dir.file("data.jsonl"), "{\"nums\": [1, 2], \"target\": 3}\n");
   testing::write_bytes(dir.file("out.jsonl"), "{\"completion\": \"a\"}\n{\"completion\": \"b\"}\n");
