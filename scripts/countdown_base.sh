@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Reproduces the Countdown base model (demo/base/countdown) from nothing, about an hour on 2 cores: a
-# corpus of Countdown search traces (train split only; 20% of the documents check their attempt
-# step by step against the target, 15% of the failed checks are followed by another attempt, the
-# rest only state an attempt; rl/search_trace.h), a byte-level BPE tokenizer trained on it, and a
+# corpus of Countdown search traces (train split only, numbers 1-20; 30% of the documents check
+# their attempt step by step against the target, 30% of the failed checks are followed by another
+# attempt (about 4% of the documents), the rest only state an attempt; rl/search_trace.h), half
+# as many documents that only evaluate combinations of a problem's numbers (the arithmetic a check
+# needs, outside the R1-Zero format), a byte-level BPE tokenizer trained on it, and a
 # tiny DeepSeek-V3 MoE (demo/countdown.json: MLA, shared + routed experts, bias-balanced routing)
 # pretrained from random weights, saved in bf16.
 #   bash scripts/countdown_base.sh [WORK_DIR] [OUT_DIR]
@@ -15,8 +17,9 @@ out="${2:-demo/base/countdown}"
 mkdir -p "$work"
 
 echo "== corpus and tokenizer"
-$r1 task corpus --task countdown --n 100000 --seed 7 --check-fraction 0.2 --retry-fraction 0.15 \
-  --solved-fraction 0.4 --out "$work/corpus.jsonl" --text-out "$work/corpus.txt"
+$r1 task corpus --task countdown --knob max_number=20 --n 100000 --seed 7 --check-fraction 0.3 \
+  --retry-fraction 0.3 --solved-fraction 0.5 --arithmetic-fraction 0.5 \
+  --out "$work/corpus.jsonl" --text-out "$work/corpus.txt"
 $r1 tokenizer train --corpus "$work/corpus.txt" --vocab-size 512 --pre-tokenizer llama3 \
   --out "$work/tok" --quiet
 

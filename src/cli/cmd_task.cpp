@@ -74,23 +74,27 @@ void run_corpus(const CorpusArgs& a) {
     throw UsageError("--format: expected text or prompt-completion, got '" + a.format + "'");
   std::string lines, text;
   rl::SelfCheckTally tally;
+  size_t arithmetic_documents = 0;
   for (const rl::CorpusDocument& doc : rl::r1_zero_corpus(*task, problems, a.corpus)) {
     lines += (a.format == "text" ? Json{{"text", doc.text()}}
                                  : Json{{"prompt", doc.prompt}, {"completion", doc.completion}})
                  .dump() +
              "\n";
     text += doc.text() + "\n";
-    if (task->counts_self_checks()) tally.add(rl::count_self_checks(doc.completion), false);
+    if (doc.prompt.empty())
+      ++arithmetic_documents;
+    else if (task->counts_self_checks())
+      tally.add(rl::count_self_checks(doc.completion), false);
   }
   write_text_file_atomic(a.out, lines);
   if (!a.text_out.empty()) write_text_file_atomic(a.text_out, text);
   if (task->counts_self_checks()) {
     const Json m = tally.metrics();
     std::printf("wrote %zu countdown search traces (%.1f%% checked, %.1f%% with a retry, %.2f "
-                "attempts each) to %s\n",
+                "attempts each) and %zu arithmetic documents to %s\n",
                 problems.size(), m["check_rate"].get<double>() * 100.0,
                 m["retry_rollout_rate"].get<double>() * 100.0,
-                m["attempts_per_rollout"].get<double>(), a.out.c_str());
+                m["attempts_per_rollout"].get<double>(), arithmetic_documents, a.out.c_str());
     return;
   }
   std::printf("wrote %zu %s documents (%.0f%% with worked solutions", problems.size(),
@@ -210,6 +214,9 @@ void add_task_corpus(CLI::App& parent) {
   cmd->add_option("--solved-fraction", a->corpus.search.solved_fraction,
                   "countdown: share of attempts that are a solution, the rest near misses "
                   "(default 0.4)");
+  cmd->add_option("--arithmetic-fraction", a->corpus.search.arithmetic_fraction,
+                  "countdown: share of problems that also get a document evaluating random "
+                  "combinations of their numbers, outside the R1-Zero format (default 0)");
   cmd->add_option("--tool-prompt-fraction", a->corpus.tool_prompt_fraction,
                   "share of documents whose prompt offers the calculator (default 0)");
   cmd->add_option("--tool-call-fraction", a->corpus.tool_call_fraction,

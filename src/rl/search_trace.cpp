@@ -129,4 +129,17 @@ std::string countdown_search_trace(const Problem& p, const SearchTraceOptions& o
   return " <think> " + reasoning + " </think> <answer> " + attempt + " </answer>";
 }
 
+std::string countdown_arithmetic(const Problem& p, int count, ProblemRng& rng) {
+  const std::vector<int64_t> nums = p.data.at("nums").get<std::vector<int64_t>>();
+  std::string line;
+  int written = 0;
+  for (int i = 0; i < kMaxDraws && written < count; ++i) {
+    const std::optional<CountdownExpression> e = random_countdown_expression(nums, rng);
+    const std::optional<std::string> steps = e ? evaluation_steps(e->text) : std::nullopt;
+    if (!steps) continue;
+    line += (written++ > 0 ? " . " : "") + *steps;
+  }
+  return line;
+}
+
 }  // namespace r1::rl

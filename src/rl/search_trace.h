@@ -19,6 +19,10 @@ struct SearchTraceOptions {
   double retry_fraction = 0.15;  // failed checks followed by another attempt
   double solved_fraction = 0.4;  // attempts that are a solution (the others: a near miss)
   int64_t max_attempts = 4;      // per document
+  // Extra documents, one per problem drawn with this share, that only evaluate random
+  // combinations of its numbers (countdown_arithmetic): the arithmetic a checked attempt needs,
+  // outside the R1-Zero format, so the base learns to compute without learning to check.
+  double arithmetic_fraction = 0.0;
 };
 
 // The steps of evaluating a Countdown expression, one operation per step, innermost
@@ -31,5 +35,10 @@ std::optional<std::string> evaluation_steps(const std::string& expression);
 // ... = T == T ." (checked), and A the last attempt. The problem must carry its solution.
 std::string countdown_search_trace(const Problem& problem, const SearchTraceOptions& options,
                                    ProblemRng& rng);
+
+// Evaluation steps of `count` random combinations of the problem's numbers, as one line:
+// "17 * 4 - 9 = 68 - 9 = 59 . 12 + 9 = 21 . ..." (combinations that do not reduce stepwise to
+// integers are skipped; a problem with none gives "").
+std::string countdown_arithmetic(const Problem& problem, int count, ProblemRng& rng);
 
 }  // namespace r1::rl

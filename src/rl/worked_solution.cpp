@@ -59,6 +59,8 @@ std::optional<std::string> worked_steps(const Task& task, const Problem& problem
 
 namespace {
 
+constexpr int kArithmeticChains = 4;  // evaluations per countdown arithmetic document
+
 // The calculator called on the problem's expression, then its output, as the model writes and
 // reads them.
 std::string tool_call_solution(const Problem& p) {
@@ -94,10 +96,17 @@ std::vector<CorpusDocument> r1_zero_corpus(const Task& task, const std::vector<P
   check_fraction(o.search.check_fraction, "check");
   check_fraction(o.search.retry_fraction, "retry");
   check_fraction(o.search.solved_fraction, "solved");
+  check_fraction(o.search.arithmetic_fraction, "arithmetic");
   for (const Problem& p : problems) {
     if (task.name() == "countdown") {
       docs.push_back({render_prompt(TemplateKind::R1Zero, p.question, nullptr, nullptr),
                       countdown_search_trace(p, o.search, rng)});
+      // Drawn only with an arithmetic share, so that corpora without one stay as they were.
+      if (o.search.arithmetic_fraction > 0 &&
+          double(rng.uniform(0, 999999)) < o.search.arithmetic_fraction * 1e6) {
+        std::string line = countdown_arithmetic(p, kArithmeticChains, rng);
+        if (!line.empty()) docs.push_back({"", std::move(line)});
+      }
       continue;
     }
     const std::optional<std::string> steps = worked_steps(task, p);

@@ -3,6 +3,8 @@
 // last attempt, as the self-check counter and the task's own reward read them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "rl/expression.h"
 #include "rl/prompt_template.h"
@@ -105,6 +107,48 @@ TEST(SearchTrace, CorpusWritesTheAskedSharesOfChecksAndRetries) {
   EXPECT_EQ(failing.checked, 1500);
   EXPECT_GE(failing.attempts, 3 * 1500 - 15);  // a problem with no miss in reach retries less
   o.search.retry_fraction = 1.5;
+  EXPECT_THROW(r1_zero_corpus(*task, problems, o), UsageError);
+}
+
+// Arithmetic documents follow their problem's trace in the asked share; each is a few exact
+// evaluations of combinations of exactly that problem's numbers, with no R1-Zero prompt or tags.
+TEST(SearchTrace, ArithmeticDocumentsEvaluateTheProblemsNumbersExactly) {
+  const auto task = make_task("countdown");
+  const std::vector<Problem> problems = generate_problems(*task, 1000, 5, Split::Train);
+  CorpusOptions o;
+  o.seed = 3;
+  o.search.arithmetic_fraction = 0.5;
+  const std::vector<CorpusDocument> docs = r1_zero_corpus(*task, problems, o);
+  size_t problem = 0, arithmetic = 0;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (!docs[i].prompt.empty()) {
+      ASSERT_EQ(docs[i].prompt, r1_zero_prompt(problems[problem++].question).substr(0, docs[i].prompt.size()));
+      continue;
+    }
+    ++arithmetic;
+    ASSERT_GT(i, 0u);
+    const std::vector<int64_t> nums = problems[problem - 1].data["nums"].get<std::vector<int64_t>>();
+    EXPECT_EQ(docs[i].completion.find("think"), std::string::npos);
+    int chains = 0;
+    size_t begin = 0;
+    for (size_t end = 0; end != std::string::npos; begin = end + 3, ++chains) {
+      end = docs[i].completion.find(" . ", begin);
+      const std::string chain = docs[i].completion.substr(begin, end - begin);
+      const std::string first = chain.substr(0, chain.find(" = "));
+      const ExpressionValue e = evaluate_expression(first);
+      ASSERT_TRUE(e.value) << chain;
+      std::vector<int64_t> used = e.numbers, given = nums;
+      std::sort(used.begin(), used.end());
+      std::sort(given.begin(), given.end());
+      EXPECT_EQ(used, given) << chain;
+      EXPECT_EQ(*evaluation_steps(first), chain);
+    }
+    EXPECT_GE(chains, 1);
+    EXPECT_LE(chains, 4);
+  }
+  EXPECT_EQ(problem, problems.size());
+  EXPECT_NEAR(double(arithmetic) / 1000, 0.5, 0.05);
+  o.search.arithmetic_fraction = -0.1;
   EXPECT_THROW(r1_zero_corpus(*task, problems, o), UsageError);
 }
 
