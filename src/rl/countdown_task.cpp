@@ -99,6 +99,9 @@ class CountdownTask : public Task {
 
   std::string name() const override { return "countdown"; }
   bool counts_self_checks() const override { return true; }
+  std::optional<Rational> self_check_goal(const Problem& p) const override {
+    return Rational(p.data["target"].get<int64_t>());
+  }
 
   Problem generate(uint64_t seed) const override {
     ProblemRng rng(seed);

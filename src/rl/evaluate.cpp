@@ -172,7 +172,7 @@ EvalResult evaluate(Comm& comm, const Generator& generator, const Tokenizer& tok
       turns += double(s.tools.turns);
       tool_errors += double(s.tools.errors);
       if (task.counts_self_checks())
-        self_checks.add(count_self_checks(s.completion), s.score.accuracy > 0);
+        self_checks.add(s.score.self_checks, s.score.accuracy > 0);
     }
     const int64_t m = majority_sample(mine);
     if (m >= 0) majority_right += mine[size_t(m)].score.accuracy;

@@ -132,7 +132,7 @@ Json rollout_metrics(Comm& comm, const GrpoConfig& g, const StepSample& s) {
   for (size_t i = 0; i < s.rewards.size(); ++i) {
     const RewardBreakdown& r = s.rewards[i];
     if (g.task->counts_self_checks())
-      self_checks.add(count_self_checks(s.rollouts[i].completion.text), r.accuracy > 0);
+      self_checks.add(r.self_checks, r.accuracy > 0);
     sum[kCount] += 1;
     sum[kReward] += r.total;
     sum[kRewardSq] += r.total * r.total;

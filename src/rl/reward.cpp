@@ -50,7 +50,10 @@ RewardBreakdown compute_reward(const Task& task, const Problem& problem,
         "the consistency reward needs a task with a reasoning notation (countdown); "
         "task " +
         task.name() + " has none");
-  if (task.counts_self_checks()) r.consistency = count_self_checks(completion).consistency;
+  if (task.counts_self_checks()) {
+    r.self_checks = count_self_checks(completion, task.self_check_goal(problem));
+    r.consistency = r.self_checks.consistency;
+  }
   r.total = config.accuracy_weight * r.accuracy + config.format_weight * r.format +
             config.overlong_weight * r.overlong + config.consistency_weight * r.consistency;
   return r;

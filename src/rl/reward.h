@@ -7,6 +7,7 @@
 
 #include "io/json_file.h"
 #include "rl/answer_format.h"
+#include "rl/self_check.h"
 #include "rl/task.h"
 
 namespace r1::rl {
@@ -33,6 +34,7 @@ struct RewardBreakdown {
   double format = 0;    // 1 if the completion follows the template exactly, else 0
   double overlong = 0;  // in [-1, 0]
   double consistency = 0;  // in [0, 1]; tasks that count self-checks, else 0
+  SelfChecks self_checks;  // of the reasoning, against the task's goal; tasks that count them
   bool has_answer = false;
   std::string answer;  // the extracted final answer ("" when none)
   FormatIssue issue = FormatIssue::None;

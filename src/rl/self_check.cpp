@@ -35,11 +35,12 @@ std::optional<Rational> attempt_value(std::string_view text) {
 
 struct Clause {
   std::optional<Rational> attempt;
-  bool checked = false, failed = false, verdict_true = false;
+  bool checked = false, failed = false, verdict_true = false, off_goal = false;
 };
 
-// "E0 = E1 = ... = V != T": the attempt E0 and, when a comparison ends the clause, its verdict.
-Clause read_clause(std::string_view clause) {
+// "E0 = E1 = ... = V != T": the attempt E0 and, when a comparison ends the clause, its verdict,
+// judged against the goal when there is one, else against T.
+Clause read_clause(std::string_view clause, const std::optional<Rational>& goal) {
   Clause c;
   size_t cmp = std::string_view::npos;
   for (const std::string_view op : {std::string_view("=="), std::string_view("!=")}) {
@@ -52,7 +53,9 @@ Clause read_clause(std::string_view clause) {
   const ExpressionValue rhs = evaluate_expression(trim(clause.substr(cmp + 2)));
   c.checked = true;
   c.failed = clause[cmp] == '!';
-  c.verdict_true = rhs.value && ((*c.attempt == *rhs.value) != c.failed);
+  const std::optional<Rational> compared_with = goal ? goal : rhs.value;
+  c.off_goal = goal && (!rhs.value || *rhs.value != *goal);
+  c.verdict_true = compared_with && ((*c.attempt == *compared_with) != c.failed);
   return c;
 }
 
@@ -76,7 +79,7 @@ double notation_share(std::string_view reasoning) {
 
 }  // namespace
 
-SelfChecks count_self_checks(std::string_view completion) {
+SelfChecks count_self_checks(std::string_view completion, const std::optional<Rational>& goal) {
   const std::string text = reasoning_text(completion);
   SelfChecks s;
   s.consistency = notation_share(text);
@@ -84,7 +87,7 @@ SelfChecks count_self_checks(std::string_view completion) {
   size_t begin = 0;
   while (begin <= text.size()) {
     const size_t end = std::min(text.find('.', begin), text.size());
-    const Clause c = read_clause(std::string_view(text).substr(begin, end - begin));
+    const Clause c = read_clause(std::string_view(text).substr(begin, end - begin), goal);
     begin = end + 1;
     if (!c.attempt) continue;
     ++s.attempts;
@@ -93,6 +96,7 @@ SelfChecks count_self_checks(std::string_view completion) {
     if (!c.checked) continue;
     ++s.checks;
     s.false_checks += c.verdict_true ? 0 : 1;
+    s.off_goal_checks += c.off_goal ? 1 : 0;
     if (c.failed) {
       ++s.failed_checks;
       after_failed_check = true;
@@ -112,6 +116,7 @@ void SelfCheckTally::add(const SelfChecks& c, bool correct) {
   sums_[kWithRetry] += c.retries > 0 ? 1 : 0;
   sums_[kCorrectWithRetry] += c.retries > 0 ? right : 0;
   sums_[kFalseChecks] += double(c.false_checks);
+  sums_[kOffGoalChecks] += double(c.off_goal_checks);
   sums_[kConsistency] += c.consistency;
   sums_[kReadable] += c.consistency == 1.0 && c.attempts > 0 ? 1 : 0;
   const size_t bucket = size_t(std::min<int64_t>(c.attempts, 3));
@@ -127,6 +132,7 @@ Json SelfCheckTally::metrics() const {
             {"retry_rate", ratio(sums_[kRetries], sums_[kFailedChecks])},
             {"retry_rollout_rate", ratio(sums_[kWithRetry], n)},
             {"false_check_rate", ratio(sums_[kFalseChecks], sums_[kChecks])},
+            {"off_target_check_rate", ratio(sums_[kOffGoalChecks], sums_[kChecks])},
             {"consistency_mean", ratio(sums_[kConsistency], n)},
             {"readable_rate", ratio(sums_[kReadable], n)}};
   if (sums_[kWithRetry] > 0)

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/json_file.h"
+#include "rl/rational.h"
 
 namespace r1::rl {
 
@@ -56,6 +58,9 @@ class Task {
   // Whether completions are written in the attempt/check notation of rl/self_check.h, so that
   // training and evaluation report attempts, checks and retries (Countdown).
   virtual bool counts_self_checks() const { return false; }
+  // The value a check must compare an attempt with (Countdown: the target); nullopt where the
+  // task has none, and then a check is judged against the value it names.
+  virtual std::optional<Rational> self_check_goal(const Problem&) const { return std::nullopt; }
 
   // The value of a knob (defaults filled in by make_task).
   int64_t knob(const std::string& name) const;

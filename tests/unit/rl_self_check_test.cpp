@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "rl/reward.h"
 #include "rl/self_check.h"
+#include "rl/task.h"
 
 namespace r1::rl {
 namespace {
@@ -45,6 +46,33 @@ TEST(SelfCheck, AVerdictUntrueOfTheExactValueIsAFalseCheck) {
   EXPECT_EQ(c.checks, 4);
   EXPECT_EQ(c.false_checks, 3);
   EXPECT_EQ(c.failed_checks, 1);
+}
+
+// With the task's goal a verdict is judged against it: "33 == 33" for target 84 is a check of
+// another value than the target and claims a wrong attempt right (what a model that copies the
+// chain's value after "==" writes); "!= 50" is true of an attempt that misses 84.
+TEST(SelfCheck, AgainstTheGoalACheckOfAnotherValueIsOffTargetAndJudgedByTheGoal) {
+  const std::string text =
+      "<think> 20 + 14 - 1 = 34 - 1 = 33 == 33 . 20 + 14 = 34 != 50 . 4 * 21 = 84 == 84 . "
+      "4 * 21 = 84 != 84 . </think>";
+  const SelfChecks without_goal = count_self_checks(text);
+  EXPECT_EQ(without_goal.false_checks, 1);
+  EXPECT_EQ(without_goal.off_goal_checks, 0);
+  const SelfChecks c = count_self_checks(text, Rational(84));
+  EXPECT_EQ(c.checks, 4);
+  EXPECT_EQ(c.off_goal_checks, 2);
+  EXPECT_EQ(c.false_checks, 2);  // "33 == 33" and "84 != 84"
+  // The reward scores countdown's completions against the problem's target.
+  const auto task = make_task("countdown");
+  Problem p = task->from_json(Json::parse(R"({"nums": [20, 14, 1], "target": 84})"), "test");
+  const RewardBreakdown r = compute_reward(*task, p, text + " <answer> 20 + 14 - 1 </answer>", 40,
+                                           TemplateKind::R1Zero, false, {});
+  EXPECT_EQ(r.self_checks.false_checks, 2);
+  EXPECT_EQ(r.self_checks.off_goal_checks, 2);
+  SelfCheckTally t;
+  t.add(c, false);
+  EXPECT_DOUBLE_EQ(t.metrics()["off_target_check_rate"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(t.metrics()["false_check_rate"].get<double>(), 0.5);
 }
 
 TEST(SelfCheck, OnlyTheReasoningCountsAndOtherNotationsHaveNoAttempts) {
