@@ -90,9 +90,10 @@ void run(EvalArgs& a, Comm& world) {
     const Json& m = r.self_checks;
     std::printf(
         "  self-checks          %.2f attempts per sample; %.3f of samples check, %.3f of "
-        "failed checks retried, %.3f of checks false\n",
+        "failed checks retried, %.3f of checks false, %.3f off target\n",
         m["attempts_per_rollout"].get<double>(), m["check_rate"].get<double>(),
-        m["retry_rate"].get<double>(), m["false_check_rate"].get<double>());
+        m["retry_rate"].get<double>(), m["false_check_rate"].get<double>(),
+        m["off_target_check_rate"].get<double>());
     std::printf("  pass@1 by attempts   1: %s  2: %s  3+: %s  with a retry: %s\n",
                 share_or_dash(m, "accuracy_1_attempt").c_str(),
                 share_or_dash(m, "accuracy_2_attempts").c_str(),
