@@ -44,10 +44,10 @@ class SelfCheckTally {
   static constexpr int size() { return kSums; }
   // Means and rates: "attempts_per_rollout", "check_rate" (rollouts with a check),
   // "retry_rate" (failed checks followed by a retry), "retry_rollout_rate",
-  // "false_check_rate" and "off_target_check_rate" (of checks), "consistency_mean", "readable_rate" (rollouts whose reasoning
-  // is all notation and attempts something), "accuracy_with_retry", "accuracy_1_attempt",
-  // "accuracy_2_attempts", "accuracy_3plus_attempts" (an accuracy only where its rollouts exist)
-  // and "rollouts_N_attempts" counts for N in 0, 1, 2, 3plus.
+  // "false_check_rate" and "off_target_check_rate" (of checks), "consistency_mean", "readable_rate"
+  // (rollouts whose reasoning is all notation and attempts something), "accuracy_with_retry",
+  // "accuracy_1_attempt", "accuracy_2_attempts", "accuracy_3plus_attempts" (an accuracy only where
+  // its rollouts exist) and "rollouts_N_attempts" counts for N in 0, 1, 2, 3plus.
   Json metrics() const;
 
  private:

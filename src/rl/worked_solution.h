@@ -38,8 +38,9 @@ struct CorpusOptions {
 // tool-call format, the call's expression the problem's), " <think> CALL_BLOCK TOOL_OUTPUTS
 // </think> <answer> ANSWER </answer>"; for countdown a search trace (rl/search_trace.h), its
 // worked-solution and guess settings unused, followed, for a share of the problems, by an
-// arithmetic document (empty prompt, completion countdown_arithmetic's line). UsageError for a task without worked solutions, tool
-// calls for a task whose problems are not expressions, or a fraction outside [0, 1].
+// arithmetic document (empty prompt, completion countdown_arithmetic's line). UsageError for a
+// task without worked solutions, tool calls for a task whose problems are not expressions, or a
+// fraction outside [0, 1].
 struct CorpusDocument {
   std::string prompt;      // the rendered R1-Zero prompt, ending at "Assistant:" (or empty)
   std::string completion;  // what the model learns to write after it

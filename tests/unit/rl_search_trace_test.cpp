@@ -122,12 +122,14 @@ TEST(SearchTrace, ArithmeticDocumentsEvaluateTheProblemsNumbersExactly) {
   size_t problem = 0, arithmetic = 0;
   for (size_t i = 0; i < docs.size(); ++i) {
     if (!docs[i].prompt.empty()) {
-      ASSERT_EQ(docs[i].prompt, r1_zero_prompt(problems[problem++].question).substr(0, docs[i].prompt.size()));
+      ASSERT_EQ(docs[i].prompt,
+                r1_zero_prompt(problems[problem++].question).substr(0, docs[i].prompt.size()));
       continue;
     }
     ++arithmetic;
     ASSERT_GT(i, 0u);
-    const std::vector<int64_t> nums = problems[problem - 1].data["nums"].get<std::vector<int64_t>>();
+    const std::vector<int64_t> nums =
+        problems[problem - 1].data["nums"].get<std::vector<int64_t>>();
     EXPECT_EQ(docs[i].completion.find("think"), std::string::npos);
     int chains = 0;
     size_t begin = 0;
