@@ -12,8 +12,7 @@ namespace r1::rl {
 
 namespace {
 
-bool readable(const std::string& completion, int64_t min_attempts) {
-  const SelfChecks c = count_self_checks(completion);
+bool readable(const SelfChecks& c, int64_t min_attempts) {
   return c.consistency == 1.0 && c.attempts >= std::max<int64_t>(1, min_attempts) &&
          c.checks == c.attempts;
 }
@@ -36,7 +35,7 @@ std::vector<size_t> accepted_samples(const EvalResult& eval, const SampleFilter&
     }
     const bool verified = s.score.accuracy > 0 && s.score.format > 0;
     if (!verified || (max_per_problem > 0 && kept_here >= max_per_problem)) continue;
-    if (filter.readable && !readable(s.completion, filter.min_attempts)) continue;
+    if (filter.readable && !readable(s.score.self_checks, filter.min_attempts)) continue;
     if (!texts.insert(s.completion).second) continue;
     kept.push_back(i);
     ++kept_here;

@@ -23,8 +23,8 @@ struct SampleFilter {
 };
 
 // Indices into eval.records of the samples to keep, problem-major: accuracy 1 and format 1,
-// readable when asked, the first sample of each distinct completion text of a problem, at most
-// max_per_problem of them per problem.
+// readable when asked (read from each sample's score.self_checks), the first sample of each
+// distinct completion text of a problem, at most max_per_problem of them per problem.
 std::vector<size_t> accepted_samples(const EvalResult& eval, const SampleFilter& filter);
 
 // The SFT record that teaches `completion` as the answer to `question`:

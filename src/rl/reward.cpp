@@ -50,12 +50,10 @@ RewardBreakdown compute_reward(const Task& task, const Problem& problem,
         "the consistency reward needs a task with a reasoning notation (countdown); "
         "task " +
         task.name() + " has none");
-  if (task.counts_self_checks()) {
+  if (task.counts_self_checks())
     r.self_checks = count_self_checks(completion, task.self_check_goal(problem));
-    r.consistency = r.self_checks.consistency;
-  }
   r.total = config.accuracy_weight * r.accuracy + config.format_weight * r.format +
-            config.overlong_weight * r.overlong + config.consistency_weight * r.consistency;
+            config.overlong_weight * r.overlong + config.consistency_weight * r.self_checks.consistency;
   return r;
 }
 
@@ -64,7 +62,7 @@ Json reward_to_json(const RewardBreakdown& r) {
           {"accuracy", r.accuracy},
           {"format", r.format},
           {"overlong", r.overlong},
-          {"consistency", r.consistency},
+          {"consistency", r.self_checks.consistency},
           {"answer", r.has_answer ? Json(r.answer) : Json(nullptr)},
           {"issue", format_issue_name(r.issue)},
           {"reason", r.reason}};

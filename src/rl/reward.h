@@ -33,8 +33,9 @@ struct RewardBreakdown {
   double accuracy = 0;  // 1 if the verifier accepts the answer, else 0
   double format = 0;    // 1 if the completion follows the template exactly, else 0
   double overlong = 0;  // in [-1, 0]
-  double consistency = 0;  // in [0, 1]; tasks that count self-checks, else 0
-  SelfChecks self_checks;  // of the reasoning, against the task's goal; tasks that count them
+  // Of the reasoning, against the task's goal (its consistency, in [0, 1], is the consistency
+  // reward's); tasks that count self-checks, else all 0.
+  SelfChecks self_checks;
   bool has_answer = false;
   std::string answer;  // the extracted final answer ("" when none)
   FormatIssue issue = FormatIssue::None;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "rl/prompt_template.h"
+#include "rl/self_check.h"
 #include "train/chat_data.h"
 
 namespace r1::rl {
@@ -17,6 +18,7 @@ EvalSample sample(size_t problem, const std::string& text, double accuracy, doub
   s.completion = text;
   s.score.accuracy = accuracy;
   s.score.format = format;
+  s.score.self_checks = count_self_checks(text);  // as compute_reward counts them for countdown
   return s;
 }
 

@@ -103,7 +103,7 @@ TEST(SelfCheck, ConsistencyRewardOnlyForTasksWithTheNotation) {
       *countdown, p,
       " <think> well 2 * 2 + 1 = 4 + 1 = 5 == 5 . </think> <answer> 2 * 2 + 1 </answer>", 20,
       TemplateKind::R1Zero, false, config);
-  EXPECT_DOUBLE_EQ(r.consistency, 14.0 / 15);
+  EXPECT_DOUBLE_EQ(r.self_checks.consistency, 14.0 / 15);
   EXPECT_DOUBLE_EQ(r.total, 1.0 + 0.1 + 0.5 * 14.0 / 15);
   const auto linear = make_task("linear");
   EXPECT_THROW(compute_reward(*linear, linear->generate(1), "<think> </think> <answer> 1 </answer>",
