@@ -102,7 +102,7 @@ timed reject "${r1[@]}" reject --model "$out/r1/rl1" "${task[@]}" --problems 100
   --max-per-problem 1 --max-tokens $max_tokens --problem-seed 12 --quiet "${threads[@]}" \
   --out "$out/r1/rejected.jsonl"
 kept=$(wc -l < "$out/r1/rejected.jsonl")
-./build/r1 task corpus "${task[@]}" --n "$kept" --seed 13 --check-fraction 0.3 --retry-fraction 0.3 \
+./build/r1 task corpus "${task[@]}" --n "$kept" --seed 13 --check-fraction 0.3 --retry-fraction 0.5 \
   --solved-fraction 0.5 --format prompt-completion \
   --out "$out/r1/corpus_mix.jsonl" > /dev/null
 cat "$out/r1/rejected.jsonl" "$out/r1/corpus_mix.jsonl" > "$out/r1/sft_data.jsonl"

@@ -18,16 +18,16 @@ mkdir -p "$work"
 
 echo "== corpus and tokenizer"
 $r1 task corpus --task countdown --knob max_number=20 --n 100000 --seed 7 --check-fraction 0.3 \
-  --retry-fraction 0.3 --solved-fraction 0.5 --arithmetic-fraction 0.5 \
+  --retry-fraction 0.5 --solved-fraction 0.5 --arithmetic-fraction 0.5 \
   --out "$work/corpus.jsonl" --text-out "$work/corpus.txt"
 $r1 tokenizer train --corpus "$work/corpus.txt" --vocab-size 512 --pre-tokenizer llama3 \
   --out "$work/tok" --quiet
 
-echo "== pretrain (6000 steps of 8 x 256 tokens)"
+echo "== pretrain (8000 steps of 8 x 256 tokens)"
 rm -rf "$work/init" "$work/base"
 $r1 init --config demo/countdown.json --tokenizer "$work/tok" --dtype f32 --seed 1 --out "$work/init"
 $r1 data tokenize --model "$work/init" --input "$work/corpus.jsonl" --out "$work/corpus.bin"
-$r1 pretrain --model "$work/init" --data "$work/corpus.bin" --out "$work/base" --steps 6000 \
+$r1 pretrain --model "$work/init" --data "$work/corpus.bin" --out "$work/base" --steps 8000 \
   --batch 8 --seq-len 256 --lr 3e-3 --warmup 100 --save-every 500 --aux-alpha 1e-4 \
   --bias-update-gamma 1e-3 --overwrite
 rm -rf "${out:?}"

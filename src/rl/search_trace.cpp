@@ -1,7 +1,9 @@
 // Attempts are the problem's solution or the nearest of a few random combinations of its
-// numbers; checks are exact step-by-step evaluations.
+// numbers (a retry never repeats a value already tried); checks are exact step-by-step
+// evaluations that end by comparing the target with the value.
 #include "rl/search_trace.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -76,18 +78,33 @@ bool draw(double fraction, ProblemRng& rng) {
   return double(rng.uniform(0, 999999)) < fraction * 1e6;
 }
 
-// A wrong attempt near the target: the closest of a few random combinations that miss it.
+// A wrong attempt near the target: the closest of a few random combinations that miss it and
+// whose value is none of the values already tried.
 std::string near_miss(const std::vector<int64_t>& nums, int64_t target, const std::string& solution,
-                      ProblemRng& rng) {
+                      const std::vector<int64_t>& tried, ProblemRng& rng) {
   std::optional<CountdownExpression> best;
   int found = 0;
   for (int i = 0; i < kMaxDraws && found < kNearMissDraws; ++i) {
     const std::optional<CountdownExpression> e = random_countdown_expression(nums, rng);
     if (!e || e->value == target || !evaluation_steps(e->text)) continue;
+    if (std::find(tried.begin(), tried.end(), e->value) != tried.end()) continue;
     ++found;
     if (!best || std::llabs(e->value - target) < std::llabs(best->value - target)) best = e;
   }
   return best ? best->text : solution;
+}
+
+// " , X == V" or " , X != V": V compared with itself half the time, else with a value 1 to 5
+// away or any of 1..100, so that a verdict follows from the two numbers written.
+std::string comparison(int64_t value, ProblemRng& rng) {
+  int64_t x = value;
+  if (draw(0.5, rng)) {
+    do {
+      x = draw(0.5, rng) ? value + (draw(0.5, rng) ? 1 : -1) * rng.uniform(1, 5)
+                         : rng.uniform(1, 100);
+    } while (x == value || x < 0);
+  }
+  return " , " + std::to_string(x) + (x == value ? " == " : " != ") + std::to_string(value);
 }
 
 }  // namespace
@@ -109,8 +126,10 @@ std::string countdown_search_trace(const Problem& p, const SearchTraceOptions& o
   const int64_t target = p.data.at("target").get<int64_t>();
   const bool checked = draw(o.check_fraction, rng);
   std::string reasoning, attempt;
+  std::vector<int64_t> tried;  // the values of the failed attempts
   for (int64_t k = 0; k < o.max_attempts; ++k) {
-    attempt = draw(o.solved_fraction, rng) ? p.answer : near_miss(nums, target, p.answer, rng);
+    attempt =
+        draw(o.solved_fraction, rng) ? p.answer : near_miss(nums, target, p.answer, tried, rng);
     if (!checked) {
       reasoning = attempt;
       break;
@@ -122,9 +141,10 @@ std::string countdown_search_trace(const Problem& p, const SearchTraceOptions& o
     }
     const int64_t value = std::atoll(steps->substr(steps->rfind(' ') + 1).c_str());
     const bool solved = value == target;
-    reasoning += (k > 0 ? " try again . " : "") + *steps + (solved ? " == " : " != ") +
-                 std::to_string(target) + " .";
+    reasoning += (k > 0 ? " try again . " : "") + *steps + " , " + std::to_string(target) +
+                 (solved ? " == " : " != ") + std::to_string(value) + " .";
     if (solved || !draw(o.retry_fraction, rng)) break;
+    tried.push_back(value);
   }
   return " <think> " + reasoning + " </think> <answer> " + attempt + " </answer>";
 }
@@ -137,7 +157,7 @@ std::string countdown_arithmetic(const Problem& p, int count, ProblemRng& rng) {
     const std::optional<CountdownExpression> e = random_countdown_expression(nums, rng);
     const std::optional<std::string> steps = e ? evaluation_steps(e->text) : std::nullopt;
     if (!steps) continue;
-    line += (written++ > 0 ? " . " : "") + *steps;
+    line += (written++ > 0 ? " . " : "") + *steps + comparison(e->value, rng);
   }
   return line;
 }

@@ -31,14 +31,17 @@ struct SearchTraceOptions {
 std::optional<std::string> evaluation_steps(const std::string& expression);
 
 // The completion after the R1-Zero prompt: " <think> REASONING </think> <answer> A </answer>"
-// where REASONING is "ATTEMPT" (unchecked) or "ATTEMPT = STEPS = V != T . try again . ATTEMPT =
-// ... = T == T ." (checked), and A the last attempt. The problem must carry its solution.
+// where REASONING is "ATTEMPT" (unchecked) or "ATTEMPT = STEPS = V , T != V . try again .
+// ATTEMPT = ... = T , T == T ." (checked: the target T is written before the verdict, so the
+// verdict follows from the two numbers), and A the last attempt. A retry's value differs from
+// every failed attempt's. The problem must carry its solution.
 std::string countdown_search_trace(const Problem& problem, const SearchTraceOptions& options,
                                    ProblemRng& rng);
 
-// Evaluation steps of `count` random combinations of the problem's numbers, as one line:
-// "17 * 4 - 9 = 68 - 9 = 59 . 12 + 9 = 21 . ..." (combinations that do not reduce stepwise to
-// integers are skipped; a problem with none gives "").
+// Evaluation steps of `count` random combinations of the problem's numbers, each ending in a
+// comparison of its value with another number (itself half the time), as one line:
+// "17 * 4 - 9 = 68 - 9 = 59 , 59 == 59 . 12 + 9 = 21 , 24 != 21 . ..." (combinations that do not
+// reduce stepwise to integers are skipped; a problem with none gives "").
 std::string countdown_arithmetic(const Problem& problem, int count, ProblemRng& rng);
 
 }  // namespace r1::rl

@@ -38,8 +38,9 @@ struct Clause {
   bool checked = false, failed = false, verdict_true = false, off_goal = false;
 };
 
-// "E0 = E1 = ... = V != T": the attempt E0 and, when a comparison ends the clause, its verdict,
-// judged against the goal when there is one, else against T.
+// "E0 = E1 = ... = V , T != V" (or the older "E0 = ... = V != T"): the attempt E0 and, when a
+// comparison ends the clause, its verdict about E0 and the compared value T (after the last ','
+// before the comparison, else after it), judged against the goal when there is one, else T.
 Clause read_clause(std::string_view clause, const std::optional<Rational>& goal) {
   Clause c;
   size_t cmp = std::string_view::npos;
@@ -47,21 +48,27 @@ Clause read_clause(std::string_view clause, const std::optional<Rational>& goal)
     const size_t at = clause.rfind(op);
     if (at != std::string_view::npos && (cmp == std::string_view::npos || at > cmp)) cmp = at;
   }
-  const std::string_view chain = clause.substr(0, cmp);
+  std::string_view chain = clause.substr(0, cmp);
+  std::string_view compared = cmp == std::string_view::npos ? "" : clause.substr(cmp + 2);
+  const size_t comma = cmp == std::string_view::npos ? chain.npos : chain.rfind(',');
+  if (comma != std::string_view::npos) {
+    compared = chain.substr(comma + 1);
+    chain = chain.substr(0, comma);
+  }
   c.attempt = attempt_value(chain.substr(0, chain.find('=')));
   if (!c.attempt || cmp == std::string_view::npos) return c;
-  const ExpressionValue rhs = evaluate_expression(trim(clause.substr(cmp + 2)));
+  const ExpressionValue t = evaluate_expression(trim(compared));
   c.checked = true;
   c.failed = clause[cmp] == '!';
-  const std::optional<Rational> compared_with = goal ? goal : rhs.value;
-  c.off_goal = goal && (!rhs.value || *rhs.value != *goal);
+  const std::optional<Rational> compared_with = goal ? goal : t.value;
+  c.off_goal = goal && (!t.value || *t.value != *goal);
   c.verdict_true = compared_with && ((*c.attempt == *compared_with) != c.failed);
   return c;
 }
 
 bool notation_word(std::string_view word) {
   if (word == "try" || word == "again") return true;
-  return word.find_first_not_of("0123456789+-*/()=!.") == std::string_view::npos;
+  return word.find_first_not_of("0123456789+-*/()=!.,") == std::string_view::npos;
 }
 
 double notation_share(std::string_view reasoning) {

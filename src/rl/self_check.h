@@ -2,8 +2,9 @@
 // how often a rollout proposes an answer, checks it against the goal, and tries again after a
 // failed check. Counted on the Countdown corpus's notation (rl/search_trace.h), which a model
 // trained on it keeps: clauses end at '.', an attempt is a clause that opens with an expression
-// ("95 - 43 + 21"), its check evaluates it and compares, "... = 52 + 21 = 73 != 80" (failed) or
-// "... = 80 == 80" (passed), and a retry is an attempt after a failed check.
+// ("95 - 43 + 21"), its check evaluates it and compares the target with the value,
+// "... = 52 + 21 = 73 , 80 != 73" (failed) or "... = 80 , 80 == 80" (passed; the older form
+// "... = 73 != 80" is read too), and a retry is an attempt after a failed check.
 #pragma once
 
 #include <array>
@@ -25,7 +26,7 @@ struct SelfChecks {
   // one ("31 == 31" for target 84 is false), else against the value the check names.
   int64_t false_checks = 0;
   // R1's language consistency in this notation: the share of the reasoning's words that are
-  // numbers, operators, parentheses, = == != . or "try again" (0 for empty reasoning).
+  // numbers, operators, parentheses, = == != . , or "try again" (0 for empty reasoning).
   double consistency = 0.0;
   int64_t off_goal_checks = 0;  // checks that compare with another value than the goal
 };

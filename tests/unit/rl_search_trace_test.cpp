@@ -62,6 +62,9 @@ CorpusStats check_corpus(const Task& task, const std::vector<Problem>& problems,
         compute_reward(task, problems[i], completion, 10, TemplateKind::R1Zero, false, {});
     EXPECT_EQ(r.format, 1.0) << completion;
     const SelfChecks c = count_self_checks(completion);
+    const SelfChecks against_target =
+        count_self_checks(completion, Rational(problems[i].data["target"].get<int64_t>()));
+    EXPECT_EQ(against_target.false_checks + against_target.off_goal_checks, 0) << completion;
     EXPECT_GE(c.attempts, 1);
     EXPECT_LE(c.attempts, o.search.max_attempts);
     EXPECT_EQ(c.false_checks, 0) << completion;
@@ -74,6 +77,13 @@ CorpusStats check_corpus(const Task& task, const std::vector<Problem>& problems,
     const std::string answer = completion.substr(completion.find("<answer> ") + 9);
     const std::string last_attempt = completion.substr(0, completion.find(" </think>"));
     EXPECT_NE(last_attempt.find(answer.substr(0, answer.find(" </answer>"))), std::string::npos);
+    std::vector<std::string> failed_values;  // a retry never repeats a failed attempt's value
+    for (size_t at = completion.find(" != "); at != std::string::npos;
+         at = completion.find(" != ", at + 4)) {
+      const std::string value = completion.substr(at + 4, completion.find(' ', at + 4) - at - 4);
+      EXPECT_EQ(std::count(failed_values.begin(), failed_values.end(), value), 0) << completion;
+      failed_values.push_back(value);
+    }
     s.checked += c.checks > 0;
     s.first_check_failed += c.failed_checks > 0;
     s.retried += c.retries > 0;
@@ -111,7 +121,8 @@ TEST(SearchTrace, CorpusWritesTheAskedSharesOfChecksAndRetries) {
 }
 
 // Arithmetic documents follow their problem's trace in the asked share; each is a few exact
-// evaluations of combinations of exactly that problem's numbers, with no R1-Zero prompt or tags.
+// evaluations of combinations of exactly that problem's numbers, each ending in a true
+// comparison of its value (equal about half the time), with no R1-Zero prompt or tags.
 TEST(SearchTrace, ArithmeticDocumentsEvaluateTheProblemsNumbersExactly) {
   const auto task = make_task("countdown");
   const std::vector<Problem> problems = generate_problems(*task, 1000, 5, Split::Train);
@@ -119,7 +130,7 @@ TEST(SearchTrace, ArithmeticDocumentsEvaluateTheProblemsNumbersExactly) {
   o.seed = 3;
   o.search.arithmetic_fraction = 0.5;
   const std::vector<CorpusDocument> docs = r1_zero_corpus(*task, problems, o);
-  size_t problem = 0, arithmetic = 0;
+  size_t problem = 0, arithmetic = 0, comparisons = 0, equal = 0;
   for (size_t i = 0; i < docs.size(); ++i) {
     if (!docs[i].prompt.empty()) {
       ASSERT_EQ(docs[i].prompt,
@@ -135,8 +146,17 @@ TEST(SearchTrace, ArithmeticDocumentsEvaluateTheProblemsNumbersExactly) {
     size_t begin = 0;
     for (size_t end = 0; end != std::string::npos; begin = end + 3, ++chains) {
       end = docs[i].completion.find(" . ", begin);
-      const std::string chain = docs[i].completion.substr(begin, end - begin);
+      const std::string clause = docs[i].completion.substr(begin, end - begin);
+      const size_t comma = clause.find(" , ");
+      ASSERT_NE(comma, std::string::npos) << clause;
+      const std::string chain = clause.substr(0, comma);
       const std::string first = chain.substr(0, chain.find(" = "));
+      const std::string value = chain.substr(chain.rfind(' ') + 1);
+      const std::string x = clause.substr(comma + 3, clause.find(' ', comma + 3) - comma - 3);
+      const std::string verdict = x == value ? " == " : " != ";
+      EXPECT_EQ(clause.substr(comma), " , " + x + verdict + value) << clause;
+      ++comparisons;
+      equal += x == value;
       const ExpressionValue e = evaluate_expression(first);
       ASSERT_TRUE(e.value) << chain;
       std::vector<int64_t> used = e.numbers, given = nums;
@@ -150,6 +170,7 @@ TEST(SearchTrace, ArithmeticDocumentsEvaluateTheProblemsNumbersExactly) {
   }
   EXPECT_EQ(problem, problems.size());
   EXPECT_NEAR(double(arithmetic) / 1000, 0.5, 0.05);
+  EXPECT_NEAR(double(equal) / double(comparisons), 0.5, 0.05);
   o.search.arithmetic_fraction = -0.1;
   EXPECT_THROW(r1_zero_corpus(*task, problems, o), UsageError);
 }

@@ -29,6 +29,23 @@ TEST(SelfCheck, AFailedCheckThenARetryThatPasses) {
   EXPECT_EQ(c.false_checks, 0);
 }
 
+// The corpus writes the target before the verdict: "V , T != V" compares T with the attempt.
+TEST(SelfCheck, TheTargetFirstFormComparesTheValueAfterTheComma) {
+  const std::string text =
+      " <think> 95 - 43 + 21 = 52 + 21 = 73 , 80 != 73 . try again . 95 - 21 + 6 = 74 + 6 = 80 ,"
+      " 80 == 80 . 9 + 1 = 10 , 80 == 10 . 9 + 2 = 11 , 11 != 11 . </think> <answer> 9 </answer>";
+  const SelfChecks c = count_self_checks(text);
+  EXPECT_EQ(c.attempts, 4);
+  EXPECT_EQ(c.checks, 4);
+  EXPECT_EQ(c.failed_checks, 2);
+  EXPECT_EQ(c.retries, 1);       // the third attempt follows a passed check
+  EXPECT_EQ(c.false_checks, 2);  // "80 == 10" and "11 != 11"
+  EXPECT_DOUBLE_EQ(c.consistency, 1.0);
+  const SelfChecks g = count_self_checks(text, Rational(80));
+  EXPECT_EQ(g.off_goal_checks, 1);  // "11 != 11" compares with 11, not the target
+  EXPECT_EQ(g.false_checks, 1);     // "80 == 10"; "11 != 11" is true of 9 + 2 against 80
+}
+
 TEST(SelfCheck, OneRetryPerFailedCheckAndUncheckedAttemptsAreNotRetries) {
   const SelfChecks c =
       count_self_checks("<think> 1 + 2 = 3 != 4 . 2 + 1 . 1 * 2 . 1 + 2 + 1 = 4 == 4 </think>");
