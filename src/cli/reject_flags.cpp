@@ -31,7 +31,7 @@ void add_reject_flags(CLI::App* cmd, RejectArgs& a) {
                   "keep at most this many distinct verified samples per problem (default 0: all)");
   cmd->add_flag("--readable", a.filter.readable,
                 "R1's cold-start rule: keep only reasoning all in the task's notation with every "
-                "attempt checked (countdown)");
+                "attempt checked and every verdict true (countdown)");
   cmd->add_option(
       "--min-attempts", a.filter.min_attempts,
       "with --readable: keep only samples with at least this many attempts (default 1)");

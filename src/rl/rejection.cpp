@@ -14,7 +14,7 @@ namespace {
 
 bool readable(const SelfChecks& c, int64_t min_attempts) {
   return c.consistency == 1.0 && c.attempts >= std::max<int64_t>(1, min_attempts) &&
-         c.checks == c.attempts;
+         c.checks == c.attempts && c.false_checks == 0;
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ namespace r1::rl {
 struct SampleFilter {
   int64_t max_per_problem = 0;  // 0: no cap
   // R1's cold-start rule (tasks that count self-checks, rl/self_check.h): reasoning all in the
-  // task's notation with every attempt checked, and at least min_attempts attempts.
+  // task's notation with every attempt checked, no verdict untrue (against the task's goal),
+  // and at least min_attempts attempts.
   bool readable = false;
   int64_t min_attempts = 0;
 };

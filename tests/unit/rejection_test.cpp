@@ -46,10 +46,10 @@ TEST(Rejection, KeepsVerifiedWellFormedDistinctSamplesUpToTheCap) {
   EXPECT_TRUE(accepted_samples(none, {}).empty());
 }
 
-TEST(Rejection, ReadableKeepsReasoningAllInNotationWithEveryAttemptChecked) {
+TEST(Rejection, ReadableKeepsReasoningAllInNotationWithEveryAttemptCheckedTruly) {
   EvalResult eval;
   eval.n = 1;
-  eval.samples = 5;
+  eval.samples = 6;
   eval.records = {
       sample(0,
              " <think> 1 + 2 = 3 != 4 . try again . 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 "
@@ -58,10 +58,12 @@ TEST(Rejection, ReadableKeepsReasoningAllInNotationWithEveryAttemptChecked) {
       sample(0, " <think> 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
       sample(0, " <think> hmm 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
       sample(0, " <think> 1 + 2 . 2 * 2 = 4 == 4 . </think> <answer> 2 * 2 </answer>", 1, 1),
-      sample(0, " <think> 2 * 2 </think> <answer> 2 * 2 </answer>", 1, 1)};
+      sample(0, " <think> 2 * 2 </think> <answer> 2 * 2 </answer>", 1, 1),
+      // A right answer whose check is wrong ("4 != 5" for 2 * 2 = 4 against 4) is not readable.
+      sample(0, " <think> 2 * 2 = 5 , 4 != 5 . </think> <answer> 2 * 2 </answer>", 1, 1)};
   EXPECT_EQ(accepted_samples(eval, {0, true, 0}), (std::vector<size_t>{0, 1}));
   EXPECT_EQ(accepted_samples(eval, {0, true, 2}), (std::vector<size_t>{0}));
-  EXPECT_EQ(accepted_samples(eval, {0, false, 0}).size(), 5u);
+  EXPECT_EQ(accepted_samples(eval, {0, false, 0}).size(), 6u);
 }
 
 TEST(Rejection, R1ZeroRecordsArePromptCompletionPairsWithCounts) {
