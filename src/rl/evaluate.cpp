@@ -25,9 +25,11 @@ std::string vote_key(const std::string& answer) {
   return value ? value->to_string() : normalized;
 }
 
-// A record as one JSON line, to gather them from the ranks.
-std::string record_to_line(const EvalSample& s) {
+}  // namespace
+
+std::string eval_record_line(const EvalSample& s) {
   const RewardBreakdown& r = s.score;
+  const SelfChecks& c = r.self_checks;
   return Json{{"problem", s.problem},
               {"completion", s.completion},
               {"transcript", s.transcript},
@@ -40,13 +42,17 @@ std::string record_to_line(const EvalSample& s) {
               {"answer", r.answer},
               {"issue", int(r.issue)},
               {"reason", r.reason},
+              {"self_checks",
+               {c.attempts, c.checks, c.failed_checks, c.retries, c.false_checks,
+                c.off_goal_checks, c.consistency}},
               {"tool_calls", s.tools.calls},
               {"tool_turns", s.tools.turns},
               {"tool_errors", s.tools.errors}}
       .dump();
 }
 
-EvalSample record_from_json(const Json& j) {
+EvalSample eval_record_from_line(const std::string& line) {
+  const Json j = Json::parse(line);
   EvalSample s;
   s.problem = j.at("problem").get<size_t>();
   s.completion = j.at("completion").get<std::string>();
@@ -61,21 +67,27 @@ EvalSample record_from_json(const Json& j) {
   r.answer = j.at("answer").get<std::string>();
   r.issue = FormatIssue(j.at("issue").get<int>());
   r.reason = j.at("reason").get<std::string>();
+  const Json& c = j.at("self_checks");
+  r.self_checks = {c[0].get<int64_t>(), c[1].get<int64_t>(), c[2].get<int64_t>(),
+                   c[3].get<int64_t>(), c[4].get<int64_t>(), c[6].get<double>(),
+                   c[5].get<int64_t>()};
   s.tools = {j.at("tool_calls").get<int64_t>(), j.at("tool_turns").get<int64_t>(),
              j.at("tool_errors").get<int64_t>()};
   return s;
 }
 
+namespace {
+
 // Every rank's records, in rank (and so problem) order.
 std::vector<EvalSample> gather_records(Comm& comm, const std::vector<EvalSample>& mine) {
   std::string lines;
-  for (const EvalSample& s : mine) lines += record_to_line(s) + "\n";
+  for (const EvalSample& s : mine) lines += eval_record_line(s) + "\n";
   std::vector<EvalSample> all;
   for (const std::string& rank_lines : comm.all_gather(lines)) {
     size_t at = 0;
     while (at < rank_lines.size()) {
       const size_t end = rank_lines.find('\n', at);
-      all.push_back(record_from_json(Json::parse(rank_lines.substr(at, end - at))));
+      all.push_back(eval_record_from_line(rank_lines.substr(at, end - at)));
       at = end + 1;
     }
   }

@@ -58,6 +58,11 @@ struct EvalResult {
   std::vector<EvalSample> records;  // [n * k], problem-major
 };
 
+// A scored sample as one JSON line and back, every field kept: how the ranks send each other
+// their records (the self-check counts included, which r1 reject --readable and the metrics read).
+std::string eval_record_line(const EvalSample& sample);
+EvalSample eval_record_from_line(const std::string& line);
+
 // The majority answer of one problem's samples: answers are grouped by their canonical form
 // (exact value for numbers, normalised text otherwise); ties go to the answer seen first.
 // Returns the index of a sample carrying it, or -1 when no sample has an answer.
