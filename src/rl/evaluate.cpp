@@ -43,8 +43,8 @@ std::string eval_record_line(const EvalSample& s) {
               {"issue", int(r.issue)},
               {"reason", r.reason},
               {"self_checks",
-               {c.attempts, c.checks, c.failed_checks, c.retries, c.false_checks,
-                c.off_goal_checks, c.consistency}},
+               {c.attempts, c.checks, c.failed_checks, c.retries, c.false_checks, c.off_goal_checks,
+                c.consistency}},
               {"tool_calls", s.tools.calls},
               {"tool_turns", s.tools.turns},
               {"tool_errors", s.tools.errors}}
