@@ -15,7 +15,7 @@ namespace {
 const std::string kQuestion = "Let a = 8, b = 2, c = 5, d = 4. What is a - b + c - d?";
 
 TEST(DemoChatTemplate, OneUserMessageIsTheR1ZeroPromptGrpoTrainedOn) {
-  for (const char* model : {"teacher", "student"}) {
+  for (const char* model : {"teacher", "student", "countdown"}) {
     SCOPED_TRACE(model);
     const std::string dir = std::string(R1_SOURCE_DIR) + "/demo/base/" + model;
     const Tokenizer tok = Tokenizer::load(dir);
