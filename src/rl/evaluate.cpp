@@ -42,9 +42,13 @@ std::string eval_record_line(const EvalSample& s) {
               {"answer", r.answer},
               {"issue", int(r.issue)},
               {"reason", r.reason},
-              {"self_checks",
-               {c.attempts, c.checks, c.failed_checks, c.retries, c.false_checks, c.off_goal_checks,
-                c.consistency}},
+              {"attempts", c.attempts},
+              {"checks", c.checks},
+              {"failed_checks", c.failed_checks},
+              {"retries", c.retries},
+              {"false_checks", c.false_checks},
+              {"off_goal_checks", c.off_goal_checks},
+              {"consistency", c.consistency},
               {"tool_calls", s.tools.calls},
               {"tool_turns", s.tools.turns},
               {"tool_errors", s.tools.errors}}
@@ -67,10 +71,14 @@ EvalSample eval_record_from_line(const std::string& line) {
   r.answer = j.at("answer").get<std::string>();
   r.issue = FormatIssue(j.at("issue").get<int>());
   r.reason = j.at("reason").get<std::string>();
-  const Json& c = j.at("self_checks");
-  r.self_checks = {c[0].get<int64_t>(), c[1].get<int64_t>(), c[2].get<int64_t>(),
-                   c[3].get<int64_t>(), c[4].get<int64_t>(), c[6].get<double>(),
-                   c[5].get<int64_t>()};
+  SelfChecks& c = r.self_checks;
+  c.attempts = j.at("attempts").get<int64_t>();
+  c.checks = j.at("checks").get<int64_t>();
+  c.failed_checks = j.at("failed_checks").get<int64_t>();
+  c.retries = j.at("retries").get<int64_t>();
+  c.false_checks = j.at("false_checks").get<int64_t>();
+  c.off_goal_checks = j.at("off_goal_checks").get<int64_t>();
+  c.consistency = j.at("consistency").get<double>();
   s.tools = {j.at("tool_calls").get<int64_t>(), j.at("tool_turns").get<int64_t>(),
              j.at("tool_errors").get<int64_t>()};
   return s;

@@ -94,8 +94,13 @@ std::string near_miss(const std::vector<int64_t>& nums, int64_t target, const st
   return best ? best->text : solution;
 }
 
-// " , X == V" or " , X != V": V compared with itself half the time, else with a value 1 to 5
-// away or any of 1..100, so that a verdict follows from the two numbers written.
+// " , X == V" or " , X != V": the verdict on X against the value V, written after V.
+std::string verdict(int64_t x, int64_t value) {
+  return " , " + std::to_string(x) + (x == value ? " == " : " != ") + std::to_string(value);
+}
+
+// V compared with itself half the time, else with a value 1 to 5 away or any of 1..100, so that
+// a verdict follows from the two numbers written.
 std::string comparison(int64_t value, ProblemRng& rng) {
   int64_t x = value;
   if (draw(0.5, rng)) {
@@ -104,7 +109,7 @@ std::string comparison(int64_t value, ProblemRng& rng) {
                          : rng.uniform(1, 100);
     } while (x == value || x < 0);
   }
-  return " , " + std::to_string(x) + (x == value ? " == " : " != ") + std::to_string(value);
+  return verdict(x, value);
 }
 
 }  // namespace
@@ -140,10 +145,8 @@ std::string countdown_search_trace(const Problem& p, const SearchTraceOptions& o
       break;
     }
     const int64_t value = std::atoll(steps->substr(steps->rfind(' ') + 1).c_str());
-    const bool solved = value == target;
-    reasoning += (k > 0 ? " try again . " : "") + *steps + " , " + std::to_string(target) +
-                 (solved ? " == " : " != ") + std::to_string(value) + " .";
-    if (solved || !draw(o.retry_fraction, rng)) break;
+    reasoning += (k > 0 ? " try again . " : "") + *steps + verdict(target, value) + " .";
+    if (value == target || !draw(o.retry_fraction, rng)) break;
     tried.push_back(value);
   }
   return " <think> " + reasoning + " </think> <answer> " + attempt + " </answer>";
