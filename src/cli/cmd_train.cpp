@@ -39,8 +39,11 @@ void run_pretrain(const CLI::App& cmd, TrainArgs& a, Comm& world) {
   apply_threads(a.threads);
   a.run.progress = !a.quiet;
   const ModelConfig c = ModelDir::open_weights(model_dir(a)).config();
-  const TokenFile data = TokenFile::open(a.data, c.vocab_size);
+  TokenFile data = TokenFile::open(a.data, c.vocab_size);
   const BatchSpec spec = a.state.data;
+  // The end-of-document id `r1 data tokenize` wrote with this model's tokenizer.
+  if (spec.order == BatchOrder::Documents)
+    data.index_documents(uint32_t(ModelDir::open_text(model_dir(a)).eos_id()));
   const TrainerSummary s =
       run_training(world, a.run, a.state, [&](int64_t step, int64_t micro, TrainBatch& b) {
         b.tokens.resize(size_t(b.B * (b.T + 1)));
@@ -61,6 +64,8 @@ SftDataset open_sft_data(const TrainArgs& a, const std::string& model, const Mod
 
 void run_sft(const CLI::App& cmd, TrainArgs& a, Comm& world) {
   settle_state(cmd, a);
+  if (a.state.data.order == BatchOrder::Documents)
+    throw UsageError("--data-order documents is pretrain's: an SFT row is one example already");
   apply_threads(a.threads);
   a.run.progress = !a.quiet;
   const std::string model = model_dir(a);

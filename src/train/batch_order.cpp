@@ -8,12 +8,21 @@ namespace r1 {
 BatchOrder parse_batch_order(const std::string& name) {
   if (name == "sequential") return BatchOrder::Sequential;
   if (name == "random") return BatchOrder::Random;
-  throw UsageError("--order: unknown order " + quote_untrusted(name) +
-                   ", expected sequential or random");
+  if (name == "documents") return BatchOrder::Documents;
+  throw UsageError("--data-order: unknown order " + quote_untrusted(name) +
+                   ", expected sequential, random or documents");
 }
 
 const char* batch_order_name(BatchOrder order) {
-  return order == BatchOrder::Sequential ? "sequential" : "random";
+  switch (order) {
+    case BatchOrder::Sequential:
+      return "sequential";
+    case BatchOrder::Random:
+      return "random";
+    case BatchOrder::Documents:
+      return "documents";
+  }
+  return "?";
 }
 
 int64_t global_row(const BatchSpec& spec, int64_t step, int64_t micro, int64_t b) {

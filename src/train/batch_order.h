@@ -7,9 +7,12 @@
 
 namespace r1 {
 
-enum class BatchOrder { Sequential, Random };
+// Random: a row starts anywhere. Documents: a row starts where a document does (the file's
+// first token or one after an end-of-document id), so every row reads a document from its
+// beginning, as a prompt is read at inference; the documents are drawn as the random starts are.
+enum class BatchOrder { Sequential, Random, Documents };
 
-// "sequential" / "random"; UsageError naming the value otherwise.
+// "sequential" / "random" / "documents"; UsageError naming the value otherwise.
 BatchOrder parse_batch_order(const std::string& name);
 const char* batch_order_name(BatchOrder order);
 

@@ -42,7 +42,21 @@ uint32_t TokenFile::at(int64_t i) const {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
+void TokenFile::index_documents(uint32_t end_id) {
+  document_starts_ = {0};
+  for (int64_t i = 0; i + 1 < n_; ++i)
+    if (at(i) == end_id) document_starts_.push_back(i + 1);
+  if (document_starts_.size() < 2)
+    throw FormatError(path() + ": no end-of-document token (id " + std::to_string(end_id) +
+                      ") before the last token, so it is one document; --data-order documents "
+                      "needs documents ended by it (as `r1 data tokenize` writes them)");
+}
+
 int64_t TokenFile::row_start(const BatchSpec& spec, int64_t row) const {
+  if (spec.order == BatchOrder::Documents) {
+    R1_ASSERT(!document_starts_.empty());
+    return document_starts_[seeded_hash(spec.seed, uint64_t(row)) % document_starts_.size()];
+  }
   if (spec.order == BatchOrder::Random)
     return int64_t(seeded_hash(spec.seed, uint64_t(row)) % uint64_t(n_));
   // (row T) mod n without overflowing for long runs on small files.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/mapped_file.h"
 #include "train/batch_order.h"
@@ -22,10 +23,17 @@ class TokenFile {
   uint32_t at(int64_t i) const;        // token i (little-endian in the file)
   const std::string& path() const { return file_->path(); }
 
+  // Finds where documents start (token 0 and each token after `end_id`), which the documents
+  // order draws from. FormatError naming the file when it holds no `end_id` before its last
+  // token (one document: every row would start at 0).
+  void index_documents(uint32_t end_id);
+  int64_t documents() const { return int64_t(document_starts_.size()); }
+
   // Where a global row starts. Sequential: row r starts at r T (mod size), i.e. row b of step s
   // without accumulation at (s B + b) T, so consecutive rows overlap by the one token that is
   // both the last target of a row and the first input of the next. Random: a start drawn
-  // uniformly from [0, size) by seeded_hash(seed, r).
+  // uniformly from [0, size) by seeded_hash(seed, r). Documents: the start of document
+  // seeded_hash(seed, r) mod documents() (index_documents first).
   int64_t row_start(const BatchSpec& spec, int64_t row) const;
 
   // Micro-batch `micro` of step `step`: tokens [B, T+1] (ids as int32), each row the T + 1
@@ -35,6 +43,7 @@ class TokenFile {
  private:
   std::shared_ptr<MappedFile> file_;
   int64_t n_ = 0;
+  std::vector<int64_t> document_starts_;  // ascending; filled by index_documents
 };
 
 }  // namespace r1

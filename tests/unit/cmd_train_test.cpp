@@ -66,6 +66,50 @@ TEST_F(CmdTrain, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   EXPECT_EQ(test::run_r1(pretrain("paused", "--resume")).exit_code, 2) << "nothing left to do";
 }
 
+// --data-order documents on a file from `r1 data tokenize` (EOS after each document): the order is
+// recorded and a resumed run equals a straight one; a file that is one document, or SFT, is
+// refused with one message.
+TEST_F(CmdTrain, DocumentsOrderResumesAndNeedsEndOfDocumentTokens) {
+  test::RunResult r = test::run_r1("tokenizer train --quiet --vocab-size 600 --corpus " +
+                                   std::string(R1_TRAINED_TOKENIZER_DIR) + "/corpus.txt --out " +
+                                   dir_ + "/tok");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = test::run_r1("init --preset tiny --dtype f32 --out " + dir_ + "/doc_model --tokenizer " +
+                   dir_ + "/tok");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  {
+    std::ofstream docs(dir_ + "/docs.jsonl");
+    for (int i = 0; i < 40; ++i)
+      docs << "{\"text\": \"document " << i << " says " << i * 7 % 13 << " things.\"}\n";
+    std::ofstream(dir_ + "/one.txt") << "one long document with no end inside it at all\n";
+  }
+  for (const char* name : {"docs.jsonl", "one.txt"}) {
+    const std::string stem = std::string(name).substr(0, std::string(name).find('.'));
+    r = test::run_r1("data tokenize --model " + dir_ + "/doc_model --input " + dir_ + "/" + name +
+                     " --out " + dir_ + "/" + stem + ".bin");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  auto run = [&](const std::string& data, const std::string& out, const std::string& extra) {
+    return test::run_r1("pretrain --model " + dir_ + "/doc_model --data " + dir_ + "/" + data +
+                        " --out " + dir_ + "/" + out +
+                        " --steps 4 --batch 2 --seq-len 16 --lr 2e-3 -q -t 2 " + extra);
+  };
+  r = run("one.bin", "one", "--data-order documents");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("one.bin: no end-of-document token"), std::string::npos) << r.out;
+  ASSERT_EQ(run("docs.bin", "straight", "--data-order documents").exit_code, 0);
+  ASSERT_EQ(run("docs.bin", "paused", "--data-order documents --stop-at 2").exit_code, 0);
+  r = run("docs.bin", "paused", "--resume");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_bytes(dir_ + "/straight/model.safetensors"),
+            read_bytes(dir_ + "/paused/model.safetensors"));
+  EXPECT_EQ(read_json_file(dir_ + "/paused/trainer_state.json")["data"]["order"], "documents");
+  r = test::run_r1("sft --model " + dir_ + "/doc_model --data " + dir_ + "/x.jsonl --out " +
+                   dir_ + "/sft --steps 2 --data-order documents -q");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--data-order documents is pretrain's"), std::string::npos) << r.out;
+}
+
 // A run in --out (or its --metrics) is continued only with --resume and started over only with
 // --overwrite; without either the command fails and leaves every file as it was.
 TEST_F(CmdTrain, AnExistingRunIsReplacedOnlyWhenAsked) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "core/error.h"
@@ -87,6 +88,47 @@ TEST(TokenFile, RandomOrderIsSeededAndCoversTheFile) {
   for (int64_t r = 0; r < 2000; ++r) starts.insert(f.row_start(spec, r));
   EXPECT_EQ(starts.size(), 50u);
   for (int64_t r = 0; r < 4; ++r) EXPECT_EQ((a[size_t(3 * r + 1)] - a[size_t(3 * r)] + 50) % 50, 1);
+}
+
+TEST(TokenFile, DocumentsOrderStartsEveryRowAtADocumentStart) {
+  const std::string dir = test::make_temp_dir("token_file_documents");
+  // Documents [1 2 9] [3 9] [4 5 6 9] [7 8 9], 9 ending each.
+  TokenFile f = TokenFile::open(write_tokens(dir, {1, 2, 9, 3, 9, 4, 5, 6, 9, 7, 8, 9}), 10);
+  f.index_documents(9);
+  EXPECT_EQ(f.documents(), 4);  // the final 9 starts nothing
+  BatchSpec spec;
+  spec.batch = 4;
+  spec.seq_len = 3;
+  spec.order = BatchOrder::Documents;
+  spec.seed = 5;
+  std::map<int32_t, int> firsts;  // a row's first token -> rows
+  for (int64_t step = 0; step < 100; ++step) {
+    std::vector<int32_t> t(16);
+    f.fill_batch(spec, step, 0, t.data());
+    for (int64_t b = 0; b < 4; ++b) {
+      const int32_t first = t[size_t(4 * b)];
+      ++firsts[first];
+      const std::vector<int32_t> row(t.begin() + 4 * b, t.begin() + 4 * b + 4);
+      if (first == 3) {
+        EXPECT_EQ(row, (std::vector<int32_t>{3, 9, 4, 5}));  // on into the next document
+      } else if (first == 7) {
+        EXPECT_EQ(row, (std::vector<int32_t>{7, 8, 9, 1}));  // wrapping to the file's start
+      }
+    }
+  }
+  EXPECT_EQ(firsts.size(), 4u);  // rows start at 1, 3, 4 and 7 only, each drawn often
+  for (const auto& [first, rows] : firsts) EXPECT_GT(rows, 60) << "document starting " << first;
+  std::vector<int32_t> a(16), b(16);
+  f.fill_batch(spec, 7, 0, a.data());
+  f.fill_batch(spec, 7, 0, b.data());
+  EXPECT_EQ(a, b);  // seeded like the random order, so a resumed run continues identically
+}
+
+TEST(TokenFile, DocumentsOrderNeedsMoreThanOneDocument) {
+  const std::string dir = test::make_temp_dir("token_file_one_document");
+  TokenFile f = TokenFile::open(write_tokens(dir, {1, 2, 3, 9}), 10);
+  testing::expect_error<FormatError>([&] { f.index_documents(9); },
+                                     {"tokens.bin", "no end-of-document token (id 9)"});
 }
 
 TEST(TokenFile, BadFilesNameTheFileAndTheProblem) {
