@@ -36,7 +36,8 @@ void add_train_flags(CLI::App* cmd, TrainArgs& a, const std::string& seed_flag) 
   cmd->add_option("--beta2", s.adamw.beta2, "AdamW beta2 (default 0.95)");
   cmd->add_option("--eps", s.adamw.eps, "AdamW eps (default 1e-8)");
   cmd->add_option(seed_flag, s.data.seed, "data order seed (default 0)");
-  cmd->add_option("--data-order", a.data_order, "random | sequential | documents (pretrain: each row starts at a document "
+  cmd->add_option("--data-order", a.data_order,
+                  "random | sequential | documents (pretrain: each row starts at a document "
                   "start; default random)");
   cmd->add_option("--mtp-lambda", r.mtp_lambda, "weight of the MTP loss (DeepSeek-V3: 0.3)");
   cmd->add_option("--aux-alpha", r.aux_alpha,

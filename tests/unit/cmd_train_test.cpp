@@ -70,9 +70,9 @@ TEST_F(CmdTrain, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
 // recorded and a resumed run equals a straight one; a file that is one document, or SFT, is
 // refused with one message.
 TEST_F(CmdTrain, DocumentsOrderResumesAndNeedsEndOfDocumentTokens) {
-  test::RunResult r = test::run_r1("tokenizer train --quiet --vocab-size 600 --corpus " +
-                                   std::string(R1_TRAINED_TOKENIZER_DIR) + "/corpus.txt --out " +
-                                   dir_ + "/tok");
+  test::RunResult r =
+      test::run_r1("tokenizer train --quiet --vocab-size 600 --corpus " +
+                   std::string(R1_TRAINED_TOKENIZER_DIR) + "/corpus.txt --out " + dir_ + "/tok");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   r = test::run_r1("init --preset tiny --dtype f32 --out " + dir_ + "/doc_model --tokenizer " +
                    dir_ + "/tok");
@@ -104,8 +104,8 @@ TEST_F(CmdTrain, DocumentsOrderResumesAndNeedsEndOfDocumentTokens) {
   EXPECT_EQ(read_bytes(dir_ + "/straight/model.safetensors"),
             read_bytes(dir_ + "/paused/model.safetensors"));
   EXPECT_EQ(read_json_file(dir_ + "/paused/trainer_state.json")["data"]["order"], "documents");
-  r = test::run_r1("sft --model " + dir_ + "/doc_model --data " + dir_ + "/x.jsonl --out " +
-                   dir_ + "/sft --steps 2 --data-order documents -q");
+  r = test::run_r1("sft --model " + dir_ + "/doc_model --data " + dir_ + "/x.jsonl --out " + dir_ +
+                   "/sft --steps 2 --data-order documents -q");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--data-order documents is pretrain's"), std::string::npos) << r.out;
 }
