@@ -35,6 +35,7 @@ constexpr CurveSpec kCurves[] = {
     {"tool_errors_per_rollout", "tool errors per rollout"},
     {"attempts_per_rollout", "attempts per rollout"},
     {"check_rate", "rollouts that check an attempt"},
+    {"retry_rollout_rate", "rollouts that retry after a failed check"},
     {"retry_rate", "failed checks followed by a retry"},
     {"accuracy_with_retry", "accuracy of rollouts with a retry"},
     {"accuracy_1_attempt", "accuracy with one attempt"},

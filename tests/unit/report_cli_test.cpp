@@ -50,6 +50,15 @@ TEST(CmdReport, WritesTheTableSummaryAndHtmlWithCurves) {
   rl_eval["readable_rate"] = 0.5;
   write(dir + "/rl/eval.json", rl_eval.dump());
   write(dir + "/rl/eval_ood.json", Json{{"pass@1", 0.375}}.dump());
+  // Its rollouts' retry rate per step (countdown's GRPO writes it), drawn as a curve.
+  std::ifstream metrics_in(dir + "/rl.metrics.jsonl");
+  std::string metrics, line;
+  while (std::getline(metrics_in, line)) {
+    Json record = Json::parse(line);
+    record["retry_rollout_rate"] = 0.25 * record["step"].get<double>();
+    metrics += record.dump() + "\n";
+  }
+  write(dir + "/rl.metrics.jsonl", metrics);
   const auto r = test::run_r1("report --task variables --stage base=" + dir +
                               "/base --stage 'RL (GRPO)=" + dir + "/rl@12.5' --curves 'GRPO=" +
                               dir + "/rl.metrics.jsonl' --curves 'GRPO again=" + dir +
@@ -82,7 +91,7 @@ TEST(CmdReport, WritesTheTableSummaryAndHtmlWithCurves) {
   for (const char* part : {"<svg", "accuracy (training rollouts)", "pass@1 (held-out problems)",
                            "mean response length", "reward mean", "KL to the reference",
                            "clip fraction", "RL (GRPO)", "Let a = ", "Side by side",
-                           "GRPO again", "OOD pass@1"})
+                           "GRPO again", "OOD pass@1", "rollouts that retry after a failed check"})
     EXPECT_NE(html.find(part), std::string::npos) << part;
 }
 
