@@ -90,8 +90,8 @@ TEST(CmdReport, WritesTheTableSummaryAndHtmlWithCurves) {
   EXPECT_EQ(html.find("<?xml"), std::string::npos);  // the SVG is inline, without its prolog
   for (const char* part : {"<svg", "accuracy (training rollouts)", "pass@1 (held-out problems)",
                            "mean response length", "reward mean", "KL to the reference",
-                           "clip fraction", "RL (GRPO)", "Let a = ", "Side by side",
-                           "GRPO again", "OOD pass@1", "rollouts that retry after a failed check"})
+                           "clip fraction", "RL (GRPO)", "Let a = ", "Side by side", "GRPO again",
+                           "OOD pass@1", "rollouts that retry after a failed check"})
     EXPECT_NE(html.find(part), std::string::npos) << part;
 }
 
