@@ -64,8 +64,9 @@ grpo() {  # model_dir|--resume out_dir steps extra-flags...
   [ "$1" = --resume ] && source=(--resume)
   shift 3
   "${r1[@]}" grpo "${source[@]}" --out "$dir" "${task[@]}" --problems 20000 --steps "$steps" \
-    --prompts 16 --group 8 --max-tokens $max_tokens --variant dapo --lr 2e-4 --beta 0.04 --overlong-weight 0 \
-    --temperature 1 --eval-every 10 --eval-problems 100 --quiet "${threads[@]}" "$@"
+    --prompts 16 --group 8 --max-tokens $max_tokens --variant dapo --lr 2e-4 --beta 0.04 \
+    --overlong-weight 0 --temperature 1 --eval-every 10 --eval-problems 100 --quiet \
+    "${threads[@]}" "$@"
 }
 
 echo "== 1/7 base: the pretrained tiny DeepSeek-V3 MoE"

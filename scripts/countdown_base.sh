@@ -9,7 +9,7 @@
 # pretrained from random weights; then 1,500 steps at a low constant rate on the same problems
 # written so that every failed check is followed by another attempt (15% of the documents retry,
 # 70% still only state an attempt): a model that, once it checks and fails, tries again, so that
-# GRPO can pay for checking (README, "What makes the search emerge"). Saved in bf16.
+# GRPO can pay for checking (README, "Why these settings"). Saved in bf16.
 #   bash scripts/countdown_base.sh [WORK_DIR] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
