@@ -7,6 +7,7 @@
 
 #include "io/json_file.h"
 #include "io/npy.h"
+#include "train/metrics.h"
 #include "test_util.h"
 
 namespace r1 {
@@ -51,10 +52,8 @@ TEST(CmdReport, WritesTheTableSummaryAndHtmlWithCurves) {
   write(dir + "/rl/eval.json", rl_eval.dump());
   write(dir + "/rl/eval_ood.json", Json{{"pass@1", 0.375}}.dump());
   // Its rollouts' retry rate per step (countdown's GRPO writes it), drawn as a curve.
-  std::ifstream metrics_in(dir + "/rl.metrics.jsonl");
-  std::string metrics, line;
-  while (std::getline(metrics_in, line)) {
-    Json record = Json::parse(line);
+  std::string metrics;
+  for (Json record : read_metrics(dir + "/rl.metrics.jsonl")) {
     record["retry_rollout_rate"] = 0.25 * record["step"].get<double>();
     metrics += record.dump() + "\n";
   }
