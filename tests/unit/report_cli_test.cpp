@@ -7,8 +7,8 @@
 
 #include "io/json_file.h"
 #include "io/npy.h"
-#include "train/metrics.h"
 #include "test_util.h"
+#include "train/metrics.h"
 
 namespace r1 {
 namespace {
