@@ -70,6 +70,14 @@ grpo() {  # model_dir|--resume out_dir steps extra-flags...
     "${threads[@]}" "$@"
 }
 
+# SFT data: traces beside as many documents of the pretraining corpus (the second stage's search
+# traces; check_fraction of them check their attempts).
+mix_with_corpus() {  # traces.jsonl seed check_fraction corpus_out.jsonl mixed_out.jsonl
+  ./build/r1 task corpus "${task[@]}" --n "$(wc -l < "$1")" --seed "$2" --check-fraction "$3" \
+    --retry-fraction 1 --solved-fraction 0.5 --format prompt-completion --out "$4" > /dev/null
+  cat "$1" "$4" > "$5"
+}
+
 echo "== 1/7 base: the pretrained tiny DeepSeek-V3 MoE"
 if [ ! -f demo/base/countdown/config.json ]; then
   echo "countdown.sh: no base model in demo/base/countdown; make it with" \
@@ -104,9 +112,8 @@ fi
 # As many corpus documents beside them, each checking every attempt and answering after at most
 # four: traces that all end solved teach a search that never stops (51% of the samples unclosed
 # at 256 and at 384 tokens without them, 0.6% with them; README).
-./build/r1 task corpus "${task[@]}" --n "$cold" --seed 14 --check-fraction 1 --retry-fraction 1 \
-  --solved-fraction 0.5 --format prompt-completion --out "$out/r1/cold_corpus.jsonl" > /dev/null
-cat "$out/r1/cold_start.jsonl" "$out/r1/cold_corpus.jsonl" > "$out/r1/cold_sft_data.jsonl"
+mix_with_corpus "$out/r1/cold_start.jsonl" 14 1 "$out/r1/cold_corpus.jsonl" \
+  "$out/r1/cold_sft_data.jsonl"
 timed cold_start_sft "${r1[@]}" sft --model "$out/base" --data "$out/r1/cold_sft_data.jsonl" \
   --out "$out/r1/cold_start" --steps 60 --batch 8 --seq-len 384 --lr 5e-4 --warmup 5 --quiet "${threads[@]}"
 evaluate "$out/r1/cold_start"
@@ -120,10 +127,7 @@ timed reject "${r1[@]}" reject --model "$out/r1/rl1" "${task[@]}" --problems 200
   --max-per-problem 1 --max-tokens $max_tokens --problem-seed 12 --quiet "${threads[@]}" \
   --out "$out/r1/rejected.jsonl"
 kept=$(wc -l < "$out/r1/rejected.jsonl")
-./build/r1 task corpus "${task[@]}" --n "$kept" --seed 13 --check-fraction 0.3 --retry-fraction 1 \
-  --solved-fraction 0.5 --format prompt-completion \
-  --out "$out/r1/corpus_mix.jsonl" > /dev/null
-cat "$out/r1/rejected.jsonl" "$out/r1/corpus_mix.jsonl" > "$out/r1/sft_data.jsonl"
+mix_with_corpus "$out/r1/rejected.jsonl" 13 0.3 "$out/r1/corpus_mix.jsonl" "$out/r1/sft_data.jsonl"
 echo "   $kept verified traces + $kept corpus documents"
 timed sft "${r1[@]}" sft --model "$out/base" --data "$out/r1/sft_data.jsonl" --out "$out/r1/sft" \
   --steps 150 --batch 8 --seq-len 384 --lr 5e-4 --warmup 10 --quiet "${threads[@]}"
