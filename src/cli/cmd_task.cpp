@@ -214,6 +214,9 @@ void add_task_corpus(CLI::App& parent) {
   cmd->add_option("--solved-fraction", a->corpus.search.solved_fraction,
                   "countdown: share of attempts that are a solution, the rest near misses "
                   "(default 0.4)");
+  cmd->add_option("--max-attempts", a->corpus.search.max_attempts,
+                  "countdown: most attempts in one document; a search that has not solved the "
+                  "problem by then answers with its last attempt (default 4)");
   cmd->add_option("--arithmetic-fraction", a->corpus.search.arithmetic_fraction,
                   "countdown: share of problems that also get a document evaluating random "
                   "combinations of their numbers, outside the R1-Zero format (default 0)");

@@ -97,6 +97,9 @@ std::vector<CorpusDocument> r1_zero_corpus(const Task& task, const std::vector<P
   check_fraction(o.search.retry_fraction, "retry");
   check_fraction(o.search.solved_fraction, "solved");
   check_fraction(o.search.arithmetic_fraction, "arithmetic");
+  if (o.search.max_attempts < 1 || o.search.max_attempts > 64)
+    throw UsageError("--max-attempts " + std::to_string(o.search.max_attempts) +
+                     ": expected 1 to 64 attempts per document");
   for (const Problem& p : problems) {
     if (task.name() == "countdown") {
       docs.push_back({render_prompt(TemplateKind::R1Zero, p.question, nullptr, nullptr),

@@ -118,6 +118,11 @@ TEST(SearchTrace, CorpusWritesTheAskedSharesOfChecksAndRetries) {
   EXPECT_GE(failing.attempts, 3 * 1500 - 15);  // a problem with no miss in reach retries less
   o.search.retry_fraction = 1.5;
   EXPECT_THROW(r1_zero_corpus(*task, problems, o), UsageError);
+  o.search.retry_fraction = 1.0;
+  for (const int64_t bad_attempts : {0, -1, 65}) {
+    o.search.max_attempts = bad_attempts;
+    EXPECT_THROW(r1_zero_corpus(*task, problems, o), UsageError);
+  }
 }
 
 // Arithmetic documents follow their problem's trace in the asked share; each is a few exact
