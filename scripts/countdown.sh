@@ -2,11 +2,12 @@
 # The "aha moment" on Countdown and DeepSeek-R1's pipeline against R1-Zero (issue 21), on 2
 # cores. From the tiny DeepSeek-V3 MoE pretrained here on Countdown search traces
 # (demo/base/countdown, reproduced by scripts/countdown_base.sh; its corpus checks an attempt in
-# 30% of the documents and retries after a failed check in 7.5%, 15% in its last 1,500 steps):
+# 30% of the documents and retries after a failed check in 7.5%, 15% in its last 2,500 steps,
+# whose last 1,000 run on 512-token rows):
 #   R1-Zero: GRPO on the base with the verifier's reward alone;
 #   R1:      a cold-start SFT of the base on the readable verified traces of the R1-Zero run
 #            after 10 steps (r1 reject --readable) and as many corpus documents that check every
-#            attempt and answer after at most four, GRPO with a language-consistency reward,
+#            attempt and answer after at most six, GRPO with a language-consistency reward,
 #            rejection sampling of that model mixed with the pretraining corpus into an SFT of the
 #            base, and a second GRPO; the script prints both runs' training seconds (README).
 # Every model is evaluated on held-out problems (the eval split, 3-4 numbers) and out of
@@ -30,7 +31,9 @@ fi
 # 4 M-parameter model pretrained for an hour checks two-digit products too unreliably for a
 # check to pay; see README).
 task=(--task countdown --knob max_number=20)
-max_tokens=256
+# The base's last pretraining stage ran on 512-token rows, so a search can run that long after the
+# ~124-token prompt at positions it trained at (at 256 tokens R1's long searches are cut off; README).
+max_tokens=512
 rm -rf "$out"  # a rerun starts over (the training commands never replace a run unasked)
 mkdir -p "$out/r1"
 
@@ -59,23 +62,25 @@ evaluate() {  # model_dir
 # rewards are all equal replaced by fresh ones (dynamic sampling); but no overlong penalty (it
 # punishes the longest searches) and a small KL term to the model GRPO starts from (without it
 # the checks drift into arithmetic that lands on the target, "T == T", and stop paying); rollouts
-# at temperature 1; held-out pass@1 every 10 steps.
-grpo() {  # model_dir|--resume out_dir steps extra-flags...
-  local source=(--model "$1") dir=$2 steps=$3
+# at the given temperature; held-out pass@1 every 10 steps.
+grpo() {  # model_dir|--resume out_dir steps temperature extra-flags...
+  local source=(--model "$1") dir=$2 steps=$3 temperature=$4
   [ "$1" = --resume ] && source=(--resume)
-  shift 3
+  shift 4
   "${r1[@]}" grpo "${source[@]}" --out "$dir" "${task[@]}" --problems 20000 --steps "$steps" \
     --prompts 16 --group 8 --max-tokens $max_tokens --variant dapo --lr 2e-4 --beta 0.04 \
-    --overlong-weight 0 --temperature 1 --eval-every 10 --eval-problems 100 --quiet \
+    --overlong-weight 0 --temperature "$temperature" --eval-every 10 --eval-problems 100 --quiet \
     "${threads[@]}" "$@"
 }
 
-# SFT data: traces beside as many documents of the pretraining corpus (the second stage's search
-# traces; check_fraction of them check their attempts).
-mix_with_corpus() {  # traces.jsonl seed check_fraction corpus_out.jsonl mixed_out.jsonl
-  ./build/r1 task corpus "${task[@]}" --n "$(wc -l < "$1")" --seed "$2" --check-fraction "$3" \
-    --retry-fraction 1 --solved-fraction 0.5 --format prompt-completion --out "$4" > /dev/null
-  cat "$1" "$4" > "$5"
+# SFT data: traces beside as many search traces written as the pretraining corpus writes them,
+# every failed check followed by another attempt; corpus-flags say how many check and solve.
+mix_with_corpus() {  # traces.jsonl seed corpus_out.jsonl mixed_out.jsonl corpus-flags...
+  local traces=$1 seed=$2 corpus=$3 mixed=$4
+  shift 4
+  ./build/r1 task corpus "${task[@]}" --n "$(wc -l < "$traces")" --seed "$seed" --retry-fraction 1 \
+    --format prompt-completion "$@" --out "$corpus" > /dev/null
+  cat "$traces" "$corpus" > "$mixed"
 }
 
 echo "== 1/7 base: the pretrained tiny DeepSeek-V3 MoE"
@@ -90,36 +95,39 @@ evaluate "$out/base"
 echo "== 2/7 R1-Zero: GRPO on the base, rewards from the verifier only"
 # Paused after 10 steps to keep that checkpoint (R1's cold-start source below), then resumed:
 # the same run as 100 steps straight.
-timed r1_zero_early grpo "$out/base" "$out/rl" 100 --stop-at 10
+timed r1_zero_early grpo "$out/base" "$out/rl" 100 1 --stop-at 10
 cp -r "$out/rl" "$out/rl_step10"
-timed r1_zero_rest grpo --resume "$out/rl" 100
+timed r1_zero_rest grpo --resume "$out/rl" 100 1
 seconds[r1_zero]=$(( seconds[r1_zero_early] + seconds[r1_zero_rest] ))
 evaluate "$out/rl"
 
 echo "== 3/7 R1 cold start: readable verified traces of the R1-Zero model, SFT of the base"
 # From R1-Zero after 10 steps of its RL (the paper's cold start comes from an early R1-Zero
-# model; readable: every attempt checked, every verdict true, reasoning all in the notation).
-timed cold_start_data "${r1[@]}" reject --model "$out/rl_step10" "${task[@]}" --problems 800 \
+# model; readable: every attempt checked, every verdict true, reasoning all in the notation). It
+# checks in about 15% of its samples, so 6,000 problems x 8 for one or two hundred traces.
+timed cold_start_data "${r1[@]}" reject --model "$out/rl_step10" "${task[@]}" --problems 6000 \
   --samples 8 --max-per-problem 1 --readable --max-tokens $max_tokens --problem-seed 11 \
   --quiet "${threads[@]}" --out "$out/r1/cold_start.jsonl"
 cold=$(wc -l < "$out/r1/cold_start.jsonl")
 echo "   $cold cold-start traces"
 if [ "$cold" -lt 8 ]; then
   echo "countdown.sh: the R1-Zero model wrote $cold readable verified traces (every attempt" \
-    "checked, every verdict true) in 6,400 samples; too few for a cold start" >&2
+    "checked, every verdict true) in 48,000 samples; too few for a cold start" >&2
   exit 1
 fi
 # As many corpus documents beside them, each checking every attempt and answering after at most
-# four: traces that all end solved teach a search that never stops (51% of the samples unclosed
-# at 256 and at 384 tokens without them, 0.6% with them; README).
-mix_with_corpus "$out/r1/cold_start.jsonl" 14 1 "$out/r1/cold_corpus.jsonl" \
-  "$out/r1/cold_sft_data.jsonl"
+# six, 35% of them solved: traces that all end solved teach a search that never stops (51% of the
+# samples unclosed at 256 and at 384 tokens without them; README).
+mix_with_corpus "$out/r1/cold_start.jsonl" 14 "$out/r1/cold_corpus.jsonl" \
+  "$out/r1/cold_sft_data.jsonl" --check-fraction 1 --solved-fraction 0.35 --max-attempts 6
 timed cold_start_sft "${r1[@]}" sft --model "$out/base" --data "$out/r1/cold_sft_data.jsonl" \
-  --out "$out/r1/cold_start" --steps 60 --batch 8 --seq-len 384 --lr 5e-4 --warmup 5 --quiet "${threads[@]}"
+  --out "$out/r1/cold_start" --steps 60 --batch 8 --seq-len 512 --lr 5e-4 --warmup 5 --quiet "${threads[@]}"
 evaluate "$out/r1/cold_start"
 
 echo "== 4/7 R1 reasoning RL: GRPO with the language-consistency reward"
-timed r1_rl1 grpo "$out/r1/cold_start" "$out/r1/rl1" 40 --consistency-weight 0.1
+# Rollouts at the evaluation temperature 0.6: at temperature 1 a third of the cold-start model's
+# searches run past the token limit and the RL cuts them short (README).
+timed r1_rl1 grpo "$out/r1/cold_start" "$out/r1/rl1" 40 0.6 --consistency-weight 0.1
 evaluate "$out/r1/rl1"
 
 echo "== 5/7 R1 rejection sampling + SFT: the RL model's verified traces mixed with the corpus"
@@ -127,14 +135,15 @@ timed reject "${r1[@]}" reject --model "$out/r1/rl1" "${task[@]}" --problems 200
   --max-per-problem 1 --max-tokens $max_tokens --problem-seed 12 --quiet "${threads[@]}" \
   --out "$out/r1/rejected.jsonl"
 kept=$(wc -l < "$out/r1/rejected.jsonl")
-mix_with_corpus "$out/r1/rejected.jsonl" 13 0.3 "$out/r1/corpus_mix.jsonl" "$out/r1/sft_data.jsonl"
+mix_with_corpus "$out/r1/rejected.jsonl" 13 "$out/r1/corpus_mix.jsonl" "$out/r1/sft_data.jsonl" \
+  --check-fraction 0.3 --solved-fraction 0.5
 echo "   $kept verified traces + $kept corpus documents"
 timed sft "${r1[@]}" sft --model "$out/base" --data "$out/r1/sft_data.jsonl" --out "$out/r1/sft" \
-  --steps 150 --batch 8 --seq-len 384 --lr 5e-4 --warmup 10 --quiet "${threads[@]}"
+  --steps 150 --batch 8 --seq-len 512 --lr 5e-4 --warmup 10 --quiet "${threads[@]}"
 evaluate "$out/r1/sft"
 
 echo "== 6/7 R1 all-scenario RL: a second GRPO"
-timed r1_rl2 grpo "$out/r1/sft" "$out/r1/final" 30 --consistency-weight 0.1
+timed r1_rl2 grpo "$out/r1/sft" "$out/r1/final" 30 0.6 --consistency-weight 0.1
 evaluate "$out/r1/final"
 
 r1_total=$(( seconds[cold_start_sft] + seconds[r1_rl1] + seconds[reject] + seconds[sft] + seconds[r1_rl2] ))
