@@ -30,7 +30,7 @@ $r1 tokenizer train --corpus "$work/corpus.txt" --vocab-size 512 --pre-tokenizer
 
 echo "== pretrain 1/3 (8000 steps of 8 x 256 tokens)"
 rm -rf "$work/init" "$work/base" "$work/base_bf16" "$work/search_base" "$work/search_base_bf16" \
-  "$work/long_base"
+  "$work/long_search_base" "$work/long_search_base_bf16"
 $r1 init --config demo/countdown.json --tokenizer "$work/tok" --dtype f32 --seed 1 --out "$work/init"
 $r1 data tokenize --model "$work/init" --input "$work/corpus.jsonl" --out "$work/corpus.bin"
 $r1 pretrain --model "$work/init" --data "$work/corpus.bin" --out "$work/base" --steps 8000 \
@@ -39,25 +39,28 @@ $r1 pretrain --model "$work/init" --data "$work/corpus.bin" --out "$work/base" -
 # The second stage starts from the bf16 model, as measured (README).
 $r1 convert --model "$work/base" --out "$work/base_bf16" --type bf16
 
+# A continued-pretraining stage at a constant lr 3e-4 on the problems written as search traces in
+# which every failed check is followed by another attempt: corpus, tokens, pretraining, bf16 copy
+# (WORK/NAME_base_bf16).
+search_stage() {  # name from_model steps batch seq_len seed corpus-flags...
+  local name=$1 from=$2 steps=$3 batch=$4 seq_len=$5 seed=$6
+  shift 6
+  $r1 task corpus --task countdown --knob max_number=20 --n 100000 --seed 7 --check-fraction 0.3 \
+    --retry-fraction 1 --solved-fraction 0.5 --arithmetic-fraction 0.5 "$@" --out "$work/$name.jsonl"
+  $r1 data tokenize --model "$work/init" --input "$work/$name.jsonl" --out "$work/$name.bin"
+  $r1 pretrain --model "$from" --data "$work/$name.bin" --out "$work/${name}_base" --steps "$steps" \
+    --batch "$batch" --seq-len "$seq_len" --lr 3e-4 --schedule constant --warmup 50 \
+    --aux-alpha 1e-4 --bias-update-gamma 1e-3 --seed "$seed" --overwrite
+  $r1 convert --model "$work/${name}_base" --out "$work/${name}_base_bf16" --type bf16
+}
+
 echo "== pretrain 2/3 (1500 steps on traces that always try again after a failed check)"
-$r1 task corpus --task countdown --knob max_number=20 --n 100000 --seed 7 --check-fraction 0.3 \
-  --retry-fraction 1 --solved-fraction 0.5 --arithmetic-fraction 0.5 --out "$work/search.jsonl"
-$r1 data tokenize --model "$work/init" --input "$work/search.jsonl" --out "$work/search.bin"
-$r1 pretrain --model "$work/base_bf16" --data "$work/search.bin" --out "$work/search_base" \
-  --steps 1500 --batch 8 --seq-len 256 --lr 3e-4 --schedule constant --warmup 50 --aux-alpha 1e-4 \
-  --bias-update-gamma 1e-3 --seed 3 --overwrite
-$r1 convert --model "$work/search_base" --out "$work/search_base_bf16" --type bf16
+search_stage search "$work/base_bf16" 1500 8 256 3
 
 echo "== pretrain 3/3 (1000 steps of 4 x 512 tokens, searches of up to 8 attempts)"
-$r1 task corpus --task countdown --knob max_number=20 --n 100000 --seed 7 --check-fraction 0.3 \
-  --retry-fraction 1 --solved-fraction 0.5 --arithmetic-fraction 0.5 --max-attempts 8 \
-  --out "$work/long_search.jsonl"
-$r1 data tokenize --model "$work/init" --input "$work/long_search.jsonl" --out "$work/long_search.bin"
-$r1 pretrain --model "$work/search_base_bf16" --data "$work/long_search.bin" --out "$work/long_base" \
-  --steps 1000 --batch 4 --seq-len 512 --lr 3e-4 --schedule constant --warmup 50 --aux-alpha 1e-4 \
-  --bias-update-gamma 1e-3 --seed 4 --overwrite
+search_stage long_search "$work/search_base_bf16" 1000 4 512 4 --max-attempts 8
 rm -rf "${out:?}"
-$r1 convert --model "$work/long_base" --out "$out" --type bf16
+cp -r "$work/long_search_base_bf16" "$out"
 # The chat template renders the R1-Zero prompt GRPO trains on (as the main demo's models).
 cp demo/r1_zero_chat_template.jinja "$out/chat_template.jinja"
 echo "wrote $out"
